@@ -1,0 +1,19 @@
+/**
+ * The cache: entitlements versions, permission sets, the JTI blocklist, rate-limit counters and idempotency locks.
+ * Keys that one request reads together share a Redis hash tag (`{m:<membership>}`), so one pipeline serves them
+ * even on a cluster (ElastiCache Serverless).
+ */
+export interface Cache {
+  readonly kind: 'redis' | 'memory';
+  get(key: string): Promise<string | null>;
+  set(key: string, value: string, ttlSeconds?: number): Promise<void>;
+  /** Sets the key only when absent; true when this call set it (a lock). */
+  setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /** Increments a counter; the TTL is set when the counter is created. */
+  incr(key: string, ttlSeconds?: number): Promise<number>;
+  del(...keys: string[]): Promise<void>;
+  /** Reads `keys` and increments `counterKey` in one round trip (the authentication hot path). */
+  readAndCount(keys: string[], counterKey: string | null, ttlSeconds: number): Promise<{ values: (string | null)[]; count: number }>;
+  ping(timeoutMs?: number): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,67 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import type { Container } from '../container.js';
+import { AppError, errorBody } from '../core/errors.js';
+import type { AppEnv } from './env.js';
+import { requestBasics, requireJson } from './middleware/basics.js';
+import { handleError } from './middleware/errors.js';
+import { registerAuthRoutes } from './routes/auth.routes.js';
+import { registerDocsRoutes } from './routes/docs.routes.js';
+import { registerHealthRoutes } from './routes/health.routes.js';
+import { registerTenancyRoutes } from './routes/tenancy.routes.js';
+
+/** Paths whose bodies are not JSON: the local storage driver's signed upload URLs. */
+export const RAW_BODY_PREFIXES = ['/files/local/'];
+const DRAIN_LIMIT = 16 * 1024 * 1024;
+
+/** Builds the Hono app. It never listens: entrypoints host it (Node server, Lambda). */
+export function createApp(container: Container) {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw result.error;
+    },
+  });
+  app.onError(handleError);
+  app.notFound((c) => c.json(errorBody('NOT_FOUND', `No route for ${c.req.method} ${c.req.path}`, c.get('requestId') ?? ''), 404));
+
+  app.use('*', async (c, next) => {
+    c.set('container', container);
+    await next();
+  });
+  app.use('*', requestBasics());
+  app.use(
+    '*',
+    cors({
+      origin: (origin) => (container.config.appOrigins.includes(origin) ? origin : null),
+      credentials: true,
+      allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
+      allowHeaders: ['Content-Type', 'X-CSRF-Token', 'Idempotency-Key', 'If-Match', 'X-Request-Id'],
+      exposeHeaders: ['ETag', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'Location'],
+      maxAge: 600,
+    }),
+  );
+  app.use('*', async (c, next) => {
+    if (RAW_BODY_PREFIXES.some((p) => c.req.path.startsWith(p))) return next();
+    const declared = Number(c.req.header('content-length') ?? 0);
+    if (declared > container.config.bodyLimit) {
+      // Read (and discard) a moderately oversized body first, so the client receives the 413 instead of a reset.
+      if (declared <= DRAIN_LIMIT && c.req.raw.body) for await (const _chunk of c.req.raw.body);
+      throw new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${container.config.bodyLimit} bytes`);
+    }
+    return bodyLimit({
+      maxSize: container.config.bodyLimit,
+      onError: () => {
+        throw new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${container.config.bodyLimit} bytes`);
+      },
+    })(c, next);
+  });
+  app.use('*', requireJson(RAW_BODY_PREFIXES));
+
+  registerHealthRoutes(app);
+  registerDocsRoutes(app);
+  registerAuthRoutes(app);
+  registerTenancyRoutes(app);
+  return app;
+}
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,164 @@
+import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { getCookie } from 'hono/cookie';
+import { AppError, unauthenticated } from '../../core/errors.js';
+import { keys } from '../../services/cache-keys.js';
+import { clearSessionCookies, COOKIE, setSessionCookies } from '../cookies.js';
+import type { AppEnv } from '../env.js';
+import { authenticate, claimsOf, ctxOf, requestMeta } from '../middleware/session.js';
+import { ErrorSchema, jsonBody, jsonResponse } from './registry.js';
+import type { Context } from 'hono';
+
+const Membership = z
+  .object({ id: z.string(), tenantId: z.string(), tenantName: z.string(), roles: z.array(z.string()), entitlements: z.array(z.string()), status: z.string() })
+  .openapi('Membership');
+const ExchangeResponse = z.object({
+  user: z.object({ id: z.string(), email: z.string() }),
+  memberships: z.array(Membership),
+  activeMembershipId: z.string().nullable(),
+  csrfToken: z.string(),
+});
+const err = (d: string) => ({ description: d, content: { 'application/json': { schema: ErrorSchema } } });
+
+/** Per-IP limit on /auth/* (a kiosk at drop-off: many parents, one IP). */
+async function limitAuth(c: Context<AppEnv>) {
+  const { cache, config, clock } = c.get('container');
+  const ip = requestMeta(c).ip ?? 'unknown';
+  const now = clock.now().getTime();
+  const n = await cache.incr(keys.ipRate('auth', ip, Math.floor(now / 60_000)), 120);
+  if (n > config.rateLimitAuthPerMinute)
+    throw new AppError('RATE_LIMITED', 'Too many sign-in attempts; try again shortly', undefined, {
+      'Retry-After': String(60 - (Math.floor(now / 1000) % 60)),
+    });
+}
+
+function lifetimes(c: Context<AppEnv>) {
+  const { config } = c.get('container');
+  return { accessTtl: config.accessTokenTtlSeconds, refreshTtl: config.sessionAbsoluteSeconds };
+}
+
+export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/exchange',
+      summary: 'Exchange a Supabase access token for the service session (sets the three cookies)',
+      request: jsonBody(z.object({ accessToken: z.string().min(1).max(8192) })),
+      responses: { 200: jsonResponse(ExchangeResponse, 'Signed in'), 401: err('INVALID_TOKEN'), 403: err('FORBIDDEN (Origin)'), 429: err('RATE_LIMITED') },
+    }),
+    async (c) => {
+      const { auth, config } = c.get('container');
+      // No login CSRF: a browser request from an origin we do not serve is refused.
+      const origin = c.req.header('origin');
+      if (origin && origin !== new URL(c.req.url).origin && origin !== config.publicUrl && !config.appOrigins.includes(origin))
+        throw new AppError('FORBIDDEN', 'Origin not allowed');
+      await limitAuth(c);
+      const { accessToken } = c.req.valid('json');
+      const { issued, body } = await auth.exchange(accessToken, requestMeta(c));
+      setSessionCookies(c, issued, lifetimes(c));
+      c.header('Cache-Control', 'no-store');
+      return c.json(body, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/refresh',
+      summary: 'Rotate the refresh token and get a new session (needs X-CSRF-Token)',
+      responses: { 200: jsonResponse(z.object({ csrfToken: z.string(), activeMembershipId: z.string().nullable() }), 'Refreshed'), 401: err('UNAUTHENTICATED'), 403: err('CSRF_FAILED') },
+    }),
+    async (c) => {
+      const { auth, tokens } = c.get('container');
+      await limitAuth(c);
+      const refresh = getCookie(c, COOKIE.refresh);
+      if (!refresh) throw unauthenticated('No refresh token');
+      const sid = auth.sessionIdOfRefresh(refresh);
+      if (!sid) throw unauthenticated('The refresh token is not valid; sign in again');
+      if (!tokens.verifyCsrf(sid, c.req.header('x-csrf-token'), getCookie(c, COOKIE.csrf)))
+        throw new AppError('CSRF_FAILED', 'Missing or invalid CSRF token');
+      const { issued, body } = await auth.refresh(refresh, requestMeta(c));
+      setSessionCookies(c, issued, lifetimes(c));
+      c.header('Cache-Control', 'no-store');
+      return c.json(body, 200);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/logout',
+      summary: 'End the session at once (revokes the refresh family, blocklists the access token)',
+      responses: { 204: { description: 'Signed out (also when there was no session)' }, 403: err('CSRF_FAILED') },
+    }),
+    async (c) => {
+      const { auth, tokens, clock } = c.get('container');
+      await limitAuth(c);
+      const sessionCookie = getCookie(c, COOKIE.session);
+      const refresh = getCookie(c, COOKIE.refresh);
+      const claims = sessionCookie ? await tokens.verifyAccess(sessionCookie, clock.now().getTime()) : null;
+      const sid = claims?.sid ?? auth.sessionIdOfRefresh(refresh);
+      if (sid) {
+        if (!tokens.verifyCsrf(sid, c.req.header('x-csrf-token'), getCookie(c, COOKIE.csrf)))
+          throw new AppError('CSRF_FAILED', 'Missing or invalid CSRF token');
+        await auth.logout(claims, refresh, requestMeta(c));
+      }
+      clearSessionCookies(c);
+      return c.body(null, 204);
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'post',
+      path: '/auth/switch',
+      summary: 'Make another of your memberships the active one (new cookies)',
+      middleware: [authenticate()],
+      request: jsonBody(z.object({ membershipId: z.string().max(100) })),
+      responses: { 200: jsonResponse(z.object({ activeMembershipId: z.string(), csrfToken: z.string(), membership: Membership }), 'Switched'), 401: err('UNAUTHENTICATED'), 404: err('NOT_FOUND') },
+    }),
+    async (c) => {
+      const { auth } = c.get('container');
+      await limitAuth(c);
+      const { membershipId } = c.req.valid('json');
+      const { issued, membership } = await auth.switchMembership(ctxOf(c), claimsOf(c), membershipId, requestMeta(c));
+      setSessionCookies(c, issued, lifetimes(c));
+      const ctx = await auth.context({ ...ctxOf(c), tenantId: membership.tenantId, membershipId: membership.id });
+      return c.json(
+        { activeMembershipId: membership.id, csrfToken: issued.csrfToken, membership: ctx.memberships.find((m) => m.id === membership.id)! },
+        200,
+      );
+    },
+  );
+
+  app.openapi(
+    createRoute({
+      method: 'get',
+      path: '/me/context',
+      summary: 'Who am I, where, and what may I do: roles, permissions, entitlements, menu',
+      middleware: [authenticate()],
+      responses: {
+        200: jsonResponse(
+          z.object({
+            user: z.object({ id: z.string(), email: z.string() }),
+            tenant: z.object({ id: z.string(), name: z.string(), timezone: z.string() }).nullable(),
+            membership: Membership.nullable(),
+            roles: z.array(z.string()),
+            permissions: z.array(z.string()),
+            entitlements: z.array(z.string()),
+            menu: z.array(z.object({ id: z.string(), label: z.string(), path: z.string() })),
+            memberships: z.array(Membership),
+            csrfToken: z.string(),
+          }),
+          'The context',
+        ),
+        401: err('UNAUTHENTICATED'),
+      },
+    }),
+    async (c) => {
+      const { auth } = c.get('container');
+      const ctx = ctxOf(c);
+      const body = await auth.context(ctx);
+      return c.json({ ...body, csrfToken: getCookie(c, COOKIE.csrf) ?? '' }, 200);
+    },
+  );
+}

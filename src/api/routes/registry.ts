@@ -1,0 +1,92 @@
+import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
+import type { MiddlewareHandler } from 'hono';
+import type { Permission } from '../../core/security/permissions.js';
+import { idempotency } from '../middleware/idempotency.js';
+import { authenticate, requirePermission, UNSAFE } from '../middleware/session.js';
+
+/** One row per authenticated route: the shared security suite iterates this table, so no route escapes it. */
+export interface RouteMeta {
+  method: string;
+  path: string;
+  permission: Permission | 'authenticated';
+}
+export const ROUTE_TABLE: RouteMeta[] = [];
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.string().openapi({ example: 'NOT_FOUND' }),
+      message: z.string(),
+      requestId: z.string(),
+      details: z.array(z.record(z.string(), z.unknown())).optional(),
+    }),
+  })
+  .openapi('Error');
+
+const err = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
+const COMMON_ERRORS = {
+  400: err('VALIDATION_ERROR'),
+  401: err('UNAUTHENTICATED'),
+  403: err('FORBIDDEN or CSRF_FAILED'),
+  404: err('NOT_FOUND'),
+  429: err('RATE_LIMITED'),
+} as const;
+const UNSAFE_ERRORS = {
+  409: err('CONFLICT or IDEMPOTENCY_IN_PROGRESS'),
+  412: err('PRECONDITION_FAILED (If-Match)'),
+  413: err('PAYLOAD_TOO_LARGE'),
+  415: err('UNSUPPORTED_MEDIA_TYPE'),
+  422: err('UNPROCESSABLE or IDEMPOTENCY_KEY_REUSED'),
+} as const;
+
+const idemHeader = z.object({
+  'idempotency-key': z.string().min(1).max(255).optional().openapi({ description: 'Replays the first response for 24 h' }),
+  'x-csrf-token': z.string().optional().openapi({ description: 'Equal to the __Host-csrf cookie' }),
+  'if-match': z.string().optional().openapi({ description: 'The resource version (ETag); 412 when it no longer matches' }),
+});
+
+/**
+ * Declares an authenticated route: its permission (checked before validation, so a forbidden caller learns nothing
+ * about the body's shape), idempotency for unsafe methods, and the contract's error responses in the OpenAPI document.
+ */
+export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(cfg: R & { permission: Permission | 'authenticated' }) {
+  const { permission, ...route } = cfg;
+  const method = route.method.toUpperCase();
+  ROUTE_TABLE.push({ method, path: route.path, permission });
+  const middleware: MiddlewareHandler[] = [authenticate() as MiddlewareHandler, requirePermission(permission) as MiddlewareHandler];
+  const unsafe = UNSAFE.has(method);
+  if (unsafe) middleware.push(idempotency() as MiddlewareHandler);
+  const request = { ...(route.request ?? {}) } as NonNullable<RouteConfig['request']>;
+  if (unsafe && !request.headers) request.headers = idemHeader;
+  return createRoute({
+    ...route,
+    request,
+    security: [{ cookieAuth: [] }],
+    middleware,
+    responses: { ...COMMON_ERRORS, ...(unsafe ? UNSAFE_ERRORS : {}), ...route.responses },
+  } as unknown as R & { middleware: MiddlewareHandler[] });
+}
+
+export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) => ({
+  body: { content: { 'application/json': { schema } }, required: true, description },
+});
+export const jsonResponse = <T extends z.ZodType>(schema: T, description: string) => ({
+  description,
+  content: { 'application/json': { schema } },
+});
+
+/** Any string: a malformed id is simply not found (404), like another tenant's. */
+export const IdParam = z.object({ id: z.string().max(100).openapi({ param: { name: 'id', in: 'path' } }) });
+
+export const ListQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  cursor: z.string().max(200).optional(),
+});
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+export const Timestamps = {
+  id: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  version: z.number().int(),
+};

@@ -1,0 +1,81 @@
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Cache } from './adapters/cache/cache.js';
+import { MemoryCache } from './adapters/cache/memory-cache.js';
+import { systemClock, type Clock } from './core/clock.js';
+import type { Config } from './core/config.js';
+import { createLogger, type Logger } from './core/logger.js';
+import { createSupabaseVerifier } from './core/security/supabase.js';
+import { TokenService } from './core/security/tokens.js';
+import { openDatabase, type Database } from './repositories/db.js';
+import { createAuthService } from './services/auth.service.js';
+import { createTenancyService } from './services/tenancy.service.js';
+import { createIdempotencyService } from './services/idempotency.service.js';
+
+/** The one composition root: built once per process (or Lambda environment). */
+export async function createContainer(config: Config, overrides: { db?: Database; cache?: Cache; clock?: Clock; logger?: Logger } = {}) {
+  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const clock = overrides.clock ?? systemClock;
+  const db =
+    overrides.db ??
+    (await openDatabase({
+      databaseUrl: config.databaseUrl,
+      dataDir: config.dataDir,
+      poolMax: config.dbPoolMax,
+      onPoolError: (err) => logger.warn({ err: err.message }, 'database connection dropped'),
+    }));
+  const cache = overrides.cache ?? (await openCache(config, logger));
+  const sessionSecret = config.sessionSecret ?? (await localSecret(config, 'session-secret'));
+  const localAuthSecret = config.localAuth ? await localSecret(config, 'local-auth-secret') : undefined;
+  const tokens = new TokenService(sessionSecret, config.accessTokenTtlSeconds);
+  const verifySupabase = createSupabaseVerifier({ supabaseUrl: config.supabaseUrl, jwtSecret: config.supabaseJwtSecret, localSecret: localAuthSecret });
+  const auth = createAuthService({ db, cache, tokens, verifySupabase, clock, logger, config: {
+    refreshGraceSeconds: config.refreshGraceSeconds,
+    sessionIdleSeconds: config.sessionIdleSeconds,
+    sessionAbsoluteSeconds: config.sessionAbsoluteSeconds,
+    rateLimitPerMinute: config.rateLimitPerMinute,
+  } });
+  const tenancy = createTenancyService({ db, clock, auth });
+  const idempotency = createIdempotencyService({ db, clock });
+
+  return {
+    config,
+    logger,
+    clock,
+    db,
+    cache,
+    tokens,
+    auth,
+    tenancy,
+    idempotency,
+    localAuthSecret,
+    async close() {
+      await cache.close();
+      await db.close();
+    },
+  };
+}
+export type Container = Awaited<ReturnType<typeof createContainer>>;
+
+export async function openCache(config: Config, logger: Logger): Promise<Cache> {
+  if (!config.redisUrl) return new MemoryCache();
+  const { RedisCache } = await import('./adapters/cache/redis-cache.js');
+  return new RedisCache({ url: config.redisUrl, cluster: config.redisCluster, onError: (err) => logger.warn({ err: err.message }, 'redis error') });
+}
+
+/** A random secret kept in DATA_DIR for local runs (never in production: config refuses to start without one). */
+async function localSecret(config: Config, name: string): Promise<string> {
+  if (config.isProduction) throw new Error(`${name} must be configured in production`);
+  const file = path.resolve(config.dataDir, name);
+  try {
+    const s = (await readFile(file, 'utf8')).trim();
+    if (s.length >= 32) return s;
+  } catch {
+    /* first run */
+  }
+  const s = randomBytes(48).toString('base64url');
+  await mkdir(path.dirname(file), { recursive: true });
+  await writeFile(file, s, { mode: 0o600 });
+  return s;
+}

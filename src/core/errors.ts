@@ -1,0 +1,56 @@
+/** The closed set of error codes of CONTRACT §2, each with its HTTP status. */
+export const ERROR_STATUS = {
+  VALIDATION_ERROR: 400,
+  UNAUTHENTICATED: 401,
+  INVALID_TOKEN: 401,
+  CSRF_FAILED: 403,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  IDEMPOTENCY_IN_PROGRESS: 409,
+  PRECONDITION_FAILED: 412,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  IDEMPOTENCY_KEY_REUSED: 422,
+  UNPROCESSABLE: 422,
+  RATE_LIMITED: 429,
+  INTERNAL: 500,
+  NOT_READY: 503,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorDetail {
+  path?: string;
+  field?: string;
+  message: string;
+  [k: string]: unknown;
+}
+
+export class AppError extends Error {
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: ErrorDetail[],
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = 'AppError';
+    this.status = ERROR_STATUS[code];
+  }
+}
+
+export const notFound = (what: string) => new AppError('NOT_FOUND', `${what} not found`);
+export const forbidden = (message = 'You do not have permission to do this') => new AppError('FORBIDDEN', message);
+export const conflict = (message: string, details?: ErrorDetail[]) => new AppError('CONFLICT', message, details);
+export const unprocessable = (message: string, details?: ErrorDetail[]) => new AppError('UNPROCESSABLE', message, details);
+export const validationError = (message: string, details?: ErrorDetail[]) => new AppError('VALIDATION_ERROR', message, details);
+export const unauthenticated = (message = 'Sign in to continue') => new AppError('UNAUTHENTICATED', message);
+export const invalidToken = (message = 'The access token is not valid') => new AppError('INVALID_TOKEN', message);
+export const preconditionFailed = () =>
+  new AppError('PRECONDITION_FAILED', 'The resource has changed since you read it (If-Match does not match)');
+
+export function errorBody(code: ErrorCode, message: string, requestId: string, details?: ErrorDetail[]) {
+  return { error: { code, message, requestId, ...(details && details.length ? { details } : {}) } };
+}

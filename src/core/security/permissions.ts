@@ -1,0 +1,83 @@
+/**
+ * The one permissions table (CONTRACT §4). Routes declare the permission they need; services check rules about a
+ * specific resource (a guardian's own child) through `access.ts`.
+ */
+export const ROLES = ['owner', 'admin', 'teacher', 'guardian'] as const;
+export type Role = (typeof ROLES)[number];
+export const ENTITLEMENTS = ['messaging', 'reports', 'imports'] as const;
+export type Entitlement = (typeof ENTITLEMENTS)[number];
+
+export const PERMISSIONS = [
+  'tenant:read',
+  'tenant:manage',
+  'owners:grant',
+  'members:manage',
+  'audit:read',
+  'centre:read',
+  'centre:write',
+  'staff:read',
+  'attendance:read',
+  'attendance:write',
+  'rollups:read',
+  'messages:read',
+  'messages:send',
+  'reports:run',
+  'imports:run',
+  'jobs:read',
+  'files:presign',
+  'files:read',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const STAFF_READ: Permission[] = ['tenant:read', 'centre:read', 'staff:read', 'attendance:read', 'attendance:write', 'rollups:read', 'messages:read', 'messages:send', 'files:presign', 'files:read'];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  owner: PERMISSIONS,
+  admin: PERMISSIONS.filter((p) => p !== 'tenant:manage' && p !== 'owners:grant'),
+  teacher: STAFF_READ,
+  guardian: ['tenant:read', 'centre:read', 'attendance:read', 'messages:read', 'messages:send', 'files:presign', 'files:read'],
+};
+
+/** Plan features that gate permissions: without the entitlement the permission is not granted whatever the role. */
+export const ENTITLEMENT_GATES: Partial<Record<Permission, Entitlement>> = {
+  'messages:read': 'messaging',
+  'messages:send': 'messaging',
+  'reports:run': 'reports',
+  'imports:run': 'imports',
+};
+
+export function permissionsFor(roles: readonly string[], entitlements: readonly string[]): Permission[] {
+  const set = new Set<Permission>();
+  for (const r of roles) for (const p of ROLE_PERMISSIONS[r as Role] ?? []) set.add(p);
+  for (const [p, ent] of Object.entries(ENTITLEMENT_GATES)) if (!entitlements.includes(ent!)) set.delete(p as Permission);
+  return PERMISSIONS.filter((p) => set.has(p));
+}
+
+/** A member whose only role is `guardian` sees only their own children (and those children's rooms). */
+export function isGuardianOnly(roles: readonly string[]): boolean {
+  return roles.includes('guardian') && !roles.some((r) => r === 'owner' || r === 'admin' || r === 'teacher');
+}
+
+export interface MenuItem {
+  id: string;
+  label: string;
+  path: string;
+}
+const MENU: (MenuItem & { needs: Permission; staffOnly?: boolean })[] = [
+  { id: 'children', label: 'Children', path: '/students', needs: 'centre:read' },
+  { id: 'rooms', label: 'Rooms', path: '/rooms', needs: 'centre:read' },
+  { id: 'attendance', label: 'Attendance', path: '/attendance', needs: 'attendance:read' },
+  { id: 'messages', label: 'Messages', path: '/messages', needs: 'messages:read' },
+  { id: 'guardians', label: 'Guardians', path: '/guardians', needs: 'centre:read', staffOnly: true },
+  { id: 'staff', label: 'Staff', path: '/staff', needs: 'staff:read' },
+  { id: 'reports', label: 'Reports', path: '/reports', needs: 'reports:run' },
+  { id: 'imports', label: 'Imports', path: '/imports', needs: 'imports:run' },
+  { id: 'members', label: 'Members', path: '/members', needs: 'members:manage' },
+  { id: 'audit', label: 'Audit log', path: '/audit-logs', needs: 'audit:read' },
+  { id: 'settings', label: 'Centre settings', path: '/settings', needs: 'tenant:manage' },
+];
+
+export function menuFor(roles: readonly string[], permissions: readonly Permission[]): MenuItem[] {
+  const guardianOnly = isGuardianOnly(roles);
+  return MENU.filter((m) => permissions.includes(m.needs) && !(m.staffOnly && guardianOnly)).map(({ id, label, path }) => ({ id, label, path }));
+}

@@ -1,0 +1,106 @@
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { jwtVerify, SignJWT } from 'jose';
+import { randomToken, newId } from '../ids.js';
+
+const ISSUER = 'daycare-api';
+const AUDIENCE = 'daycare-api';
+const TYP = 'at+jwt';
+
+export interface AccessClaims {
+  /** user id */
+  sub: string;
+  email: string;
+  /** session (refresh family) id */
+  sid: string;
+  mid: string | null;
+  tid: string | null;
+  roles: string[];
+  ent: string[];
+  /** entitlements version of the membership when the token was minted */
+  ev: number;
+  jti: string;
+  exp: number;
+}
+
+/** The service's own short-lived access tokens and CSRF tokens, both keyed by SESSION_SECRET. */
+export class TokenService {
+  private readonly key: Uint8Array;
+  private readonly csrfKey: Buffer;
+
+  constructor(secret: string, readonly accessTtlSeconds: number) {
+    this.key = createHash('sha256').update(`access|${secret}`).digest();
+    this.csrfKey = createHash('sha256').update(`csrf|${secret}`).digest();
+  }
+
+  async signAccess(c: Omit<AccessClaims, 'jti' | 'exp'>, nowMs: number): Promise<{ token: string; jti: string; exp: number }> {
+    const jti = newId(nowMs);
+    const iat = Math.floor(nowMs / 1000);
+    const exp = iat + this.accessTtlSeconds;
+    const token = await new SignJWT({ email: c.email, sid: c.sid, mid: c.mid, tid: c.tid, roles: c.roles, ent: c.ent, ev: c.ev })
+      .setProtectedHeader({ alg: 'HS256', typ: TYP })
+      .setSubject(c.sub)
+      .setJti(jti)
+      .setIssuer(ISSUER)
+      .setAudience(AUDIENCE)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(this.key);
+    return { token, jti, exp };
+  }
+
+  /** Returns the claims, or null for anything not a valid, unexpired token of ours. */
+  async verifyAccess(token: string, nowMs: number): Promise<AccessClaims | null> {
+    if (token.length > 4096) return null;
+    try {
+      const { payload } = await jwtVerify(token, this.key, {
+        issuer: ISSUER,
+        audience: AUDIENCE,
+        algorithms: ['HS256'],
+        typ: TYP,
+        currentDate: new Date(nowMs),
+        requiredClaims: ['exp', 'jti', 'sub', 'sid'],
+      });
+      return payload as unknown as AccessClaims;
+    } catch {
+      return null;
+    }
+  }
+
+  /** A CSRF token bound to the session: nonce + HMAC(session id, nonce). */
+  csrfFor(sessionId: string): string {
+    const nonce = randomToken(16);
+    return `${nonce}.${this.csrfMac(sessionId, nonce)}`;
+  }
+
+  verifyCsrf(sessionId: string, header: string | undefined, cookie: string | undefined): boolean {
+    if (!header || !cookie || header.length > 200 || cookie.length > 200) return false;
+    if (!safeEqual(header, cookie)) return false;
+    const [nonce, mac] = header.split('.');
+    if (!nonce || !mac) return false;
+    return safeEqual(mac, this.csrfMac(sessionId, nonce));
+  }
+
+  private csrfMac(sessionId: string, nonce: string) {
+    return createHmac('sha256', this.csrfKey).update(`${sessionId}|${nonce}`).digest('base64url');
+  }
+}
+
+export function safeEqual(a: string, b: string): boolean {
+  const ab = Buffer.from(a);
+  const bb = Buffer.from(b);
+  return ab.length === bb.length && timingSafeEqual(ab, bb);
+}
+
+/** Refresh tokens are `<sessionId>.<secret>`; only the SHA-256 of the whole value is stored. */
+export function newRefreshToken(sessionId: string) {
+  return `${sessionId}.${randomToken(32)}`;
+}
+export function hashToken(token: string) {
+  return createHash('sha256').update(token).digest('base64url');
+}
+export function sessionIdOfRefreshToken(token: string | undefined): string | null {
+  if (!token || token.length > 200) return null;
+  const i = token.indexOf('.');
+  const sid = i > 0 ? token.slice(0, i) : '';
+  return /^[0-9a-f-]{36}$/i.test(sid) ? sid : null;
+}

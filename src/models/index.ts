@@ -1,0 +1,5 @@
+export * from './tenancy.js';
+export * from './centre.js';
+export * from './messages.js';
+export * from './files.js';
+export * from './jobs.js';

@@ -1,0 +1,32 @@
+import { index, integer, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
+import { resourceColumns, tenantIdColumn, ts } from './columns.js';
+import { tenants } from './tenancy.js';
+
+export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
+
+/** The source of truth for a job; the queue only carries `{jobId, tenantId}`. */
+export const jobs = pgTable(
+  'jobs',
+  {
+    ...resourceColumns(),
+    tenantId: tenantIdColumn().references(() => tenants.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    status: text('status', { enum: JOB_STATUSES }).notNull().default('queued'),
+    progress: integer('progress').notNull().default(0),
+    attempts: integer('attempts').notNull().default(0),
+    payload: jsonb('payload').notNull(),
+    result: jsonb('result'),
+    error: text('error'),
+    /** Makes enqueueing idempotent (a scheduled task per tenant and day, an API Idempotency-Key). */
+    dedupeKey: text('dedupe_key'),
+    createdByMembershipId: uuid('created_by_membership_id'),
+    startedAt: ts('started_at'),
+    finishedAt: ts('finished_at'),
+  },
+  (t) => [
+    unique('jobs_tenant_id_id_key').on(t.tenantId, t.id),
+    unique('jobs_tenant_dedupe_key').on(t.tenantId, t.dedupeKey),
+    index('jobs_tenant_creator_idx').on(t.tenantId, t.createdByMembershipId, t.id),
+    index('jobs_status_idx').on(t.status, t.updatedAt),
+  ],
+);

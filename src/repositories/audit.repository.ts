@@ -1,0 +1,58 @@
+import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { auditLogs } from '../models/index.js';
+import type { Tx } from './db.js';
+
+export interface AuditEntry {
+  tenantId: string | null;
+  actorUserId?: string | null;
+  actorMembershipId?: string | null;
+  action: string;
+  targetType?: string | null;
+  targetId?: string | null;
+  before?: unknown;
+  after?: unknown;
+  ip?: string | null;
+  userAgent?: string | null;
+  requestId?: string | null;
+}
+
+/** Append-only: there is no update or delete here, and the database refuses them too. */
+export const auditRepository = {
+  async append(tx: Tx, e: AuditEntry) {
+    // A row for another tenant than the transaction's must switch the RLS setting first (exchange claims invitations
+    // in several centres in one transaction).
+    if (e.tenantId) await tx.execute(sql`select set_config('app.tenant_id', ${e.tenantId}, true)`);
+    await tx.insert(auditLogs).values({
+      tenantId: e.tenantId,
+      actorUserId: e.actorUserId ?? null,
+      actorMembershipId: e.actorMembershipId ?? null,
+      action: e.action,
+      targetType: e.targetType ?? null,
+      targetId: e.targetId ?? null,
+      before: e.before ?? null,
+      after: e.after ?? null,
+      ip: e.ip && isIp(e.ip) ? e.ip : null,
+      userAgent: e.userAgent?.slice(0, 512) ?? null,
+      requestId: e.requestId ?? null,
+    });
+  },
+
+  async list(tx: Tx, tenantId: string, opts: { action?: string; cursor?: number; limit: number }) {
+    return tx
+      .select()
+      .from(auditLogs)
+      .where(
+        and(
+          eq(auditLogs.tenantId, tenantId),
+          opts.action ? eq(auditLogs.action, opts.action) : undefined,
+          opts.cursor ? lt(auditLogs.id, opts.cursor) : undefined,
+        ),
+      )
+      .orderBy(desc(auditLogs.id))
+      .limit(opts.limit + 1);
+  },
+};
+
+function isIp(s: string) {
+  return /^[0-9.]{7,15}$/.test(s) || (/^[0-9a-f:.]{2,45}$/i.test(s) && s.includes(':'));
+}

@@ -1,0 +1,176 @@
+import { existsSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { sql } from 'drizzle-orm';
+import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
+import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import * as schema from '../models/index.js';
+
+export type Schema = typeof schema;
+export type Db = PgDatabase<PgQueryResultHKT, Schema>;
+export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+
+/** Who a transaction acts for. Row-level security reads these settings; the tenant never comes from the client. */
+export interface DbScope {
+  tenantId: string | null;
+  userId?: string | null;
+  email?: string | null;
+  /** Lets the scheduler enumerate centres (tenants' id and time zone only); see migrations/0001_security.sql. */
+  system?: boolean;
+}
+
+export const APP_ROLE = 'daycare_app';
+const MIGRATION_LOCK_ID = 727_001;
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+export interface Database {
+  readonly kind: 'pg' | 'pglite';
+  /** Raw handle: for migrations, health checks and tests only. Application code uses `scoped`. */
+  readonly raw: Db;
+  /** Runs `fn` in one transaction as the restricted app role with the scope's settings, so RLS always applies. */
+  scoped<T>(scope: DbScope, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  ping(timeoutMs?: number): Promise<void>;
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+function scopeStatement(scope: DbScope) {
+  if (scope.tenantId !== null && !UUID_RE.test(scope.tenantId)) throw new Error('invalid tenant id in scope');
+  if (scope.userId && !UUID_RE.test(scope.userId)) throw new Error('invalid user id in scope');
+  // One round trip: the settings and the role switch are all transaction-local (is_local = true).
+  return sql`select set_config('app.tenant_id', ${scope.tenantId ?? ''}, true),
+    set_config('app.user_id', ${scope.userId ?? ''}, true),
+    set_config('app.user_email', ${scope.email?.toLowerCase() ?? ''}, true),
+    set_config('app.scope', ${scope.system ? 'system' : ''}, true),
+    set_config('role', ${APP_ROLE}, true)`;
+}
+
+export function findMigrationsDir(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [
+    process.env.MIGRATIONS_DIR,
+    path.join(here, 'migrations'),
+    path.resolve(here, '../../migrations'),
+    path.resolve(here, '../../../migrations'),
+    path.resolve(process.cwd(), 'migrations'),
+  ].filter((p): p is string => !!p);
+  const found = candidates.find((p) => existsSync(path.join(p, 'meta', '_journal.json')));
+  if (!found) throw new Error('migrations folder not found (set MIGRATIONS_DIR)');
+  return found;
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout;
+  return Promise.race([
+    p.finally(() => clearTimeout(timer)),
+    new Promise<T>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what} timed out`)), ms);
+    }),
+  ]);
+}
+
+export interface OpenDatabaseOptions {
+  databaseUrl?: string;
+  /** PGlite data directory; `memory://` for an in-memory database (tests). */
+  dataDir?: string;
+  poolMax?: number;
+  onPoolError?: (err: Error) => void;
+}
+
+export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
+  return opts.databaseUrl ? openPg(opts.databaseUrl, opts) : openPglite(opts.dataDir ?? './.data');
+}
+
+async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database> {
+  const pg = (await import('pg')).default;
+  const { drizzle } = await import('drizzle-orm/node-postgres');
+  const { migrate } = await import('drizzle-orm/node-postgres/migrator');
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: opts.poolMax ?? 10,
+    idleTimeoutMillis: 30_000,
+    connectionTimeoutMillis: 5_000,
+  });
+  // A dropped idle connection must not crash the process; the pool replaces it on next use.
+  pool.on('error', (err) => opts.onPoolError?.(err));
+  const db = drizzle(pool, { schema }) as unknown as Db;
+  return {
+    kind: 'pg',
+    raw: db,
+    scoped: (scope, fn) =>
+      db.transaction(async (tx) => {
+        await tx.execute(scopeStatement(scope));
+        return fn(tx as Tx);
+      }),
+    async ping(timeoutMs = 2000) {
+      await withTimeout(pool.query('select 1'), timeoutMs, 'database ping');
+    },
+    async migrate() {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      try {
+        await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
+        try {
+          await migrate(drizzle(client), { migrationsFolder: findMigrationsDir() });
+        } finally {
+          await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
+        }
+      } finally {
+        await client.end();
+      }
+    },
+    close: () => pool.end(),
+  };
+}
+
+async function openPglite(dataDir: string): Promise<Database> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { drizzle } = await import('drizzle-orm/pglite');
+  const { migrate } = await import('drizzle-orm/pglite/migrator');
+  let client: InstanceType<typeof PGlite>;
+  if (dataDir.startsWith('memory://')) {
+    client = new PGlite();
+  } else {
+    const dir = path.resolve(dataDir, 'pglite');
+    await mkdir(dir, { recursive: true });
+    client = new PGlite(dir);
+  }
+  await client.waitReady;
+  const db = drizzle(client, { schema }) as unknown as Db;
+  return {
+    kind: 'pglite',
+    raw: db,
+    scoped: (scope, fn) =>
+      db.transaction(async (tx) => {
+        await tx.execute(scopeStatement(scope));
+        return fn(tx as Tx);
+      }),
+    async ping(timeoutMs = 2000) {
+      await withTimeout(client.query('select 1'), timeoutMs, 'database ping');
+    },
+    async migrate() {
+      // PGlite is single-connection and single-process: no advisory lock needed.
+      await migrate(drizzle(client), { migrationsFolder: findMigrationsDir() });
+    },
+    close: () => client.close(),
+  };
+}
+
+/** Maps a PostgreSQL error to its SQLSTATE, for services that turn constraint violations into 409s. */
+export function pgErrorCode(err: unknown): string | undefined {
+  let e: any = err;
+  for (let i = 0; i < 4 && e; i++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+    e = e.cause;
+  }
+  return undefined;
+}
+export function pgConstraint(err: unknown): string | undefined {
+  let e: any = err;
+  for (let i = 0; i < 4 && e; i++) {
+    if (typeof e.constraint === 'string') return e.constraint;
+    e = e.cause;
+  }
+  return undefined;
+}

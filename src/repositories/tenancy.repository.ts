@@ -1,0 +1,131 @@
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { memberships, tenants, users } from '../models/index.js';
+import type { Tx } from './db.js';
+
+export type TenantRow = typeof tenants.$inferSelect;
+export type MembershipRow = typeof memberships.$inferSelect;
+export type UserRow = typeof users.$inferSelect;
+
+export const usersRepository = {
+  async upsertBySupabaseId(tx: Tx, supabaseId: string, email: string, now: Date): Promise<UserRow> {
+    const [row] = await tx
+      .insert(users)
+      .values({ supabaseId, email, lastSignInAt: now })
+      .onConflictDoUpdate({
+        target: users.supabaseId,
+        set: { email, lastSignInAt: now, updatedAt: now, version: sql`${users.version} + 1` },
+      })
+      .returning();
+    return row!;
+  },
+  async get(tx: Tx, id: string) {
+    const [row] = await tx.select().from(users).where(eq(users.id, id));
+    return row;
+  },
+};
+
+export const tenantsRepository = {
+  async insert(tx: Tx, values: { id: string; name: string; timezone: string }) {
+    const [row] = await tx.insert(tenants).values(values).returning();
+    return row!;
+  },
+  async get(tx: Tx, tenantId: string) {
+    const [row] = await tx.select().from(tenants).where(and(eq(tenants.id, tenantId), isNull(tenants.deletedAt)));
+    return row;
+  },
+  async update(tx: Tx, tenantId: string, patch: Partial<Pick<TenantRow, 'name' | 'timezone' | 'closingTime'>>, expectedVersion?: number) {
+    const [row] = await tx
+      .update(tenants)
+      .set({ ...patch, updatedAt: new Date(), version: sql`${tenants.version} + 1` })
+      .where(and(eq(tenants.id, tenantId), expectedVersion !== undefined ? eq(tenants.version, expectedVersion) : undefined))
+      .returning();
+    return row;
+  },
+  /** System scope only (scheduler): every centre's id, time zone and closing time. */
+  async directory(tx: Tx) {
+    return tx
+      .select({ id: tenants.id, timezone: tenants.timezone, closingTime: tenants.closingTime })
+      .from(tenants)
+      .where(isNull(tenants.deletedAt))
+      .orderBy(asc(tenants.id));
+  },
+};
+
+export const membershipsRepository = {
+  /** The signed-in user's memberships in every centre (RLS allows rows whose user_id is the scope's user). */
+  async listForUser(tx: Tx, userId: string) {
+    return tx
+      .select({ m: memberships, tenantName: tenants.name })
+      .from(memberships)
+      .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
+      .where(and(eq(memberships.userId, userId), isNull(tenants.deletedAt)))
+      .orderBy(asc(memberships.createdAt), asc(memberships.id));
+  },
+  /** Invitations waiting for this email, in any centre. */
+  async claimInvitations(tx: Tx, userId: string, email: string, now: Date) {
+    return tx
+      .update(memberships)
+      .set({ userId, status: 'active', updatedAt: now, version: sql`${memberships.version} + 1` })
+      .where(and(isNull(memberships.userId), eq(memberships.status, 'invited'), eq(memberships.email, email)))
+      .returning();
+  },
+  async getForUser(tx: Tx, userId: string, membershipId: string) {
+    const [row] = await tx
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.id, membershipId), eq(memberships.userId, userId)));
+    return row;
+  },
+  async get(tx: Tx, tenantId: string, id: string) {
+    const [row] = await tx.select().from(memberships).where(and(eq(memberships.tenantId, tenantId), eq(memberships.id, id)));
+    return row;
+  },
+  async getByEmail(tx: Tx, tenantId: string, email: string) {
+    const [row] = await tx.select().from(memberships).where(and(eq(memberships.tenantId, tenantId), eq(memberships.email, email)));
+    return row;
+  },
+  async list(tx: Tx, tenantId: string, opts: { cursor?: string; limit: number }) {
+    return tx
+      .select()
+      .from(memberships)
+      .where(and(eq(memberships.tenantId, tenantId), opts.cursor ? gt(memberships.id, opts.cursor) : undefined))
+      .orderBy(asc(memberships.id))
+      .limit(opts.limit + 1);
+  },
+  async insert(tx: Tx, values: typeof memberships.$inferInsert) {
+    const [row] = await tx.insert(memberships).values(values).returning();
+    return row!;
+  },
+  async update(
+    tx: Tx,
+    tenantId: string,
+    id: string,
+    patch: Partial<Pick<MembershipRow, 'roles' | 'entitlements' | 'status'>>,
+    expectedVersion?: number,
+  ) {
+    const [row] = await tx
+      .update(memberships)
+      .set({ ...patch, updatedAt: new Date(), version: sql`${memberships.version} + 1` })
+      .where(
+        and(eq(memberships.tenantId, tenantId), eq(memberships.id, id), expectedVersion !== undefined ? eq(memberships.version, expectedVersion) : undefined),
+      )
+      .returning();
+    return row;
+  },
+  async delete(tx: Tx, tenantId: string, id: string) {
+    const rows = await tx.delete(memberships).where(and(eq(memberships.tenantId, tenantId), eq(memberships.id, id))).returning();
+    return rows[0];
+  },
+  /** Active owners, locked, so two concurrent demotions cannot leave a centre without one. */
+  async lockActiveOwners(tx: Tx, tenantId: string) {
+    return tx
+      .select({ id: memberships.id })
+      .from(memberships)
+      .where(and(eq(memberships.tenantId, tenantId), eq(memberships.status, 'active'), sql`'owner' = any(${memberships.roles})`))
+      .for('update');
+  },
+  async activeByIds(tx: Tx, tenantId: string, ids: string[]) {
+    if (!ids.length) return [];
+    return tx.select().from(memberships).where(and(eq(memberships.tenantId, tenantId), inArray(memberships.id, ids)));
+  },
+};

@@ -1,0 +1,403 @@
+import type { Cache } from '../adapters/cache/cache.js';
+import type { Clock } from '../core/clock.js';
+import type { RequestContext, RequestMeta } from '../core/context.js';
+import { AppError, notFound, unauthenticated } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import type { Logger } from '../core/logger.js';
+import { isGuardianOnly, permissionsFor, menuFor, type Permission } from '../core/security/permissions.js';
+import type { SupabaseVerifier } from '../core/security/supabase.js';
+import { hashToken, newRefreshToken, sessionIdOfRefreshToken, type AccessClaims, type TokenService } from '../core/security/tokens.js';
+import { auditRepository } from '../repositories/audit.repository.js';
+import type { Database, Tx } from '../repositories/db.js';
+import { sessionsRepository } from '../repositories/sessions.repository.js';
+import { membershipsRepository, tenantsRepository, usersRepository, type MembershipRow } from '../repositories/tenancy.repository.js';
+import { keys } from './cache-keys.js';
+
+export interface AuthConfig {
+  refreshGraceSeconds: number;
+  sessionIdleSeconds: number;
+  sessionAbsoluteSeconds: number;
+  rateLimitPerMinute: number;
+}
+
+/** What the HTTP layer turns into the three cookies and the body's csrfToken. */
+export interface IssuedSession {
+  accessToken: string;
+  accessExp: number;
+  refreshToken?: string;
+  csrfToken: string;
+  sessionId: string;
+}
+
+export interface MembershipView {
+  id: string;
+  tenantId: string;
+  tenantName: string;
+  roles: string[];
+  entitlements: string[];
+  status: string;
+}
+
+interface Deps {
+  db: Database;
+  cache: Cache;
+  tokens: TokenService;
+  verifySupabase: SupabaseVerifier;
+  clock: Clock;
+  logger: Logger;
+  config: AuthConfig;
+}
+
+const view = (m: MembershipRow, tenantName: string): MembershipView => ({
+  id: m.id,
+  tenantId: m.tenantId,
+  tenantName,
+  roles: m.roles,
+  entitlements: m.entitlements,
+  status: m.status,
+});
+
+export function createAuthService(d: Deps) {
+  const nowMs = () => d.clock.now().getTime();
+
+  async function mint(
+    user: { id: string; email: string },
+    sessionId: string,
+    m: MembershipRow | null,
+    refreshToken?: string,
+  ): Promise<IssuedSession> {
+    const claims: Omit<AccessClaims, 'jti' | 'exp'> = {
+      sub: user.id,
+      email: user.email,
+      sid: sessionId,
+      mid: m?.id ?? null,
+      tid: m?.tenantId ?? null,
+      roles: m?.roles ?? [],
+      ent: m?.entitlements ?? [],
+      ev: m?.version ?? 0,
+    };
+    const { token, exp } = await d.tokens.signAccess(claims, nowMs());
+    if (m) await d.cache.set(keys.ev(m.id), String(m.version), 24 * 3600).catch(() => undefined);
+    return { accessToken: token, accessExp: exp, refreshToken, csrfToken: d.tokens.csrfFor(sessionId), sessionId };
+  }
+
+  async function listMemberships(tx: Tx, userId: string) {
+    const rows = await membershipsRepository.listForUser(tx, userId);
+    return rows.map((r) => ({ row: r.m, view: view(r.m, r.tenantName) }));
+  }
+
+  /** Blocks every access token of a family that may still be live (reuse detected, logout). */
+  async function blockFamily(userId: string, membershipId: string | null, sid: string) {
+    const ttl = d.tokens.accessTtlSeconds + 60;
+    await d.cache.set(keys.blockedSession(membershipId, userId, sid), '1', ttl);
+  }
+
+  return {
+    async exchange(accessToken: unknown, meta: RequestMeta) {
+      let identity;
+      try {
+        identity = await d.verifySupabase(accessToken);
+      } catch (err) {
+        await d.db
+          .scoped({ tenantId: null }, (tx) =>
+            auditRepository.append(tx, { tenantId: null, action: 'auth.exchange_failed', ...metaFields(meta) }),
+          )
+          .catch((e) => d.logger.warn({ err: e }, 'could not audit failed exchange'));
+        throw err;
+      }
+      const now = d.clock.now();
+      const result = await d.db.scoped({ tenantId: null }, async (tx) => {
+        const user = await usersRepository.upsertBySupabaseId(tx, identity.sub, identity.email, now);
+        // Re-scope to this user so RLS shows their memberships and invitations addressed to their email.
+        await tx.execute(setUserScope(user.id, identity.email));
+        if (identity.email) {
+          const claimed = await membershipsRepository.claimInvitations(tx, user.id, identity.email, now);
+          for (const m of claimed) {
+            await auditRepository.append(tx, {
+              tenantId: m.tenantId,
+              actorUserId: user.id,
+              actorMembershipId: m.id,
+              action: 'membership.activated',
+              targetType: 'membership',
+              targetId: m.id,
+              after: { roles: m.roles, entitlements: m.entitlements, status: m.status },
+              ...metaFields(meta),
+            });
+          }
+        }
+        const memberships = await listMemberships(tx, user.id);
+        const active = memberships.find((m) => m.row.status === 'active')?.row ?? null;
+        const sessionId = newId(now.getTime());
+        const refreshToken = newRefreshToken(sessionId);
+        await sessionsRepository.create(
+          tx,
+          {
+            id: sessionId,
+            userId: user.id,
+            membershipId: active?.id ?? null,
+            activeTenantId: active?.tenantId ?? null,
+            supabaseSessionId: identity.sessionId,
+            lastUsedAt: now,
+            idleExpiresAt: new Date(now.getTime() + d.config.sessionIdleSeconds * 1000),
+            absoluteExpiresAt: new Date(now.getTime() + d.config.sessionAbsoluteSeconds * 1000),
+            ip: meta.ip,
+            userAgent: meta.userAgent?.slice(0, 512) ?? null,
+          },
+          hashToken(refreshToken),
+        );
+        await auditRepository.append(tx, {
+          tenantId: active?.tenantId ?? null,
+          actorUserId: user.id,
+          actorMembershipId: active?.id ?? null,
+          action: 'auth.exchange',
+          targetType: 'session',
+          targetId: sessionId,
+          ...metaFields(meta),
+        });
+        return { user, memberships, active, sessionId, refreshToken };
+      });
+      const issued = await mint(result.user, result.sessionId, result.active, result.refreshToken);
+      return {
+        issued,
+        body: {
+          user: { id: result.user.id, email: result.user.email },
+          memberships: result.memberships.map((m) => m.view),
+          activeMembershipId: result.active?.id ?? null,
+          csrfToken: issued.csrfToken,
+        },
+      };
+    },
+
+    /** The session id a refresh cookie names, for the CSRF check before any database work. */
+    sessionIdOfRefresh: sessionIdOfRefreshToken,
+
+    async refresh(refreshToken: string, meta: RequestMeta) {
+      const now = d.clock.now();
+      const outcome = await d.db.scoped({ tenantId: null }, async (tx) => {
+        const found = await sessionsRepository.lockToken(tx, hashToken(refreshToken));
+        if (!found) return { kind: 'invalid' as const };
+        const { token, session } = found;
+        if (session.revokedAt || session.absoluteExpiresAt <= now || session.idleExpiresAt <= now) return { kind: 'invalid' as const };
+        if (token.rotatedAt && now.getTime() - token.rotatedAt.getTime() > d.config.refreshGraceSeconds * 1000) {
+          await sessionsRepository.revoke(tx, session.id, 'refresh_token_reuse', now);
+          await auditRepository.append(tx, {
+            tenantId: session.activeTenantId,
+            actorUserId: session.userId,
+            actorMembershipId: session.membershipId,
+            action: 'auth.refresh_reuse_detected',
+            targetType: 'session',
+            targetId: session.id,
+            ...metaFields(meta),
+          });
+          return { kind: 'reuse' as const, session };
+        }
+        // A live token rotates; a token rotated within the grace window (a second tab) gets a sibling.
+        const next = newRefreshToken(session.id);
+        await sessionsRepository.rotate(tx, token.rotatedAt ? null : token.tokenHash, hashToken(next), session.id, now);
+        await sessionsRepository.touch(tx, session.id, now, new Date(now.getTime() + d.config.sessionIdleSeconds * 1000));
+        const user = await usersRepository.get(tx, session.userId);
+        if (!user) return { kind: 'invalid' as const };
+        await tx.execute(setUserScope(user.id, user.email));
+        let membership: MembershipRow | null = null;
+        if (session.membershipId) {
+          const m = await membershipsRepository.getForUser(tx, user.id, session.membershipId);
+          if (m && m.status === 'active') membership = m;
+        }
+        if (!membership) {
+          membership = (await listMemberships(tx, user.id)).find((m) => m.row.status === 'active')?.row ?? null;
+          if ((membership?.id ?? null) !== session.membershipId)
+            await sessionsRepository.setMembership(tx, session.id, membership?.id ?? null, membership?.tenantId ?? null, now);
+        }
+        await auditRepository.append(tx, {
+          tenantId: membership?.tenantId ?? null,
+          actorUserId: user.id,
+          actorMembershipId: membership?.id ?? null,
+          action: 'auth.refresh',
+          targetType: 'session',
+          targetId: session.id,
+          ...metaFields(meta),
+        });
+        return { kind: 'ok' as const, user, membership, sessionId: session.id, next };
+      });
+      if (outcome.kind === 'reuse') {
+        await blockFamily(outcome.session.userId, outcome.session.membershipId, outcome.session.id);
+        throw unauthenticated('This session has ended; sign in again');
+      }
+      if (outcome.kind === 'invalid') throw unauthenticated('The refresh token is not valid; sign in again');
+      const issued = await mint(outcome.user, outcome.sessionId, outcome.membership, outcome.next);
+      return { issued, body: { csrfToken: issued.csrfToken, activeMembershipId: outcome.membership?.id ?? null } };
+    },
+
+    async logout(access: AccessClaims | null, refreshToken: string | undefined, meta: RequestMeta) {
+      const now = d.clock.now();
+      const sid = access?.sid ?? sessionIdOfRefreshToken(refreshToken);
+      if (access) {
+        const ttl = Math.max(1, access.exp - Math.floor(now.getTime() / 1000)) + 5;
+        await d.cache.set(keys.blockedJti(access.mid, access.sub, access.jti), '1', ttl);
+        await blockFamily(access.sub, access.mid, access.sid);
+      }
+      if (!sid) return;
+      // A refresh cookie alone only names a family: revoke it only when the token really belongs to it.
+      if (!access && refreshToken) {
+        const ok = await d.db.scoped({ tenantId: null }, async (tx) => !!(await sessionsRepository.lockToken(tx, hashToken(refreshToken))));
+        if (!ok) return;
+      }
+      await d.db.scoped({ tenantId: null }, async (tx) => {
+        const revoked = await sessionsRepository.revoke(tx, sid, 'logout', now);
+        if (!revoked) return;
+        if (!access) await blockFamily(revoked.userId, revoked.membershipId, sid);
+        await auditRepository.append(tx, {
+          tenantId: revoked.tenantId,
+          actorUserId: revoked.userId,
+          actorMembershipId: revoked.membershipId,
+          action: 'auth.logout',
+          targetType: 'session',
+          targetId: sid,
+          ...metaFields(meta),
+        });
+      });
+    },
+
+    async switchMembership(ctx: RequestContext, access: AccessClaims, membershipId: string, meta: RequestMeta) {
+      const now = d.clock.now();
+      const m = await d.db.scoped({ tenantId: null, userId: ctx.userId, email: ctx.email }, async (tx) => {
+        const m = await membershipsRepository.getForUser(tx, ctx.userId, membershipId);
+        if (!m || m.status !== 'active') return null;
+        const session = await sessionsRepository.get(tx, ctx.sessionId);
+        if (!session || session.revokedAt) throw unauthenticated();
+        await sessionsRepository.setMembership(tx, ctx.sessionId, m.id, m.tenantId, now);
+        await auditRepository.append(tx, {
+          tenantId: m.tenantId,
+          actorUserId: ctx.userId,
+          actorMembershipId: m.id,
+          action: 'auth.switch',
+          targetType: 'membership',
+          targetId: m.id,
+          before: { membershipId: ctx.membershipId, tenantId: ctx.tenantId },
+          after: { membershipId: m.id, tenantId: m.tenantId },
+          ...metaFields(meta),
+        });
+        return m;
+      });
+      if (!m) throw notFound('Membership');
+      // The token for the previous membership stops working at once.
+      const ttl = Math.max(1, access.exp - Math.floor(now.getTime() / 1000)) + 5;
+      await d.cache.set(keys.blockedJti(access.mid, access.sub, access.jti), '1', ttl);
+      const issued = await mint({ id: ctx.userId, email: ctx.email }, ctx.sessionId, m);
+      return { issued, membership: m };
+    },
+
+    /** Mints a session for a membership just created (POST /tenants switches the caller to the new centre). */
+    async issueFor(ctx: RequestContext, access: AccessClaims, m: MembershipRow) {
+      await d.db.scoped({ tenantId: m.tenantId, userId: ctx.userId }, (tx) =>
+        sessionsRepository.setMembership(tx, ctx.sessionId, m.id, m.tenantId, d.clock.now()),
+      );
+      const ttl = Math.max(1, access.exp - Math.floor(nowMs() / 1000)) + 5;
+      await d.cache.set(keys.blockedJti(access.mid, access.sub, access.jti), '1', ttl);
+      return mint({ id: ctx.userId, email: ctx.email }, ctx.sessionId, m);
+    },
+
+    /**
+     * The per-request check. Warm path: verify the JWT (no I/O), then ONE cache round trip reading the blocklist
+     * entries and the entitlements version while counting the rate limit; no database query. A token minted before
+     * a role, entitlement or status change (older EV) recomputes permissions from the database.
+     */
+    async authenticate(token: string, meta: RequestMeta): Promise<{ ctx: RequestContext; claims: AccessClaims }> {
+      const claims = await d.tokens.verifyAccess(token, nowMs());
+      if (!claims) throw unauthenticated('The session has expired or is not valid');
+      const window = Math.floor(nowMs() / 60_000);
+      const keyList = [keys.blockedJti(claims.mid, claims.sub, claims.jti), keys.blockedSession(claims.mid, claims.sub, claims.sid)];
+      if (claims.mid) keyList.push(keys.ev(claims.mid));
+      const { values, count } = await d.cache.readAndCount(keyList, keys.rate(claims.mid, claims.sub, window), 120);
+      if (values[0] || values[1]) throw unauthenticated('The session has ended; sign in again');
+      if (count > d.config.rateLimitPerMinute) {
+        throw new AppError('RATE_LIMITED', 'Too many requests; slow down', undefined, { 'Retry-After': String(60 - (Math.floor(nowMs() / 1000) % 60)) });
+      }
+      const base = {
+        requestId: meta.requestId,
+        userId: claims.sub,
+        email: claims.email,
+        sessionId: claims.sid,
+        ip: meta.ip,
+        userAgent: meta.userAgent,
+      };
+      if (!claims.mid || !claims.tid) {
+        return { claims, ctx: { ...base, tenantId: null, membershipId: null, roles: [], entitlements: [], permissions: [], guardianOnly: false } };
+      }
+      const currentEv = values[2];
+      let roles = claims.roles;
+      let entitlements = claims.ent;
+      let permissions: Permission[];
+      if (currentEv !== null && Number(currentEv) === claims.ev) {
+        permissions = permissionsFor(roles, entitlements);
+      } else {
+        const fresh = await loadMembership(claims, currentEv);
+        if (!fresh) {
+          // Membership gone or suspended: still signed in, but with no access to the centre.
+          return { claims, ctx: { ...base, tenantId: null, membershipId: null, roles: [], entitlements: [], permissions: [], guardianOnly: false } };
+        }
+        ({ roles, entitlements, permissions } = fresh);
+      }
+      return {
+        claims,
+        ctx: { ...base, tenantId: claims.tid, membershipId: claims.mid, roles, entitlements, permissions, guardianOnly: isGuardianOnly(roles) },
+      };
+    },
+
+    async context(ctx: RequestContext) {
+      return d.db.scoped({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email }, async (tx) => {
+        const memberships = await listMemberships(tx, ctx.userId);
+        const tenant = ctx.tenantId ? await tenantsRepository.get(tx, ctx.tenantId) : undefined;
+        const membership = memberships.find((m) => m.row.id === ctx.membershipId);
+        return {
+          user: { id: ctx.userId, email: ctx.email },
+          tenant: tenant && ctx.tenantId ? { id: tenant.id, name: tenant.name, timezone: tenant.timezone } : null,
+          membership: membership && ctx.tenantId ? membership.view : null,
+          roles: ctx.tenantId ? ctx.roles : [],
+          permissions: ctx.permissions,
+          entitlements: ctx.tenantId ? ctx.entitlements : [],
+          menu: menuFor(ctx.roles, ctx.permissions),
+          memberships: memberships.map((m) => m.view),
+        };
+      });
+    },
+
+    /** Called after a membership's roles, entitlements or status change commit: the next request sees it. */
+    async bumpEntitlementsVersion(membershipId: string, version: number) {
+      await d.cache.set(keys.ev(membershipId), String(version), 24 * 3600);
+    },
+    async forgetMembership(membershipId: string) {
+      // Deleted: no version will match again, so every token for it falls back to the database (and finds nothing).
+      await d.cache.set(keys.ev(membershipId), '-1', 24 * 3600);
+    },
+  };
+
+  async function loadMembership(claims: AccessClaims, currentEv: string | null) {
+    if (currentEv !== null) {
+      const cached = await d.cache.get(keys.perms(claims.mid!, Number(currentEv)));
+      if (cached) {
+        const p = JSON.parse(cached) as { roles: string[]; entitlements: string[]; permissions: Permission[]; active: boolean };
+        return p.active ? p : null;
+      }
+    }
+    const m = await d.db.scoped({ tenantId: claims.tid, userId: claims.sub }, (tx) => membershipsRepository.get(tx, claims.tid!, claims.mid!));
+    const active = !!m && m.status === 'active' && m.userId === claims.sub;
+    const value = { roles: m?.roles ?? [], entitlements: m?.entitlements ?? [], permissions: active ? permissionsFor(m!.roles, m!.entitlements) : [], active };
+    if (m) {
+      await d.cache.set(keys.perms(m.id, m.version), JSON.stringify(value), 3600);
+      if (currentEv === null) await d.cache.set(keys.ev(m.id), String(m.version), 24 * 3600);
+    }
+    return active ? value : null;
+  }
+}
+
+export type AuthService = ReturnType<typeof createAuthService>;
+
+function metaFields(meta: RequestMeta) {
+  return { ip: meta.ip, userAgent: meta.userAgent, requestId: meta.requestId };
+}
+
+import { sql } from 'drizzle-orm';
+function setUserScope(userId: string, email: string) {
+  return sql`select set_config('app.user_id', ${userId}, true), set_config('app.user_email', ${email.toLowerCase()}, true)`;
+}

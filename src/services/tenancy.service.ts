@@ -1,0 +1,206 @@
+import type { Clock } from '../core/clock.js';
+import type { RequestContext, TenantContext } from '../core/context.js';
+import { conflict, forbidden, notFound, preconditionFailed, unprocessable } from '../core/errors.js';
+import { isUuid, newId } from '../core/ids.js';
+import { ENTITLEMENTS, type Role } from '../core/security/permissions.js';
+import { isValidTimeZone } from '../core/time.js';
+import { auditRepository } from '../repositories/audit.repository.js';
+import { pgConstraint, type Database } from '../repositories/db.js';
+import { membershipsRepository, tenantsRepository, type MembershipRow, type TenantRow } from '../repositories/tenancy.repository.js';
+import type { AuthService } from './auth.service.js';
+import { decodeNumberCursor, decodeUuidCursor, toPage } from './pagination.js';
+
+export const tenantDto = (t: TenantRow) => ({
+  id: t.id,
+  name: t.name,
+  timezone: t.timezone,
+  closingTime: t.closingTime,
+  createdAt: t.createdAt.toISOString(),
+  updatedAt: t.updatedAt.toISOString(),
+  version: t.version,
+});
+export const membershipDto = (m: MembershipRow) => ({
+  id: m.id,
+  tenantId: m.tenantId,
+  userId: m.userId,
+  email: m.email,
+  roles: m.roles,
+  entitlements: m.entitlements,
+  status: m.status,
+  createdAt: m.createdAt.toISOString(),
+  updatedAt: m.updatedAt.toISOString(),
+  version: m.version,
+});
+
+const audit = (ctx: RequestContext) => ({
+  actorUserId: ctx.userId,
+  actorMembershipId: ctx.membershipId,
+  ip: ctx.ip,
+  userAgent: ctx.userAgent,
+  requestId: ctx.requestId,
+});
+
+interface Deps {
+  db: Database;
+  clock: Clock;
+  auth: Pick<AuthService, 'bumpEntitlementsVersion' | 'forgetMembership'>;
+}
+
+export function createTenancyService({ db, clock, auth }: Deps) {
+  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId });
+
+  /** Rules that involve owners: only owners grant or remove `owner`, and a centre keeps at least one active owner. */
+  async function guardOwners(tx: Parameters<Parameters<Database['scoped']>[1]>[0], ctx: TenantContext, before: MembershipRow, after: { roles: string[]; status: string } | null) {
+    const touchesOwner = before.roles.includes('owner') || (after?.roles.includes('owner') ?? false);
+    if (touchesOwner && !ctx.roles.includes('owner')) throw forbidden('Only an owner can grant or remove the owner role');
+    const wasActiveOwner = before.roles.includes('owner') && before.status === 'active';
+    const staysActiveOwner = !!after && after.roles.includes('owner') && after.status === 'active';
+    if (wasActiveOwner && !staysActiveOwner) {
+      const owners = await membershipsRepository.lockActiveOwners(tx, ctx.tenantId);
+      if (owners.filter((o) => o.id !== before.id).length === 0) throw conflict('A centre must keep at least one active owner');
+    }
+  }
+
+  return {
+    async createTenant(ctx: RequestContext, input: { name: string; timezone: string }) {
+      if (!isValidTimeZone(input.timezone)) throw unprocessable('Unknown time zone', [{ path: 'timezone', message: 'use an IANA zone such as Europe/London' }]);
+      const tenantId = newId();
+      return db.scoped({ tenantId, userId: ctx.userId }, async (tx) => {
+        const tenant = await tenantsRepository.insert(tx, { id: tenantId, name: input.name, timezone: input.timezone });
+        const membership = await membershipsRepository.insert(tx, {
+          id: newId(),
+          tenantId,
+          userId: ctx.userId,
+          email: ctx.email,
+          roles: ['owner'],
+          entitlements: [...ENTITLEMENTS],
+          status: 'active',
+        });
+        const a = { ...audit(ctx), actorMembershipId: membership.id, tenantId };
+        await auditRepository.append(tx, { ...a, action: 'tenant.created', targetType: 'tenant', targetId: tenantId, after: tenantDto(tenant) });
+        await auditRepository.append(tx, { ...a, action: 'membership.created', targetType: 'membership', targetId: membership.id, after: { roles: membership.roles, entitlements: membership.entitlements, status: 'active' } });
+        return { tenant, membership };
+      });
+    },
+
+    async getTenant(ctx: TenantContext) {
+      const t = await db.scoped(scope(ctx), (tx) => tenantsRepository.get(tx, ctx.tenantId));
+      if (!t) throw notFound('Tenant');
+      return t;
+    },
+
+    async updateTenant(ctx: TenantContext, patch: { name?: string; timezone?: string; closingTime?: string }, ifMatch?: number) {
+      if (patch.timezone !== undefined && !isValidTimeZone(patch.timezone))
+        throw unprocessable('Unknown time zone', [{ path: 'timezone', message: 'use an IANA zone such as Europe/London' }]);
+      return db.scoped(scope(ctx), async (tx) => {
+        const before = await tenantsRepository.get(tx, ctx.tenantId);
+        if (!before) throw notFound('Tenant');
+        if (ifMatch !== undefined && before.version !== ifMatch) throw preconditionFailed();
+        const after = await tenantsRepository.update(tx, ctx.tenantId, patch, before.version);
+        if (!after) throw preconditionFailed();
+        await auditRepository.append(tx, { ...audit(ctx), tenantId: ctx.tenantId, action: 'tenant.updated', targetType: 'tenant', targetId: ctx.tenantId, before: tenantDto(before), after: tenantDto(after) });
+        return after;
+      });
+    },
+
+    async listMemberships(ctx: TenantContext, q: { limit: number; cursor?: string }) {
+      const cursor = decodeUuidCursor(q.cursor);
+      const rows = await db.scoped(scope(ctx), (tx) => membershipsRepository.list(tx, ctx.tenantId, { cursor, limit: q.limit }));
+      return toPage(rows, q.limit, membershipDto, (r) => r.id);
+    },
+
+    async invite(ctx: TenantContext, input: { email: string; roles: Role[]; entitlements?: string[] }) {
+      if (input.roles.includes('owner') && !ctx.roles.includes('owner')) throw forbidden('Only an owner can grant the owner role');
+      const email = input.email.trim().toLowerCase();
+      try {
+        return await db.scoped(scope(ctx), async (tx) => {
+          const m = await membershipsRepository.insert(tx, {
+            id: newId(),
+            tenantId: ctx.tenantId,
+            email,
+            roles: [...new Set(input.roles)],
+            entitlements: [...new Set(input.entitlements ?? ENTITLEMENTS)],
+            status: 'invited',
+            invitedByUserId: ctx.userId,
+          });
+          await auditRepository.append(tx, { ...audit(ctx), tenantId: ctx.tenantId, action: 'membership.invited', targetType: 'membership', targetId: m.id, after: membershipDto(m) });
+          return m;
+        });
+      } catch (e) {
+        if (pgConstraint(e) === 'memberships_tenant_email_key') throw conflict('This email already has a membership in this centre');
+        throw e;
+      }
+    },
+
+    async updateMembership(ctx: TenantContext, id: string, patch: { roles?: Role[]; entitlements?: string[]; status?: 'active' | 'suspended' }, ifMatch?: number) {
+      if (!isUuid(id)) throw notFound('Membership');
+      const updated = await db.scoped(scope(ctx), async (tx) => {
+        const before = await membershipsRepository.get(tx, ctx.tenantId, id);
+        if (!before) throw notFound('Membership');
+        if (ifMatch !== undefined && before.version !== ifMatch) throw preconditionFailed();
+        if (patch.status === 'active' && before.status === 'invited') throw unprocessable('An invitation becomes active when its email signs in');
+        const next = {
+          roles: patch.roles ? [...new Set(patch.roles)] : before.roles,
+          status: patch.status && before.status !== 'invited' ? patch.status : before.status,
+        };
+        await guardOwners(tx, ctx, before, next);
+        const after = await membershipsRepository.update(
+          tx,
+          ctx.tenantId,
+          id,
+          { roles: next.roles, status: next.status as MembershipRow['status'], ...(patch.entitlements ? { entitlements: [...new Set(patch.entitlements)] } : {}) },
+          before.version,
+        );
+        if (!after) throw preconditionFailed();
+        const action = patch.status && patch.status !== before.status ? (patch.status === 'suspended' ? 'membership.suspended' : 'membership.reactivated') : 'membership.updated';
+        await auditRepository.append(tx, { ...audit(ctx), tenantId: ctx.tenantId, action, targetType: 'membership', targetId: id, before: membershipDto(before), after: membershipDto(after) });
+        if (patch.roles && patch.roles.join() !== before.roles.join())
+          await auditRepository.append(tx, { ...audit(ctx), tenantId: ctx.tenantId, action: 'role.assigned', targetType: 'membership', targetId: id, before: { roles: before.roles }, after: { roles: after.roles } });
+        return after;
+      });
+      // After commit: the member's next request recomputes permissions.
+      await auth.bumpEntitlementsVersion(updated.id, updated.version);
+      return updated;
+    },
+
+    async removeMembership(ctx: TenantContext, id: string, ifMatch?: number) {
+      if (!isUuid(id)) throw notFound('Membership');
+      await db.scoped(scope(ctx), async (tx) => {
+        const before = await membershipsRepository.get(tx, ctx.tenantId, id);
+        if (!before) throw notFound('Membership');
+        if (ifMatch !== undefined && before.version !== ifMatch) throw preconditionFailed();
+        if (before.roles.includes('owner') && !ctx.roles.includes('owner')) throw forbidden('Only an owner can remove an owner');
+        await guardOwners(tx, ctx, before, null);
+        await membershipsRepository.delete(tx, ctx.tenantId, id);
+        await auditRepository.append(tx, { ...audit(ctx), tenantId: ctx.tenantId, action: 'membership.removed', targetType: 'membership', targetId: id, before: membershipDto(before) });
+      });
+      await auth.forgetMembership(id);
+    },
+
+    async listAudit(ctx: TenantContext, q: { action?: string; cursor?: string; limit: number }) {
+      const cursor = decodeNumberCursor(q.cursor);
+      const rows = await db.scoped(scope(ctx), (tx) => auditRepository.list(tx, ctx.tenantId, { action: q.action, cursor, limit: q.limit }));
+      return toPage(
+        rows,
+        q.limit,
+        (r) => ({
+          id: String(r.id),
+          action: r.action,
+          actorUserId: r.actorUserId,
+          actorMembershipId: r.actorMembershipId,
+          targetType: r.targetType,
+          targetId: r.targetId,
+          before: r.before,
+          after: r.after,
+          ip: r.ip,
+          userAgent: r.userAgent,
+          requestId: r.requestId,
+          createdAt: r.createdAt.toISOString(),
+        }),
+        (r) => r.id,
+      );
+    },
+    clock,
+  };
+}
+export type TenancyService = ReturnType<typeof createTenancyService>;

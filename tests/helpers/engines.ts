@@ -1,0 +1,14 @@
+import { openDatabase, type Database } from '../../src/repositories/db.js';
+
+export type Engine = 'pglite' | 'pg';
+
+/** PGlite always; the real server too when DATABASE_URL is set (CI sets it). */
+export const ENGINES: Engine[] = process.env.DATABASE_URL ? ['pglite', 'pg'] : ['pglite'];
+/** The engine HTTP tests run on: the server when configured, else PGlite. */
+export const DEFAULT_ENGINE: Engine = process.env.DATABASE_URL ? 'pg' : 'pglite';
+
+export async function openTestDatabase(engine: Engine): Promise<Database> {
+  const db = engine === 'pg' ? await openDatabase({ databaseUrl: process.env.DATABASE_URL, poolMax: 5 }) : await openDatabase({ dataDir: 'memory://' });
+  await db.migrate();
+  return db;
+}

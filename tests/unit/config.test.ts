@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/core/config.js';
+
+describe('config', () => {
+  it('has local defaults with nothing set', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({ port: 3000, host: '127.0.0.1', dataDir: './.data', localAuth: true, bodyLimit: 1048576, refreshGraceSeconds: 10 });
+    expect(c.databaseUrl).toBeUndefined();
+    expect(c.rateLimitAuthPerMinute).toBeGreaterThanOrEqual(300);
+  });
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL'],
+    [{ REDIS_URL: 'http://x' }, 'REDIS_URL'],
+    [{ SESSION_SECRET: 'short' }, 'SESSION_SECRET'],
+    [{ BODY_LIMIT: String(7 * 1024 * 1024) }, 'BODY_LIMIT'],
+    [{ APP_ORIGINS: '*' }, 'APP_ORIGINS'],
+    [{ APP_ORIGINS: 'https://a.example.com/path' }, 'APP_ORIGINS'],
+    [{ NODE_ENV: 'staging' }, 'NODE_ENV'],
+  ])('names the bad variable and never its value: %j', (env, variable) => {
+    try {
+      loadConfig(env as Record<string, string>);
+      expect.unreachable();
+    } catch (e) {
+      expect(e).toBeInstanceOf(ConfigError);
+      expect((e as Error).message).toContain(variable);
+      for (const v of Object.values(env)) if (v.length > 3) expect((e as Error).message).not.toContain(v);
+      expect((e as Error).message.split('\n')).toHaveLength(1);
+    }
+  });
+  it('production refuses to start without database, session secret and Supabase', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b' })).toThrow(/SESSION_SECRET/);
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b', SESSION_SECRET: 'x'.repeat(32) })).toThrow(/SUPABASE/);
+    const c = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b', SESSION_SECRET: 'x'.repeat(32), SUPABASE_URL: 'https://p.supabase.co' });
+    expect(c.localAuth).toBe(false);
+  });
+  it('parses origins', () => {
+    expect(loadConfig({ APP_ORIGINS: 'https://a.example.com, http://localhost:5173' }).appOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);
+  });
+});
