@@ -12,6 +12,13 @@ import { openDatabase, type Database } from './repositories/db.js';
 import { createAuthService } from './services/auth.service.js';
 import { createTenancyService } from './services/tenancy.service.js';
 import { createIdempotencyService } from './services/idempotency.service.js';
+import { openStorage } from './adapters/storage/index.js';
+import { openQueue } from './adapters/queue/index.js';
+import { createCentreServices } from './services/centre.js';
+import { createAttendanceService } from './services/attendance.service.js';
+import { createMessagesService } from './services/messages.service.js';
+import { createFilesService } from './services/files.service.js';
+import { createJobsService } from './services/jobs.service.js';
 
 /** The one composition root: built once per process (or Lambda environment). */
 export async function createContainer(config: Config, overrides: { db?: Database; cache?: Cache; clock?: Clock; logger?: Logger } = {}) {
@@ -38,6 +45,14 @@ export async function createContainer(config: Config, overrides: { db?: Database
   } });
   const tenancy = createTenancyService({ db, clock, auth });
   const idempotency = createIdempotencyService({ db, clock });
+  const storage = await openStorage(config, sessionSecret);
+  const queue = await openQueue(config);
+  const deps = { config, logger, clock, db, cache, auth, tokens, storage, queue };
+  const centre = createCentreServices(deps);
+  const attendance = createAttendanceService(deps);
+  const messages = createMessagesService(deps);
+  const files = createFilesService(deps);
+  const jobs = createJobsService(deps);
 
   return {
     config,
@@ -49,6 +64,13 @@ export async function createContainer(config: Config, overrides: { db?: Database
     auth,
     tenancy,
     idempotency,
+    storage,
+    queue,
+    centre,
+    attendance,
+    messages,
+    files,
+    jobs,
     localAuthSecret,
     async close() {
       await cache.close();
@@ -57,6 +79,19 @@ export async function createContainer(config: Config, overrides: { db?: Database
   };
 }
 export type Container = Awaited<ReturnType<typeof createContainer>>;
+
+/** What every service factory may take (each narrows it with Pick<> to what it uses). */
+export interface ServiceDeps {
+  config: Config;
+  logger: Logger;
+  clock: Clock;
+  db: Database;
+  cache: Cache;
+  auth: import('./services/auth.service.js').AuthService;
+  tokens: TokenService;
+  storage: import('./adapters/storage/storage.js').Storage | undefined;
+  queue: import('./adapters/queue/queue.js').Queue | undefined;
+}
 
 export async function openCache(config: Config, logger: Logger): Promise<Cache> {
   if (!config.redisUrl) return new MemoryCache();

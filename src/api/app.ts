@@ -10,6 +10,11 @@ import { registerAuthRoutes } from './routes/auth.routes.js';
 import { registerDocsRoutes } from './routes/docs.routes.js';
 import { registerHealthRoutes } from './routes/health.routes.js';
 import { registerTenancyRoutes } from './routes/tenancy.routes.js';
+import { registerCentreRoutes } from './routes/centre.routes.js';
+import { registerAttendanceRoutes } from './routes/attendance.routes.js';
+import { registerMessagesRoutes } from './routes/messages.routes.js';
+import { registerFilesRoutes } from './routes/files.routes.js';
+import { registerJobsRoutes } from './routes/jobs.routes.js';
 
 /** Paths whose bodies are not JSON: the local storage driver's signed upload URLs. */
 export const RAW_BODY_PREFIXES = ['/files/local/'];
@@ -46,7 +51,10 @@ export function createApp(container: Container) {
     const declared = Number(c.req.header('content-length') ?? 0);
     if (declared > container.config.bodyLimit) {
       // Read (and discard) a moderately oversized body first, so the client receives the 413 instead of a reset.
-      if (declared <= DRAIN_LIMIT && c.req.raw.body) for await (const _chunk of c.req.raw.body);
+      if (declared <= DRAIN_LIMIT && c.req.raw.body) {
+        const reader = c.req.raw.body.getReader();
+        while (!(await reader.read()).done);
+      }
       throw new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${container.config.bodyLimit} bytes`);
     }
     return bodyLimit({
@@ -62,6 +70,12 @@ export function createApp(container: Container) {
   registerDocsRoutes(app);
   registerAuthRoutes(app);
   registerTenancyRoutes(app);
+  registerCentreRoutes(app);
+  // Jobs before attendance: GET /attendance/rollups must not be taken for GET /attendance/{id}.
+  registerJobsRoutes(app);
+  registerAttendanceRoutes(app);
+  registerMessagesRoutes(app);
+  registerFilesRoutes(app);
   return app;
 }
 export type App = ReturnType<typeof createApp>;
