@@ -54,3 +54,37 @@ export const preconditionFailed = () =>
 export function errorBody(code: ErrorCode, message: string, requestId: string, details?: ErrorDetail[]) {
   return { error: { code, message, requestId, ...(details && details.length ? { details } : {}) } };
 }
+
+/** The SQLSTATE of a database error (drivers and Drizzle wrap it in `cause`). */
+export function sqlState(err: unknown): string | undefined {
+  let e: any = err;
+  for (let i = 0; i < 4 && e; i++) {
+    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
+    e = e.cause;
+  }
+  return undefined;
+}
+
+/**
+ * Safety net for client input that reached the database unvalidated: never a 500 for it. Services validate first;
+ * this only keeps a missed case from becoming an internal error.
+ */
+export function fromDatabaseError(err: unknown): AppError | undefined {
+  switch (sqlState(err)) {
+    case '22P02': // invalid_text_representation (e.g. a malformed uuid)
+    case '22007': // invalid_datetime_format
+    case '22008': // datetime_field_overflow
+    case '22001': // string_data_right_truncation
+    case '22003': // numeric_value_out_of_range
+      return new AppError('VALIDATION_ERROR', 'A value in the request is not valid');
+    case '23505':
+      return new AppError('CONFLICT', 'This conflicts with an existing record');
+    case '23503':
+      return new AppError('UNPROCESSABLE', 'The request refers to a record that does not exist');
+    case '40001':
+    case '40P01':
+      return new AppError('CONFLICT', 'A concurrent change got in the way; try again');
+    default:
+      return undefined;
+  }
+}

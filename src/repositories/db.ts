@@ -157,15 +157,8 @@ async function openPglite(dataDir: string): Promise<Database> {
   };
 }
 
-/** Maps a PostgreSQL error to its SQLSTATE, for services that turn constraint violations into 409s. */
-export function pgErrorCode(err: unknown): string | undefined {
-  let e: any = err;
-  for (let i = 0; i < 4 && e; i++) {
-    if (typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return e.code;
-    e = e.cause;
-  }
-  return undefined;
-}
+/** The SQLSTATE of a database error, for services that turn constraint violations into 409s. */
+export { sqlState as pgErrorCode } from '../core/errors.js';
 export function pgConstraint(err: unknown): string | undefined {
   let e: any = err;
   for (let i = 0; i < 4 && e; i++) {

@@ -2,7 +2,7 @@ import type { Cache } from '../adapters/cache/cache.js';
 import type { Clock } from '../core/clock.js';
 import type { RequestContext, RequestMeta } from '../core/context.js';
 import { AppError, notFound, unauthenticated } from '../core/errors.js';
-import { newId } from '../core/ids.js';
+import { isUuid, newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { isGuardianOnly, permissionsFor, menuFor, type Permission } from '../core/security/permissions.js';
 import type { SupabaseVerifier } from '../core/security/supabase.js';
@@ -260,6 +260,7 @@ export function createAuthService(d: Deps) {
 
     async switchMembership(ctx: RequestContext, access: AccessClaims, membershipId: string, meta: RequestMeta) {
       const now = d.clock.now();
+      if (!isUuid(membershipId)) throw notFound('Membership');
       const m = await d.db.scoped({ tenantId: null, userId: ctx.userId, email: ctx.email }, async (tx) => {
         const m = await membershipsRepository.getForUser(tx, ctx.userId, membershipId);
         if (!m || m.status !== 'active') return null;

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { ZodError } from 'zod';
-import { AppError, errorBody, type ErrorDetail } from '../../core/errors.js';
+import { AppError, errorBody, fromDatabaseError, type ErrorDetail } from '../../core/errors.js';
 import type { AppEnv } from '../env.js';
 
 export function zodDetails(err: ZodError): ErrorDetail[] {
@@ -27,6 +27,11 @@ export function handleError(err: unknown, c: Context<AppEnv>) {
     return c.json(errorBody('VALIDATION_ERROR', 'The request body is not valid JSON', requestId), 400);
   }
   const log = c.get('container')?.logger;
+  const mapped = fromDatabaseError(err);
+  if (mapped) {
+    log?.warn({ err, requestId }, 'database rejected a request value');
+    return c.json(errorBody(mapped.code, mapped.message, requestId), mapped.status as 400);
+  }
   log?.error({ err, requestId }, 'unhandled error');
   return c.json(errorBody('INTERNAL', 'Something went wrong on our side', requestId), 500);
 }
