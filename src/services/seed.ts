@@ -1,5 +1,91 @@
+import { eq } from 'drizzle-orm';
 import type { Container } from '../container.js';
+import { newId } from '../core/ids.js';
+import { ENTITLEMENTS } from '../core/security/permissions.js';
+import { addDays, localDate, zonedInstant } from '../core/time.js';
+import { attendance, guardians, memberships, rooms, staff, staffRooms, studentGuardians, students, tenants } from '../models/index.js';
 
-export async function seedDemo(_c: Container): Promise<string> {
-  return 'seed: not implemented yet';
+/** A fixed id, so `npm run seed` is idempotent: a second run only prints how to sign in. */
+export const DEMO_TENANT_ID = '00000000-0000-4000-8000-00000000d3e0';
+export const DEMO_EMAILS = { owner: 'owner@demo.example', teacher: 'teacher@demo.example', guardian: 'parent@demo.example' };
+
+const FIRST = ['Ava', 'Noah', 'Mia', 'Leo', 'Isla', 'Oliver', 'Zoe', 'Ethan', 'Ruby', 'Arlo', 'Aria', 'Finn', 'Luna', 'Hugo', 'Ella', 'Theo', 'Ivy', 'Max', 'Nora', 'Kai'];
+const LAST = ['Smith', 'Nguyen', 'Patel', 'Garcia', 'Kim', 'Brown', 'Wilson', 'Singh', 'Taylor', 'Martin', 'Lee', 'Walker'];
+
+/** Seeded pseudo-random numbers: the same demo every time. */
+function rng(seed: number) {
+  let s = seed >>> 0;
+  return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+}
+
+export async function seedDemo(c: Container): Promise<string> {
+  const { db, clock } = c;
+  const tz = 'America/Los_Angeles';
+  const existing = await db.scoped({ tenantId: DEMO_TENANT_ID }, (tx) => tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, DEMO_TENANT_ID)));
+  if (!existing.length) {
+    const rand = rng(42);
+    const pick = <T>(a: T[]) => a[Math.floor(rand() * a.length)]!;
+    await db.scoped({ tenantId: DEMO_TENANT_ID }, async (tx) => {
+      await tx.insert(tenants).values({ id: DEMO_TENANT_ID, name: 'Sunshine Early Learning (demo)', timezone: tz, closingTime: '18:00' });
+      await tx.insert(memberships).values([
+        { id: newId(), tenantId: DEMO_TENANT_ID, email: DEMO_EMAILS.owner, roles: ['owner'], entitlements: [...ENTITLEMENTS], status: 'invited' },
+        { id: newId(), tenantId: DEMO_TENANT_ID, email: DEMO_EMAILS.teacher, roles: ['teacher'], entitlements: [...ENTITLEMENTS], status: 'invited' },
+        { id: newId(), tenantId: DEMO_TENANT_ID, email: DEMO_EMAILS.guardian, roles: ['guardian'], entitlements: [...ENTITLEMENTS], status: 'invited' },
+      ]);
+      const roomDefs = [
+        { name: 'Joeys', ageGroup: 'infant' as const, capacity: 8, years: 0 },
+        { name: 'Wombats', ageGroup: 'toddler' as const, capacity: 12, years: 2 },
+        { name: 'Kookaburras', ageGroup: 'preschool' as const, capacity: 20, years: 4 },
+        { name: 'Platypus Club', ageGroup: 'school_age' as const, capacity: 20, years: 7 },
+      ];
+      const roomRows = roomDefs.map((r) => ({ id: newId(), tenantId: DEMO_TENANT_ID, name: r.name, ageGroup: r.ageGroup, capacity: r.capacity }));
+      await tx.insert(rooms).values(roomRows);
+      const staffRows = Array.from({ length: 8 }, (_, i) => ({
+        id: newId(),
+        tenantId: DEMO_TENANT_ID,
+        firstName: pick(FIRST),
+        lastName: pick(LAST),
+        email: i === 0 ? DEMO_EMAILS.teacher : `staff${i}@demo.example`,
+      }));
+      await tx.insert(staff).values(staffRows);
+      await tx.insert(staffRooms).values(staffRows.map((s, i) => ({ tenantId: DEMO_TENANT_ID, staffId: s.id, roomId: roomRows[i % roomRows.length]!.id })));
+      const today = localDate(clock.now(), tz);
+      const studentRows = Array.from({ length: 40 }, (_, i) => {
+        const room = roomDefs[i % 4]!;
+        const dob = addDays(today, -Math.floor(365 * (room.years + rand() * 1.5)) - 120);
+        return { id: newId(), tenantId: DEMO_TENANT_ID, firstName: pick(FIRST), lastName: pick(LAST), dateOfBirth: dob, roomId: roomRows[i % 4]!.id, externalId: `DEMO-${1000 + i}`, allergies: i % 7 === 0 ? 'peanuts' : null };
+      });
+      await tx.insert(students).values(studentRows);
+      const guardianRows = studentRows.map((s, i) => ({
+        id: newId(),
+        tenantId: DEMO_TENANT_ID,
+        firstName: pick(FIRST),
+        lastName: s.lastName,
+        email: i === 0 ? DEMO_EMAILS.guardian : `parent${i}@demo.example`,
+        phone: `+1555010${String(i).padStart(2, '0')}`,
+      }));
+      await tx.insert(guardians).values(guardianRows);
+      await tx.insert(studentGuardians).values(studentRows.map((s, i) => ({ tenantId: DEMO_TENANT_ID, studentId: s.id, guardianId: guardianRows[i]!.id, relationship: 'parent', authorizedPickup: true })));
+      // A week of attendance (weekdays), dropped off and picked up by the child's guardian.
+      const rows = [];
+      for (let d = 7; d >= 1; d--) {
+        const date = addDays(today, -d);
+        const dow = new Date(`${date}T12:00:00Z`).getUTCDay();
+        if (dow === 0 || dow === 6) continue;
+        for (const [i, s] of studentRows.entries()) {
+          if (rand() < 0.1) continue;
+          const inAt = zonedInstant(date, `0${7 + Math.floor(rand() * 2)}:${String(Math.floor(rand() * 60)).padStart(2, '0')}`, tz);
+          const outAt = zonedInstant(date, `1${5 + Math.floor(rand() * 3)}:${String(Math.floor(rand() * 60)).padStart(2, '0')}`, tz);
+          rows.push({ id: newId(inAt.getTime()), tenantId: DEMO_TENANT_ID, studentId: s.id, roomId: s.roomId, date, checkInAt: inAt, checkOutAt: outAt, droppedOffByGuardianId: guardianRows[i]!.id, pickedUpByGuardianId: guardianRows[i]!.id });
+        }
+      }
+      if (rows.length) await tx.insert(attendance).values(rows);
+    });
+  }
+  return [
+    `Demo centre ready: "Sunshine Early Learning (demo)" (${tz}), 4 rooms, 40 children, 40 guardians, 8 staff, a week of attendance.`,
+    'Sign in locally (local mode: no SUPABASE_URL / SUPABASE_JWT_SECRET):',
+    ...Object.entries(DEMO_EMAILS).map(([role, email]) => `  ${role.padEnd(8)} TOKEN=$(npm run -s token -- --email ${email})`),
+    '  then: curl -c jar -H "content-type: application/json" -d "{\\"accessToken\\":\\"$TOKEN\\"}" http://127.0.0.1:3000/auth/exchange',
+  ].join('\n');
 }
