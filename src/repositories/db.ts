@@ -76,10 +76,12 @@ export interface OpenDatabaseOptions {
   dataDir?: string;
   poolMax?: number;
   onPoolError?: (err: Error) => void;
+  /** Sees every statement (the query-plan benchmark captures the hot routes' SQL with it). */
+  queryLogger?: { logQuery(query: string, params: unknown[]): void };
 }
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
-  return opts.databaseUrl ? openPg(opts.databaseUrl, opts) : openPglite(opts.dataDir ?? './.data');
+  return opts.databaseUrl ? openPg(opts.databaseUrl, opts) : openPglite(opts.dataDir ?? './.data', opts);
 }
 
 async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database> {
@@ -94,7 +96,7 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
   });
   // A dropped idle connection must not crash the process; the pool replaces it on next use.
   pool.on('error', (err) => opts.onPoolError?.(err));
-  const db = drizzle(pool, { schema }) as unknown as Db;
+  const db = drizzle(pool, { schema, logger: opts.queryLogger }) as unknown as Db;
   return {
     kind: 'pg',
     raw: db,
@@ -124,7 +126,7 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
   };
 }
 
-async function openPglite(dataDir: string): Promise<Database> {
+async function openPglite(dataDir: string, opts: OpenDatabaseOptions): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
@@ -137,7 +139,7 @@ async function openPglite(dataDir: string): Promise<Database> {
     client = new PGlite(dir);
   }
   await client.waitReady;
-  const db = drizzle(client, { schema }) as unknown as Db;
+  const db = drizzle(client, { schema, logger: opts.queryLogger }) as unknown as Db;
   return {
     kind: 'pglite',
     raw: db,

@@ -1,6 +1,16 @@
 import type { ServiceDeps } from '../container.js';
+import { createGuardiansService } from './guardians.service.js';
+import { createRoomsService } from './rooms.service.js';
+import { createStaffService } from './staff.service.js';
+import { createStudentsService } from './students.service.js';
 
-/** Rooms, students, guardians, staff. (stub: filled in by the centre work) */
-export function createCentreServices(_deps: ServiceDeps) {
-  return {};
+/** Rooms, students (and their guardian links), guardians, staff (CONTRACT §5 "Centre"). */
+export function createCentreServices(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
+  return {
+    rooms: createRoomsService(deps),
+    students: createStudentsService(deps),
+    guardians: createGuardiansService(deps),
+    staff: createStaffService(deps),
+  };
 }
+export type CentreServices = ReturnType<typeof createCentreServices>;

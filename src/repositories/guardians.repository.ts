@@ -1,0 +1,45 @@
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { guardians } from '../models/index.js';
+import type { Tx } from './db.js';
+
+export type GuardianRow = typeof guardians.$inferSelect;
+export type GuardianValues = Pick<GuardianRow, 'firstName' | 'lastName' | 'email' | 'phone'>;
+
+export const guardiansRepository = {
+  async insert(tx: Tx, tenantId: string, values: GuardianValues & { id: string }) {
+    const [row] = await tx.insert(guardians).values({ ...values, tenantId }).returning();
+    return row!;
+  },
+  async get(tx: Tx, tenantId: string, id: string) {
+    const [row] = await tx.select().from(guardians).where(and(eq(guardians.tenantId, tenantId), eq(guardians.id, id)));
+    return row;
+  },
+  /** Reads and row-locks for a change: concurrent writers queue instead of failing the version check. */
+  async getForUpdate(tx: Tx, tenantId: string, id: string) {
+    const [row] = await tx.select().from(guardians).where(and(eq(guardians.tenantId, tenantId), eq(guardians.id, id))).for('update');
+    return row;
+  },
+  async list(tx: Tx, tenantId: string, opts: { cursor?: string; limit: number; includeArchived?: boolean; ids?: string[] }) {
+    return tx
+      .select()
+      .from(guardians)
+      .where(
+        and(
+          eq(guardians.tenantId, tenantId),
+          opts.includeArchived ? undefined : isNull(guardians.archivedAt),
+          opts.ids ? inArray(guardians.id, opts.ids) : undefined,
+          opts.cursor ? gt(guardians.id, opts.cursor) : undefined,
+        ),
+      )
+      .orderBy(asc(guardians.id))
+      .limit(opts.limit + 1);
+  },
+  async update(tx: Tx, tenantId: string, id: string, patch: Partial<GuardianValues> & { archivedAt?: Date }, expectedVersion: number, now: Date) {
+    const [row] = await tx
+      .update(guardians)
+      .set({ ...patch, updatedAt: now, version: sql`${guardians.version} + 1` })
+      .where(and(eq(guardians.tenantId, tenantId), eq(guardians.id, id), eq(guardians.version, expectedVersion)))
+      .returning();
+    return row;
+  },
+};

@@ -1,0 +1,40 @@
+import type { TenantContext } from '../core/context.js';
+import { notFound, preconditionFailed } from '../core/errors.js';
+import { isUuid } from '../core/ids.js';
+
+/** Shared bits of the centre services (rooms, students, guardians, staff). */
+
+export const scopeOf = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId });
+
+/** The actor fields of an audit row. */
+export const actor = (ctx: TenantContext) => ({
+  tenantId: ctx.tenantId,
+  actorUserId: ctx.userId,
+  actorMembershipId: ctx.membershipId,
+  ip: ctx.ip,
+  userAgent: ctx.userAgent,
+  requestId: ctx.requestId,
+});
+
+/** A malformed id is simply not found, like another tenant's. */
+export function requireId(id: string, what: string): string {
+  if (!isUuid(id)) throw notFound(what);
+  return id.toLowerCase();
+}
+
+export function checkIfMatch(version: number, ifMatch: number | undefined) {
+  if (ifMatch !== undefined && version !== ifMatch) throw preconditionFailed();
+}
+
+export const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+/** Keeps only the keys a PATCH actually sent (undefined = not sent; null = clear). */
+export function sent<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+export interface ListOptions {
+  limit: number;
+  cursor?: string;
+  includeArchived?: boolean;
+}

@@ -1,0 +1,107 @@
+import type { Clock } from '../core/clock.js';
+import type { TenantContext } from '../core/context.js';
+import { notFound, preconditionFailed } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { auditRepository } from '../repositories/audit.repository.js';
+import type { Database, Tx } from '../repositories/db.js';
+import { guardiansRepository, type GuardianRow } from '../repositories/guardians.repository.js';
+import { access } from './access.js';
+import { actor, checkIfMatch, iso, requireId, scopeOf, sent, type ListOptions } from './centre-helpers.js';
+import { decodeUuidCursor, toPage } from './pagination.js';
+
+export const guardianDto = (g: GuardianRow) => ({
+  id: g.id,
+  firstName: g.firstName,
+  lastName: g.lastName,
+  email: g.email,
+  phone: g.phone,
+  archivedAt: iso(g.archivedAt),
+  createdAt: g.createdAt.toISOString(),
+  updatedAt: g.updatedAt.toISOString(),
+  version: g.version,
+});
+export type GuardianDto = ReturnType<typeof guardianDto>;
+
+export interface GuardianInput {
+  firstName: string;
+  lastName: string;
+  email?: string | null;
+  phone?: string | null;
+}
+
+/** Emails are stored lower-cased: a guardian record whose email matches a guardian member is that member's record. */
+const normalizeEmail = (e: string | null | undefined) => (e === undefined ? undefined : e === null ? null : e.trim().toLowerCase());
+
+export function createGuardiansService({ db, clock }: { db: Database; clock: Clock }) {
+  /** A guardian-only member sees only their own guardian record(s); staff see all. */
+  async function ownIds(tx: Tx, ctx: TenantContext): Promise<string[] | null> {
+    return ctx.guardianOnly ? access.guardianIds(tx, ctx) : null;
+  }
+
+  return {
+    async list(ctx: TenantContext, q: ListOptions) {
+      const cursor = decodeUuidCursor(q.cursor);
+      const rows = await db.scoped(scopeOf(ctx), async (tx) => {
+        const own = await ownIds(tx, ctx);
+        if (own && !own.length) return [];
+        return guardiansRepository.list(tx, ctx.tenantId, { cursor, limit: q.limit, includeArchived: q.includeArchived, ids: own ?? undefined });
+      });
+      return toPage(rows, q.limit, guardianDto, (r) => r.id);
+    },
+
+    async get(ctx: TenantContext, rawId: string) {
+      const id = requireId(rawId, 'Guardian');
+      return db.scoped(scopeOf(ctx), async (tx) => {
+        const row = await guardiansRepository.get(tx, ctx.tenantId, id);
+        if (!row) throw notFound('Guardian');
+        const own = await ownIds(tx, ctx);
+        if (own && !own.includes(id)) throw notFound('Guardian');
+        return guardianDto(row);
+      });
+    },
+
+    async create(ctx: TenantContext, input: GuardianInput) {
+      return db.scoped(scopeOf(ctx), async (tx) => {
+        const row = await guardiansRepository.insert(tx, ctx.tenantId, {
+          id: newId(),
+          firstName: input.firstName,
+          lastName: input.lastName,
+          email: normalizeEmail(input.email) ?? null,
+          phone: input.phone ?? null,
+        });
+        await auditRepository.append(tx, { ...actor(ctx), action: 'guardian.created', targetType: 'guardian', targetId: row.id, after: guardianDto(row) });
+        return guardianDto(row);
+      });
+    },
+
+    async update(ctx: TenantContext, rawId: string, patch: Partial<GuardianInput>, ifMatch?: number) {
+      const id = requireId(rawId, 'Guardian');
+      const changes = sent({ ...patch, email: normalizeEmail(patch.email) });
+      return db.scoped(scopeOf(ctx), async (tx) => {
+        const before = await guardiansRepository.getForUpdate(tx, ctx.tenantId, id);
+        if (!before) throw notFound('Guardian');
+        checkIfMatch(before.version, ifMatch);
+        if (!Object.keys(changes).length) return guardianDto(before);
+        const after = await guardiansRepository.update(tx, ctx.tenantId, id, changes, before.version, clock.now());
+        if (!after) throw preconditionFailed();
+        await auditRepository.append(tx, { ...actor(ctx), action: 'guardian.updated', targetType: 'guardian', targetId: id, before: guardianDto(before), after: guardianDto(after) });
+        return guardianDto(after);
+      });
+    },
+
+    /** Archives the record; links to children are kept (attendance history names the guardian). */
+    async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
+      const id = requireId(rawId, 'Guardian');
+      await db.scoped(scopeOf(ctx), async (tx) => {
+        const before = await guardiansRepository.getForUpdate(tx, ctx.tenantId, id);
+        if (!before) throw notFound('Guardian');
+        checkIfMatch(before.version, ifMatch);
+        if (before.archivedAt) return;
+        const after = await guardiansRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, before.version, clock.now());
+        if (!after) throw preconditionFailed();
+        await auditRepository.append(tx, { ...actor(ctx), action: 'guardian.archived', targetType: 'guardian', targetId: id, before: guardianDto(before), after: guardianDto(after) });
+      });
+    },
+  };
+}
+export type GuardiansService = ReturnType<typeof createGuardiansService>;

@@ -1,0 +1,102 @@
+import type { Clock } from '../core/clock.js';
+import type { TenantContext } from '../core/context.js';
+import { notFound, preconditionFailed } from '../core/errors.js';
+import { newId } from '../core/ids.js';
+import { AGE_GROUPS } from '../models/centre.js';
+import { auditRepository } from '../repositories/audit.repository.js';
+import type { Database } from '../repositories/db.js';
+import { roomsRepository, type RoomRow } from '../repositories/rooms.repository.js';
+import { access } from './access.js';
+import { actor, checkIfMatch, iso, requireId, scopeOf, sent, type ListOptions } from './centre-helpers.js';
+import { decodeUuidCursor, toPage } from './pagination.js';
+
+export { AGE_GROUPS };
+export type AgeGroup = (typeof AGE_GROUPS)[number];
+
+export const roomDto = (r: RoomRow) => ({
+  id: r.id,
+  name: r.name,
+  capacity: r.capacity,
+  ageGroup: r.ageGroup,
+  ratio: r.ratio,
+  archivedAt: iso(r.archivedAt),
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  version: r.version,
+});
+export type RoomDto = ReturnType<typeof roomDto>;
+
+export interface RoomInput {
+  name: string;
+  capacity: number;
+  ageGroup?: AgeGroup | null;
+  ratio?: number | null;
+}
+
+export function createRoomsService({ db, clock }: { db: Database; clock: Clock }) {
+  return {
+    async list(ctx: TenantContext, q: ListOptions) {
+      const cursor = decodeUuidCursor(q.cursor);
+      const rows = await db.scoped(scopeOf(ctx), async (tx) => {
+        const visible = await access.visibleRoomIds(tx, ctx);
+        if (visible && !visible.length) return [];
+        return roomsRepository.list(tx, ctx.tenantId, { cursor, limit: q.limit, includeArchived: q.includeArchived, ids: visible ?? undefined });
+      });
+      return toPage(rows, q.limit, roomDto, (r) => r.id);
+    },
+
+    async get(ctx: TenantContext, rawId: string) {
+      const id = requireId(rawId, 'Room');
+      return db.scoped(scopeOf(ctx), async (tx) => {
+        const row = await roomsRepository.get(tx, ctx.tenantId, id);
+        if (!row) throw notFound('Room');
+        await access.assertRoomVisible(tx, ctx, id);
+        return roomDto(row);
+      });
+    },
+
+    async create(ctx: TenantContext, input: RoomInput) {
+      return db.scoped(scopeOf(ctx), async (tx) => {
+        const row = await roomsRepository.insert(tx, ctx.tenantId, {
+          id: newId(),
+          name: input.name,
+          capacity: input.capacity,
+          ageGroup: input.ageGroup ?? null,
+          ratio: input.ratio ?? null,
+        });
+        await auditRepository.append(tx, { ...actor(ctx), action: 'room.created', targetType: 'room', targetId: row.id, after: roomDto(row) });
+        return roomDto(row);
+      });
+    },
+
+    async update(ctx: TenantContext, rawId: string, patch: Partial<RoomInput>, ifMatch?: number) {
+      const id = requireId(rawId, 'Room');
+      const changes = sent(patch);
+      return db.scoped(scopeOf(ctx), async (tx) => {
+        const before = await roomsRepository.getForUpdate(tx, ctx.tenantId, id);
+        if (!before) throw notFound('Room');
+        checkIfMatch(before.version, ifMatch);
+        if (!Object.keys(changes).length) return roomDto(before);
+        const after = await roomsRepository.update(tx, ctx.tenantId, id, changes, before.version, clock.now());
+        if (!after) throw preconditionFailed();
+        await auditRepository.append(tx, { ...actor(ctx), action: 'room.updated', targetType: 'room', targetId: id, before: roomDto(before), after: roomDto(after) });
+        return roomDto(after);
+      });
+    },
+
+    /** Archives (the room and its history stay; lists hide it). Archiving twice changes nothing. */
+    async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
+      const id = requireId(rawId, 'Room');
+      await db.scoped(scopeOf(ctx), async (tx) => {
+        const before = await roomsRepository.getForUpdate(tx, ctx.tenantId, id);
+        if (!before) throw notFound('Room');
+        checkIfMatch(before.version, ifMatch);
+        if (before.archivedAt) return;
+        const after = await roomsRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, before.version, clock.now());
+        if (!after) throw preconditionFailed();
+        await auditRepository.append(tx, { ...actor(ctx), action: 'room.archived', targetType: 'room', targetId: id, before: roomDto(before), after: roomDto(after) });
+      });
+    },
+  };
+}
+export type RoomsService = ReturnType<typeof createRoomsService>;

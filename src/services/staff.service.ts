@@ -1,0 +1,121 @@
+import type { Clock } from '../core/clock.js';
+import type { TenantContext } from '../core/context.js';
+import { notFound, preconditionFailed, unprocessable } from '../core/errors.js';
+import { isUuid, newId } from '../core/ids.js';
+import { auditRepository } from '../repositories/audit.repository.js';
+import type { Database, Tx } from '../repositories/db.js';
+import { roomsRepository } from '../repositories/rooms.repository.js';
+import { staffRepository, type StaffRow } from '../repositories/staff.repository.js';
+import { actor, checkIfMatch, iso, requireId, scopeOf, sent, type ListOptions } from './centre-helpers.js';
+import { decodeUuidCursor, toPage } from './pagination.js';
+
+export const staffDto = (s: StaffRow, roomIds: string[]) => ({
+  id: s.id,
+  firstName: s.firstName,
+  lastName: s.lastName,
+  email: s.email,
+  roomIds,
+  archivedAt: iso(s.archivedAt),
+  createdAt: s.createdAt.toISOString(),
+  updatedAt: s.updatedAt.toISOString(),
+  version: s.version,
+});
+export type StaffDto = ReturnType<typeof staffDto>;
+
+export interface StaffInput {
+  firstName: string;
+  lastName: string;
+  email?: string | null;
+  /** Replaces the staff member's rooms; none when left out at creation. */
+  roomIds?: string[];
+}
+
+const normalizeEmail = (e: string | null | undefined) => (e === undefined ? undefined : e === null ? null : e.trim().toLowerCase());
+
+export function createStaffService({ db, clock }: { db: Database; clock: Clock }) {
+  /** Each room must be a live room of this centre; answers the de-duplicated, sorted list. */
+  async function checkRooms(tx: Tx, ctx: TenantContext, roomIds: string[]) {
+    const wanted = [...new Set(roomIds.map((r) => r.toLowerCase()))].sort();
+    const live = new Set(await roomsRepository.liveIds(tx, ctx.tenantId, wanted.filter(isUuid)));
+    const bad = roomIds.map((r, i) => ({ r, i })).filter(({ r }) => !live.has(r.toLowerCase()));
+    if (bad.length) throw unprocessable('Unknown room', bad.map(({ i }) => ({ path: `roomIds.${i}`, message: 'is not a room of this centre' })));
+    return wanted;
+  }
+  async function roomsOf(tx: Tx, ctx: TenantContext, id: string) {
+    return (await staffRepository.roomIdsFor(tx, ctx.tenantId, [id])).get(id) ?? [];
+  }
+
+  return {
+    async list(ctx: TenantContext, q: ListOptions & { roomId?: string }) {
+      const cursor = decodeUuidCursor(q.cursor);
+      return db.scoped(scopeOf(ctx), async (tx) => {
+        const rows = await staffRepository.list(tx, ctx.tenantId, { cursor, limit: q.limit, includeArchived: q.includeArchived, roomId: q.roomId });
+        const rooms = await staffRepository.roomIdsFor(tx, ctx.tenantId, rows.slice(0, q.limit).map((r) => r.id));
+        return toPage(rows, q.limit, (r) => staffDto(r, rooms.get(r.id) ?? []), (r) => r.id);
+      });
+    },
+
+    async get(ctx: TenantContext, rawId: string) {
+      const id = requireId(rawId, 'Staff member');
+      return db.scoped(scopeOf(ctx), async (tx) => {
+        const row = await staffRepository.get(tx, ctx.tenantId, id);
+        if (!row) throw notFound('Staff member');
+        return staffDto(row, await roomsOf(tx, ctx, id));
+      });
+    },
+
+    async create(ctx: TenantContext, input: StaffInput) {
+      return db.scoped(scopeOf(ctx), async (tx) => {
+        const roomIds = await checkRooms(tx, ctx, input.roomIds ?? []);
+        const row = await staffRepository.insert(tx, ctx.tenantId, {
+          id: newId(),
+          firstName: input.firstName,
+          lastName: input.lastName,
+          email: normalizeEmail(input.email) ?? null,
+        });
+        await staffRepository.setRooms(tx, ctx.tenantId, row.id, roomIds);
+        const dto = staffDto(row, roomIds);
+        await auditRepository.append(tx, { ...actor(ctx), action: 'staff.created', targetType: 'staff', targetId: row.id, after: dto });
+        return dto;
+      });
+    },
+
+    async update(ctx: TenantContext, rawId: string, patch: Partial<StaffInput>, ifMatch?: number) {
+      const id = requireId(rawId, 'Staff member');
+      const { roomIds: newRooms, ...fields } = sent({ ...patch, email: normalizeEmail(patch.email) });
+      return db.scoped(scopeOf(ctx), async (tx) => {
+        const before = await staffRepository.getForUpdate(tx, ctx.tenantId, id);
+        if (!before) throw notFound('Staff member');
+        checkIfMatch(before.version, ifMatch);
+        const beforeRooms = await roomsOf(tx, ctx, id);
+        if (!Object.keys(fields).length && newRooms === undefined) return staffDto(before, beforeRooms);
+        let roomIds = beforeRooms;
+        if (newRooms !== undefined) {
+          roomIds = await checkRooms(tx, ctx, newRooms);
+          await staffRepository.setRooms(tx, ctx.tenantId, id, roomIds);
+        }
+        // The version moves even when only the rooms changed: they are part of the resource.
+        const after = await staffRepository.update(tx, ctx.tenantId, id, fields, before.version, clock.now());
+        if (!after) throw preconditionFailed();
+        const dto = staffDto(after, roomIds);
+        await auditRepository.append(tx, { ...actor(ctx), action: 'staff.updated', targetType: 'staff', targetId: id, before: staffDto(before, beforeRooms), after: dto });
+        return dto;
+      });
+    },
+
+    async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
+      const id = requireId(rawId, 'Staff member');
+      await db.scoped(scopeOf(ctx), async (tx) => {
+        const before = await staffRepository.getForUpdate(tx, ctx.tenantId, id);
+        if (!before) throw notFound('Staff member');
+        checkIfMatch(before.version, ifMatch);
+        if (before.archivedAt) return;
+        const rooms = await roomsOf(tx, ctx, id);
+        const after = await staffRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, before.version, clock.now());
+        if (!after) throw preconditionFailed();
+        await auditRepository.append(tx, { ...actor(ctx), action: 'staff.archived', targetType: 'staff', targetId: id, before: staffDto(before, rooms), after: staffDto(after, rooms) });
+      });
+    },
+  };
+}
+export type StaffService = ReturnType<typeof createStaffService>;

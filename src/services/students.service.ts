@@ -1,0 +1,241 @@
+import type { Clock } from '../core/clock.js';
+import type { TenantContext } from '../core/context.js';
+import { conflict, notFound, preconditionFailed, unprocessable, validationError } from '../core/errors.js';
+import { isUuid, newId } from '../core/ids.js';
+import { isCalendarDate, localDate } from '../core/time.js';
+import { auditRepository } from '../repositories/audit.repository.js';
+import { pgConstraint, type Database, type Tx } from '../repositories/db.js';
+import { guardiansRepository } from '../repositories/guardians.repository.js';
+import { roomsRepository } from '../repositories/rooms.repository.js';
+import { studentGuardiansRepository, studentsRepository, type StudentGuardianRow, type StudentRow } from '../repositories/students.repository.js';
+import { tenantsRepository } from '../repositories/tenancy.repository.js';
+import { access } from './access.js';
+import { actor, checkIfMatch, iso, requireId, scopeOf, sent, type ListOptions } from './centre-helpers.js';
+import { guardianDto } from './guardians.service.js';
+import { decodeUuidCursor, toPage } from './pagination.js';
+
+export const STUDENT_STATUSES = ['enrolled', 'withdrawn'] as const;
+export type StudentStatus = (typeof STUDENT_STATUSES)[number];
+
+export const studentDto = (s: StudentRow) => ({
+  id: s.id,
+  firstName: s.firstName,
+  lastName: s.lastName,
+  dateOfBirth: s.dateOfBirth,
+  roomId: s.roomId,
+  allergies: s.allergies,
+  notes: s.notes,
+  externalId: s.externalId,
+  status: s.status,
+  photoFileId: s.photoFileId,
+  archivedAt: iso(s.archivedAt),
+  createdAt: s.createdAt.toISOString(),
+  updatedAt: s.updatedAt.toISOString(),
+  version: s.version,
+});
+export type StudentDto = ReturnType<typeof studentDto>;
+
+export const linkDto = (l: StudentGuardianRow) => ({
+  studentId: l.studentId,
+  guardianId: l.guardianId,
+  relationship: l.relationship,
+  authorizedPickup: l.authorizedPickup,
+  createdAt: l.createdAt.toISOString(),
+  updatedAt: l.updatedAt.toISOString(),
+  version: l.version,
+});
+
+export interface StudentInput {
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string;
+  roomId?: string | null;
+  allergies?: string | null;
+  notes?: string | null;
+  externalId?: string | null;
+  status?: StudentStatus;
+}
+export interface StudentListQuery extends ListOptions {
+  roomId?: string;
+  status?: StudentStatus;
+  q?: string;
+}
+
+const roomDetail = [{ path: 'roomId', message: 'is not a room of this centre' }];
+
+export function createStudentsService({ db, clock }: { db: Database; clock: Clock }) {
+  /** A birth date is a real calendar day that has begun somewhere: not after today in the centre's time zone. */
+  async function checkBirthDate(tx: Tx, ctx: TenantContext, dateOfBirth: string) {
+    if (!isCalendarDate(dateOfBirth)) throw validationError('The request is not valid', [{ path: 'dateOfBirth', message: 'must be a real date (YYYY-MM-DD)' }]);
+    const tenant = await tenantsRepository.get(tx, ctx.tenantId);
+    const today = localDate(clock.now(), tenant?.timezone ?? 'UTC');
+    if (dateOfBirth > today) throw validationError('The request is not valid', [{ path: 'dateOfBirth', message: 'must not be in the future' }]);
+  }
+
+  /** The room must be a live room of this centre (the composite foreign key guarantees the tenant part too). */
+  async function checkRoom(tx: Tx, ctx: TenantContext, roomId: string | null | undefined) {
+    if (roomId === null || roomId === undefined) return;
+    const ok = isUuid(roomId) && (await roomsRepository.liveIds(tx, ctx.tenantId, [roomId])).length === 1;
+    if (!ok) throw unprocessable('Unknown room', roomDetail);
+  }
+
+  function mapConstraint(e: unknown): never {
+    const c = pgConstraint(e);
+    if (c === 'students_tenant_external_id_key') throw conflict('Another child already has this externalId', [{ path: 'externalId', message: 'already used' }]);
+    if (c === 'students_room_fk') throw unprocessable('Unknown room', roomDetail);
+    throw e;
+  }
+
+  async function loadVisible(tx: Tx, ctx: TenantContext, id: string) {
+    const row = await studentsRepository.get(tx, ctx.tenantId, id);
+    if (!row) throw notFound('Student');
+    await access.assertStudentVisible(tx, ctx, id);
+    return row;
+  }
+
+  return {
+    async list(ctx: TenantContext, q: StudentListQuery) {
+      const cursor = decodeUuidCursor(q.cursor);
+      const rows = await db.scoped(scopeOf(ctx), async (tx) => {
+        const visible = await access.visibleStudentIds(tx, ctx);
+        if (visible && !visible.length) return [];
+        return studentsRepository.list(tx, ctx.tenantId, {
+          cursor,
+          limit: q.limit,
+          includeArchived: q.includeArchived,
+          roomId: q.roomId,
+          status: q.status,
+          q: q.q,
+          ids: visible ?? undefined,
+        });
+      });
+      return toPage(rows, q.limit, studentDto, (r) => r.id);
+    },
+
+    async get(ctx: TenantContext, rawId: string) {
+      const id = requireId(rawId, 'Student');
+      return db.scoped(scopeOf(ctx), async (tx) => studentDto(await loadVisible(tx, ctx, id)));
+    },
+
+    async create(ctx: TenantContext, input: StudentInput) {
+      try {
+        return await db.scoped(scopeOf(ctx), async (tx) => {
+          await checkBirthDate(tx, ctx, input.dateOfBirth);
+          await checkRoom(tx, ctx, input.roomId);
+          const row = await studentsRepository.insert(tx, ctx.tenantId, {
+            id: newId(),
+            firstName: input.firstName,
+            lastName: input.lastName,
+            dateOfBirth: input.dateOfBirth,
+            roomId: input.roomId ?? null,
+            allergies: input.allergies ?? null,
+            notes: input.notes ?? null,
+            externalId: input.externalId ?? null,
+            status: input.status ?? 'enrolled',
+          });
+          await auditRepository.append(tx, { ...actor(ctx), action: 'student.created', targetType: 'student', targetId: row.id, after: studentDto(row) });
+          return studentDto(row);
+        });
+      } catch (e) {
+        mapConstraint(e);
+      }
+    },
+
+    async update(ctx: TenantContext, rawId: string, patch: Partial<StudentInput>, ifMatch?: number) {
+      const id = requireId(rawId, 'Student');
+      const changes = sent(patch);
+      try {
+        return await db.scoped(scopeOf(ctx), async (tx) => {
+          const before = await studentsRepository.getForUpdate(tx, ctx.tenantId, id);
+          if (!before) throw notFound('Student');
+          checkIfMatch(before.version, ifMatch);
+          if (!Object.keys(changes).length) return studentDto(before);
+          if (changes.dateOfBirth !== undefined) await checkBirthDate(tx, ctx, changes.dateOfBirth);
+          if (changes.roomId !== undefined && changes.roomId !== before.roomId) await checkRoom(tx, ctx, changes.roomId);
+          const after = await studentsRepository.update(tx, ctx.tenantId, id, changes, before.version, clock.now());
+          if (!after) throw preconditionFailed();
+          await auditRepository.append(tx, { ...actor(ctx), action: 'student.updated', targetType: 'student', targetId: id, before: studentDto(before), after: studentDto(after) });
+          return studentDto(after);
+        });
+      } catch (e) {
+        mapConstraint(e);
+      }
+    },
+
+    /** Archives: the record and its attendance are kept; GET still answers with `archivedAt`; lists hide it. */
+    async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
+      const id = requireId(rawId, 'Student');
+      await db.scoped(scopeOf(ctx), async (tx) => {
+        const before = await studentsRepository.getForUpdate(tx, ctx.tenantId, id);
+        if (!before) throw notFound('Student');
+        checkIfMatch(before.version, ifMatch);
+        if (before.archivedAt) return;
+        const after = await studentsRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, before.version, clock.now());
+        if (!after) throw preconditionFailed();
+        await auditRepository.append(tx, { ...actor(ctx), action: 'student.archived', targetType: 'student', targetId: id, before: studentDto(before), after: studentDto(after) });
+      });
+    },
+
+    /** The child's guardians with the link fields (a guardian sees those of their own children). */
+    async listGuardians(ctx: TenantContext, rawId: string) {
+      const id = requireId(rawId, 'Student');
+      return db.scoped(scopeOf(ctx), async (tx) => {
+        await loadVisible(tx, ctx, id);
+        const rows = await studentGuardiansRepository.guardiansOf(tx, ctx.tenantId, id);
+        return {
+          items: rows.map(({ guardian, link }) => ({ ...guardianDto(guardian), relationship: link.relationship, authorizedPickup: link.authorizedPickup })),
+          nextCursor: null,
+        };
+      });
+    },
+
+    /** Creates or replaces the link; `created` tells the route 201 from 200. */
+    async linkGuardian(ctx: TenantContext, rawStudentId: string, rawGuardianId: string, input: { relationship: string; authorizedPickup?: boolean }, ifMatch?: number) {
+      const fields = { relationship: input.relationship, authorizedPickup: input.authorizedPickup ?? false };
+      const studentId = requireId(rawStudentId, 'Student');
+      const guardianId = requireId(rawGuardianId, 'Guardian');
+      return db.scoped(scopeOf(ctx), async (tx) => {
+        // The child's row lock serialises link changes: two first PUTs cannot both insert.
+        const student = await studentsRepository.lockForLinks(tx, ctx.tenantId, studentId);
+        if (!student) throw notFound('Student');
+        const guardian = await guardiansRepository.get(tx, ctx.tenantId, guardianId);
+        if (!guardian) throw notFound('Guardian');
+        const before = await studentGuardiansRepository.get(tx, ctx.tenantId, studentId, guardianId);
+        const target = { targetType: 'student_guardian', targetId: `${studentId}:${guardianId}` };
+        if (!before) {
+          if (ifMatch !== undefined) throw preconditionFailed();
+          if (student.archivedAt || guardian.archivedAt) throw unprocessable('An archived child or guardian cannot be linked');
+          const link = await studentGuardiansRepository.insert(tx, ctx.tenantId, { studentId, guardianId, ...fields });
+          await auditRepository.append(tx, { ...actor(ctx), ...target, action: 'student_guardian.linked', after: linkDto(link) });
+          return { link: linkDto(link), created: true };
+        }
+        checkIfMatch(before.version, ifMatch);
+        const link = await studentGuardiansRepository.update(tx, ctx.tenantId, studentId, guardianId, fields, before.version, clock.now());
+        if (!link) throw preconditionFailed();
+        await auditRepository.append(tx, { ...actor(ctx), ...target, action: 'student_guardian.updated', before: linkDto(before), after: linkDto(link) });
+        return { link: linkDto(link), created: false };
+      });
+    },
+
+    async unlinkGuardian(ctx: TenantContext, rawStudentId: string, rawGuardianId: string, ifMatch?: number) {
+      const studentId = requireId(rawStudentId, 'Student');
+      const guardianId = requireId(rawGuardianId, 'Guardian');
+      await db.scoped(scopeOf(ctx), async (tx) => {
+        if (!(await studentsRepository.lockForLinks(tx, ctx.tenantId, studentId))) throw notFound('Student');
+        if (!(await guardiansRepository.get(tx, ctx.tenantId, guardianId))) throw notFound('Guardian');
+        const before = await studentGuardiansRepository.get(tx, ctx.tenantId, studentId, guardianId);
+        if (!before) throw notFound('Guardian link');
+        checkIfMatch(before.version, ifMatch);
+        await studentGuardiansRepository.delete(tx, ctx.tenantId, studentId, guardianId);
+        await auditRepository.append(tx, {
+          ...actor(ctx),
+          targetType: 'student_guardian',
+          targetId: `${studentId}:${guardianId}`,
+          action: 'student_guardian.unlinked',
+          before: linkDto(before),
+        });
+      });
+    },
+  };
+}
+export type StudentsService = ReturnType<typeof createStudentsService>;
