@@ -1,6 +1,230 @@
 import type { ServiceDeps } from '../container.js';
+import type { RequestContext, TenantContext } from '../core/context.js';
+import { conflict, notFound, preconditionFailed, unprocessable } from '../core/errors.js';
+import { isUuid, newId } from '../core/ids.js';
+import { ratioStatus } from '../core/ratios.js';
+import { localDate } from '../core/time.js';
+import { attendanceRepository as repo, type AttendanceRow } from '../repositories/attendance.repository.js';
+import { auditRepository } from '../repositories/audit.repository.js';
+import { pgConstraint, type Tx } from '../repositories/db.js';
+import { access } from './access.js';
+import { decodeUuidCursor, toPage } from './pagination.js';
 
-/** Check-in/out, corrections, roster and ratios. (stub: filled in by the attendance work) */
-export function createAttendanceService(_deps: ServiceDeps) {
-  return {};
+/** Clocks of tablets at the door drift: an instant up to this far ahead of ours is still "now". */
+export const FUTURE_SKEW_MS = 5 * 60 * 1000;
+
+export const attendanceDto = (r: AttendanceRow) => ({
+  id: r.id,
+  studentId: r.studentId,
+  roomId: r.roomId,
+  date: r.date,
+  checkInAt: r.checkInAt.toISOString(),
+  checkOutAt: r.checkOutAt ? r.checkOutAt.toISOString() : null,
+  checkedInByMembershipId: r.checkedInByMembershipId,
+  checkedOutByMembershipId: r.checkedOutByMembershipId,
+  droppedOffByGuardianId: r.droppedOffByGuardianId,
+  pickedUpByGuardianId: r.pickedUpByGuardianId,
+  note: r.note,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  version: r.version,
+});
+export type AttendanceDto = ReturnType<typeof attendanceDto>;
+
+const auditMeta = (ctx: RequestContext) => ({
+  tenantId: ctx.tenantId,
+  actorUserId: ctx.userId,
+  actorMembershipId: ctx.membershipId,
+  ip: ctx.ip,
+  userAgent: ctx.userAgent,
+  requestId: ctx.requestId,
+});
+
+export interface CheckInInput {
+  studentId: string;
+  at?: string;
+  note?: string;
+  droppedOffByGuardianId?: string;
 }
+export interface CheckOutInput {
+  studentId: string;
+  at?: string;
+  pickedUpByGuardianId?: string;
+}
+export interface CorrectionInput {
+  checkInAt?: string;
+  checkOutAt?: string;
+  note?: string | null;
+  reason: string;
+}
+
+const ONE_OPEN = 'attendance_one_open_per_student';
+const alreadyIn = () => conflict('The child is already checked in');
+
+/** Check-in/out (one open record per child), corrections, the attendance list and the room roster with ratios. */
+export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email });
+
+  function instant(value: string | undefined, field: string, now: Date): Date {
+    const at = value === undefined ? now : new Date(value);
+    if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: field, message: 'must be an ISO 8601 date-time' }]);
+    if (at.getTime() - now.getTime() > FUTURE_SKEW_MS) throw unprocessable('The time is in the future', [{ path: field, message: 'must not be in the future' }]);
+    return at;
+  }
+
+  async function timezone(tx: Tx, tenantId: string) {
+    return (await repo.tenantTimezone(tx, tenantId)) ?? 'UTC';
+  }
+
+  /** The child, visible to the caller; 404 otherwise (a malformed id, another centre's, or not a guardian's own). */
+  async function visibleStudent(tx: Tx, ctx: TenantContext, studentId: string) {
+    await access.assertStudentVisible(tx, ctx, studentId);
+    const s = await repo.getStudent(tx, ctx.tenantId, studentId);
+    if (!s) throw notFound('Student');
+    return s;
+  }
+
+  return {
+    async checkIn(ctx: TenantContext, input: CheckInInput): Promise<AttendanceDto> {
+      if (!isUuid(input.studentId)) throw notFound('Student');
+      const now = clock.now();
+      const at = instant(input.at, 'at', now);
+      try {
+        return await db.scoped(scope(ctx), async (tx) => {
+          const s = await visibleStudent(tx, ctx, input.studentId);
+          if (s.archivedAt) throw conflict('The child is archived');
+          if (s.status !== 'enrolled') throw conflict('The child is withdrawn');
+          const guardianId = input.droppedOffByGuardianId;
+          if (guardianId !== undefined && (!isUuid(guardianId) || !(await repo.guardianLink(tx, ctx.tenantId, s.id, guardianId))))
+            throw unprocessable('That guardian is not linked to this child', [{ path: 'droppedOffByGuardianId', message: 'not a guardian of this child' }]);
+          // Lock the room first: check-ins into one room run one at a time, so its capacity holds under concurrency.
+          const room = s.roomId ? await repo.lockRoom(tx, ctx.tenantId, s.roomId) : undefined;
+          if (await repo.findOpen(tx, ctx.tenantId, s.id)) throw alreadyIn();
+          if (room && (await repo.countOpenInRoom(tx, ctx.tenantId, room.id)) >= room.capacity)
+            throw conflict('The room is full', [{ path: 'roomId', message: `capacity ${room.capacity} reached` }]);
+          const lastOut = await repo.lastCheckOut(tx, ctx.tenantId, s.id);
+          if (lastOut && at < lastOut)
+            throw unprocessable('The check-in is before the child’s last check-out', [{ path: 'at', message: `must not be before ${lastOut.toISOString()}` }]);
+          const row = await repo.insert(tx, {
+            id: newId(),
+            tenantId: ctx.tenantId,
+            studentId: s.id,
+            roomId: room?.id ?? null,
+            date: localDate(at, await timezone(tx, ctx.tenantId)),
+            checkInAt: at,
+            checkedInByMembershipId: ctx.membershipId,
+            droppedOffByGuardianId: guardianId ?? null,
+            note: input.note ?? null,
+            createdAt: now,
+            updatedAt: now,
+          });
+          const dto = attendanceDto(row);
+          await auditRepository.append(tx, { ...auditMeta(ctx), action: 'attendance.checked_in', targetType: 'attendance', targetId: row.id, after: dto });
+          return dto;
+        });
+      } catch (e) {
+        // Two check-ins of one child racing past the checks: the partial unique index lets exactly one commit.
+        if (pgConstraint(e) === ONE_OPEN) throw alreadyIn();
+        throw e;
+      }
+    },
+
+    async checkOut(ctx: TenantContext, input: CheckOutInput): Promise<AttendanceDto> {
+      if (!isUuid(input.studentId)) throw notFound('Student');
+      const now = clock.now();
+      const at = instant(input.at, 'at', now);
+      return db.scoped(scope(ctx), async (tx) => {
+        const s = await visibleStudent(tx, ctx, input.studentId);
+        const open = await repo.findOpen(tx, ctx.tenantId, s.id, true);
+        if (!open) throw conflict('The child is not checked in');
+        if (at < open.checkInAt)
+          throw unprocessable('The check-out is before the check-in', [{ path: 'at', message: `must not be before ${open.checkInAt.toISOString()}` }]);
+        const guardianId = input.pickedUpByGuardianId;
+        if (guardianId !== undefined) {
+          const link = isUuid(guardianId) ? await repo.guardianLink(tx, ctx.tenantId, s.id, guardianId) : undefined;
+          if (!link?.authorizedPickup)
+            throw unprocessable('That guardian is not authorized to pick this child up', [{ path: 'pickedUpByGuardianId', message: 'not an authorized pickup' }]);
+        }
+        const row = await repo.close(tx, ctx.tenantId, open.id, { checkOutAt: at, checkedOutByMembershipId: ctx.membershipId, pickedUpByGuardianId: guardianId ?? null }, now);
+        if (!row) throw conflict('The child is not checked in');
+        const dto = attendanceDto(row);
+        await auditRepository.append(tx, { ...auditMeta(ctx), action: 'attendance.checked_out', targetType: 'attendance', targetId: row.id, before: attendanceDto(open), after: dto });
+        return dto;
+      });
+    },
+
+    async list(ctx: TenantContext, q: { date?: string; roomId?: string; studentId?: string; limit: number; cursor?: string }) {
+      const cursor = decodeUuidCursor(q.cursor);
+      const rows = await db.scoped(scope(ctx), async (tx) => {
+        const studentIds = await access.visibleStudentIds(tx, ctx);
+        return repo.list(tx, ctx.tenantId, { ...q, cursor, studentIds });
+      });
+      return toPage(rows, q.limit, attendanceDto, (r) => r.id);
+    },
+
+    /** A staff correction of a record, audited with before, after and the reason. */
+    async correct(ctx: TenantContext, id: string, input: CorrectionInput, ifMatch?: number): Promise<AttendanceDto> {
+      if (!isUuid(id)) throw notFound('Attendance record');
+      const now = clock.now();
+      try {
+        return await db.scoped(scope(ctx), async (tx) => {
+          const before = await repo.get(tx, ctx.tenantId, id, true);
+          if (!before) throw notFound('Attendance record');
+          await access.assertStudentVisible(tx, ctx, before.studentId);
+          if (ifMatch !== undefined && before.version !== ifMatch) throw preconditionFailed();
+          const checkInAt = input.checkInAt !== undefined ? instant(input.checkInAt, 'checkInAt', now) : before.checkInAt;
+          const checkOutAt = input.checkOutAt !== undefined ? instant(input.checkOutAt, 'checkOutAt', now) : before.checkOutAt;
+          if (checkOutAt && checkOutAt < checkInAt)
+            throw unprocessable('The check-out is before the check-in', [{ path: input.checkOutAt !== undefined ? 'checkOutAt' : 'checkInAt', message: 'check-out must not be before check-in' }]);
+          const patch = {
+            checkInAt,
+            checkOutAt,
+            date: input.checkInAt !== undefined ? localDate(checkInAt, await timezone(tx, ctx.tenantId)) : before.date,
+            ...(input.note !== undefined ? { note: input.note } : {}),
+          };
+          const after = await repo.update(tx, ctx.tenantId, id, patch, before.version, now);
+          if (!after) throw preconditionFailed();
+          const dto = attendanceDto(after);
+          await auditRepository.append(tx, {
+            ...auditMeta(ctx),
+            action: 'attendance.corrected',
+            targetType: 'attendance',
+            targetId: id,
+            before: attendanceDto(before),
+            after: { ...dto, reason: input.reason },
+          });
+          return dto;
+        });
+      } catch (e) {
+        if (pgConstraint(e) === ONE_OPEN) throw alreadyIn();
+        throw e;
+      }
+    },
+
+    /**
+     * Who is in the room now and whether its staff meet the ratio. A guardian sees only their own children in
+     * `present` (never other children's names); the counts and the ratio describe the whole room.
+     */
+    async roster(ctx: TenantContext, roomId: string) {
+      if (!isUuid(roomId)) throw notFound('Room');
+      return db.scoped(scope(ctx), async (tx) => {
+        const room = await repo.getRoom(tx, ctx.tenantId, roomId);
+        if (!room) throw notFound('Room');
+        await access.assertRoomVisible(tx, ctx, roomId);
+        const visible = await access.visibleStudentIds(tx, ctx);
+        const present = await repo.presentInRoom(tx, ctx.tenantId, roomId);
+        const staff = await repo.staffInRoom(tx, ctx.tenantId, roomId);
+        const shown = visible === null ? present : present.filter((p) => visible.includes(p.id));
+        return {
+          room: { id: room.id, name: room.name, capacity: room.capacity, ageGroup: room.ageGroup, ratio: room.ratio },
+          present: shown.map((p) => ({ id: p.id, firstName: p.firstName, lastName: p.lastName, attendanceId: p.attendanceId, checkInAt: p.checkInAt.toISOString() })),
+          presentCount: present.length,
+          staffOnDuty: staff.length,
+          staff,
+          ratio: ratioStatus(present.length, staff.length, room),
+        };
+      });
+    },
+  };
+}
+export type AttendanceService = ReturnType<typeof createAttendanceService>;

@@ -1,5 +1,131 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { isCalendarDate } from '../../core/time.js';
+import { etag, parseIfMatch } from '../../services/pagination.js';
 import type { AppEnv } from '../env.js';
+import { tenantCtx } from '../middleware/session.js';
+import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page, Timestamps } from './registry.js';
 
-/** (stub: filled in by the attendance work) */
-export function registerAttendanceRoutes(_app: OpenAPIHono<AppEnv>) {}
+const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
+const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-09T08:15:00Z', description: 'ISO 8601 instant; defaults to now' });
+const note = z.string().trim().max(1000);
+
+const AttendanceRecord = z
+  .object({
+    ...Timestamps,
+    studentId: z.string(),
+    roomId: z.string().nullable(),
+    date: z.string().openapi({ description: 'The local date of the check-in in the centre’s time zone', example: '2026-03-09' }),
+    checkInAt: z.string(),
+    checkOutAt: z.string().nullable(),
+    checkedInByMembershipId: z.string().nullable(),
+    checkedOutByMembershipId: z.string().nullable(),
+    droppedOffByGuardianId: z.string().nullable(),
+    pickedUpByGuardianId: z.string().nullable(),
+    note: z.string().nullable(),
+  })
+  .openapi('AttendanceRecord');
+
+const Roster = z
+  .object({
+    room: z.object({ id: z.string(), name: z.string(), capacity: z.number().int(), ageGroup: z.string().nullable(), ratio: z.number().int().nullable() }),
+    present: z.array(z.object({ id: z.string(), firstName: z.string(), lastName: z.string(), attendanceId: z.string(), checkInAt: z.string() })),
+    presentCount: z.number().int().openapi({ description: 'Children in the room now (a guardian’s `present` lists only their own)' }),
+    staffOnDuty: z.number().int(),
+    staff: z.array(z.object({ id: z.string(), firstName: z.string(), lastName: z.string() })),
+    ratio: z.object({
+      required: z.number().int().openapi({ description: 'Staff needed: ceil(presentCount / childrenPerStaff)' }),
+      actual: z.number().int(),
+      compliant: z.boolean(),
+      childrenPerStaff: z.number().int(),
+      source: z.enum(['room', 'ageGroup', 'default']).openapi({ description: 'The room’s own ratio, its age group’s default, or the preschool fallback' }),
+    }),
+  })
+  .openapi('Roster');
+
+export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(
+    defineRoute({
+      method: 'post',
+      path: '/attendance/check-in',
+      permission: 'attendance:write',
+      summary: 'Check a child in (one open record per child; the record’s date is the centre’s local date)',
+      request: jsonBody(z.object({ studentId: z.string().max(100), at: instant.optional(), note: note.optional(), droppedOffByGuardianId: z.string().max(100).optional() })),
+      responses: { 201: jsonResponse(AttendanceRecord, 'Checked in') },
+    }),
+    async (c) => {
+      const r = await c.get('container').attendance.checkIn(tenantCtx(c), c.req.valid('json'));
+      c.header('ETag', etag(r.version));
+      return c.json(r, 201);
+    },
+  );
+
+  app.openapi(
+    defineRoute({
+      method: 'post',
+      path: '/attendance/check-out',
+      permission: 'attendance:write',
+      summary: 'Check a child out; a named guardian must be an authorized pickup',
+      request: jsonBody(z.object({ studentId: z.string().max(100), at: instant.optional(), pickedUpByGuardianId: z.string().max(100).optional() })),
+      responses: { 200: jsonResponse(AttendanceRecord, 'Checked out') },
+    }),
+    async (c) => {
+      const r = await c.get('container').attendance.checkOut(tenantCtx(c), c.req.valid('json'));
+      c.header('ETag', etag(r.version));
+      return c.json(r, 200);
+    },
+  );
+
+  app.openapi(
+    defineRoute({
+      method: 'get',
+      path: '/attendance',
+      permission: 'attendance:read',
+      summary: 'Attendance records (a guardian sees only their own children’s)',
+      request: {
+        query: ListQuery.extend({
+          date: z.string().refine(isCalendarDate, 'must be a real date YYYY-MM-DD').optional(),
+          roomId: uuid.optional(),
+          studentId: uuid.optional(),
+        }),
+      },
+      responses: { 200: jsonResponse(page(AttendanceRecord), 'Records, oldest first') },
+    }),
+    async (c) => c.json(await c.get('container').attendance.list(tenantCtx(c), c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    defineRoute({
+      method: 'patch',
+      path: '/attendance/{id}',
+      permission: 'attendance:write',
+      summary: 'Correct a record (audited with the reason)',
+      request: {
+        params: IdParam,
+        ...jsonBody(
+          z
+            .object({ checkInAt: instant.optional(), checkOutAt: instant.optional(), note: note.nullable().optional(), reason: z.string().trim().min(1, 'is required').max(500) })
+            .strict()
+            .refine((b) => b.checkInAt !== undefined || b.checkOutAt !== undefined || b.note !== undefined, { message: 'change at least one of checkInAt, checkOutAt, note' }),
+        ),
+      },
+      responses: { 200: jsonResponse(AttendanceRecord, 'Corrected') },
+    }),
+    async (c) => {
+      const r = await c.get('container').attendance.correct(tenantCtx(c), c.req.valid('param').id, c.req.valid('json'), parseIfMatch(c.req.header('if-match')));
+      c.header('ETag', etag(r.version));
+      return c.json(r, 200);
+    },
+  );
+
+  app.openapi(
+    defineRoute({
+      method: 'get',
+      path: '/rooms/{id}/roster',
+      permission: 'attendance:read',
+      summary: 'Children present in the room now, staff on duty and the ratio check',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Roster, 'The roster') },
+    }),
+    async (c) => c.json(await c.get('container').attendance.roster(tenantCtx(c), c.req.valid('param').id), 200),
+  );
+}

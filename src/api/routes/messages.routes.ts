@@ -1,5 +1,68 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { etag } from '../../services/pagination.js';
 import type { AppEnv } from '../env.js';
+import { tenantCtx } from '../middleware/session.js';
+import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page, Timestamps } from './registry.js';
 
-/** (stub: filled in by the messages work) */
-export function registerMessagesRoutes(_app: OpenAPIHono<AppEnv>) {}
+const Audience = z
+  .discriminatedUnion('type', [
+    z.object({ type: z.literal('student'), id: z.string().max(100).openapi({ description: 'The student id' }) }).strict(),
+    z.object({ type: z.literal('room'), id: z.string().max(100).openapi({ description: 'The room id' }) }).strict(),
+    z.object({ type: z.literal('tenant') }).strict(),
+  ])
+  .openapi('MessageAudience', { description: 'A child, a room, or the whole centre (staff only)' });
+
+const Message = z
+  .object({
+    ...Timestamps,
+    audience: z.object({ type: z.enum(['student', 'room', 'tenant']), id: z.string().nullable() }),
+    body: z.string(),
+    authorMembershipId: z.string(),
+    read: z.boolean().openapi({ description: 'Whether the caller has marked it read' }),
+  })
+  .openapi('Message');
+
+export function registerMessagesRoutes(app: OpenAPIHono<AppEnv>) {
+  app.openapi(
+    defineRoute({
+      method: 'post',
+      path: '/messages',
+      permission: 'messages:send',
+      summary: 'Send a message about a child, to a room, or to the whole centre (needs the messaging entitlement)',
+      request: jsonBody(z.object({ audience: Audience, body: z.string().trim().min(1, 'is required').max(5000) })),
+      responses: { 201: jsonResponse(Message, 'Sent') },
+    }),
+    async (c) => {
+      const m = await c.get('container').messages.send(tenantCtx(c), c.req.valid('json'));
+      c.header('ETag', etag(m.version));
+      return c.json(m, 201);
+    },
+  );
+
+  app.openapi(
+    defineRoute({
+      method: 'get',
+      path: '/messages',
+      permission: 'messages:read',
+      summary: 'Messages the caller may read, newest first, with their read flag',
+      request: { query: ListQuery },
+      responses: { 200: jsonResponse(page(Message), 'Messages') },
+    }),
+    async (c) => c.json(await c.get('container').messages.list(tenantCtx(c), c.req.valid('query')), 200),
+  );
+
+  app.openapi(
+    defineRoute({
+      method: 'post',
+      path: '/messages/{id}/read',
+      permission: 'messages:read',
+      summary: 'Mark a message read (idempotent)',
+      request: { params: IdParam },
+      responses: { 204: { description: 'Marked read' } },
+    }),
+    async (c) => {
+      await c.get('container').messages.markRead(tenantCtx(c), c.req.valid('param').id);
+      return c.body(null, 204);
+    },
+  );
+}

@@ -1,0 +1,169 @@
+import { and, asc, count, eq, gt, inArray, isNull, max, sql } from 'drizzle-orm';
+import { attendance, rooms, staff, staffRooms, studentGuardians, students, tenants } from '../models/index.js';
+import type { Tx } from './db.js';
+
+export type AttendanceRow = typeof attendance.$inferSelect;
+export type AttendanceInsert = typeof attendance.$inferInsert;
+
+/**
+ * Attendance records plus the few reads on rooms, students, guardians and staff that check-in, check-out and the
+ * roster need. Every query names the tenant explicitly as well as running under row-level security.
+ */
+export const attendanceRepository = {
+  async tenantTimezone(tx: Tx, tenantId: string): Promise<string | undefined> {
+    const [row] = await tx.select({ timezone: tenants.timezone }).from(tenants).where(eq(tenants.id, tenantId));
+    return row?.timezone;
+  },
+
+  async getStudent(tx: Tx, tenantId: string, id: string) {
+    const [row] = await tx
+      .select({ id: students.id, roomId: students.roomId, status: students.status, archivedAt: students.archivedAt })
+      .from(students)
+      .where(and(eq(students.tenantId, tenantId), eq(students.id, id)));
+    return row;
+  },
+
+  async getRoom(tx: Tx, tenantId: string, id: string) {
+    const [row] = await tx
+      .select({ id: rooms.id, name: rooms.name, capacity: rooms.capacity, ageGroup: rooms.ageGroup, ratio: rooms.ratio, archivedAt: rooms.archivedAt })
+      .from(rooms)
+      .where(and(eq(rooms.tenantId, tenantId), eq(rooms.id, id)));
+    return row;
+  },
+
+  /** Locks the room row: check-ins into one room are serialized, so two of them cannot both take its last place. */
+  async lockRoom(tx: Tx, tenantId: string, id: string) {
+    const [row] = await tx
+      .select({ id: rooms.id, capacity: rooms.capacity })
+      .from(rooms)
+      .where(and(eq(rooms.tenantId, tenantId), eq(rooms.id, id)))
+      .for('update');
+    return row;
+  },
+
+  async countOpenInRoom(tx: Tx, tenantId: string, roomId: string): Promise<number> {
+    const [row] = await tx
+      .select({ n: count() })
+      .from(attendance)
+      .where(and(eq(attendance.tenantId, tenantId), eq(attendance.roomId, roomId), isNull(attendance.checkOutAt)));
+    return Number(row?.n ?? 0);
+  },
+
+  async findOpen(tx: Tx, tenantId: string, studentId: string, forUpdate = false) {
+    const q = tx
+      .select()
+      .from(attendance)
+      .where(and(eq(attendance.tenantId, tenantId), eq(attendance.studentId, studentId), isNull(attendance.checkOutAt)));
+    const [row] = forUpdate ? await q.for('update') : await q;
+    return row;
+  },
+
+  /** The child's latest check-out: a new check-in may not start before it (stays never overlap). */
+  async lastCheckOut(tx: Tx, tenantId: string, studentId: string): Promise<Date | null> {
+    const [row] = await tx
+      .select({ at: max(attendance.checkOutAt) })
+      .from(attendance)
+      .where(and(eq(attendance.tenantId, tenantId), eq(attendance.studentId, studentId)));
+    const at = row?.at as Date | string | null | undefined;
+    return at ? new Date(at) : null;
+  },
+
+  async guardianLink(tx: Tx, tenantId: string, studentId: string, guardianId: string) {
+    const [row] = await tx
+      .select({ authorizedPickup: studentGuardians.authorizedPickup })
+      .from(studentGuardians)
+      .where(and(eq(studentGuardians.tenantId, tenantId), eq(studentGuardians.studentId, studentId), eq(studentGuardians.guardianId, guardianId)));
+    return row;
+  },
+
+  async insert(tx: Tx, values: AttendanceInsert) {
+    const [row] = await tx.insert(attendance).values(values).returning();
+    return row!;
+  },
+
+  async get(tx: Tx, tenantId: string, id: string, forUpdate = false) {
+    const q = tx.select().from(attendance).where(and(eq(attendance.tenantId, tenantId), eq(attendance.id, id)));
+    const [row] = forUpdate ? await q.for('update') : await q;
+    return row;
+  },
+
+  /** Closes the open record; undefined when it was closed meanwhile. */
+  async close(tx: Tx, tenantId: string, id: string, values: { checkOutAt: Date; checkedOutByMembershipId: string; pickedUpByGuardianId: string | null }, now: Date) {
+    const [row] = await tx
+      .update(attendance)
+      .set({ ...values, updatedAt: now, version: sql`${attendance.version} + 1` })
+      .where(and(eq(attendance.tenantId, tenantId), eq(attendance.id, id), isNull(attendance.checkOutAt)))
+      .returning();
+    return row;
+  },
+
+  async update(
+    tx: Tx,
+    tenantId: string,
+    id: string,
+    patch: Partial<Pick<AttendanceRow, 'checkInAt' | 'checkOutAt' | 'note' | 'date'>>,
+    expectedVersion: number,
+    now: Date,
+  ) {
+    const [row] = await tx
+      .update(attendance)
+      .set({ ...patch, updatedAt: now, version: sql`${attendance.version} + 1` })
+      .where(and(eq(attendance.tenantId, tenantId), eq(attendance.id, id), eq(attendance.version, expectedVersion)))
+      .returning();
+    return row;
+  },
+
+  /** `studentIds` restricts the list (a guardian's own children); an empty array matches nothing. */
+  async list(tx: Tx, tenantId: string, f: { date?: string; roomId?: string; studentId?: string; studentIds?: string[] | null; cursor?: string; limit: number }) {
+    if (f.studentIds && !f.studentIds.length) return [];
+    return tx
+      .select()
+      .from(attendance)
+      .where(
+        and(
+          eq(attendance.tenantId, tenantId),
+          f.date ? eq(attendance.date, f.date) : undefined,
+          f.roomId ? eq(attendance.roomId, f.roomId) : undefined,
+          f.studentId ? eq(attendance.studentId, f.studentId) : undefined,
+          f.studentIds ? inArray(attendance.studentId, f.studentIds) : undefined,
+          f.cursor ? gt(attendance.id, f.cursor) : undefined,
+        ),
+      )
+      .orderBy(asc(attendance.id))
+      .limit(f.limit + 1);
+  },
+
+  /** Children checked in to the room right now, optionally only some of them (a guardian's own). */
+  async presentInRoom(tx: Tx, tenantId: string, roomId: string, onlyStudentIds?: string[] | null) {
+    if (onlyStudentIds && !onlyStudentIds.length) return [];
+    return tx
+      .select({
+        id: students.id,
+        firstName: students.firstName,
+        lastName: students.lastName,
+        attendanceId: attendance.id,
+        checkInAt: attendance.checkInAt,
+      })
+      .from(attendance)
+      .innerJoin(students, and(eq(students.tenantId, attendance.tenantId), eq(students.id, attendance.studentId)))
+      .where(
+        and(
+          eq(attendance.tenantId, tenantId),
+          eq(attendance.roomId, roomId),
+          isNull(attendance.checkOutAt),
+          onlyStudentIds ? inArray(attendance.studentId, onlyStudentIds) : undefined,
+        ),
+      )
+      .orderBy(asc(students.lastName), asc(students.firstName), asc(students.id));
+  },
+
+  /** Staff assigned to the room (archived staff are off duty). */
+  async staffInRoom(tx: Tx, tenantId: string, roomId: string) {
+    return tx
+      .select({ id: staff.id, firstName: staff.firstName, lastName: staff.lastName })
+      .from(staffRooms)
+      .innerJoin(staff, and(eq(staff.tenantId, staffRooms.tenantId), eq(staff.id, staffRooms.staffId)))
+      .where(and(eq(staffRooms.tenantId, tenantId), eq(staffRooms.roomId, roomId), isNull(staff.archivedAt)))
+      .orderBy(asc(staff.lastName), asc(staff.firstName), asc(staff.id));
+  },
+};
