@@ -4,7 +4,7 @@ import { newId } from '../../core/ids.js';
 import { logContext } from '../../core/logger.js';
 import type { AppEnv } from '../env.js';
 
-const SANE_REQUEST_ID = /^[A-Za-z0-9._:@-]{1,128}$/;
+const SANE_REQUEST_ID = /^[A-Za-z0-9._:@=+/-]{1,128}$/; // `=`, `+`, `/`: API Gateway HTTP API ids are base64
 
 /** Request id (the client's when sane), JSON access log, security headers. */
 export function requestBasics(): MiddlewareHandler<AppEnv> {
