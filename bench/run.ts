@@ -157,7 +157,7 @@ async function runApi(dbName: string, port: number, fn: (base: string, secret: s
     PORT: String(port),
     DATA_DIR,
     LOG_LEVEL: 'warn',
-    RATE_LIMIT_PER_MINUTE: '100000000',
+    RATE_LIMIT_PER_MINUTE: '10000000',
     RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
     SCHEDULER_ENABLED: 'false',
     DB_POOL_MAX: '10',

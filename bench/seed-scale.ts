@@ -62,6 +62,15 @@ async function main() {
         d + interval '7 hours' + (random() * interval '2 hours'), d + interval '15 hours' + (random() * interval '3 hours'),
         ${id('g', 't', 'n')}, ${id('g', 't', 'n')}
       from ${T}, generate_series(1, 100) n, generate_series(current_date - ${DAYS}, current_date - 1, interval '1 day') d`);
+    // Messages: 200 per centre across the three audiences, each read by the owner membership.
+    await c.query(`insert into messages (id, tenant_id, author_membership_id, audience_type, audience_id, body, created_at)
+      select ${id('msg', 't', 'n')}, ${id('t', 't')}, ${id('m', 't')},
+        (array['tenant','room','student'])[1 + n % 3],
+        case n % 3 when 0 then null when 1 then ${id('r', 't', '(1 + n % 4)')} else ${id('s', 't', '(1 + n % 100)')} end,
+        'Message ' || n, now() - (n || ' minutes')::interval
+      from ${T}, generate_series(1, 200) n`);
+    await c.query(`insert into message_reads (tenant_id, message_id, membership_id) select ${id('t', 't')}, ${id('msg', 't', 'n')}, ${id('m', 't')}
+      from ${T}, generate_series(1, 200, 2) n`);
     await c.query('commit');
     process.stdout.write(`\r${to}/${tenants} centres (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }

@@ -46,6 +46,13 @@ function scopeStatement(scope: DbScope) {
     set_config('role', ${APP_ROLE}, true)`;
 }
 
+/** The same settings as `scopeStatement`, as literal SQL for a simple-protocol round trip (values escaped by the driver). */
+function scopeLiteralSql(scope: DbScope, lit: (v: string) => string) {
+  if (scope.tenantId !== null && !UUID_RE.test(scope.tenantId)) throw new Error('invalid tenant id in scope');
+  if (scope.userId && !UUID_RE.test(scope.userId)) throw new Error('invalid user id in scope');
+  return `select set_config('app.tenant_id', ${lit(scope.tenantId ?? '')}, true), set_config('app.user_id', ${lit(scope.userId ?? '')}, true), set_config('app.user_email', ${lit(scope.email?.toLowerCase() ?? '')}, true), set_config('app.scope', ${lit(scope.system ? 'system' : '')}, true), set_config('role', '${APP_ROLE}', true)`;
+}
+
 export function findMigrationsDir(): string {
   const here = path.dirname(fileURLToPath(import.meta.url));
   const candidates = [
@@ -97,14 +104,35 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
   // A dropped idle connection must not crash the process; the pool replaces it on next use.
   pool.on('error', (err) => opts.onPoolError?.(err));
   const db = drizzle(pool, { schema, logger: opts.queryLogger }) as unknown as Db;
+  // One Drizzle handle per pooled connection, reused across transactions.
+  const handles = new WeakMap<object, Tx>();
   return {
     kind: 'pg',
     raw: db,
-    scoped: (scope, fn) =>
-      db.transaction(async (tx) => {
-        await tx.execute(scopeStatement(scope));
-        return fn(tx as Tx);
-      }),
+    // A hand-rolled transaction rather than db.transaction(): BEGIN and the scope settings travel in one round trip
+    // (a simple-protocol multi-statement with escaped literals), which is most of the per-request overhead of RLS.
+    async scoped(scope, fn) {
+      const client = await pool.connect();
+      let tx = handles.get(client);
+      if (!tx) {
+        tx = drizzle(client, { schema, logger: opts.queryLogger }) as unknown as Tx;
+        handles.set(client, tx);
+      }
+      let broken = false;
+      try {
+        await client.query(`begin; ${scopeLiteralSql(scope, (v) => client.escapeLiteral(v))}`);
+        const result = await fn(tx);
+        await client.query('commit');
+        return result;
+      } catch (err) {
+        await client.query('rollback').catch(() => {
+          broken = true;
+        });
+        throw err;
+      } finally {
+        client.release(broken);
+      }
+    },
     async ping(timeoutMs = 2000) {
       await withTimeout(pool.query('select 1'), timeoutMs, 'database ping');
     },
