@@ -45,14 +45,14 @@ export async function createContainer(config: Config, overrides: { db?: Database
   } });
   const tenancy = createTenancyService({ db, clock, auth });
   const idempotency = createIdempotencyService({ db, clock });
-  const storage = await openStorage(config, sessionSecret);
+  const storage = await openStorage(config, sessionSecret, clock);
   const queue = await openQueue(config);
   const deps = { config, logger, clock, db, cache, auth, tokens, storage, queue };
   const centre = createCentreServices(deps);
   const attendance = createAttendanceService(deps);
   const messages = createMessagesService(deps);
   const files = createFilesService(deps);
-  const jobs = createJobsService(deps);
+  const jobs = createJobsService({ ...deps, files });
 
   return {
     config,
@@ -73,6 +73,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
     jobs,
     localAuthSecret,
     async close() {
+      await queue.close();
       await cache.close();
       await db.close();
     },
@@ -89,8 +90,8 @@ export interface ServiceDeps {
   cache: Cache;
   auth: import('./services/auth.service.js').AuthService;
   tokens: TokenService;
-  storage: import('./adapters/storage/storage.js').Storage | undefined;
-  queue: import('./adapters/queue/queue.js').Queue | undefined;
+  storage: import('./adapters/storage/storage.js').Storage;
+  queue: import('./adapters/queue/queue.js').Queue;
 }
 
 export async function openCache(config: Config, logger: Logger): Promise<Cache> {

@@ -1,7 +1,17 @@
+import { createWorkerHandler } from '../workers/worker.js';
+import { describeStartupError, getContainer } from './lambda-runtime.js';
+
 /**
  * Lambda handler for the worker: SQS batches of job messages (partial-failure reporting) and EventBridge Scheduler
- * events `{"source":"daycare.scheduler","task":"…"}`. (stub: filled in by the jobs work)
+ * events `{"source":"daycare.scheduler","task":"attendance.rollup"|"attendance.reminders"|"cleanup"}`. The container is
+ * built once per execution environment (lambda-runtime.ts) and awaited on the first invocation.
  */
-export async function handler(_event: unknown): Promise<unknown> {
-  throw new Error('worker not implemented yet');
-}
+export const handler = createWorkerHandler(async () => {
+  try {
+    const c = await getContainer();
+    return { runner: c.jobs.runner, runTask: (task) => c.jobs.runTask(task), logger: c.logger };
+  } catch (err) {
+    console.error(describeStartupError(err));
+    throw err;
+  }
+});

@@ -2,7 +2,8 @@ import { foreignKey, index, pgTable, primaryKey, text, unique, uuid } from 'driz
 import { resourceColumns, tenantIdColumn, ts } from './columns.js';
 import { memberships, tenants } from './tenancy.js';
 
-export const AUDIENCE_TYPES = ['student', 'room', 'tenant'] as const;
+/** `room_staff` is written only by the system (end-of-day reminders) and is never shown to guardians. */
+export const AUDIENCE_TYPES = ['student', 'room', 'tenant', 'room_staff'] as const;
 
 export const messages = pgTable(
   'messages',

@@ -1,8 +1,19 @@
 import type { Config } from '../../core/config.js';
+import { MemoryQueue } from './memory-queue.js';
 import type { Queue } from './queue.js';
 
-/** SQS when JOBS_QUEUE_URL is set, else the in-process queue. (stub: filled in by the jobs work) */
-export async function openQueue(_config: Config): Promise<Queue | undefined> {
-  return undefined;
+/**
+ * SQS when JOBS_QUEUE_URL is set, else the in-process queue. The in-process queue runs jobs once its handler is wired
+ * (the jobs service does it, so a plain container — tests included — runs jobs without the scheduler).
+ */
+export async function openQueue(config: Config): Promise<Queue> {
+  if (config.sqs) {
+    const { SqsQueue } = await import('./sqs-queue.js');
+    return new SqsQueue(config.sqs);
+  }
+  // Under tests retries come back within milliseconds, so a failing job settles quickly.
+  const backoffMs = config.env === 'test' ? (attempt: number) => 20 * 2 ** (attempt - 1) : undefined;
+  return new MemoryQueue({ backoffMs });
 }
 export type { Queue };
+export { MemoryQueue };

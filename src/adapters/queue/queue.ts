@@ -4,7 +4,12 @@ export interface JobMessage {
   tenantId: string;
 }
 
+/** What a consumer of the in-process queue reports back: done (success or final failure), or try again later. */
+export type DeliveryOutcome = 'done' | 'retry';
+
 export interface Queue {
   readonly kind: 'sqs' | 'memory';
   send(message: JobMessage, opts?: { delaySeconds?: number }): Promise<void>;
+  /** Stops local delivery (pending timers); SQS has nothing to close. */
+  close(): Promise<void>;
 }

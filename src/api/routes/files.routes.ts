@@ -1,5 +1,108 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { Readable } from 'node:stream';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { attachmentDisposition, CLIENT_FILE_PURPOSES } from '../../core/file-limits.js';
+import { etag } from '../../services/pagination.js';
 import type { AppEnv } from '../env.js';
+import { tenantCtx } from '../middleware/session.js';
+import { defineRoute, ErrorSchema, IdParam, jsonBody, jsonResponse } from './registry.js';
 
-/** (stub: filled in by the files work) */
-export function registerFilesRoutes(_app: OpenAPIHono<AppEnv>) {}
+const PresignBody = z
+  .object({
+    purpose: z.enum(CLIENT_FILE_PURPOSES).openapi({ description: 'student_photo: jpeg/png/webp ≤ 5 MB; document: pdf/jpeg/png ≤ 10 MB; import: csv ≤ 10 MB' }),
+    contentType: z.string().trim().min(1).max(100).openapi({ example: 'application/pdf' }),
+    size: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ description: 'Exact size in bytes; the storage refuses a larger body' }),
+    fileName: z
+      .string()
+      .min(1)
+      .max(255)
+      .refine((v) => !/[/\\]/.test(v), 'must not contain path separators'),
+    studentId: z.string().max(100).optional().openapi({ description: 'Required for student_photo; guardians must name one of their own children' }),
+  })
+  .strict();
+
+const PresignResult = z
+  .object({
+    fileId: z.string(),
+    upload: z.object({
+      url: z.string(),
+      method: z.enum(['POST', 'PUT']),
+      headers: z.record(z.string(), z.string()).optional(),
+      fields: z.record(z.string(), z.string()).optional().openapi({ description: 'POST: send these form fields before the file field' }),
+    }),
+    expiresAt: z.string(),
+  })
+  .openapi('PresignedUpload');
+
+const FileRecord = z
+  .object({
+    id: z.string(),
+    fileName: z.string(),
+    contentType: z.string(),
+    size: z.number().int(),
+    purpose: z.string(),
+    status: z.enum(['pending', 'uploaded', 'rejected']),
+    studentId: z.string().nullable(),
+    downloadUrl: z.string().openapi({ description: 'Short-lived (≤ 5 min) presigned URL' }),
+    expiresAt: z.string(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    version: z.number().int(),
+  })
+  .openapi('File');
+
+/** The request's own origin: where the local driver's signed URLs point when PUBLIC_URL is not set. */
+const originOf = (url: string) => new URL(url).origin;
+
+export function registerFilesRoutes(app: OpenAPIHono<AppEnv>) {
+  // Signed local-disk URLs (local driver only). Public on purpose: the HMAC signature in the query is the
+  // authorization, like an S3 presigned URL. app.ts exempts /files/local/ from the JSON body middlewares.
+  app.put('/files/local/upload', async (c) => {
+    await c.get('container').files.receiveLocalUpload(c.req.query(), c.req.header('content-type'), c.req.raw.body);
+    return c.body(null, 204);
+  });
+  app.get('/files/local/download', async (c) => {
+    const d = await c.get('container').files.openLocalDownload(c.req.query());
+    return c.body(Readable.toWeb(d.stream) as unknown as ReadableStream, 200, {
+      'Content-Type': d.contentType,
+      'Content-Length': String(d.size),
+      'Content-Disposition': attachmentDisposition(d.fileName),
+      'X-Content-Type-Options': 'nosniff',
+      'Cache-Control': 'private, no-store',
+    });
+  });
+
+  app.openapi(
+    defineRoute({
+      method: 'post',
+      path: '/files/presign',
+      permission: 'files:presign',
+      summary: 'Get a short-lived URL to upload one file straight to storage',
+      request: jsonBody(PresignBody),
+      responses: { 201: jsonResponse(PresignResult, 'Upload URL') },
+    }),
+    async (c) => {
+      const r = await c.get('container').files.presign(tenantCtx(c), c.req.valid('json'), { baseUrl: originOf(c.req.url) });
+      return c.json(r, 201);
+    },
+  );
+
+  app.openapi(
+    defineRoute({
+      method: 'get',
+      path: '/files/{id}',
+      permission: 'files:read',
+      summary: 'A file’s details and a short-lived download URL (confirms a pending upload first)',
+      request: { params: IdParam },
+      responses: {
+        200: jsonResponse(FileRecord, 'The file'),
+        409: jsonResponse(ErrorSchema, 'CONFLICT: not uploaded yet'),
+        422: jsonResponse(ErrorSchema, 'UNPROCESSABLE: the upload broke the declared size or type and was rejected'),
+      },
+    }),
+    async (c) => {
+      const f = await c.get('container').files.get(tenantCtx(c), c.req.valid('param').id, { baseUrl: originOf(c.req.url) });
+      c.header('ETag', etag(f.version));
+      return c.json(f, 200);
+    },
+  );
+}

@@ -15,7 +15,7 @@ const Audience = z
 const Message = z
   .object({
     ...Timestamps,
-    audience: z.object({ type: z.enum(['student', 'room', 'tenant']), id: z.string().nullable() }),
+    audience: z.object({ type: z.enum(['student', 'room', 'tenant', 'room_staff']).openapi({ description: 'room_staff: system reminders for a room’s staff' }), id: z.string().nullable() }),
     body: z.string(),
     authorMembershipId: z.string(),
     read: z.boolean().openapi({ description: 'Whether the caller has marked it read' }),

@@ -1,0 +1,54 @@
+import { and, asc, count, eq, gte, lte, sql } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/pg-core';
+import { attendance, guardians, rooms, students } from '../models/index.js';
+import type { Tx } from './db.js';
+
+export interface AttendanceReportFilter {
+  from: string;
+  to: string;
+  roomId?: string;
+}
+
+const droppedOffBy = alias(guardians, 'dropped_off_by');
+const pickedUpBy = alias(guardians, 'picked_up_by');
+
+const filter = (tenantId: string, f: AttendanceReportFilter) =>
+  and(eq(attendance.tenantId, tenantId), gte(attendance.date, f.from), lte(attendance.date, f.to), f.roomId ? eq(attendance.roomId, f.roomId) : undefined);
+
+/** Report queries: keyset pages ordered by (date, id), so memory stays flat however long the range. */
+export const reportsRepository = {
+  async roomExists(tx: Tx, tenantId: string, roomId: string) {
+    const [row] = await tx.select({ id: rooms.id }).from(rooms).where(and(eq(rooms.tenantId, tenantId), eq(rooms.id, roomId)));
+    return !!row;
+  },
+
+  async countAttendance(tx: Tx, tenantId: string, f: AttendanceReportFilter) {
+    const [row] = await tx.select({ n: count() }).from(attendance).where(filter(tenantId, f));
+    return Number(row?.n ?? 0);
+  },
+
+  async attendancePage(tx: Tx, tenantId: string, f: AttendanceReportFilter, after: { date: string; id: string } | undefined, limit: number) {
+    return tx
+      .select({
+        id: attendance.id,
+        date: attendance.date,
+        checkInAt: attendance.checkInAt,
+        checkOutAt: attendance.checkOutAt,
+        firstName: students.firstName,
+        lastName: students.lastName,
+        roomName: rooms.name,
+        droppedOffFirst: droppedOffBy.firstName,
+        droppedOffLast: droppedOffBy.lastName,
+        pickedUpFirst: pickedUpBy.firstName,
+        pickedUpLast: pickedUpBy.lastName,
+      })
+      .from(attendance)
+      .innerJoin(students, and(eq(students.tenantId, attendance.tenantId), eq(students.id, attendance.studentId)))
+      .leftJoin(rooms, and(eq(rooms.tenantId, attendance.tenantId), eq(rooms.id, attendance.roomId)))
+      .leftJoin(droppedOffBy, and(eq(droppedOffBy.tenantId, attendance.tenantId), eq(droppedOffBy.id, attendance.droppedOffByGuardianId)))
+      .leftJoin(pickedUpBy, and(eq(pickedUpBy.tenantId, attendance.tenantId), eq(pickedUpBy.id, attendance.pickedUpByGuardianId)))
+      .where(and(filter(tenantId, f), after ? sql`(${attendance.date}, ${attendance.id}) > (${after.date}, ${after.id}::uuid)` : undefined))
+      .orderBy(asc(attendance.date), asc(attendance.id))
+      .limit(limit);
+  },
+};

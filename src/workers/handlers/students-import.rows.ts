@@ -1,0 +1,126 @@
+import { isUuid } from '../../core/ids.js';
+import { isCalendarDate } from '../../core/time.js';
+
+/** The columns of a students import CSV (header names are matched case-insensitively, in any order). */
+export const REQUIRED_COLUMNS = ['firstName', 'lastName', 'dateOfBirth'] as const;
+export const OPTIONAL_COLUMNS = ['externalId', 'roomId', 'status', 'allergies', 'notes'] as const;
+export const GUARDIAN_COLUMNS = [
+  'guardianFirstName',
+  'guardianLastName',
+  'guardianEmail',
+  'guardianPhone',
+  'guardianRelationship',
+  'guardianAuthorizedPickup',
+] as const;
+export const ALL_COLUMNS = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS, ...GUARDIAN_COLUMNS];
+export type Column = (typeof ALL_COLUMNS)[number];
+
+export interface RowError {
+  row: number;
+  field: string;
+  message: string;
+}
+
+export interface ImportRow {
+  row: number;
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string;
+  externalId: string | null;
+  /** undefined = column absent (leave as is); null = clear. */
+  roomId: string | null | undefined;
+  status: 'enrolled' | 'withdrawn' | undefined;
+  allergies: string | null | undefined;
+  notes: string | null | undefined;
+  guardian?: {
+    firstName: string;
+    lastName: string;
+    email: string | null;
+    phone: string | null;
+    relationship: string;
+    authorizedPickup: boolean;
+  };
+}
+
+/** Maps header cells to column positions; unknown columns are ignored. Throws a message for a bad header. */
+export function readHeader(cells: string[]): Map<Column, number> {
+  const byLower = new Map(ALL_COLUMNS.map((c) => [c.toLowerCase(), c]));
+  const map = new Map<Column, number>();
+  cells.forEach((raw, i) => {
+    const col = byLower.get(raw.trim().toLowerCase());
+    if (!col) return;
+    if (map.has(col)) throw new Error(`The header names column ${col} twice`);
+    map.set(col, i);
+  });
+  const missing = REQUIRED_COLUMNS.filter((c) => !map.has(c));
+  if (missing.length) throw new Error(`The header row is missing the required column(s): ${missing.join(', ')}`);
+  return map;
+}
+
+const EMAIL_RE = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const TRUE = new Set(['true', 'yes', 'y', '1']);
+const FALSE = new Set(['false', 'no', 'n', '0', '']);
+
+/** Validates one data row (`row` = 1-based data row number, the header excluded). */
+export function validateRow(
+  cells: string[],
+  header: Map<Column, number>,
+  row: number,
+  ctx: { today: string; roomIds: Set<string> },
+): { ok: ImportRow } | { errors: RowError[] } | { blank: true } {
+  if (cells.every((c) => c.trim() === '')) return { blank: true };
+  const errors: RowError[] = [];
+  const has = (c: Column) => header.has(c);
+  const get = (c: Column) => (header.has(c) ? (cells[header.get(c)!] ?? '').trim() : '');
+  const err = (field: string, message: string) => errors.push({ row, field, message });
+  const text = (c: Column, max: number, required: boolean) => {
+    const v = get(c);
+    if (!v) {
+      if (required) err(c, 'is required');
+      return null;
+    }
+    if (v.length > max) err(c, `must be at most ${max} characters`);
+    return v;
+  };
+
+  const firstName = text('firstName', 100, true) ?? '';
+  const lastName = text('lastName', 100, true) ?? '';
+  const dateOfBirth = get('dateOfBirth');
+  if (!dateOfBirth) err('dateOfBirth', 'is required');
+  else if (!isCalendarDate(dateOfBirth)) err('dateOfBirth', 'must be a real date (YYYY-MM-DD)');
+  else if (dateOfBirth > ctx.today) err('dateOfBirth', 'must not be in the future');
+  const externalId = text('externalId', 100, false);
+  let roomId: string | null | undefined;
+  if (has('roomId')) {
+    const v = get('roomId');
+    if (!v) roomId = null;
+    else if (!isUuid(v) || !ctx.roomIds.has(v.toLowerCase())) err('roomId', 'is not a room of this centre');
+    else roomId = v.toLowerCase();
+  }
+  let status: ImportRow['status'];
+  const s = get('status').toLowerCase();
+  if (s) {
+    if (s === 'enrolled' || s === 'withdrawn') status = s;
+    else err('status', 'must be enrolled or withdrawn');
+  }
+  const allergies = has('allergies') ? text('allergies', 2000, false) : undefined;
+  const notes = has('notes') ? text('notes', 5000, false) : undefined;
+
+  let guardian: ImportRow['guardian'];
+  if (GUARDIAN_COLUMNS.some((c) => get(c) !== '')) {
+    const gFirst = text('guardianFirstName', 100, true) ?? '';
+    const gLast = text('guardianLastName', 100, true) ?? '';
+    const email = get('guardianEmail').toLowerCase() || null;
+    if (email && (email.length > 320 || !EMAIL_RE.test(email))) err('guardianEmail', 'must be an email address');
+    const phone = text('guardianPhone', 40, false);
+    const relationship = text('guardianRelationship', 50, false) ?? 'guardian';
+    const pickup = get('guardianAuthorizedPickup').toLowerCase();
+    if (!TRUE.has(pickup) && !FALSE.has(pickup)) err('guardianAuthorizedPickup', 'must be true or false');
+    guardian = { firstName: gFirst, lastName: gLast, email, phone, relationship, authorizedPickup: TRUE.has(pickup) };
+  }
+  if (errors.length) return { errors };
+  return { ok: { row, firstName, lastName, dateOfBirth, externalId, roomId, status, allergies, notes, guardian } };
+}
+
+/** The match key of a row without an external id. */
+export const nameKey = (first: string, last: string, dob: string) => `${first.toLowerCase()}\u0000${last.toLowerCase()}\u0000${dob}`;

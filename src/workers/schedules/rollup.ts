@@ -1,0 +1,80 @@
+import { effectiveRatio } from '../../core/ratios.js';
+import { addDays, localDate, zonedInstant } from '../../core/time.js';
+import { rollupsRepository } from '../../repositories/rollups.repository.js';
+import type { TenantEntry, TaskDeps } from './types.js';
+
+export const ROLLUP_TASK = 'attendance.rollup';
+const LOOK_BACK_DAYS = 7;
+
+interface Visit {
+  studentId: string;
+  roomId: string | null;
+  checkInAt: Date;
+  checkOutAt: Date | null;
+}
+
+/**
+ * Figures for one room and local day. Minutes count until check-out, or until the day's end for a child never checked
+ * out. Peak = most children present at once. A ratio breach is a check-in after which the room holds more children than
+ * its staff may look after (present > staff × children per staff).
+ */
+export function computeRoomDay(visits: Visit[], dayEnd: Date, staffCount: number, childrenPerStaff: number) {
+  const events: { t: number; d: number }[] = [];
+  let totalMs = 0;
+  for (const v of visits) {
+    const out = v.checkOutAt && v.checkOutAt < dayEnd ? v.checkOutAt : dayEnd;
+    totalMs += Math.max(0, out.getTime() - v.checkInAt.getTime());
+    events.push({ t: v.checkInAt.getTime(), d: +1 }, { t: out.getTime(), d: -1 });
+  }
+  // At the same instant a departure comes before an arrival (a hand-over is not two children at once).
+  events.sort((a, b) => a.t - b.t || a.d - b.d);
+  let present = 0;
+  let peak = 0;
+  let breaches = 0;
+  const capacity = staffCount * childrenPerStaff;
+  for (const e of events) {
+    present += e.d;
+    if (e.d > 0) {
+      peak = Math.max(peak, present);
+      if (present > capacity) breaches++;
+    }
+  }
+  return {
+    childrenPresent: new Set(visits.map((v) => v.studentId)).size,
+    totalMinutes: Math.round(totalMs / 60_000),
+    peakCount: peak,
+    ratioBreaches: breaches,
+  };
+}
+
+/** Rolls up every local day of the last week that has ended and is not done yet; each day in one transaction. */
+export async function rollupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
+  const today = localDate(now, t.timezone);
+  const first = addDays(today, -LOOK_BACK_DAYS);
+  const last = addDays(today, -1);
+  const { done, hasRooms } = await deps.db.scoped({ tenantId: t.id }, async (tx) => ({
+    done: await rollupsRepository.doneDays(tx, t.id, ROLLUP_TASK, first, last),
+    hasRooms: (await rollupsRepository.roomsWithStaff(tx, t.id)).length > 0,
+  }));
+  // A centre without rooms has nothing to roll up (and nothing to mark: doing nothing twice is idempotent).
+  if (!hasRooms) return { days: 0 };
+  let days = 0;
+  for (let day = first; day <= last; day = addDays(day, 1)) {
+    if (done.has(day)) continue;
+    const did = await deps.db.scoped({ tenantId: t.id }, async (tx) => {
+      if (!(await rollupsRepository.claimRun(tx, t.id, ROLLUP_TASK, day))) return false;
+      const dayEnd = zonedInstant(addDays(day, 1), '00:00', t.timezone);
+      const roomRows = await rollupsRepository.roomsWithStaff(tx, t.id);
+      const visits = await rollupsRepository.attendanceOfDay(tx, t.id, day);
+      for (const room of roomRows) {
+        const inRoom = visits.filter((v) => v.roomId === room.id);
+        if (room.archivedAt && !inRoom.length) continue;
+        const figures = computeRoomDay(inRoom, dayEnd, Number(room.staffCount), effectiveRatio(room).childrenPerStaff);
+        await rollupsRepository.upsertRollup(tx, { tenantId: t.id, roomId: room.id, date: day, ...figures }, now);
+      }
+      return true;
+    });
+    if (did) days++;
+  }
+  return { days };
+}

@@ -1,0 +1,208 @@
+/**
+ * The shared security suite, generated from the route table that `defineRoute` fills (src/api/routes/registry.ts):
+ * every authenticated route, not a hand-picked list. A route without an entry in SAMPLES fails the suite.
+ */
+import { sql } from 'drizzle-orm';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createApp } from '../../src/api/app.js';
+import { ROUTE_TABLE } from '../../src/api/routes/registry.js';
+import type { Container } from '../../src/container.js';
+import { ENTITLEMENTS, permissionsFor } from '../../src/core/security/permissions.js';
+import type { Agent } from '../helpers/http.js';
+import { addMember, newTenant, startServer, uniqueEmail, type TestServer } from '../helpers/server.js';
+
+type Ids = Record<string, string>;
+interface Sample {
+  /** Which fixture fills `{id}` (and `{guardianId}`). */
+  id?: string;
+  guardianId?: string;
+  body?: (ids: Ids) => unknown;
+  query?: string;
+}
+
+const SAMPLES: Record<string, Sample> = {
+  'POST /tenants': { body: () => ({ name: 'Another', timezone: 'UTC' }) },
+  'GET /tenant': {},
+  'PATCH /tenant': { body: () => ({ name: 'Renamed' }) },
+  'GET /memberships': {},
+  'POST /memberships': { body: () => ({ email: uniqueEmail('inv'), roles: ['teacher'] }) },
+  'PATCH /memberships/{id}': { id: 'membership', body: () => ({ roles: ['teacher'] }) },
+  'DELETE /memberships/{id}': { id: 'membership' },
+  'GET /audit-logs': {},
+  'GET /rooms': {},
+  'POST /rooms': { body: () => ({ name: 'Room', capacity: 5 }) },
+  'GET /rooms/{id}': { id: 'room' },
+  'PATCH /rooms/{id}': { id: 'room', body: () => ({ name: 'Room 2' }) },
+  'DELETE /rooms/{id}': { id: 'room' },
+  'GET /rooms/{id}/roster': { id: 'room' },
+  'GET /students': {},
+  'POST /students': { body: () => ({ firstName: 'A', lastName: 'B', dateOfBirth: '2022-02-02' }) },
+  'GET /students/{id}': { id: 'student' },
+  'PATCH /students/{id}': { id: 'student', body: () => ({ notes: 'n' }) },
+  'DELETE /students/{id}': { id: 'student' },
+  'GET /students/{id}/guardians': { id: 'student' },
+  'PUT /students/{id}/guardians/{guardianId}': { id: 'student', guardianId: 'guardian', body: () => ({ relationship: 'parent', authorizedPickup: true }) },
+  'DELETE /students/{id}/guardians/{guardianId}': { id: 'student', guardianId: 'guardian' },
+  'GET /guardians': {},
+  'POST /guardians': { body: () => ({ firstName: 'G', lastName: 'H' }) },
+  'GET /guardians/{id}': { id: 'guardian' },
+  'PATCH /guardians/{id}': { id: 'guardian', body: () => ({ phone: '123' }) },
+  'DELETE /guardians/{id}': { id: 'guardian' },
+  'GET /staff': {},
+  'POST /staff': { body: () => ({ firstName: 'S', lastName: 'T', roomIds: [] }) },
+  'GET /staff/{id}': { id: 'staff' },
+  'PATCH /staff/{id}': { id: 'staff', body: () => ({ lastName: 'U' }) },
+  'DELETE /staff/{id}': { id: 'staff' },
+  'POST /attendance/check-in': { body: (ids) => ({ studentId: ids.student }) },
+  'POST /attendance/check-out': { body: (ids) => ({ studentId: ids.student }) },
+  'GET /attendance': {},
+  'PATCH /attendance/{id}': { id: 'attendance', body: () => ({ note: 'corrected', reason: 'typo' }) },
+  'GET /attendance/rollups': { query: 'from=2026-01-01&to=2026-01-31' },
+  'GET /messages': {},
+  'POST /messages': { body: (ids) => ({ audience: { type: 'student', id: ids.student }, body: 'Hello' }) },
+  'POST /messages/{id}/read': { id: 'message' },
+  'POST /files/presign': { body: (ids) => ({ purpose: 'document', contentType: 'application/pdf', size: 100, fileName: 'a.pdf', studentId: ids.student }) },
+  'GET /files/{id}': { id: 'file' },
+  'POST /reports': { body: () => ({ type: 'attendance', from: '2026-01-01', to: '2026-01-31' }) },
+  'POST /imports': { body: (ids) => ({ type: 'students', fileId: ids.file }) },
+  'GET /jobs/{id}': { id: 'job' },
+};
+
+// Building an app fills the route table at collection time (the container is only read when a request arrives).
+createApp({ config: {} } as unknown as Container);
+const routes = [...new Map(ROUTE_TABLE.map((r) => [`${r.method} ${r.path}`, r])).values()];
+const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function url(r: { path: string }, ids: Ids, extraQuery = '') {
+  const s = SAMPLES[key(r as any)] ?? {};
+  let p = r.path;
+  if (s.id) p = p.replace('{id}', ids[s.id] ?? '00000000-0000-4000-8000-000000000000');
+  if (s.guardianId) p = p.replace('{guardianId}', ids[s.guardianId] ?? '00000000-0000-4000-8000-000000000000');
+  const q = [s.query, extraQuery].filter(Boolean).join('&');
+  return q ? `${p}?${q}` : p;
+}
+const send = (a: Agent, r: { method: string; path: string }, ids: Ids, opts: { extraQuery?: string; bodyExtra?: object } = {}) => {
+  const s = SAMPLES[key(r)] ?? {};
+  const body = s.body ? { ...(s.body(ids) as object), ...(opts.bodyExtra ?? {}) } : UNSAFE.has(r.method) && opts.bodyExtra ? opts.bodyExtra : undefined;
+  return a.request(r.method, url(r, ids, opts.extraQuery), body === undefined ? {} : { body });
+};
+
+/** Builds a full set of resources in a centre through its owner, so every `{id}` route has a real target. */
+async function fixtures(srv: TestServer, owner: Agent): Promise<Ids> {
+  const ids: Ids = {};
+  const must = async (p: Promise<any>, what: string) => {
+    const r = await p;
+    if (r.status >= 300) throw new Error(`fixture ${what}: ${r.status} ${r.text}`);
+    return r.body;
+  };
+  ids.room = (await must(owner.post('/rooms', { name: 'Fixture room', capacity: 10 }), 'room')).id;
+  ids.student = (await must(owner.post('/students', { firstName: 'Fix', lastName: 'Ture', dateOfBirth: '2021-05-05', roomId: ids.room }), 'student')).id;
+  ids.student2 = (await must(owner.post('/students', { firstName: 'Other', lastName: 'Child', dateOfBirth: '2021-06-06', roomId: ids.room }), 'student2')).id;
+  ids.guardian = (await must(owner.post('/guardians', { firstName: 'Gu', lastName: 'Ardian' }), 'guardian')).id;
+  await must(owner.put(`/students/${ids.student}/guardians/${ids.guardian}`, { relationship: 'parent', authorizedPickup: true }), 'link');
+  ids.staff = (await must(owner.post('/staff', { firstName: 'St', lastName: 'Aff', roomIds: [ids.room] }), 'staff')).id;
+  ids.membership = (await must(owner.post('/memberships', { email: uniqueEmail('fx'), roles: ['teacher'] }), 'membership')).id;
+  ids.attendance = (await must(owner.post('/attendance/check-in', { studentId: ids.student2 }), 'check-in')).id;
+  ids.message = (await must(owner.post('/messages', { audience: { type: 'tenant' }, body: 'Welcome' }), 'message')).id;
+  const file = await owner.post('/files/presign', { purpose: 'import', contentType: 'text/csv', size: 10, fileName: 'x.csv' });
+  if (file.status === 201) ids.file = file.body.fileId;
+  const job = await owner.post('/reports', { type: 'attendance', from: '2026-01-01', to: '2026-01-02' });
+  if (job.status === 202) ids.job = job.body.jobId;
+  return ids;
+}
+
+describe('shared security suite over every route', () => {
+  let srv: TestServer;
+  let a: Awaited<ReturnType<typeof newTenant>>;
+  let b: Awaited<ReturnType<typeof newTenant>>;
+  let idsA: Ids;
+  let idsB: Ids;
+  const members: Record<string, Agent> = {};
+
+  beforeAll(async () => {
+    srv = await startServer();
+    a = await newTenant(srv, { name: 'Centre A' });
+    b = await newTenant(srv, { name: 'Centre B' });
+    idsA = await fixtures(srv, a.owner);
+    idsB = await fixtures(srv, b.owner);
+    members.owner = a.owner;
+    members.admin = (await addMember(srv, a.owner, ['admin'])).agent;
+    members.teacher = (await addMember(srv, a.owner, ['teacher'])).agent;
+    const g = await addMember(srv, a.owner, ['guardian']);
+    // The guardian member's own record, linked to one child.
+    const rec = await a.owner.post('/guardians', { firstName: 'Parent', lastName: 'Member', email: g.email });
+    await a.owner.put(`/students/${idsA.student}/guardians/${rec.body.id}`, { relationship: 'parent', authorizedPickup: true });
+    members.guardian = g.agent;
+  });
+  afterAll(() => srv.close());
+
+  it('covers every authenticated route: each has a sample in this suite', () => {
+    expect(routes.length).toBeGreaterThan(30);
+    const missing = routes.map(key).filter((k) => !SAMPLES[k]);
+    expect(missing, 'routes missing from the security suite').toEqual([]);
+  });
+
+  it.each(routes.map((r) => [key(r), r] as const))('%s: no session → 401 UNAUTHENTICATED', async (_k, r) => {
+    const res = await send(srv.agent(), r, idsA);
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it.each(routes.filter((r) => UNSAFE.has(r.method)).map((r) => [key(r), r] as const))('%s: missing CSRF token → 403 CSRF_FAILED', async (_k, r) => {
+    const noCsrf = a.owner.clone();
+    noCsrf.csrf = false;
+    const res = await send(noCsrf, r, idsA);
+    expect(res.status).toBe(403);
+    expect(res.body.error.code).toBe('CSRF_FAILED');
+  });
+
+  for (const role of ['owner', 'admin', 'teacher', 'guardian'] as const) {
+    const perms = permissionsFor([role], [...ENTITLEMENTS]);
+    it.each(routes.map((r) => [key(r), r] as const))(`%s as ${role}: as the role table says`, async (_k, r) => {
+      // POST /tenants switches the caller's session to the centre it creates (and retires the old token): it runs
+      // as a separate signed-in user, so the member's own session stays in centre A.
+      const who = r.path === '/tenants' ? await srv.signIn(uniqueEmail(role)) : members[role]!;
+      const res = await send(who, r, idsA);
+      expect(res.status, res.text).toBeLessThan(500);
+      expect(res.status).not.toBe(401);
+      if (r.permission !== 'authenticated' && !perms.includes(r.permission as any)) {
+        expect(res.status, `${role} lacks ${r.permission}`).toBe(403);
+        expect(res.body.error.code).toBe('FORBIDDEN');
+      }
+    });
+  }
+
+  it.each(routes.filter((r) => SAMPLES[key(r)]?.id).map((r) => [key(r), r] as const))("%s with another centre's id → 404", async (_k, r) => {
+    const res = await send(a.owner, r, idsB);
+    expect(res.status, res.text).toBe(404);
+    expect(res.body.error.code).toBe('NOT_FOUND');
+  });
+
+  it("a guardian asking for another family's child → 404", async () => {
+    expect((await members.guardian!.get(`/students/${idsA.student}`)).status).toBe(200);
+    expect((await members.guardian!.get(`/students/${idsA.student2}`)).status).toBe(404);
+    expect((await members.guardian!.get(`/attendance?studentId=${idsA.student2}`)).body.items ?? []).toEqual([]);
+  });
+
+  it('a tenantId smuggled into any query or body is ignored: the other centre is untouched and unseen', async () => {
+    const count = async () => {
+      const r: any = await srv.container.db.raw.execute(
+        sql`select (select count(*) from rooms where tenant_id = ${b.tenant.id})::int r, (select count(*) from students where tenant_id = ${b.tenant.id})::int s,
+                   (select count(*) from guardians where tenant_id = ${b.tenant.id})::int g, (select count(*) from staff where tenant_id = ${b.tenant.id})::int st,
+                   (select count(*) from messages where tenant_id = ${b.tenant.id})::int m, (select count(*) from memberships where tenant_id = ${b.tenant.id})::int mb`,
+      );
+      return r.rows[0];
+    };
+    const before = await count();
+    const bIds = new Set(Object.values(idsB));
+    for (const r of routes) {
+      if (r.path === '/tenants') continue;
+      const res = await send(a.owner, r, idsA, { extraQuery: `tenantId=${b.tenant.id}`, bodyExtra: { tenantId: b.tenant.id } });
+      expect(res.status, `${key(r)}: ${res.text}`).toBeLessThan(500);
+      for (const id of bIds) expect(res.text.includes(id), `${key(r)} leaked another centre's id`).toBe(false);
+      expect(res.text.includes(b.tenant.id), `${key(r)} named the other centre`).toBe(false);
+    }
+    expect(await count()).toEqual(before);
+  });
+});
