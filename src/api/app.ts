@@ -47,7 +47,8 @@ export function createApp(container: Container) {
     }),
   );
   app.use('*', async (c, next) => {
-    if (RAW_BODY_PREFIXES.some((p) => c.req.path.startsWith(p))) return next();
+    // GET/HEAD carry no body; touching `c.req.raw.body` would also build a full Request object on every read.
+    if (c.req.method === 'GET' || c.req.method === 'HEAD' || RAW_BODY_PREFIXES.some((p) => c.req.path.startsWith(p))) return next();
     const declared = Number(c.req.header('content-length') ?? 0);
     if (declared > container.config.bodyLimit) {
       // Read (and discard) a moderately oversized body first, so the client receives the 413 instead of a reset.

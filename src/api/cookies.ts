@@ -13,7 +13,11 @@ export function setSessionCookies(c: Context, s: IssuedSession, lifetimes: { acc
   setCookie(c, COOKIE.session, s.accessToken, { httpOnly: true, secure: true, sameSite: 'Lax', path: '/', maxAge: lifetimes.accessTtl });
   if (s.refreshToken)
     setCookie(c, COOKIE.refresh, s.refreshToken, { httpOnly: true, secure: true, sameSite: 'Strict', path: '/auth', maxAge: lifetimes.refreshTtl });
-  setCookie(c, COOKIE.csrf, s.csrfToken, { httpOnly: false, secure: true, sameSite: 'Lax', path: '/', maxAge: lifetimes.refreshTtl });
+  setCsrfCookie(c, s.csrfToken, lifetimes.refreshTtl);
+}
+
+export function setCsrfCookie(c: Context, token: string, maxAge: number) {
+  setCookie(c, COOKIE.csrf, token, { httpOnly: false, secure: true, sameSite: 'Lax', path: '/', maxAge });
 }
 
 export function clearSessionCookies(c: Context) {

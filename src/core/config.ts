@@ -92,8 +92,8 @@ const envSchema = z.object({
   ACCESS_TOKEN_TTL_SECONDS: int(600, 30, 900),
   SESSION_IDLE_TIMEOUT_SECONDS: int(7 * 24 * 3600, 60, 90 * 24 * 3600),
   SESSION_ABSOLUTE_TIMEOUT_SECONDS: int(30 * 24 * 3600, 300, 365 * 24 * 3600),
-  RATE_LIMIT_AUTH_PER_MINUTE: int(600, 1, 1_000_000),
-  RATE_LIMIT_PER_MINUTE: int(3000, 1, 10_000_000),
+  RATE_LIMIT_AUTH_PER_MINUTE: int(3000, 1, 1_000_000),
+  RATE_LIMIT_PER_MINUTE: int(6000, 1, 10_000_000),
   SCHEDULER_ENABLED: bool,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
 });

@@ -204,3 +204,19 @@ describe('per-member rate limit', () => {
     expect(statuses.filter((s) => s === 429).length).toBeGreaterThan(0);
   });
 });
+
+describe('/me/context hands out a CSRF token bound to the session', () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startServer();
+  });
+  afterAll(() => srv.close());
+  it('when the page lost its CSRF cookie, a fresh one works for unsafe requests', async () => {
+    const a = await srv.signIn(uniqueEmail());
+    a.cookies.delete('__Host-csrf');
+    const r = await a.get('/me/context');
+    expect(r.body.csrfToken).toBeTruthy();
+    expect(a.cookie('__Host-csrf')).toBe(r.body.csrfToken);
+    expect((await a.post('/tenants', { name: 'After', timezone: 'UTC' })).status).toBe(201);
+  });
+});

@@ -2,7 +2,7 @@ import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { getCookie } from 'hono/cookie';
 import { AppError, unauthenticated } from '../../core/errors.js';
 import { keys } from '../../services/cache-keys.js';
-import { clearSessionCookies, COOKIE, setSessionCookies } from '../cookies.js';
+import { clearSessionCookies, COOKIE, setCsrfCookie, setSessionCookies } from '../cookies.js';
 import type { AppEnv } from '../env.js';
 import { authenticate, claimsOf, ctxOf, requestMeta } from '../middleware/session.js';
 import { ErrorSchema, jsonBody, jsonResponse } from './registry.js';
@@ -155,10 +155,16 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       },
     }),
     async (c) => {
-      const { auth } = c.get('container');
+      const { auth, tokens, config } = c.get('container');
       const ctx = ctxOf(c);
       const body = await auth.context(ctx);
-      return c.json({ ...body, csrfToken: getCookie(c, COOKIE.csrf) ?? '' }, 200);
+      // The page may have lost its CSRF cookie (or never could read it): hand out a valid one bound to this session.
+      let csrfToken = getCookie(c, COOKIE.csrf);
+      if (!csrfToken || !tokens.verifyCsrf(ctx.sessionId, csrfToken, csrfToken)) {
+        csrfToken = tokens.csrfFor(ctx.sessionId);
+        setCsrfCookie(c, csrfToken, config.sessionAbsoluteSeconds);
+      }
+      return c.json({ ...body, csrfToken }, 200);
     },
   );
 }

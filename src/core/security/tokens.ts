@@ -24,11 +24,13 @@ export interface AccessClaims {
 
 /** The service's own short-lived access tokens and CSRF tokens, both keyed by SESSION_SECRET. */
 export class TokenService {
-  private readonly key: Uint8Array;
+  /** Imported once: jose would otherwise import a raw key on every verification (the hot path). */
+  private readonly key: Promise<CryptoKey>;
   private readonly csrfKey: Buffer;
 
   constructor(secret: string, readonly accessTtlSeconds: number) {
-    this.key = createHash('sha256').update(`access|${secret}`).digest();
+    const raw = createHash('sha256').update(`access|${secret}`).digest();
+    this.key = crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
     this.csrfKey = createHash('sha256').update(`csrf|${secret}`).digest();
   }
 
@@ -44,7 +46,7 @@ export class TokenService {
       .setAudience(AUDIENCE)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
-      .sign(this.key);
+      .sign(await this.key);
     return { token, jti, exp };
   }
 
@@ -52,7 +54,7 @@ export class TokenService {
   async verifyAccess(token: string, nowMs: number): Promise<AccessClaims | null> {
     if (token.length > 4096) return null;
     try {
-      const { payload } = await jwtVerify(token, this.key, {
+      const { payload } = await jwtVerify(token, await this.key, {
         issuer: ISSUER,
         audience: AUDIENCE,
         algorithms: ['HS256'],
