@@ -16,6 +16,18 @@ export interface AuditEntry {
   requestId?: string | null;
 }
 
+/** The actor fields of an audit row, from the request context (the tenant is the context's). */
+export function auditActor(ctx: { tenantId: string | null; userId: string; membershipId: string | null; ip: string | null; userAgent: string | null; requestId: string }) {
+  return {
+    tenantId: ctx.tenantId,
+    actorUserId: ctx.userId,
+    actorMembershipId: ctx.membershipId,
+    ip: ctx.ip,
+    userAgent: ctx.userAgent,
+    requestId: ctx.requestId,
+  };
+}
+
 /** Append-only: there is no update or delete here, and the database refuses them too. */
 export const auditRepository = {
   async append(tx: Tx, e: AuditEntry) {

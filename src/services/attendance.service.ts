@@ -1,11 +1,11 @@
 import type { ServiceDeps } from '../container.js';
-import type { RequestContext, TenantContext } from '../core/context.js';
+import type { TenantContext } from '../core/context.js';
 import { conflict, notFound, preconditionFailed, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
 import { ratioStatus } from '../core/ratios.js';
 import { localDate } from '../core/time.js';
 import { attendanceRepository as repo, type AttendanceRow } from '../repositories/attendance.repository.js';
-import { auditRepository } from '../repositories/audit.repository.js';
+import { auditActor, auditRepository } from '../repositories/audit.repository.js';
 import { pgConstraint, type Tx } from '../repositories/db.js';
 import { access } from './access.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
@@ -31,14 +31,6 @@ export const attendanceDto = (r: AttendanceRow) => ({
 });
 export type AttendanceDto = ReturnType<typeof attendanceDto>;
 
-const auditMeta = (ctx: RequestContext) => ({
-  tenantId: ctx.tenantId,
-  actorUserId: ctx.userId,
-  actorMembershipId: ctx.membershipId,
-  ip: ctx.ip,
-  userAgent: ctx.userAgent,
-  requestId: ctx.requestId,
-});
 
 export interface CheckInInput {
   studentId: string;
@@ -119,7 +111,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
             updatedAt: now,
           });
           const dto = attendanceDto(row);
-          await auditRepository.append(tx, { ...auditMeta(ctx), action: 'attendance.checked_in', targetType: 'attendance', targetId: row.id, after: dto });
+          await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_in', targetType: 'attendance', targetId: row.id, after: dto });
           return dto;
         });
       } catch (e) {
@@ -148,7 +140,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
         const row = await repo.close(tx, ctx.tenantId, open.id, { checkOutAt: at, checkedOutByMembershipId: ctx.membershipId, pickedUpByGuardianId: guardianId ?? null }, now);
         if (!row) throw conflict('The child is not checked in');
         const dto = attendanceDto(row);
-        await auditRepository.append(tx, { ...auditMeta(ctx), action: 'attendance.checked_out', targetType: 'attendance', targetId: row.id, before: attendanceDto(open), after: dto });
+        await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_out', targetType: 'attendance', targetId: row.id, before: attendanceDto(open), after: dto });
         return dto;
       });
     },
@@ -186,7 +178,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
           if (!after) throw preconditionFailed();
           const dto = attendanceDto(after);
           await auditRepository.append(tx, {
-            ...auditMeta(ctx),
+            ...auditActor(ctx),
             action: 'attendance.corrected',
             targetType: 'attendance',
             targetId: id,

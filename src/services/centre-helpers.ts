@@ -7,14 +7,7 @@ import { isUuid } from '../core/ids.js';
 export const scopeOf = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId });
 
 /** The actor fields of an audit row. */
-export const actor = (ctx: TenantContext) => ({
-  tenantId: ctx.tenantId,
-  actorUserId: ctx.userId,
-  actorMembershipId: ctx.membershipId,
-  ip: ctx.ip,
-  userAgent: ctx.userAgent,
-  requestId: ctx.requestId,
-});
+export { auditActor as actor } from '../repositories/audit.repository.js';
 
 /** A malformed id is simply not found, like another tenant's. */
 export function requireId(id: string, what: string): string {

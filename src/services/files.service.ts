@@ -11,7 +11,7 @@ import {
   type FilePurpose,
 } from '../core/file-limits.js';
 import { isUuid, newId } from '../core/ids.js';
-import { auditRepository } from '../repositories/audit.repository.js';
+import { auditActor, auditRepository } from '../repositories/audit.repository.js';
 import { filesRepository, type FileRow } from '../repositories/files.repository.js';
 import { access } from './access.js';
 
@@ -38,14 +38,6 @@ export const fileDto = (f: FileRow) => ({
 
 /** The server picks every key; a client never names one. */
 const storageKey = (tenantId: string, fileId: string) => `tenants/${tenantId}/files/${fileId}`;
-
-const auditMeta = (ctx: TenantContext) => ({
-  actorUserId: ctx.userId,
-  actorMembershipId: ctx.membershipId,
-  ip: ctx.ip,
-  userAgent: ctx.userAgent,
-  requestId: ctx.requestId,
-});
 
 /** Presigned uploads and downloads, and the check that an upload is what was declared before anyone uses it. */
 export function createFilesService({ db, storage, clock, logger }: Pick<ServiceDeps, 'db' | 'storage' | 'clock' | 'logger'>) {
@@ -124,7 +116,7 @@ export function createFilesService({ db, storage, clock, logger }: Pick<ServiceD
           uploadedByMembershipId: ctx.membershipId,
         });
         await auditRepository.append(tx, {
-          ...auditMeta(ctx),
+          ...auditActor(ctx),
           tenantId: ctx.tenantId,
           action: 'file.presigned',
           targetType: 'file',

@@ -2,7 +2,7 @@ import type { ServiceDeps } from '../container.js';
 import type { TenantContext } from '../core/context.js';
 import { forbidden, notFound } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
-import { auditRepository } from '../repositories/audit.repository.js';
+import { auditActor, auditRepository } from '../repositories/audit.repository.js';
 import type { Tx } from '../repositories/db.js';
 import { messagesRepository as repo, type MessageRow, type MessageVisibility } from '../repositories/messages.repository.js';
 import { access } from './access.js';
@@ -62,12 +62,7 @@ export function createMessagesService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
         });
         // The audit row records who wrote to whom, never the body (it may carry children's details).
         await auditRepository.append(tx, {
-          tenantId: ctx.tenantId,
-          actorUserId: ctx.userId,
-          actorMembershipId: ctx.membershipId,
-          ip: ctx.ip,
-          userAgent: ctx.userAgent,
-          requestId: ctx.requestId,
+          ...auditActor(ctx),
           action: 'message.sent',
           targetType: 'message',
           targetId: row.id,

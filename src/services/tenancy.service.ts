@@ -4,7 +4,7 @@ import { conflict, forbidden, notFound, preconditionFailed, unprocessable } from
 import { isUuid, newId } from '../core/ids.js';
 import { ENTITLEMENTS, type Role } from '../core/security/permissions.js';
 import { isValidTimeZone } from '../core/time.js';
-import { auditRepository } from '../repositories/audit.repository.js';
+import { auditActor, auditRepository } from '../repositories/audit.repository.js';
 import { pgConstraint, type Database } from '../repositories/db.js';
 import { membershipsRepository, tenantsRepository, type MembershipRow, type TenantRow } from '../repositories/tenancy.repository.js';
 import type { AuthService } from './auth.service.js';
@@ -30,14 +30,6 @@ export const membershipDto = (m: MembershipRow) => ({
   createdAt: m.createdAt.toISOString(),
   updatedAt: m.updatedAt.toISOString(),
   version: m.version,
-});
-
-const audit = (ctx: RequestContext) => ({
-  actorUserId: ctx.userId,
-  actorMembershipId: ctx.membershipId,
-  ip: ctx.ip,
-  userAgent: ctx.userAgent,
-  requestId: ctx.requestId,
 });
 
 interface Deps {
@@ -76,7 +68,7 @@ export function createTenancyService({ db, clock, auth }: Deps) {
           entitlements: [...ENTITLEMENTS],
           status: 'active',
         });
-        const a = { ...audit(ctx), actorMembershipId: membership.id, tenantId };
+        const a = { ...auditActor(ctx), actorMembershipId: membership.id, tenantId };
         await auditRepository.append(tx, { ...a, action: 'tenant.created', targetType: 'tenant', targetId: tenantId, after: tenantDto(tenant) });
         await auditRepository.append(tx, { ...a, action: 'membership.created', targetType: 'membership', targetId: membership.id, after: { roles: membership.roles, entitlements: membership.entitlements, status: 'active' } });
         return { tenant, membership };
@@ -98,7 +90,7 @@ export function createTenancyService({ db, clock, auth }: Deps) {
         if (ifMatch !== undefined && before.version !== ifMatch) throw preconditionFailed();
         const after = await tenantsRepository.update(tx, ctx.tenantId, patch, before.version);
         if (!after) throw preconditionFailed();
-        await auditRepository.append(tx, { ...audit(ctx), tenantId: ctx.tenantId, action: 'tenant.updated', targetType: 'tenant', targetId: ctx.tenantId, before: tenantDto(before), after: tenantDto(after) });
+        await auditRepository.append(tx, { ...auditActor(ctx), tenantId: ctx.tenantId, action: 'tenant.updated', targetType: 'tenant', targetId: ctx.tenantId, before: tenantDto(before), after: tenantDto(after) });
         return after;
       });
     },
@@ -123,7 +115,7 @@ export function createTenancyService({ db, clock, auth }: Deps) {
             status: 'invited',
             invitedByUserId: ctx.userId,
           });
-          await auditRepository.append(tx, { ...audit(ctx), tenantId: ctx.tenantId, action: 'membership.invited', targetType: 'membership', targetId: m.id, after: membershipDto(m) });
+          await auditRepository.append(tx, { ...auditActor(ctx), tenantId: ctx.tenantId, action: 'membership.invited', targetType: 'membership', targetId: m.id, after: membershipDto(m) });
           return m;
         });
       } catch (e) {
@@ -153,9 +145,9 @@ export function createTenancyService({ db, clock, auth }: Deps) {
         );
         if (!after) throw preconditionFailed();
         const action = patch.status && patch.status !== before.status ? (patch.status === 'suspended' ? 'membership.suspended' : 'membership.reactivated') : 'membership.updated';
-        await auditRepository.append(tx, { ...audit(ctx), tenantId: ctx.tenantId, action, targetType: 'membership', targetId: id, before: membershipDto(before), after: membershipDto(after) });
+        await auditRepository.append(tx, { ...auditActor(ctx), tenantId: ctx.tenantId, action, targetType: 'membership', targetId: id, before: membershipDto(before), after: membershipDto(after) });
         if (patch.roles && patch.roles.join() !== before.roles.join())
-          await auditRepository.append(tx, { ...audit(ctx), tenantId: ctx.tenantId, action: 'role.assigned', targetType: 'membership', targetId: id, before: { roles: before.roles }, after: { roles: after.roles } });
+          await auditRepository.append(tx, { ...auditActor(ctx), tenantId: ctx.tenantId, action: 'role.assigned', targetType: 'membership', targetId: id, before: { roles: before.roles }, after: { roles: after.roles } });
         return after;
       });
       // After commit: the member's next request recomputes permissions.
@@ -172,7 +164,7 @@ export function createTenancyService({ db, clock, auth }: Deps) {
         if (before.roles.includes('owner') && !ctx.roles.includes('owner')) throw forbidden('Only an owner can remove an owner');
         await guardOwners(tx, ctx, before, null);
         await membershipsRepository.delete(tx, ctx.tenantId, id);
-        await auditRepository.append(tx, { ...audit(ctx), tenantId: ctx.tenantId, action: 'membership.removed', targetType: 'membership', targetId: id, before: membershipDto(before) });
+        await auditRepository.append(tx, { ...auditActor(ctx), tenantId: ctx.tenantId, action: 'membership.removed', targetType: 'membership', targetId: id, before: membershipDto(before) });
       });
       await auth.forgetMembership(id);
     },
