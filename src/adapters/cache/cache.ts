@@ -12,7 +12,7 @@ export interface Cache {
   /** Increments a counter; the TTL is set when the counter is created. */
   incr(key: string, ttlSeconds?: number): Promise<number>;
   del(...keys: string[]): Promise<void>;
-  /** Reads `keys` and increments `counterKey` in one round trip (the authentication hot path). */
+  /** Reads `keys` and increments `counterKey` in one round trip (the authentication hot path); all keys must share one hash tag. */
   readAndCount(keys: string[], counterKey: string | null, ttlSeconds: number): Promise<{ values: (string | null)[]; count: number }>;
   ping(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;

@@ -57,15 +57,14 @@ export class RedisCache implements Cache {
     await p.exec();
   }
   async readAndCount(keys: string[], counterKey: string | null, ttlSeconds: number) {
+    // The keys share one hash tag (see services/cache-keys.ts), so one MGET serves them even on a cluster.
     const p = this.client.pipeline();
-    for (const k of keys) p.get(k);
+    if (keys.length) p.mget(...keys);
     if (counterKey) p.incr(counterKey).expire(counterKey, ttlSeconds, 'NX');
     const res = (await p.exec())!;
     for (const [err] of res) if (err) throw err;
-    return {
-      values: res.slice(0, keys.length).map(([, v]) => (v as string | null) ?? null),
-      count: counterKey ? Number(res[keys.length]![1]) : 0,
-    };
+    const values = keys.length ? ((res[0]![1] as (string | null)[]) ?? []).map((v) => v ?? null) : [];
+    return { values, count: counterKey ? Number(res[keys.length ? 1 : 0]![1]) : 0 };
   }
   async ping(timeoutMs = 2000) {
     let t: NodeJS.Timeout;
