@@ -100,6 +100,9 @@ export async function openCache(config: Config, logger: Logger): Promise<Cache> 
   return new RedisCache({ url: config.redisUrl, cluster: config.redisCluster, onError: (err) => logger.warn({ err: err.message }, 'redis error') });
 }
 
+/** The local-mode signing secret for Supabase-shaped tokens (`npm run token`), without opening the database. */
+export const localAuthSecretFor = (config: Config) => localSecret(config, 'local-auth-secret');
+
 /** A random secret kept in DATA_DIR for local runs (never in production: config refuses to start without one). */
 async function localSecret(config: Config, name: string): Promise<string> {
   if (config.isProduction) throw new Error(`${name} must be configured in production`);

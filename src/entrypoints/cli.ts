@@ -1,4 +1,4 @@
-import { createContainer } from '../container.js';
+import { createContainer, localAuthSecretFor } from '../container.js';
 import { ConfigError, loadConfig } from '../core/config.js';
 import { signLocalSupabaseToken } from '../core/security/supabase.js';
 
@@ -11,10 +11,9 @@ async function main() {
     if (!config.localAuth) fail('npm run token works only in local mode (no SUPABASE_URL/SUPABASE_JWT_SECRET, not production)');
     const email = args.email;
     if (!email || !/^[^@\s]+@[^@\s]+$/.test(email)) fail('usage: npm run token -- --email someone@example.com');
-    const container = await createContainer(config);
-    const token = await signLocalSupabaseToken(container.localAuthSecret!, email, { ttlSeconds: Number(args.ttl ?? 3600) });
+    // Only the local secret is needed: the database stays closed (the server may hold the embedded one).
+    const token = await signLocalSupabaseToken(await localAuthSecretFor(config), email, { ttlSeconds: Number(args.ttl ?? 3600) });
     console.log(token);
-    await container.close();
     return;
   }
   const container = await createContainer(config);

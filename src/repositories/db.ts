@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
@@ -159,11 +159,13 @@ async function openPglite(dataDir: string, opts: OpenDatabaseOptions): Promise<D
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
   let client: InstanceType<typeof PGlite>;
+  let lockFile: string | undefined;
   if (dataDir.startsWith('memory://')) {
     client = new PGlite();
   } else {
     const dir = path.resolve(dataDir, 'pglite');
     await mkdir(dir, { recursive: true });
+    lockFile = await lockDataDir(dir);
     client = new PGlite(dir);
   }
   await client.waitReady;
@@ -183,8 +185,37 @@ async function openPglite(dataDir: string, opts: OpenDatabaseOptions): Promise<D
       // PGlite is single-connection and single-process: no advisory lock needed.
       await migrate(drizzle(client), { migrationsFolder: findMigrationsDir() });
     },
-    close: () => client.close(),
+    async close() {
+      await client.close();
+      if (lockFile) await rm(lockFile, { force: true });
+    },
   };
+}
+
+/**
+ * PGlite is one process's database: a second process opening the same directory (say `npm run seed` while
+ * `npm start` runs) would not see the first one's writes and could corrupt the files. Refuse it with a clear message.
+ */
+async function lockDataDir(dir: string): Promise<string> {
+  const file = path.join(dir, '.daycare.lock');
+  try {
+    const pid = Number((await readFile(file, 'utf8')).trim());
+    if (pid && pid !== process.pid && isAlive(pid))
+      throw new Error(`the embedded database in ${dir} is in use by process ${pid}; stop it first (or set DATABASE_URL)`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  await writeFile(file, String(process.pid));
+  return file;
+}
+
+function isAlive(pid: number) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /** The SQLSTATE of a database error, for services that turn constraint violations into 409s. */
