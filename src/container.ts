@@ -42,6 +42,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
     sessionIdleSeconds: config.sessionIdleSeconds,
     sessionAbsoluteSeconds: config.sessionAbsoluteSeconds,
     rateLimitPerMinute: config.rateLimitPerMinute,
+    rateLimitAuthPerUserPerMinute: config.rateLimitAuthPerUserPerMinute,
   } });
   const tenancy = createTenancyService({ db, clock, auth });
   const idempotency = createIdempotencyService({ db, clock });

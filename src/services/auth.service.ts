@@ -18,6 +18,7 @@ export interface AuthConfig {
   sessionIdleSeconds: number;
   sessionAbsoluteSeconds: number;
   rateLimitPerMinute: number;
+  rateLimitAuthPerUserPerMinute: number;
 }
 
 /** What the HTTP layer turns into the three cookies and the body's csrfToken. */
@@ -86,6 +87,16 @@ export function createAuthService(d: Deps) {
     return rows.map((r) => ({ row: r.m, view: view(r.m, r.tenantName) }));
   }
 
+  /** Per-user limit on sign-ins and refreshes (the per-IP limit lives at the edge). */
+  async function limitUser(subject: string) {
+    const now = nowMs();
+    const n = await d.cache.incr(keys.ipRate('auth-user', subject, Math.floor(now / 60_000)), 120);
+    if (n > d.config.rateLimitAuthPerUserPerMinute)
+      throw new AppError('RATE_LIMITED', 'Too many sign-in attempts for this account; try again shortly', undefined, {
+        'Retry-After': String(60 - (Math.floor(now / 1000) % 60)),
+      });
+  }
+
   /** Blocks every access token of a family that may still be live (reuse detected, logout). */
   async function blockFamily(userId: string, membershipId: string | null, sid: string) {
     const ttl = d.tokens.accessTtlSeconds + 60;
@@ -105,6 +116,7 @@ export function createAuthService(d: Deps) {
           .catch((e) => d.logger.warn({ err: e }, 'could not audit failed exchange'));
         throw err;
       }
+      await limitUser(`sub:${identity.sub}`);
       const now = d.clock.now();
       const result = await d.db.scoped({ tenantId: null }, async (tx) => {
         const user = await usersRepository.upsertBySupabaseId(tx, identity.sub, identity.email, now);
@@ -172,6 +184,7 @@ export function createAuthService(d: Deps) {
     sessionIdOfRefresh: sessionIdOfRefreshToken,
 
     async refresh(refreshToken: string, meta: RequestMeta) {
+      await limitUser(`session:${sessionIdOfRefreshToken(refreshToken) ?? 'unknown'}`);
       const now = d.clock.now();
       const outcome = await d.db.scoped({ tenantId: null }, async (tx) => {
         const found = await sessionsRepository.lockToken(tx, hashToken(refreshToken));

@@ -220,3 +220,18 @@ describe('/me/context hands out a CSRF token bound to the session', () => {
     expect((await a.post('/tenants', { name: 'After', timezone: 'UTC' })).status).toBe(201);
   });
 });
+
+describe('per-account limit on /auth/*', () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startServer({ env: { RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: '3' }, cache: 'memory' });
+  });
+  afterAll(() => srv.close());
+  it('one account signing in again and again → 429; another account is unaffected', async () => {
+    const email = uniqueEmail();
+    const statuses: number[] = [];
+    for (let i = 0; i < 5; i++) statuses.push((await srv.agent().post('/auth/exchange', { accessToken: await srv.token(email) })).status);
+    expect(statuses).toEqual([200, 200, 200, 429, 429]);
+    expect((await srv.agent().post('/auth/exchange', { accessToken: await srv.token(uniqueEmail()) })).status).toBe(200);
+  });
+});

@@ -41,6 +41,7 @@ export async function startServer(opts: { engine?: Engine; cache?: CacheKind; en
     DATA_DIR: dataDir,
     LOG_LEVEL: 'silent',
     RATE_LIMIT_AUTH_PER_MINUTE: '100000',
+    RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: '100000',
     RATE_LIMIT_PER_MINUTE: '1000000',
     ...(opts.env ?? {}),
   });
