@@ -202,6 +202,10 @@ async function main() {
   await waitReady('http://127.0.0.1:3902/');
   const floor = await drive('floor: node:http + pg, same SQL', 'http://127.0.0.1:3902', [{ method: 'GET', path: '/' }]);
   await stop(floorChild);
+  const rlsChild = await startChild('bench/baselines/bare-pg.mjs', { DATABASE_URL: dbUrl(primary), PORT: '3905', BENCH_TENANTS: JSON.stringify(tenantIds), BENCH_RLS: '1' });
+  await waitReady('http://127.0.0.1:3905/');
+  const floorRls = await drive('floor + RLS transaction, same SQL', 'http://127.0.0.1:3905', [{ method: 'GET', path: '/' }]);
+  await stop(rlsChild);
   const honoChild = await startChild('bench/baselines/bare-hono.mjs', { PORT: '3903' });
   await waitReady('http://127.0.0.1:3903/');
   const ceiling = await drive('ceiling: bare Hono, constant', 'http://127.0.0.1:3903', [{ method: 'GET', path: '/' }]);
@@ -225,7 +229,8 @@ async function main() {
   const summary = [
     `authenticated GET /students?limit=50 = ${(fraction * 100).toFixed(0)}% of the floor's throughput (target ≥ 70%)`,
     `per-request overhead of session + RLS + permissions over the floor ≈ ${overheadUs.toFixed(0)} µs of server time`,
-    `framework ceiling (bare Hono) ${ceiling.rps} req/s; floor ${floor.rps} req/s`,
+    `framework ceiling (bare Hono) ${ceiling.rps} req/s; floor ${floor.rps} req/s; floor inside the RLS transaction ${floorRls.rps} req/s (${((floorRls.rps / floor.rps) * 100).toFixed(0)}% of the floor)`,
+    `authenticated GET /students?limit=50 = ${((list.rps / floorRls.rps) * 100).toFixed(0)}% of the floor-with-RLS (the cost of Hono, session, permissions and Redis)`,
     `p99 of GET /students?limit=50 at ${CONNECTIONS} connections: ${list.p99} ms (target < 50 ms)`,
     `errors across all runs: ${Object.values(results).reduce((a, r) => a + r.errors, 0)} (target 0)`,
     growth ? `growth 10 → 1000 centres (throughput ratio, 10/1000): list ${growth.list.toFixed(2)}, roster ${growth.roster.toFixed(2)} (target ≤ 1.3)` : 'growth: not measured (no 1000-centre data set)',
@@ -235,7 +240,7 @@ async function main() {
   const table = [
     '| scenario | req/s | p50 ms | p99 ms | errors | non-2xx |',
     '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...[...Object.values(results), floor, ceiling].map((r) => `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`),
+    ...[...Object.values(results), floor, floorRls, ceiling].map((r) => `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`),
   ].join('\n');
   const docPath = 'docs/performance.md';
   if (existsSync(docPath)) {
