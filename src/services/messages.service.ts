@@ -8,7 +8,7 @@ import { messagesRepository as repo, type MessageRow, type MessageVisibility } f
 import { access } from './access.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
 
-export type Audience = { type: 'student' | 'room'; id: string } | { type: 'tenant'; id?: undefined };
+export type Audience = { type: 'student' | 'room'; id: string } | { type: 'tenant'; id?: null };
 
 export const messageDto = (m: MessageRow, readAt: Date | null) => ({
   id: m.id,

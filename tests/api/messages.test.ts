@@ -204,3 +204,17 @@ describe('messages', () => {
     expect((await owner.patch(`/messages/${m}`, { body: 'y' })).status).toBe(404);
   });
 });
+
+describe('messages: the audience shape of the contract', () => {
+  it('accepts {type: "tenant"} with the optional id absent or null', async () => {
+    const srv = await startServer();
+    try {
+      const { owner } = await newTenant(srv);
+      expect((await owner.post('/messages', { audience: { type: 'tenant' }, body: 'a' })).status).toBe(201);
+      expect((await owner.post('/messages', { audience: { type: 'tenant', id: null }, body: 'b' })).status).toBe(201);
+      expect((await owner.post('/messages', { audience: { type: 'tenant', id: 'x' }, body: 'c' })).status).toBe(400);
+    } finally {
+      await srv.close();
+    }
+  });
+});

@@ -8,7 +8,8 @@ const Audience = z
   .discriminatedUnion('type', [
     z.object({ type: z.literal('student'), id: z.string().max(100).openapi({ description: 'The student id' }) }).strict(),
     z.object({ type: z.literal('room'), id: z.string().max(100).openapi({ description: 'The room id' }) }).strict(),
-    z.object({ type: z.literal('tenant') }).strict(),
+    // `id` is optional in the contract's shape; for the whole centre it must be absent or null.
+    z.object({ type: z.literal('tenant'), id: z.null().optional() }).strict(),
   ])
   .openapi('MessageAudience', { description: 'A child, a room, or the whole centre (staff only)' });
 
