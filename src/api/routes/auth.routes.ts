@@ -42,7 +42,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/auth/exchange',
       summary: 'Exchange a Supabase access token for the service session (sets the three cookies)',
-      request: jsonBody(z.object({ accessToken: z.string().min(1).max(8192) })),
+      request: jsonBody(z.object({ accessToken: z.string().max(8192) })),
       responses: { 200: jsonResponse(ExchangeResponse, 'Signed in'), 401: err('INVALID_TOKEN'), 403: err('FORBIDDEN (Origin)'), 429: err('RATE_LIMITED') },
     }),
     async (c) => {
