@@ -41,10 +41,18 @@ export async function startFakeSupabase() {
     return jwt.sign(key);
   }
 
+  /** Key rotation: publish a new key and return a signer for it. */
+  async function rotate(kid: string) {
+    const pair = await generateKeyPair('ES256', { extractable: true });
+    keys.push({ ...(await exportJWK(pair.publicKey)), kid, alg: 'ES256', use: 'sig' });
+    return (claims: Record<string, unknown>) => sign(claims, { kid, key: pair.privateKey });
+  }
+
   return {
     url,
     issuer,
     sign,
+    rotate,
     otherKey: other.privateKey,
     esPublicJwk: esJwk,
     get jwksHits() {

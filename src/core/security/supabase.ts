@@ -16,6 +16,8 @@ export interface SupabaseVerifierOptions {
   jwtSecret?: string;
   /** Local mode: the secret kept in DATA_DIR, used by `npm run token`. */
   localSecret?: string;
+  /** After a JWKS fetch, no other for this long, whatever kids arrive (default 30 s). */
+  jwksCooldownMs?: number;
 }
 
 /**
@@ -26,7 +28,7 @@ export function createSupabaseVerifier(opts: SupabaseVerifierOptions) {
   const issuer = opts.supabaseUrl ? `${opts.supabaseUrl}/auth/v1` : opts.localSecret ? LOCAL_ISSUER : undefined;
   const jwks = opts.supabaseUrl
     ? createRemoteJWKSet(new URL(`${opts.supabaseUrl}/auth/v1/.well-known/jwks.json`), {
-        cooldownDuration: 30_000,
+        cooldownDuration: opts.jwksCooldownMs ?? 30_000,
         cacheMaxAge: 10 * 60_000,
         timeoutDuration: 5_000,
       })
