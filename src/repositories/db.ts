@@ -24,6 +24,8 @@ export interface DbScope {
 }
 
 export const APP_ROLE = 'daycare_app';
+/** No statement of application work may outlive the gateway's 30 s (long work is a job of short statements). */
+const STATEMENT_TIMEOUT = '25s';
 const MIGRATION_LOCK_ID = 727_001;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -46,6 +48,7 @@ function scopeStatement(scope: DbScope) {
     set_config('app.user_id', ${scope.userId ?? ''}, true),
     set_config('app.user_email', ${scope.email?.toLowerCase() ?? ''}, true),
     set_config('app.scope', ${scope.system ? 'system' : ''}, true),
+    set_config('statement_timeout', ${STATEMENT_TIMEOUT}, true),
     set_config('role', ${APP_ROLE}, true)`;
 }
 
@@ -146,7 +149,7 @@ export function inlineParams(text: string, values: unknown[], literal: (v: strin
 function scopeLiteralSql(scope: DbScope, lit: (v: string) => string) {
   if (scope.tenantId !== null && !UUID_RE.test(scope.tenantId)) throw new Error('invalid tenant id in scope');
   if (scope.userId && !UUID_RE.test(scope.userId)) throw new Error('invalid user id in scope');
-  return `select set_config('app.tenant_id', ${lit(scope.tenantId ?? '')}, true), set_config('app.user_id', ${lit(scope.userId ?? '')}, true), set_config('app.user_email', ${lit(scope.email?.toLowerCase() ?? '')}, true), set_config('app.scope', ${lit(scope.system ? 'system' : '')}, true), set_config('role', '${APP_ROLE}', true)`;
+  return `select set_config('app.tenant_id', ${lit(scope.tenantId ?? '')}, true), set_config('app.user_id', ${lit(scope.userId ?? '')}, true), set_config('app.user_email', ${lit(scope.email?.toLowerCase() ?? '')}, true), set_config('app.scope', ${lit(scope.system ? 'system' : '')}, true), set_config('statement_timeout', '${STATEMENT_TIMEOUT}', true), set_config('role', '${APP_ROLE}', true)`;
 }
 
 export function findMigrationsDir(): string {

@@ -39,8 +39,8 @@ describe.skipIf(!process.env.DATABASE_URL)('tenant transactions on the PostgreSQ
 
   it('the RLS settings are in force from the first statement, and gone after the transaction', async () => {
     const tid = '0190e6c4-0000-7000-8000-00000000abcd';
-    const r: any = await db.scoped({ tenantId: tid }, (tx) => tx.execute(sql`select current_setting('app.tenant_id', true) t, current_user u`));
-    expect(r.rows[0]).toEqual({ t: tid, u: 'daycare_app' });
+    const r: any = await db.scoped({ tenantId: tid }, (tx) => tx.execute(sql`select current_setting('app.tenant_id', true) t, current_user u, current_setting('statement_timeout') st`));
+    expect(r.rows[0]).toEqual({ t: tid, u: 'daycare_app', st: '25s' });
     const after: any = await db.raw.execute(sql`select coalesce(current_setting('app.tenant_id', true), '') t, current_user u`);
     expect(after.rows[0].t).toBe('');
     expect(after.rows[0].u).not.toBe('daycare_app');
