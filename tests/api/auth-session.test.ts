@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { CACHES, newTenant, startServer, uniqueEmail, type TestServer } from '../helpers/server.js';
 
+/** A clock stopped in the middle of a minute, so a per-minute rate window cannot roll over during a test. */
+const midMinuteClock = () => new ManualClock(Math.floor(Date.now() / 60_000) * 60_000 + 30_000);
+
 for (const cache of CACHES) {
   describe(`sessions with the ${cache} cache`, () => {
     let srv: TestServer;
@@ -173,7 +176,7 @@ for (const cache of CACHES) {
 describe('rate limits', () => {
   let srv: TestServer;
   beforeAll(async () => {
-    srv = await startServer({ env: { RATE_LIMIT_AUTH_PER_MINUTE: '5', RATE_LIMIT_PER_MINUTE: '8' }, cache: 'memory' });
+    srv = await startServer({ env: { RATE_LIMIT_AUTH_PER_MINUTE: '5', RATE_LIMIT_PER_MINUTE: '8' }, cache: 'memory', clock: midMinuteClock() });
   });
   afterAll(() => srv.close());
 
@@ -194,7 +197,7 @@ describe('rate limits', () => {
 describe('per-member rate limit', () => {
   let srv: TestServer;
   beforeAll(async () => {
-    srv = await startServer({ env: { RATE_LIMIT_PER_MINUTE: '5' }, cache: 'memory' });
+    srv = await startServer({ env: { RATE_LIMIT_PER_MINUTE: '5' }, cache: 'memory', clock: midMinuteClock() });
   });
   afterAll(() => srv.close());
   it('→ 429 after the limit', async () => {
@@ -224,7 +227,7 @@ describe('/me/context hands out a CSRF token bound to the session', () => {
 describe('per-account limit on /auth/*', () => {
   let srv: TestServer;
   beforeAll(async () => {
-    srv = await startServer({ env: { RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: '3' }, cache: 'memory' });
+    srv = await startServer({ env: { RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: '3' }, cache: 'memory', clock: midMinuteClock() });
   });
   afterAll(() => srv.close());
   it('one account signing in again and again → 429; another account is unaffected', async () => {
