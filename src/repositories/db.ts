@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import type { ExtractTablesWithRelations } from 'drizzle-orm';
+import { isUuid } from '../core/ids.js';
 import * as schema from '../models/index.js';
 import pgUtils from 'pg/lib/utils.js';
 
@@ -27,7 +28,6 @@ export const APP_ROLE = 'daycare_app';
 /** No statement of application work may outlive the gateway's 30 s (long work is a job of short statements). */
 const STATEMENT_TIMEOUT = '25s';
 const MIGRATION_LOCK_ID = 727_001;
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface Database {
   readonly kind: 'pg' | 'pglite';
@@ -40,16 +40,26 @@ export interface Database {
   close(): Promise<void>;
 }
 
+/**
+ * The transaction-local settings that row-level security reads, and the switch to the restricted role: one list,
+ * rendered as a parameterised statement (PGlite) or as escaped literals (the server's one-round-trip path).
+ */
+function scopeSettings(scope: DbScope): [string, string][] {
+  if (scope.tenantId !== null && !isUuid(scope.tenantId)) throw new Error('invalid tenant id in scope');
+  if (scope.userId && !isUuid(scope.userId)) throw new Error('invalid user id in scope');
+  return [
+    ['app.tenant_id', scope.tenantId ?? ''],
+    ['app.user_id', scope.userId ?? ''],
+    ['app.user_email', scope.email?.toLowerCase() ?? ''],
+    ['app.scope', scope.system ? 'system' : ''],
+    ['statement_timeout', STATEMENT_TIMEOUT],
+    ['role', APP_ROLE],
+  ];
+}
+
 function scopeStatement(scope: DbScope) {
-  if (scope.tenantId !== null && !UUID_RE.test(scope.tenantId)) throw new Error('invalid tenant id in scope');
-  if (scope.userId && !UUID_RE.test(scope.userId)) throw new Error('invalid user id in scope');
   // One round trip: the settings and the role switch are all transaction-local (is_local = true).
-  return sql`select set_config('app.tenant_id', ${scope.tenantId ?? ''}, true),
-    set_config('app.user_id', ${scope.userId ?? ''}, true),
-    set_config('app.user_email', ${scope.email?.toLowerCase() ?? ''}, true),
-    set_config('app.scope', ${scope.system ? 'system' : ''}, true),
-    set_config('statement_timeout', ${STATEMENT_TIMEOUT}, true),
-    set_config('role', ${APP_ROLE}, true)`;
+  return sql`select ${sql.join(scopeSettings(scope).map(([k, v]) => sql`set_config(${k}, ${v}, true)`), sql`, `)}`;
 }
 
 /**
@@ -147,9 +157,7 @@ export function inlineParams(text: string, values: unknown[], literal: (v: strin
 
 /** The same settings as `scopeStatement`, as literal SQL for a simple-protocol round trip (values escaped by the driver). */
 function scopeLiteralSql(scope: DbScope, lit: (v: string) => string) {
-  if (scope.tenantId !== null && !UUID_RE.test(scope.tenantId)) throw new Error('invalid tenant id in scope');
-  if (scope.userId && !UUID_RE.test(scope.userId)) throw new Error('invalid user id in scope');
-  return `select set_config('app.tenant_id', ${lit(scope.tenantId ?? '')}, true), set_config('app.user_id', ${lit(scope.userId ?? '')}, true), set_config('app.user_email', ${lit(scope.email?.toLowerCase() ?? '')}, true), set_config('app.scope', ${lit(scope.system ? 'system' : '')}, true), set_config('statement_timeout', '${STATEMENT_TIMEOUT}', true), set_config('role', '${APP_ROLE}', true)`;
+  return `select ${scopeSettings(scope).map(([k, v]) => `set_config(${lit(k)}, ${lit(v)}, true)`).join(', ')}`;
 }
 
 export function findMigrationsDir(): string {
@@ -321,8 +329,6 @@ function isAlive(pid: number) {
   }
 }
 
-/** The SQLSTATE of a database error, for services that turn constraint violations into 409s. */
-export { sqlState as pgErrorCode } from '../core/errors.js';
 export function pgConstraint(err: unknown): string | undefined {
   let e: any = err;
   for (let i = 0; i < 4 && e; i++) {
