@@ -43,8 +43,9 @@ export async function createContainer(config: Config, overrides: { db?: Database
     sessionAbsoluteSeconds: config.sessionAbsoluteSeconds,
     rateLimitPerMinute: config.rateLimitPerMinute,
     rateLimitAuthPerUserPerMinute: config.rateLimitAuthPerUserPerMinute,
+    rateLimitAuthPerMinute: config.rateLimitAuthPerMinute,
   } });
-  const tenancy = createTenancyService({ db, clock, auth });
+  const tenancy = createTenancyService({ db, auth });
   const idempotency = createIdempotencyService({ db, clock });
   const storage = await openStorage(config, sessionSecret, clock);
   const queue = await openQueue(config);

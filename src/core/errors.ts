@@ -48,6 +48,9 @@ export const unprocessable = (message: string, details?: ErrorDetail[]) => new A
 export const validationError = (message: string, details?: ErrorDetail[]) => new AppError('VALIDATION_ERROR', message, details);
 export const unauthenticated = (message = 'Sign in to continue') => new AppError('UNAUTHENTICATED', message);
 export const invalidToken = (message = 'The access token is not valid') => new AppError('INVALID_TOKEN', message);
+/** 429 with `Retry-After` = the seconds left in the current one-minute window. */
+export const rateLimited = (message: string, nowMs: number) =>
+  new AppError('RATE_LIMITED', message, undefined, { 'Retry-After': String(60 - (Math.floor(nowMs / 1000) % 60)) });
 export const preconditionFailed = () =>
   new AppError('PRECONDITION_FAILED', 'The resource has changed since you read it (If-Match does not match)');
 

@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt, sql } from 'drizzle-orm';
+import { and, eq, isNull, lt } from 'drizzle-orm';
 import { idempotencyKeys } from '../models/index.js';
 import type { Tx } from './db.js';
 
@@ -49,8 +49,5 @@ export const idempotencyRepository = {
       .where(and(tenantId ? eq(idempotencyKeys.tenantId, tenantId) : isNull(idempotencyKeys.tenantId), lt(idempotencyKeys.expiresAt, now)))
       .returning({ id: idempotencyKeys.id });
     return rows.length;
-  },
-  staleInFlight(now: Date, seconds: number) {
-    return sql`${idempotencyKeys.completed} = false and ${idempotencyKeys.createdAt} < ${new Date(now.getTime() - seconds * 1000)}`;
   },
 };

@@ -1,7 +1,8 @@
+import { sql } from 'drizzle-orm';
 import type { Cache } from '../adapters/cache/cache.js';
 import type { Clock } from '../core/clock.js';
 import type { RequestContext, RequestMeta } from '../core/context.js';
-import { AppError, notFound, unauthenticated } from '../core/errors.js';
+import { notFound, rateLimited, unauthenticated } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { isGuardianOnly, permissionsFor, menuFor, type Permission } from '../core/security/permissions.js';
@@ -19,6 +20,7 @@ export interface AuthConfig {
   sessionAbsoluteSeconds: number;
   rateLimitPerMinute: number;
   rateLimitAuthPerUserPerMinute: number;
+  rateLimitAuthPerMinute: number;
 }
 
 /** What the HTTP layer turns into the three cookies and the body's csrfToken. */
@@ -87,15 +89,14 @@ export function createAuthService(d: Deps) {
     return rows.map((r) => ({ row: r.m, view: view(r.m, r.tenantName) }));
   }
 
-  /** Per-user limit on sign-ins and refreshes (the per-IP limit lives at the edge). */
-  async function limitUser(subject: string) {
+  /** Counts one /auth/* request against a per-minute limit (per IP, per account, per session). */
+  async function limitAuth(bucket: string, subject: string, limit: number, message: string) {
     const now = nowMs();
-    const n = await d.cache.incr(keys.ipRate('auth-user', subject, Math.floor(now / 60_000)), 120);
-    if (n > d.config.rateLimitAuthPerUserPerMinute)
-      throw new AppError('RATE_LIMITED', 'Too many sign-in attempts for this account; try again shortly', undefined, {
-        'Retry-After': String(60 - (Math.floor(now / 1000) % 60)),
-      });
+    const n = await d.cache.incr(keys.authRate(bucket, subject, Math.floor(now / 60_000)), 120);
+    if (n > limit) throw rateLimited(message, now);
   }
+  const limitUser = (bucket: 'account' | 'session', subject: string) =>
+    limitAuth(bucket, subject, d.config.rateLimitAuthPerUserPerMinute, 'Too many sign-in attempts for this account; try again shortly');
 
   /** Blocks every access token of a family that may still be live (reuse detected, logout). */
   async function blockFamily(userId: string, membershipId: string | null, sid: string) {
@@ -104,6 +105,9 @@ export function createAuthService(d: Deps) {
   }
 
   return {
+    /** Per-IP limit on /auth/* (a kiosk at drop-off: many parents, one IP). */
+    limitIp: (ip: string | null) => limitAuth('ip', ip ?? 'unknown', d.config.rateLimitAuthPerMinute, 'Too many sign-in attempts; try again shortly'),
+
     async exchange(accessToken: unknown, meta: RequestMeta) {
       let identity;
       try {
@@ -116,7 +120,7 @@ export function createAuthService(d: Deps) {
           .catch((e) => d.logger.warn({ err: e }, 'could not audit failed exchange'));
         throw err;
       }
-      await limitUser(`sub:${identity.sub}`);
+      await limitUser('account', identity.sub);
       const now = d.clock.now();
       const result = await d.db.scoped({ tenantId: null }, async (tx) => {
         const user = await usersRepository.upsertBySupabaseId(tx, identity.sub, identity.email, now);
@@ -184,7 +188,7 @@ export function createAuthService(d: Deps) {
     sessionIdOfRefresh: sessionIdOfRefreshToken,
 
     async refresh(refreshToken: string, meta: RequestMeta) {
-      await limitUser(`session:${sessionIdOfRefreshToken(refreshToken) ?? 'unknown'}`);
+      await limitUser('session', sessionIdOfRefreshToken(refreshToken) ?? 'unknown');
       const now = d.clock.now();
       const outcome = await d.db.scoped({ tenantId: null }, async (tx) => {
         const found = await sessionsRepository.lockToken(tx, hashToken(refreshToken));
@@ -325,7 +329,7 @@ export function createAuthService(d: Deps) {
       const { values, count } = await d.cache.readAndCount(keyList, keys.rate(claims.mid, claims.sub, window), 120);
       if (values[0] || values[1]) throw unauthenticated('The session has ended; sign in again');
       if (count > d.config.rateLimitPerMinute) {
-        throw new AppError('RATE_LIMITED', 'Too many requests; slow down', undefined, { 'Retry-After': String(60 - (Math.floor(nowMs() / 1000) % 60)) });
+        throw rateLimited('Too many requests; slow down', nowMs());
       }
       const base = {
         requestId: meta.requestId,
@@ -411,7 +415,6 @@ function metaFields(meta: RequestMeta) {
   return { ip: meta.ip, userAgent: meta.userAgent, requestId: meta.requestId };
 }
 
-import { sql } from 'drizzle-orm';
 function setUserScope(userId: string, email: string) {
   return sql`select set_config('app.user_id', ${userId}, true), set_config('app.user_email', ${email.toLowerCase()}, true)`;
 }

@@ -10,7 +10,8 @@ export const keys = {
   blockedJti: (membershipId: string | null, userId: string, jti: string) => `${tag(membershipId, userId)}:bl:jti:${jti}`,
   blockedSession: (membershipId: string | null, userId: string, sid: string) => `${tag(membershipId, userId)}:bl:sid:${sid}`,
   rate: (membershipId: string | null, userId: string, window: number) => `${tag(membershipId, userId)}:rl:${window}`,
-  ipRate: (scope: string, ip: string, window: number) => `rl:${scope}:${ip}:${window}`,
+  /** Counters of the /auth/* limits: `bucket` is ip, account or session. */
+  authRate: (bucket: string, subject: string, window: number) => `rl:auth:${bucket}:${subject}:${window}`,
   idemLock: (tenantId: string | null, userId: string, method: string, path: string, key: string) =>
     `idem:${tenantId ?? '-'}:${userId}:${method}:${path}:${key}`,
 };

@@ -1,4 +1,3 @@
-import type { Clock } from '../core/clock.js';
 import type { RequestContext, TenantContext } from '../core/context.js';
 import { conflict, forbidden, notFound, preconditionFailed, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
@@ -34,11 +33,10 @@ export const membershipDto = (m: MembershipRow) => ({
 
 interface Deps {
   db: Database;
-  clock: Clock;
   auth: Pick<AuthService, 'bumpEntitlementsVersion' | 'forgetMembership'>;
 }
 
-export function createTenancyService({ db, clock, auth }: Deps) {
+export function createTenancyService({ db, auth }: Deps) {
   const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId });
 
   /** Rules that involve owners: only owners grant or remove `owner`, and a centre keeps at least one active owner. */
@@ -192,7 +190,6 @@ export function createTenancyService({ db, clock, auth }: Deps) {
         (r) => r.id,
       );
     },
-    clock,
   };
 }
 export type TenancyService = ReturnType<typeof createTenancyService>;

@@ -1,7 +1,6 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { getCookie } from 'hono/cookie';
 import { AppError, unauthenticated } from '../../core/errors.js';
-import { keys } from '../../services/cache-keys.js';
 import { clearSessionCookies, COOKIE, setCsrfCookie, setSessionCookies } from '../cookies.js';
 import type { AppEnv } from '../env.js';
 import { authenticate, claimsOf, ctxOf, requestMeta } from '../middleware/session.js';
@@ -20,16 +19,7 @@ const ExchangeResponse = z.object({
 const err = (d: string) => ({ description: d, content: { 'application/json': { schema: ErrorSchema } } });
 
 /** Per-IP limit on /auth/* (a kiosk at drop-off: many parents, one IP). */
-async function limitAuth(c: Context<AppEnv>) {
-  const { cache, config, clock } = c.get('container');
-  const ip = requestMeta(c).ip ?? 'unknown';
-  const now = clock.now().getTime();
-  const n = await cache.incr(keys.ipRate('auth', ip, Math.floor(now / 60_000)), 120);
-  if (n > config.rateLimitAuthPerMinute)
-    throw new AppError('RATE_LIMITED', 'Too many sign-in attempts; try again shortly', undefined, {
-      'Retry-After': String(60 - (Math.floor(now / 1000) % 60)),
-    });
-}
+const limitAuth = (c: Context<AppEnv>) => c.get('container').auth.limitIp(requestMeta(c).ip);
 
 function lifetimes(c: Context<AppEnv>) {
   const { config } = c.get('container');
