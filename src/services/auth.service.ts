@@ -98,6 +98,12 @@ export function createAuthService(d: Deps) {
   const limitUser = (bucket: 'account' | 'session', subject: string) =>
     limitAuth(bucket, subject, d.config.rateLimitAuthPerUserPerMinute, 'Too many sign-in attempts for this account; try again shortly');
 
+  /** Refuses one access token from now until it would have expired anyway (logout, switch). */
+  async function blockAccessToken(access: AccessClaims) {
+    const ttl = Math.max(1, access.exp - Math.floor(nowMs() / 1000)) + 5;
+    await d.cache.set(keys.blockedJti(access.mid, access.sub, access.jti), '1', ttl);
+  }
+
   /** Blocks every access token of a family that may still be live (reuse detected, logout). */
   async function blockFamily(userId: string, membershipId: string | null, sid: string) {
     const ttl = d.tokens.accessTtlSeconds + 60;
@@ -249,8 +255,7 @@ export function createAuthService(d: Deps) {
       const now = d.clock.now();
       const sid = access?.sid ?? sessionIdOfRefreshToken(refreshToken);
       if (access) {
-        const ttl = Math.max(1, access.exp - Math.floor(now.getTime() / 1000)) + 5;
-        await d.cache.set(keys.blockedJti(access.mid, access.sub, access.jti), '1', ttl);
+        await blockAccessToken(access);
         await blockFamily(access.sub, access.mid, access.sid);
       }
       if (!sid) return;
@@ -295,14 +300,14 @@ export function createAuthService(d: Deps) {
           after: { membershipId: m.id, tenantId: m.tenantId },
           ...metaFields(meta),
         });
-        return m;
+        const tenant = await tenantsRepository.get(tx, m.tenantId);
+        return { row: m, view: view(m, tenant?.name ?? '') };
       });
       if (!m) throw notFound('Membership');
       // The token for the previous membership stops working at once.
-      const ttl = Math.max(1, access.exp - Math.floor(now.getTime() / 1000)) + 5;
-      await d.cache.set(keys.blockedJti(access.mid, access.sub, access.jti), '1', ttl);
-      const issued = await mint({ id: ctx.userId, email: ctx.email }, ctx.sessionId, m);
-      return { issued, membership: m };
+      await blockAccessToken(access);
+      const issued = await mint({ id: ctx.userId, email: ctx.email }, ctx.sessionId, m.row);
+      return { issued, membership: m.view };
     },
 
     /** Mints a session for a membership just created (POST /tenants switches the caller to the new centre). */
@@ -310,8 +315,7 @@ export function createAuthService(d: Deps) {
       await d.db.scoped({ tenantId: m.tenantId, userId: ctx.userId }, (tx) =>
         sessionsRepository.setMembership(tx, ctx.sessionId, m.id, m.tenantId, d.clock.now()),
       );
-      const ttl = Math.max(1, access.exp - Math.floor(nowMs() / 1000)) + 5;
-      await d.cache.set(keys.blockedJti(access.mid, access.sub, access.jti), '1', ttl);
+      await blockAccessToken(access);
       return mint({ id: ctx.userId, email: ctx.email }, ctx.sessionId, m);
     },
 
