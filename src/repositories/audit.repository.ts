@@ -30,10 +30,8 @@ export function auditActor(ctx: { tenantId: string | null; userId: string; membe
 
 /** Append-only: there is no update or delete here, and the database refuses them too. */
 export const auditRepository = {
+  /** A row for the transaction's own tenant (or a tenant-less one). */
   async append(tx: Tx, e: AuditEntry) {
-    // A row for another tenant than the transaction's must switch the RLS setting first (exchange claims invitations
-    // in several centres in one transaction).
-    if (e.tenantId) await tx.execute(sql`select set_config('app.tenant_id', ${e.tenantId}, true)`);
     await tx.insert(auditLogs).values({
       tenantId: e.tenantId,
       actorUserId: e.actorUserId ?? null,
@@ -47,6 +45,16 @@ export const auditRepository = {
       userAgent: e.userAgent?.slice(0, 512) ?? null,
       requestId: e.requestId ?? null,
     });
+  },
+
+  /**
+   * A row for a tenant the transaction is not scoped to: the sign-in paths work across centres (exchange claims
+   * invitations in several in one transaction; refresh, logout and switch run before a tenant scope exists). The RLS
+   * setting is switched to the row's tenant first, for the rest of the transaction.
+   */
+  async appendAcrossTenants(tx: Tx, e: AuditEntry) {
+    if (e.tenantId) await tx.execute(sql`select set_config('app.tenant_id', ${e.tenantId}, true)`);
+    await auditRepository.append(tx, e);
   },
 
   async list(tx: Tx, tenantId: string, opts: { action?: string; cursor?: number; limit: number }) {

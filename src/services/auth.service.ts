@@ -121,7 +121,7 @@ export function createAuthService(d: Deps) {
       } catch (err) {
         await d.db
           .scoped({ tenantId: null }, (tx) =>
-            auditRepository.append(tx, { tenantId: null, action: 'auth.exchange_failed', ...metaFields(meta) }),
+            auditRepository.appendAcrossTenants(tx, { tenantId: null, action: 'auth.exchange_failed', ...metaFields(meta) }),
           )
           .catch((e) => d.logger.warn({ err: e }, 'could not audit failed exchange'));
         throw err;
@@ -135,7 +135,7 @@ export function createAuthService(d: Deps) {
         if (identity.email) {
           const claimed = await membershipsRepository.claimInvitations(tx, user.id, identity.email, now);
           for (const m of claimed) {
-            await auditRepository.append(tx, {
+            await auditRepository.appendAcrossTenants(tx, {
               tenantId: m.tenantId,
               actorUserId: user.id,
               actorMembershipId: m.id,
@@ -167,7 +167,7 @@ export function createAuthService(d: Deps) {
           },
           hashToken(refreshToken),
         );
-        await auditRepository.append(tx, {
+        await auditRepository.appendAcrossTenants(tx, {
           tenantId: active?.tenantId ?? null,
           actorUserId: user.id,
           actorMembershipId: active?.id ?? null,
@@ -203,7 +203,7 @@ export function createAuthService(d: Deps) {
         if (session.revokedAt || session.absoluteExpiresAt <= now || session.idleExpiresAt <= now) return { kind: 'invalid' as const };
         if (token.rotatedAt && now.getTime() - token.rotatedAt.getTime() > d.config.refreshGraceSeconds * 1000) {
           await sessionsRepository.revoke(tx, session.id, 'refresh_token_reuse', now);
-          await auditRepository.append(tx, {
+          await auditRepository.appendAcrossTenants(tx, {
             tenantId: session.activeTenantId,
             actorUserId: session.userId,
             actorMembershipId: session.membershipId,
@@ -231,7 +231,7 @@ export function createAuthService(d: Deps) {
           if ((membership?.id ?? null) !== session.membershipId)
             await sessionsRepository.setMembership(tx, session.id, membership?.id ?? null, membership?.tenantId ?? null, now);
         }
-        await auditRepository.append(tx, {
+        await auditRepository.appendAcrossTenants(tx, {
           tenantId: membership?.tenantId ?? null,
           actorUserId: user.id,
           actorMembershipId: membership?.id ?? null,
@@ -268,7 +268,7 @@ export function createAuthService(d: Deps) {
         const revoked = await sessionsRepository.revoke(tx, sid, 'logout', now);
         if (!revoked) return;
         if (!access) await blockFamily(revoked.userId, revoked.membershipId, sid);
-        await auditRepository.append(tx, {
+        await auditRepository.appendAcrossTenants(tx, {
           tenantId: revoked.tenantId,
           actorUserId: revoked.userId,
           actorMembershipId: revoked.membershipId,
@@ -289,7 +289,7 @@ export function createAuthService(d: Deps) {
         const session = await sessionsRepository.get(tx, ctx.sessionId);
         if (!session || session.revokedAt) throw unauthenticated();
         await sessionsRepository.setMembership(tx, ctx.sessionId, m.id, m.tenantId, now);
-        await auditRepository.append(tx, {
+        await auditRepository.appendAcrossTenants(tx, {
           tenantId: m.tenantId,
           actorUserId: ctx.userId,
           actorMembershipId: m.id,
