@@ -34,7 +34,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
     }));
   const cache = overrides.cache ?? (await openCache(config, logger));
   const sessionSecret = config.sessionSecret ?? (await localSecret(config, 'session-secret'));
-  const localAuthSecret = config.localAuth ? await localSecret(config, 'local-auth-secret') : undefined;
+  const localAuthSecret = config.localAuth ? await localAuthSecretFor(config) : undefined;
   const tokens = new TokenService(sessionSecret, config.accessTokenTtlSeconds);
   const verifySupabase = createSupabaseVerifier({ supabaseUrl: config.supabaseUrl, jwtSecret: config.supabaseJwtSecret, localSecret: localAuthSecret });
   const auth = createAuthService({ db, cache, tokens, verifySupabase, clock, logger, config: {
