@@ -11,6 +11,7 @@ import { TokenService } from './core/security/tokens.js';
 import { openDatabase, type Database } from './repositories/db.js';
 import { createAuthService } from './services/auth.service.js';
 import { createTenancyService } from './services/tenancy.service.js';
+import { createInvitationsService } from './services/invitations.service.js';
 import { createIdempotencyService } from './services/idempotency.service.js';
 import { openStorage } from './adapters/storage/index.js';
 import { openQueue } from './adapters/queue/index.js';
@@ -44,8 +45,11 @@ export async function createContainer(config: Config, overrides: { db?: Database
     rateLimitPerMinute: config.rateLimitPerMinute,
     rateLimitAuthPerUserPerMinute: config.rateLimitAuthPerUserPerMinute,
     rateLimitAuthPerMinute: config.rateLimitAuthPerMinute,
+    tenantsPerAccountPerDay: config.rateLimitTenantsPerAccountPerDay,
+    invitationsPerTenantPerHour: config.rateLimitInvitationsPerTenantPerHour,
   } });
   const tenancy = createTenancyService({ db, auth });
+  const invitations = createInvitationsService({ db, clock, auth });
   const idempotency = createIdempotencyService({ db, clock });
   const storage = await openStorage(config, sessionSecret, clock);
   const queue = await openQueue(config);
@@ -65,6 +69,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
     tokens,
     auth,
     tenancy,
+    invitations,
     idempotency,
     storage,
     queue,

@@ -10,6 +10,7 @@ import { registerAuthRoutes } from './routes/auth.routes.js';
 import { registerDocsRoutes } from './routes/docs.routes.js';
 import { registerHealthRoutes } from './routes/health.routes.js';
 import { registerTenancyRoutes } from './routes/tenancy.routes.js';
+import { registerInvitationRoutes } from './routes/invitations.routes.js';
 import { registerCentreRoutes } from './routes/centre.routes.js';
 import { registerAttendanceRoutes } from './routes/attendance.routes.js';
 import { registerMessagesRoutes } from './routes/messages.routes.js';
@@ -71,6 +72,7 @@ export function createApp(container: Container) {
   registerDocsRoutes(app);
   registerAuthRoutes(app);
   registerTenancyRoutes(app);
+  registerInvitationRoutes(app);
   registerCentreRoutes(app);
   // Jobs before attendance: GET /attendance/rollups must not be taken for GET /attendance/{id}.
   registerJobsRoutes(app);

@@ -95,6 +95,8 @@ const envSchema = z.object({
   RATE_LIMIT_AUTH_PER_MINUTE: int(3000, 1, 1_000_000),
   RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: int(120, 1, 1_000_000),
   RATE_LIMIT_PER_MINUTE: int(6000, 1, 10_000_000),
+  RATE_LIMIT_TENANTS_PER_ACCOUNT_PER_DAY: int(10, 1, 1_000_000),
+  RATE_LIMIT_INVITATIONS_PER_TENANT_PER_HOUR: int(200, 1, 1_000_000),
   SCHEDULER_ENABLED: bool,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
 });
@@ -136,6 +138,8 @@ function toConfig(e: z.infer<typeof envSchema>) {
     rateLimitAuthPerMinute: e.RATE_LIMIT_AUTH_PER_MINUTE,
     rateLimitAuthPerUserPerMinute: e.RATE_LIMIT_AUTH_PER_USER_PER_MINUTE,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimitTenantsPerAccountPerDay: e.RATE_LIMIT_TENANTS_PER_ACCOUNT_PER_DAY,
+    rateLimitInvitationsPerTenantPerHour: e.RATE_LIMIT_INVITATIONS_PER_TENANT_PER_HOUR,
     schedulerEnabled: e.SCHEDULER_ENABLED ?? e.NODE_ENV !== 'test',
     logLevel: e.LOG_LEVEL,
   };

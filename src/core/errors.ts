@@ -51,6 +51,9 @@ export const invalidToken = (message = 'The access token is not valid') => new A
 /** 429 with `Retry-After` = the seconds left in the current one-minute window. */
 export const rateLimited = (message: string, nowMs: number) =>
   new AppError('RATE_LIMITED', message, undefined, { 'Retry-After': String(60 - (Math.floor(nowMs / 1000) % 60)) });
+/** A 429 for a longer window (an hour, a day): `Retry-After` names the seconds until the window ends. */
+export const rateLimitedFor = (message: string, retryAfterSeconds: number) =>
+  new AppError('RATE_LIMITED', message, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
 export const preconditionFailed = () =>
   new AppError('PRECONDITION_FAILED', 'The resource has changed since you read it (If-Match does not match)');
 

@@ -61,6 +61,11 @@ export const sessions = pgTable(
     absoluteExpiresAt: ts('absolute_expires_at').notNull(),
     revokedAt: ts('revoked_at'),
     revokedReason: text('revoked_reason'),
+    /**
+     * Access tokens of this family minted before this instant are refused (a switch of centre ends the tokens of the
+     * previous one). The database keeps it, so a flushed cache cannot bring such a token back.
+     */
+    accessValidAfter: ts('access_valid_after'),
     ip: text('ip'),
     userAgent: text('user_agent'),
   },

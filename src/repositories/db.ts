@@ -20,6 +20,12 @@ export interface DbScope {
   tenantId: string | null;
   userId?: string | null;
   email?: string | null;
+  /**
+   * The sign-in paths (exchange, refresh, switch, /me/context, invitations) look across centres: only with this (or
+   * without a tenant) do `userId`/`email` reach RLS as `app.user_id`/`app.user_email`. A tenant's ordinary request
+   * is bound to its tenant alone, so a member's rows in other centres are out of its reach.
+   */
+  crossCentre?: boolean;
   /** Lets the scheduler enumerate centres (tenants' id and time zone only); see migrations/0001_security.sql. */
   system?: boolean;
 }
@@ -47,10 +53,11 @@ export interface Database {
 function scopeSettings(scope: DbScope): [string, string][] {
   if (scope.tenantId !== null && !isUuid(scope.tenantId)) throw new Error('invalid tenant id in scope');
   if (scope.userId && !isUuid(scope.userId)) throw new Error('invalid user id in scope');
+  const user = scope.tenantId === null || scope.crossCentre;
   return [
     ['app.tenant_id', scope.tenantId ?? ''],
-    ['app.user_id', scope.userId ?? ''],
-    ['app.user_email', scope.email?.toLowerCase() ?? ''],
+    ['app.user_id', (user && scope.userId) || ''],
+    ['app.user_email', (user && scope.email?.toLowerCase()) || ''],
     ['app.scope', scope.system ? 'system' : ''],
     ['statement_timeout', STATEMENT_TIMEOUT],
     ['role', APP_ROLE],

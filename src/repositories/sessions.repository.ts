@@ -35,6 +35,22 @@ export const sessionsRepository = {
   async setMembership(tx: Tx, sessionId: string, membershipId: string | null, tenantId: string | null, now: Date) {
     await tx.update(sessions).set({ membershipId, activeTenantId: tenantId, updatedAt: now, version: sql`${sessions.version} + 1` }).where(eq(sessions.id, sessionId));
   },
+  /**
+   * Every access token of the family minted so far is refused from now on (a switch of centre): the cut-off moves to
+   * just after both `now` and the previous cut-off (tokens are minted at it), and is returned in ms.
+   */
+  async cutOff(tx: Tx, sessionId: string, now: Date) {
+    const [row] = await tx
+      .update(sessions)
+      .set({
+        accessValidAfter: sql`greatest(coalesce(${sessions.accessValidAfter}, ${now}), ${now}) + interval '1 millisecond'`,
+        updatedAt: now,
+        version: sql`${sessions.version} + 1`,
+      })
+      .where(eq(sessions.id, sessionId))
+      .returning({ at: sessions.accessValidAfter });
+    return row?.at?.getTime() ?? now.getTime() + 1;
+  },
   async revoke(tx: Tx, sessionId: string, reason: string, now: Date) {
     const rows = await tx
       .update(sessions)

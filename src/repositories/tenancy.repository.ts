@@ -61,13 +61,45 @@ export const membershipsRepository = {
       .where(and(eq(memberships.userId, userId), isNull(tenants.deletedAt)))
       .orderBy(asc(memberships.createdAt), asc(memberships.id));
   },
-  /** Invitations waiting for this email, in any centre. */
-  async claimInvitations(tx: Tx, userId: string, email: string, now: Date) {
-    return tx
+  /** Ids of every membership the user holds, in any centre and status (needs the user's cross-centre scope). */
+  async idsForUser(tx: Tx, userId: string) {
+    const rows = await tx.select({ id: memberships.id }).from(memberships).where(eq(memberships.userId, userId));
+    return rows.map((r) => r.id);
+  },
+  /** Invitations waiting for this email, in any centre (RLS shows them to the scope's email only). */
+  async pendingInvitations(tx: Tx, email: string, opts: { cursor?: string; limit?: number } = {}) {
+    const q = tx
+      .select({ id: memberships.id, tenantId: memberships.tenantId, tenantName: tenants.name, roles: memberships.roles })
+      .from(memberships)
+      .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
+      .where(
+        and(
+          isNull(memberships.userId),
+          eq(memberships.status, 'invited'),
+          eq(memberships.email, email.toLowerCase()),
+          isNull(tenants.deletedAt),
+          opts.cursor ? gt(memberships.id, opts.cursor) : undefined,
+        ),
+      )
+      .orderBy(asc(memberships.id));
+    return opts.limit ? q.limit(opts.limit) : q;
+  },
+  /** Accepts one invitation for this user and email: it becomes theirs and active (the narrow RLS policy for this). */
+  async acceptInvitation(tx: Tx, id: string, userId: string, email: string, now: Date) {
+    const [row] = await tx
       .update(memberships)
       .set({ userId, status: 'active', updatedAt: now, version: sql`${memberships.version} + 1` })
-      .where(and(isNull(memberships.userId), eq(memberships.status, 'invited'), eq(memberships.email, email)))
+      .where(and(eq(memberships.id, id), isNull(memberships.userId), eq(memberships.status, 'invited'), eq(memberships.email, email.toLowerCase())))
       .returning();
+    return row;
+  },
+  /** Declines one invitation for this email: it is gone (the centre may invite again). */
+  async declineInvitation(tx: Tx, id: string, email: string) {
+    const [row] = await tx
+      .delete(memberships)
+      .where(and(eq(memberships.id, id), isNull(memberships.userId), eq(memberships.status, 'invited'), eq(memberships.email, email.toLowerCase())))
+      .returning();
+    return row;
   },
   async getForUser(tx: Tx, userId: string, membershipId: string) {
     const [row] = await tx

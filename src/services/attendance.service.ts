@@ -212,7 +212,8 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
           present: shown.map((p) => ({ id: p.id, firstName: p.firstName, lastName: p.lastName, attendanceId: p.attendanceId, checkInAt: p.checkInAt.toISOString() })),
           presentCount: present.length,
           staffOnDuty: staff.length,
-          staff,
+          // A guardian gets their own children and the counts, never who is working (no staff identities).
+          staff: ctx.guardianOnly ? [] : staff,
           ratio: ratioStatus(present.length, staff.length, room),
         };
       });

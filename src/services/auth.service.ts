@@ -2,12 +2,12 @@ import { sql } from 'drizzle-orm';
 import type { Cache } from '../adapters/cache/cache.js';
 import type { Clock } from '../core/clock.js';
 import type { RequestContext, RequestMeta } from '../core/context.js';
-import { notFound, rateLimited, unauthenticated } from '../core/errors.js';
+import { notFound, rateLimited, rateLimitedFor, unauthenticated } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import { isGuardianOnly, permissionsFor, menuFor, type Permission } from '../core/security/permissions.js';
 import type { SupabaseVerifier } from '../core/security/supabase.js';
-import { hashToken, newRefreshToken, sessionIdOfRefreshToken, type AccessClaims, type TokenService } from '../core/security/tokens.js';
+import { hashToken, issuedAtMs, newRefreshToken, sessionIdOfRefreshToken, type AccessClaims, type TokenService } from '../core/security/tokens.js';
 import { auditRepository } from '../repositories/audit.repository.js';
 import type { Database, Tx } from '../repositories/db.js';
 import { sessionsRepository } from '../repositories/sessions.repository.js';
@@ -21,7 +21,12 @@ export interface AuthConfig {
   rateLimitPerMinute: number;
   rateLimitAuthPerUserPerMinute: number;
   rateLimitAuthPerMinute: number;
+  tenantsPerAccountPerDay: number;
+  invitationsPerTenantPerHour: number;
 }
+
+/** Greater than any membership version and any cut-off in ms: a deleted membership's tombstone, a revoked family's cut-off. */
+export const NEVER = 2 ** 50;
 
 /** What the HTTP layer turns into the three cookies and the body's csrfToken. */
 export interface IssuedSession {
@@ -68,6 +73,7 @@ export function createAuthService(d: Deps) {
     sessionId: string,
     m: MembershipRow | null,
     refreshToken?: string,
+    atMs: number = nowMs(),
   ): Promise<IssuedSession> {
     const claims: Omit<AccessClaims, 'jti' | 'exp'> = {
       sub: user.id,
@@ -79,8 +85,9 @@ export function createAuthService(d: Deps) {
       ent: m?.entitlements ?? [],
       ev: m?.version ?? 0,
     };
-    const { token, exp } = await d.tokens.signAccess(claims, nowMs());
-    if (m) await d.cache.set(keys.ev(m.id), String(m.version), 24 * 3600).catch(() => undefined);
+    const { token, exp } = await d.tokens.signAccess(claims, atMs);
+    // Only ever forward: a refresh that read the membership before a change must not put the old version back.
+    if (m) await d.cache.setIfGreater(keys.ev(m.id), m.version, 24 * 3600).catch(() => undefined);
     return { accessToken: token, accessExp: exp, refreshToken, csrfToken: d.tokens.csrfFor(sessionId), sessionId };
   }
 
@@ -98,16 +105,32 @@ export function createAuthService(d: Deps) {
   const limitUser = (bucket: 'account' | 'session', subject: string) =>
     limitAuth(bucket, subject, d.config.rateLimitAuthPerUserPerMinute, 'Too many sign-in attempts for this account; try again shortly');
 
-  /** Refuses one access token from now until it would have expired anyway (logout, switch). */
-  async function blockAccessToken(access: AccessClaims) {
-    const ttl = Math.max(1, access.exp - Math.floor(nowMs() / 1000)) + 5;
-    await d.cache.set(keys.blockedJti(access.mid, access.sub, access.jti), '1', ttl);
+  /** A cached cut-off lives as long as the tokens it judges; then the database is asked again. */
+  const cutTtl = () => d.tokens.accessTtlSeconds + 60;
+
+  /**
+   * Moves a family's cut-off forward (after the database has it): every access token of the family minted before
+   * `value` is refused, whatever membership it was minted for, because it is written under every key such a token
+   * is checked by. `NEVER` ends the family (logout, stolen refresh token).
+   */
+  async function pushCutoff(userId: string, sid: string, value: number) {
+    const ids = await d.db.scoped({ tenantId: null, userId }, (tx) => membershipsRepository.idsForUser(tx, userId));
+    await Promise.all([null, ...ids].map((mid) => d.cache.setIfGreater(keys.cut(mid, userId, sid), value, cutTtl())));
   }
 
-  /** Blocks every access token of a family that may still be live (reuse detected, logout). */
-  async function blockFamily(userId: string, membershipId: string | null, sid: string) {
-    const ttl = d.tokens.accessTtlSeconds + 60;
-    await d.cache.set(keys.blockedSession(membershipId, userId, sid), '1', ttl);
+  /** The family's cut-off as the database has it (a cache miss, a flushed or failed-over Redis), cached forward-only. */
+  async function cutoffFromDb(claims: AccessClaims): Promise<number> {
+    const s = await d.db.scoped({ tenantId: null }, (tx) => sessionsRepository.get(tx, claims.sid));
+    const cut = !s || s.revokedAt || s.userId !== claims.sub ? NEVER : (s.accessValidAfter?.getTime() ?? 0);
+    return d.cache.setIfGreater(keys.cut(claims.mid, claims.sub, claims.sid), cut, cutTtl()).catch(() => cut);
+  }
+
+  /** Counts one event in a longer window (centres created per day, invitations per hour); 429 past the limit. */
+  async function limitWindow(key: (window: number) => string, windowSeconds: number, limit: number, message: string) {
+    const now = nowMs();
+    const window = Math.floor(now / (windowSeconds * 1000));
+    const n = await d.cache.incr(key(window), windowSeconds * 2);
+    if (n > limit) throw rateLimitedFor(message, ((window + 1) * windowSeconds * 1000 - now) / 1000);
   }
 
   return {
@@ -119,11 +142,10 @@ export function createAuthService(d: Deps) {
       try {
         identity = await d.verifySupabase(accessToken);
       } catch (err) {
-        await d.db
-          .scoped({ tenantId: null }, (tx) =>
-            auditRepository.appendAcrossTenants(tx, { tenantId: null, action: 'auth.exchange_failed', ...metaFields(meta) }),
-          )
-          .catch((e) => d.logger.warn({ err: e }, 'could not audit failed exchange'));
+        // Not in the append-only audit log: an anonymous caller must not grow a table nobody may clean. The
+        // application log keeps it, and a counter per IP and minute shows a flood without storing each attempt.
+        const n = await d.cache.incr(keys.authRate('exchange-failed', meta.ip ?? 'unknown', Math.floor(nowMs() / 60_000)), 120).catch(() => 0);
+        d.logger.warn({ event: 'auth.exchange_failed', ip: meta.ip, requestId: meta.requestId, failuresThisMinute: n }, 'sign-in with an invalid token');
         throw err;
       }
       await limitUser('account', identity.sub);
@@ -132,21 +154,8 @@ export function createAuthService(d: Deps) {
         const user = await usersRepository.upsertBySupabaseId(tx, identity.sub, identity.email, now);
         // Re-scope to this user so RLS shows their memberships and invitations addressed to their email.
         await tx.execute(setUserScope(user.id, identity.email));
-        if (identity.email) {
-          const claimed = await membershipsRepository.claimInvitations(tx, user.id, identity.email, now);
-          for (const m of claimed) {
-            await auditRepository.appendAcrossTenants(tx, {
-              tenantId: m.tenantId,
-              actorUserId: user.id,
-              actorMembershipId: m.id,
-              action: 'membership.activated',
-              targetType: 'membership',
-              targetId: m.id,
-              after: { roles: m.roles, entitlements: m.entitlements, status: m.status },
-              ...metaFields(meta),
-            });
-          }
-        }
+        // Nothing is joined here: invitations wait for the user's consent (POST /invitations/{id}/accept).
+        const invitations = identity.email ? await membershipsRepository.pendingInvitations(tx, identity.email) : [];
         const memberships = await listMemberships(tx, user.id);
         const active = memberships.find((m) => m.row.status === 'active')?.row ?? null;
         const sessionId = newId(now.getTime());
@@ -176,7 +185,7 @@ export function createAuthService(d: Deps) {
           targetId: sessionId,
           ...metaFields(meta),
         });
-        return { user, memberships, active, sessionId, refreshToken };
+        return { user, memberships, active, sessionId, refreshToken, invitations };
       });
       const issued = await mint(result.user, result.sessionId, result.active, result.refreshToken);
       return {
@@ -185,6 +194,7 @@ export function createAuthService(d: Deps) {
           user: { id: result.user.id, email: result.user.email },
           memberships: result.memberships.map((m) => m.view),
           activeMembershipId: result.active?.id ?? null,
+          invitations: result.invitations,
           csrfToken: issued.csrfToken,
         },
       };
@@ -240,34 +250,30 @@ export function createAuthService(d: Deps) {
           targetId: session.id,
           ...metaFields(meta),
         });
-        return { kind: 'ok' as const, user, membership, sessionId: session.id, next };
+        return { kind: 'ok' as const, user, membership, sessionId: session.id, next, validAfter: session.accessValidAfter?.getTime() ?? 0 };
       });
       if (outcome.kind === 'reuse') {
-        await blockFamily(outcome.session.userId, outcome.session.membershipId, outcome.session.id);
+        await pushCutoff(outcome.session.userId, outcome.session.id, NEVER);
         throw unauthenticated('This session has ended; sign in again');
       }
       if (outcome.kind === 'invalid') throw unauthenticated('The refresh token is not valid; sign in again');
-      const issued = await mint(outcome.user, outcome.sessionId, outcome.membership, outcome.next);
+      // Never before the family's cut-off (a switch a moment ago), or the new token would be born refused.
+      const issued = await mint(outcome.user, outcome.sessionId, outcome.membership, outcome.next, Math.max(nowMs(), outcome.validAfter));
       return { issued, body: { csrfToken: issued.csrfToken, activeMembershipId: outcome.membership?.id ?? null } };
     },
 
     async logout(access: AccessClaims | null, refreshToken: string | undefined, meta: RequestMeta) {
       const now = d.clock.now();
       const sid = access?.sid ?? sessionIdOfRefreshToken(refreshToken);
-      if (access) {
-        await blockAccessToken(access);
-        await blockFamily(access.sub, access.mid, access.sid);
-      }
       if (!sid) return;
       // A refresh cookie alone only names a family: revoke it only when the token really belongs to it.
       if (!access && refreshToken) {
         const ok = await d.db.scoped({ tenantId: null }, async (tx) => !!(await sessionsRepository.lockToken(tx, hashToken(refreshToken))));
         if (!ok) return;
       }
-      await d.db.scoped({ tenantId: null }, async (tx) => {
+      const userId = await d.db.scoped({ tenantId: null }, async (tx) => {
         const revoked = await sessionsRepository.revoke(tx, sid, 'logout', now);
-        if (!revoked) return;
-        if (!access) await blockFamily(revoked.userId, revoked.membershipId, sid);
+        if (!revoked) return access?.sid === sid ? access.sub : null;
         await auditRepository.appendAcrossTenants(tx, {
           tenantId: revoked.tenantId,
           actorUserId: revoked.userId,
@@ -277,10 +283,13 @@ export function createAuthService(d: Deps) {
           targetId: sid,
           ...metaFields(meta),
         });
+        return revoked.userId;
       });
+      // The database has the revocation (a flushed cache falls back to it); now every cached view of the family.
+      if (userId) await pushCutoff(userId, sid, NEVER);
     },
 
-    async switchMembership(ctx: RequestContext, access: AccessClaims, membershipId: string, meta: RequestMeta) {
+    async switchMembership(ctx: RequestContext, membershipId: string, meta: RequestMeta) {
       const now = d.clock.now();
       if (!isUuid(membershipId)) throw notFound('Membership');
       const m = await d.db.scoped({ tenantId: null, userId: ctx.userId, email: ctx.email }, async (tx) => {
@@ -289,6 +298,8 @@ export function createAuthService(d: Deps) {
         const session = await sessionsRepository.get(tx, ctx.sessionId);
         if (!session || session.revokedAt) throw unauthenticated();
         await sessionsRepository.setMembership(tx, ctx.sessionId, m.id, m.tenantId, now);
+        // Every older access token of this sign-in ends with the switch; the new one is minted at the cut-off.
+        const cut = await sessionsRepository.cutOff(tx, ctx.sessionId, now);
         await auditRepository.appendAcrossTenants(tx, {
           tenantId: m.tenantId,
           actorUserId: ctx.userId,
@@ -301,23 +312,31 @@ export function createAuthService(d: Deps) {
           ...metaFields(meta),
         });
         const tenant = await tenantsRepository.get(tx, m.tenantId);
-        return { row: m, view: view(m, tenant?.name ?? '') };
+        return { row: m, view: view(m, tenant?.name ?? ''), cut };
       });
       if (!m) throw notFound('Membership');
-      // The token for the previous membership stops working at once.
-      await blockAccessToken(access);
-      const issued = await mint({ id: ctx.userId, email: ctx.email }, ctx.sessionId, m.row);
+      await pushCutoff(ctx.userId, ctx.sessionId, m.cut);
+      const issued = await mint({ id: ctx.userId, email: ctx.email }, ctx.sessionId, m.row, undefined, m.cut);
       return { issued, membership: m.view };
     },
 
     /** Mints a session for a membership just created (POST /tenants switches the caller to the new centre). */
-    async issueFor(ctx: RequestContext, access: AccessClaims, m: MembershipRow) {
-      await d.db.scoped({ tenantId: m.tenantId, userId: ctx.userId }, (tx) =>
-        sessionsRepository.setMembership(tx, ctx.sessionId, m.id, m.tenantId, d.clock.now()),
-      );
-      await blockAccessToken(access);
-      return mint({ id: ctx.userId, email: ctx.email }, ctx.sessionId, m);
+    async issueFor(ctx: RequestContext, m: MembershipRow) {
+      const now = d.clock.now();
+      const cut = await d.db.scoped({ tenantId: m.tenantId }, async (tx) => {
+        await sessionsRepository.setMembership(tx, ctx.sessionId, m.id, m.tenantId, now);
+        return sessionsRepository.cutOff(tx, ctx.sessionId, now);
+      });
+      await pushCutoff(ctx.userId, ctx.sessionId, cut);
+      return mint({ id: ctx.userId, email: ctx.email }, ctx.sessionId, m, undefined, cut);
     },
+
+    /** POST /tenants: at most `tenantsPerAccountPerDay` centres per account and UTC day. */
+    limitTenantCreation: (userId: string) =>
+      limitWindow((w) => keys.tenantsCreated(userId, w), 86_400, d.config.tenantsPerAccountPerDay, 'Too many centres created by this account today; try again tomorrow'),
+    /** POST /memberships: at most `invitationsPerTenantPerHour` invitations per centre and hour. */
+    limitInvitations: (tenantId: string) =>
+      limitWindow((w) => keys.invitationsSent(tenantId, w), 3600, d.config.invitationsPerTenantPerHour, 'Too many invitations from this centre this hour; try again later'),
 
     /**
      * The per-request check. Warm path: verify the JWT (no I/O), then ONE cache round trip reading the blocklist
@@ -328,10 +347,12 @@ export function createAuthService(d: Deps) {
       const claims = await d.tokens.verifyAccess(token, nowMs());
       if (!claims) throw unauthenticated('The session has expired or is not valid');
       const window = Math.floor(nowMs() / 60_000);
-      const keyList = [keys.blockedJti(claims.mid, claims.sub, claims.jti), keys.blockedSession(claims.mid, claims.sub, claims.sid)];
+      const keyList = [keys.cut(claims.mid, claims.sub, claims.sid)];
       if (claims.mid) keyList.push(keys.ev(claims.mid));
       const { values, count } = await d.cache.readAndCount(keyList, keys.rate(claims.mid, claims.sub, window), 120);
-      if (values[0] || values[1]) throw unauthenticated('The session has ended; sign in again');
+      // No cached cut-off (first use, or Redis flushed or failed over): the database decides, never "not revoked".
+      const cut = values[0] !== null ? Number(values[0]) : await cutoffFromDb(claims);
+      if (issuedAtMs(claims) < cut) throw unauthenticated('The session has ended; sign in again');
       if (count > d.config.rateLimitPerMinute) {
         throw rateLimited('Too many requests; slow down', nowMs());
       }
@@ -346,7 +367,7 @@ export function createAuthService(d: Deps) {
       if (!claims.mid || !claims.tid) {
         return { claims, ctx: { ...base, tenantId: null, membershipId: null, roles: [], entitlements: [], permissions: [], guardianOnly: false } };
       }
-      const currentEv = values[2];
+      const currentEv = values[1] ?? null;
       let roles = claims.roles;
       let entitlements = claims.ent;
       let permissions: Permission[];
@@ -355,6 +376,9 @@ export function createAuthService(d: Deps) {
       } else {
         const fresh = await loadMembership(claims, currentEv);
         if (!fresh) {
+          // The membership is gone: its cache tag may have been missed when the family was revoked, so the database
+          // confirms the family before the token is honoured even without a centre.
+          if (values[0] !== null && issuedAtMs(claims) < (await cutoffFromDb(claims))) throw unauthenticated('The session has ended; sign in again');
           // Membership gone or suspended: still signed in, but with no access to the centre.
           return { claims, ctx: { ...base, tenantId: null, membershipId: null, roles: [], entitlements: [], permissions: [], guardianOnly: false } };
         }
@@ -367,7 +391,7 @@ export function createAuthService(d: Deps) {
     },
 
     async context(ctx: RequestContext) {
-      return d.db.scoped({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email }, async (tx) => {
+      return d.db.scoped({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email, crossCentre: true }, async (tx) => {
         const memberships = await listMemberships(tx, ctx.userId);
         const tenant = ctx.tenantId ? await tenantsRepository.get(tx, ctx.tenantId) : undefined;
         const membership = memberships.find((m) => m.row.id === ctx.membershipId);
@@ -386,11 +410,12 @@ export function createAuthService(d: Deps) {
 
     /** Called after a membership's roles, entitlements or status change commit: the next request sees it. */
     async bumpEntitlementsVersion(membershipId: string, version: number) {
-      await d.cache.set(keys.ev(membershipId), String(version), 24 * 3600);
+      await d.cache.setIfGreater(keys.ev(membershipId), version, 24 * 3600);
     },
     async forgetMembership(membershipId: string) {
-      // Deleted: no version will match again, so every token for it falls back to the database (and finds nothing).
-      await d.cache.set(keys.ev(membershipId), '-1', 24 * 3600);
+      // Deleted: a tombstone no token's version can match (and no later write can lower), so every token for it
+      // falls back to the database, which finds nothing.
+      await d.cache.setIfGreater(keys.ev(membershipId), NEVER, 24 * 3600);
     },
   };
 
@@ -402,12 +427,15 @@ export function createAuthService(d: Deps) {
         return p.active ? p : null;
       }
     }
-    const m = await d.db.scoped({ tenantId: claims.tid, userId: claims.sub }, (tx) => membershipsRepository.get(tx, claims.tid!, claims.mid!));
+    const m = await d.db.scoped({ tenantId: claims.tid }, (tx) => membershipsRepository.get(tx, claims.tid!, claims.mid!));
     const active = !!m && m.status === 'active' && m.userId === claims.sub;
     const value = { roles: m?.roles ?? [], entitlements: m?.entitlements ?? [], permissions: active ? permissionsFor(m!.roles, m!.entitlements) : [], active };
     if (m) {
       await d.cache.set(keys.perms(m.id, m.version), JSON.stringify(value), 3600);
-      if (currentEv === null) await d.cache.set(keys.ev(m.id), String(m.version), 24 * 3600);
+      // The version the database just confirmed; forward-only, so it can never undo a newer one or a tombstone.
+      await d.cache.setIfGreater(keys.ev(m.id), m.version, 24 * 3600);
+    } else {
+      await d.cache.setIfGreater(keys.ev(claims.mid!), NEVER, 24 * 3600);
     }
     return active ? value : null;
   }

@@ -7,11 +7,18 @@ const tag = (membershipId: string | null, userId: string) => (membershipId ? `{m
 export const keys = {
   ev: (membershipId: string) => `{m:${membershipId}}:ev`,
   perms: (membershipId: string, ev: number) => `{m:${membershipId}}:perms:${ev}`,
-  blockedJti: (membershipId: string | null, userId: string, jti: string) => `${tag(membershipId, userId)}:bl:jti:${jti}`,
-  blockedSession: (membershipId: string | null, userId: string, sid: string) => `${tag(membershipId, userId)}:bl:sid:${sid}`,
+  /**
+   * A refresh family's cut-off (ms): its access tokens minted earlier are refused; REVOKED refuses them all. Kept
+   * under every tag a token of the family may carry (each of the user's memberships, and none); the database is the
+   * truth on a miss.
+   */
+  cut: (membershipId: string | null, userId: string, sid: string) => `${tag(membershipId, userId)}:cut:${sid}`,
   rate: (membershipId: string | null, userId: string, window: number) => `${tag(membershipId, userId)}:rl:${window}`,
   /** Counters of the /auth/* limits: `bucket` is ip, account or session. */
   authRate: (bucket: string, subject: string, window: number) => `rl:auth:${bucket}:${subject}:${window}`,
+  /** Centres one account created in a UTC day, invitations one centre sent in an hour. */
+  tenantsCreated: (userId: string, day: number) => `rl:tenants:${userId}:${day}`,
+  invitationsSent: (tenantId: string, hour: number) => `rl:invitations:${tenantId}:${hour}`,
   idemLock: (tenantId: string | null, userId: string, method: string, path: string, key: string) =>
     `idem:${tenantId ?? '-'}:${userId}:${method}:${path}:${key}`,
 };

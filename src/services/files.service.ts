@@ -40,6 +40,16 @@ export const fileDto = (f: FileRow) => ({
 const storageKey = (tenantId: string, fileId: string) => `tenants/${tenantId}/files/${fileId}`;
 
 /** Presigned uploads and downloads, and the check that an upload is what was declared before anyone uses it. */
+/**
+ * Reports and imports describe the whole centre (every child's attendance, a roster of names): they belong to the
+ * members allowed to run reports or imports, and to the member who created the file. Anyone else gets a 404.
+ */
+function mayReadCentreFile(ctx: TenantContext, f: { purpose: string; uploadedByMembershipId: string | null }) {
+  const needs = f.purpose === 'report' ? 'reports:run' : f.purpose === 'import' ? 'imports:run' : null;
+  if (!needs) return true;
+  return ctx.permissions.includes(needs) || (!!f.uploadedByMembershipId && f.uploadedByMembershipId === ctx.membershipId);
+}
+
 export function createFilesService({ db, storage, clock, logger }: Pick<ServiceDeps, 'db' | 'storage' | 'clock' | 'logger'>) {
   const scope = (tenantId: string, userId?: string) => ({ tenantId, userId: userId ?? null });
 
@@ -148,6 +158,7 @@ export function createFilesService({ db, storage, clock, logger }: Pick<ServiceD
           const visible = await access.visibleStudentIds(tx, ctx);
           if (!f.studentId || (visible !== null && !visible.includes(f.studentId))) throw notFound('File');
         }
+        if (!mayReadCentreFile(ctx, f)) throw notFound('File');
         return f;
       });
       if (row.status === 'rejected') throw rejected();

@@ -33,7 +33,7 @@ export const membershipDto = (m: MembershipRow) => ({
 
 interface Deps {
   db: Database;
-  auth: Pick<AuthService, 'bumpEntitlementsVersion' | 'forgetMembership'>;
+  auth: Pick<AuthService, 'bumpEntitlementsVersion' | 'forgetMembership' | 'limitTenantCreation' | 'limitInvitations'>;
 }
 
 export function createTenancyService({ db, auth }: Deps) {
@@ -54,6 +54,7 @@ export function createTenancyService({ db, auth }: Deps) {
   return {
     async createTenant(ctx: RequestContext, input: { name: string; timezone: string }) {
       if (!isValidTimeZone(input.timezone)) throw unprocessable('Unknown time zone', [{ path: 'timezone', message: 'use an IANA zone such as Europe/London' }]);
+      await auth.limitTenantCreation(ctx.userId);
       const tenantId = newId();
       return db.scoped({ tenantId, userId: ctx.userId }, async (tx) => {
         const tenant = await tenantsRepository.insert(tx, { id: tenantId, name: input.name, timezone: input.timezone });
@@ -102,6 +103,7 @@ export function createTenancyService({ db, auth }: Deps) {
     async invite(ctx: TenantContext, input: { email: string; roles: Role[]; entitlements?: string[] }) {
       if (input.roles.includes('owner') && !ctx.roles.includes('owner')) throw forbidden('Only an owner can grant the owner role');
       const email = input.email.trim().toLowerCase();
+      await auth.limitInvitations(ctx.tenantId);
       try {
         return await db.scoped(scope(ctx), async (tx) => {
           const m = await membershipsRepository.insert(tx, {
@@ -128,7 +130,7 @@ export function createTenancyService({ db, auth }: Deps) {
         const before = await membershipsRepository.get(tx, ctx.tenantId, id);
         if (!before) throw notFound('Membership');
         if (ifMatch !== undefined && before.version !== ifMatch) throw preconditionFailed();
-        if (patch.status === 'active' && before.status === 'invited') throw unprocessable('An invitation becomes active when its email signs in');
+        if (patch.status === 'active' && before.status === 'invited') throw unprocessable('An invitation becomes active when its email accepts it');
         const next = {
           roles: patch.roles ? [...new Set(patch.roles)] : before.roles,
           status: patch.status && before.status !== 'invited' ? patch.status : before.status,

@@ -46,7 +46,7 @@ describe('tenancy, memberships and roles', () => {
     expect((await owner.patch('/tenant', { timezone: 'Nowhere/Land' })).status).toBe(422);
   });
 
-  it('invitations become active memberships at exchange, with the named entitlements', async () => {
+  it('invitations become active memberships when accepted, with the named entitlements', async () => {
     const { owner, tenant } = await newTenant(srv);
     const email = uniqueEmail('teacher');
     const inv = await owner.post('/memberships', { email: email.toUpperCase(), roles: ['teacher'], entitlements: ['messaging'] });
@@ -54,10 +54,13 @@ describe('tenancy, memberships and roles', () => {
     expect(inv.body).toMatchObject({ status: 'invited', userId: null, email });
     const dup = await owner.post('/memberships', { email, roles: ['teacher'] });
     expect(dup.status).toBe(409);
-    const ex = await srv.agent().post('/auth/exchange', { accessToken: await srv.token(email) });
-    expect(ex.body.memberships).toHaveLength(1);
-    expect(ex.body.memberships[0]).toMatchObject({ tenantId: tenant.id, roles: ['teacher'], entitlements: ['messaging'], status: 'active' });
-    expect(ex.body.activeMembershipId).toBe(inv.body.id);
+    const a = srv.agent();
+    const ex = await a.post('/auth/exchange', { accessToken: await srv.token(email) });
+    expect(ex.body.memberships).toHaveLength(0);
+    expect(ex.body.invitations).toEqual([{ id: inv.body.id, tenantId: tenant.id, tenantName: 'Test Centre', roles: ['teacher'] }]);
+    const acc = await a.post(`/invitations/${inv.body.id}/accept`, {});
+    expect(acc.status, acc.text).toBe(200);
+    expect(acc.body.membership).toMatchObject({ id: inv.body.id, tenantId: tenant.id, roles: ['teacher'], entitlements: ['messaging'], status: 'active' });
     const list = await owner.get('/memberships');
     expect(list.body.items.find((m: any) => m.id === inv.body.id).status).toBe('active');
   });
@@ -153,6 +156,7 @@ describe('tenancy, memberships and roles', () => {
     const { owner, tenant } = await newTenant(srv);
     const member = await addMember(srv, owner, ['teacher']);
     await owner.patch(`/memberships/${member.membershipId}`, { roles: ['admin'] });
+    await srv.signIn(member.email); // a sign-in with an active membership is audited in its centre
     expect((await member.agent.post('/auth/refresh')).status).toBe(200);
     expect((await member.agent.post('/auth/logout')).status).toBe(204);
     await owner.patch(`/memberships/${member.membershipId}`, { status: 'suspended' });
@@ -165,7 +169,7 @@ describe('tenancy, memberships and roles', () => {
       cursor = r.body.nextCursor;
     } while (cursor);
     const actions = all.map((e) => e.action);
-    for (const a of ['tenant.created', 'membership.invited', 'membership.activated', 'role.assigned', 'membership.suspended', 'auth.exchange', 'auth.refresh', 'auth.logout'])
+    for (const a of ['tenant.created', 'membership.invited', 'membership.accepted', 'auth.switch', 'role.assigned', 'membership.suspended', 'auth.exchange', 'auth.refresh', 'auth.logout'])
       expect(actions, a).toContain(a);
     const roleRow = all.find((e) => e.action === 'role.assigned');
     expect(roleRow).toMatchObject({ before: { roles: ['teacher'] }, after: { roles: ['admin'] } });

@@ -86,11 +86,24 @@ export async function newTenant(srv: TestServer, opts: { name?: string; timezone
   return { owner, email, tenant: res.body.tenant as { id: string; timezone: string }, membership: res.body.membership as { id: string } };
 }
 
-/** Invites `email` with roles and signs them in (the invitation activates at exchange). */
+/**
+ * Invites `email` with roles, signs them in and accepts the invitation (CONTRACT §3: nothing joins at sign-in).
+ * When the sign-in had no active centre yet, the agent switches to the new one, so a new member's agent works in
+ * the inviting centre; an account that already had one stays where it was.
+ */
 export async function addMember(srv: TestServer, owner: Agent, roles: string[], opts: { entitlements?: string[]; email?: string } = {}) {
   const email = opts.email ?? uniqueEmail(roles.join('-'));
   const inv = await owner.post('/memberships', { email, roles, ...(opts.entitlements ? { entitlements: opts.entitlements } : {}) });
   if (inv.status !== 201) throw new Error(`invite failed: ${inv.status} ${inv.text}`);
-  const agent = await srv.signIn(email);
-  return { agent, email, membershipId: inv.body.id as string };
+  const membershipId = inv.body.id as string;
+  const agent = new Agent(srv.url);
+  const signedIn = await agent.post('/auth/exchange', { accessToken: await srv.token(email) });
+  if (signedIn.status !== 200) throw new Error(`sign-in failed: ${signedIn.status} ${signedIn.text}`);
+  const accepted = await agent.post(`/invitations/${membershipId}/accept`, {});
+  if (accepted.status !== 200) throw new Error(`accept failed: ${accepted.status} ${accepted.text}`);
+  if (!signedIn.body.activeMembershipId) {
+    const switched = await agent.post('/auth/switch', { membershipId });
+    if (switched.status !== 200) throw new Error(`switch failed: ${switched.status} ${switched.text}`);
+  }
+  return { agent, email, membershipId };
 }

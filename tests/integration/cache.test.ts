@@ -40,6 +40,17 @@ for (const kind of CACHES) {
       expect(await cache.readAndCount([`${tag}:x`], null, 60)).toEqual({ values: ['X'], count: 0 });
     });
 
+    it('setIfGreater only ever moves a value forward, atomically', async () => {
+      expect(await cache.setIfGreater(`${tag}:v`, 5, 60)).toBe(5);
+      expect(await cache.setIfGreater(`${tag}:v`, 3, 60)).toBe(5);
+      expect(await cache.get(`${tag}:v`)).toBe('5');
+      expect(await cache.setIfGreater(`${tag}:v`, 7, 60)).toBe(7);
+      // Many writers in any order: the greatest wins.
+      const values = Array.from({ length: 50 }, (_, i) => 100 + ((i * 37) % 50));
+      await Promise.all(values.map((v) => cache.setIfGreater(`${tag}:w`, v, 60)));
+      expect(await cache.get(`${tag}:w`)).toBe('149');
+    });
+
     it('ping answers', async () => {
       await expect(cache.ping()).resolves.toBeUndefined();
     });

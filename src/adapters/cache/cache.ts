@@ -9,6 +9,12 @@ export interface Cache {
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   /** Sets the key only when absent; true when this call set it (a lock). */
   setIfAbsent(key: string, value: string, ttlSeconds: number): Promise<boolean>;
+  /**
+   * Sets a numeric value only when it is greater than the stored one (or none is stored), atomically; returns the
+   * value stored afterwards. Versions and revocation cut-offs only ever move forward, whatever order writers arrive in.
+   * A greater value refreshes the TTL; a smaller one leaves the key alone.
+   */
+  setIfGreater(key: string, value: number, ttlSeconds: number): Promise<number>;
   /** Increments a counter; the TTL is set when the counter is created. */
   incr(key: string, ttlSeconds?: number): Promise<number>;
   del(...keys: string[]): Promise<void>;

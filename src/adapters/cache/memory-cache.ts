@@ -41,6 +41,13 @@ export class MemoryCache implements Cache {
     this.map.set(key, { v: value, exp: this.exp(ttlSeconds) });
     return true;
   }
+  async setIfGreater(key: string, value: number, ttlSeconds: number) {
+    // Synchronous between the read and the write: nothing can interleave in one process.
+    const cur = this.read(key);
+    if (cur !== null && Number(cur) >= value) return Number(cur);
+    this.map.set(key, { v: String(value), exp: this.exp(ttlSeconds) });
+    return value;
+  }
   async incr(key: string, ttlSeconds?: number) {
     return this.incrSync(key, ttlSeconds);
   }

@@ -7,6 +7,13 @@ export interface RedisCacheOptions {
   onError?: (err: Error) => void;
 }
 
+/** KEYS[1] = key, ARGV = value, ttl: stores the value only when it is greater than the stored one; returns what is stored. */
+const SET_IF_GREATER = `
+local cur = redis.call('GET', KEYS[1])
+if cur and tonumber(cur) and tonumber(cur) >= tonumber(ARGV[1]) then return cur end
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+return ARGV[1]`;
+
 /** Redis (or Valkey) through ioredis: TLS with `rediss://`, cluster mode for ElastiCache Serverless. */
 export class RedisCache implements Cache {
   readonly kind = 'redis' as const;
@@ -42,6 +49,9 @@ export class RedisCache implements Cache {
   }
   async setIfAbsent(key: string, value: string, ttlSeconds: number) {
     return (await this.client.set(key, value, 'EX', ttlSeconds, 'NX')) === 'OK';
+  }
+  async setIfGreater(key: string, value: number, ttlSeconds: number) {
+    return Number(await this.client.eval(SET_IF_GREATER, 1, key, String(value), String(ttlSeconds)));
   }
   async incr(key: string, ttlSeconds?: number) {
     const p = this.client.pipeline().incr(key);

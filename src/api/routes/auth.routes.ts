@@ -3,7 +3,7 @@ import { getCookie } from 'hono/cookie';
 import { AppError, unauthenticated } from '../../core/errors.js';
 import { clearSessionCookies, COOKIE, setCsrfCookie, setSessionCookies } from '../cookies.js';
 import type { AppEnv } from '../env.js';
-import { authenticate, claimsOf, ctxOf, requestMeta } from '../middleware/session.js';
+import { authenticate, ctxOf, requestMeta } from '../middleware/session.js';
 import { ErrorSchema, jsonBody, jsonResponse } from './registry.js';
 import type { Context } from 'hono';
 
@@ -14,6 +14,9 @@ const ExchangeResponse = z.object({
   user: z.object({ id: z.string(), email: z.string() }),
   memberships: z.array(Membership),
   activeMembershipId: z.string().nullable(),
+  invitations: z
+    .array(z.object({ id: z.string(), tenantId: z.string(), tenantName: z.string(), roles: z.array(z.string()) }))
+    .openapi({ description: 'Invitations waiting for this email; nothing is joined until one is accepted (POST /invitations/{id}/accept)' }),
   csrfToken: z.string(),
 });
 const err = (d: string) => ({ description: d, content: { 'application/json': { schema: ErrorSchema } } });
@@ -110,7 +113,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       const { auth } = c.get('container');
       await limitAuth(c);
       const { membershipId } = c.req.valid('json');
-      const { issued, membership } = await auth.switchMembership(ctxOf(c), claimsOf(c), membershipId, requestMeta(c));
+      const { issued, membership } = await auth.switchMembership(ctxOf(c), membershipId, requestMeta(c));
       setSessionCookies(c, issued, lifetimes(c));
       return c.json({ activeMembershipId: membership.id, csrfToken: issued.csrfToken, membership }, 200);
     },

@@ -4,14 +4,14 @@ import { etag, parseIfMatch } from '../../services/pagination.js';
 import { membershipDto, tenantDto } from '../../services/tenancy.service.js';
 import { setSessionCookies } from '../cookies.js';
 import type { AppEnv } from '../env.js';
-import { claimsOf, ctxOf, tenantCtx } from '../middleware/session.js';
+import { ctxOf, tenantCtx } from '../middleware/session.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page } from './registry.js';
 
 const name = z.string().trim().min(1, 'is required').max(200);
 const Tenant = z
   .object({ id: z.string(), name: z.string(), timezone: z.string(), closingTime: z.string(), createdAt: z.string(), updatedAt: z.string(), version: z.number() })
   .openapi('Tenant');
-const MembershipFull = z
+export const MembershipFull = z
   .object({
     id: z.string(),
     tenantId: z.string(),
@@ -42,7 +42,7 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
     async (c) => {
       const { tenancy, auth, config } = c.get('container');
       const { tenant, membership } = await tenancy.createTenant(ctxOf(c), c.req.valid('json'));
-      const issued = await auth.issueFor(ctxOf(c), claimsOf(c), membership);
+      const issued = await auth.issueFor(ctxOf(c), membership);
       setSessionCookies(c, issued, { accessTtl: config.accessTokenTtlSeconds, refreshTtl: config.sessionAbsoluteSeconds });
       c.header('ETag', etag(tenant.version));
       return c.json({ tenant: tenantDto(tenant), membership: membershipDto(membership), csrfToken: issued.csrfToken }, 201);
@@ -91,7 +91,7 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/memberships',
       permission: 'members:manage',
-      summary: 'Invite someone by email; the invitation becomes active when that email signs in',
+      summary: 'Invite someone by email; the membership stays invited until that email accepts it (POST /invitations/{id}/accept)',
       request: jsonBody(z.object({ email: z.string().trim().email().max(320), roles, entitlements: entitlements.optional() })),
       responses: { 201: jsonResponse(MembershipFull, 'Invited') },
     }),

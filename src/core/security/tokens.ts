@@ -22,6 +22,12 @@ export interface AccessClaims {
   exp: number;
 }
 
+/** When an access token was minted, in ms: its `jti` is a UUIDv7, whose first 48 bits are that instant. */
+export function issuedAtMs(c: Pick<AccessClaims, 'jti'>): number {
+  const ms = parseInt(c.jti.replace(/-/g, '').slice(0, 12), 16);
+  return Number.isFinite(ms) ? ms : 0;
+}
+
 /** The service's own short-lived access tokens and CSRF tokens, both keyed by SESSION_SECRET. */
 export class TokenService {
   private readonly rawKey: Buffer;
