@@ -2,8 +2,9 @@ import { eq } from 'drizzle-orm';
 import type { Container } from '../container.js';
 import { newId } from '../core/ids.js';
 import { ENTITLEMENTS } from '../core/security/permissions.js';
+import { localSupabaseSub } from '../core/security/supabase.js';
 import { addDays, localDate, zonedInstant } from '../core/time.js';
-import { attendance, guardians, memberships, rooms, staff, staffRooms, studentGuardians, students, tenants } from '../models/index.js';
+import { attendance, guardians, memberships, rooms, staff, staffRooms, studentGuardians, students, tenants, users } from '../models/index.js';
 
 /** A fixed id, so `npm run seed` is idempotent: a second run only prints how to sign in. */
 export const DEMO_TENANT_ID = '00000000-0000-4000-8000-00000000d3e0';
@@ -25,12 +26,23 @@ export async function seedDemo(c: Container): Promise<string> {
   if (!existing.length) {
     const rand = rng(42);
     const pick = <T>(a: T[]) => a[Math.floor(rand() * a.length)]!;
+    // The demo accounts are the local-mode users `npm run token` signs in (by their Supabase id, never by email alone),
+    // already members: nothing here joins anyone by email (invitations need the invitee's consent).
+    const demoUser = async (email: string) => {
+      const supabaseId = await localSupabaseSub(email);
+      return db.scoped({ tenantId: null }, async (tx) => {
+        await tx.insert(users).values({ supabaseId, email }).onConflictDoNothing({ target: users.supabaseId });
+        const [u] = await tx.select({ id: users.id }).from(users).where(eq(users.supabaseId, supabaseId));
+        return u!.id;
+      });
+    };
+    const userIds = { owner: await demoUser(DEMO_EMAILS.owner), teacher: await demoUser(DEMO_EMAILS.teacher), guardian: await demoUser(DEMO_EMAILS.guardian) };
     await db.scoped({ tenantId: DEMO_TENANT_ID }, async (tx) => {
       await tx.insert(tenants).values({ id: DEMO_TENANT_ID, name: 'Sunshine Early Learning (demo)', timezone: tz, closingTime: '18:00' });
       await tx.insert(memberships).values([
-        { id: newId(), tenantId: DEMO_TENANT_ID, email: DEMO_EMAILS.owner, roles: ['owner'], entitlements: [...ENTITLEMENTS], status: 'invited' },
-        { id: newId(), tenantId: DEMO_TENANT_ID, email: DEMO_EMAILS.teacher, roles: ['teacher'], entitlements: [...ENTITLEMENTS], status: 'invited' },
-        { id: newId(), tenantId: DEMO_TENANT_ID, email: DEMO_EMAILS.guardian, roles: ['guardian'], entitlements: [...ENTITLEMENTS], status: 'invited' },
+        { id: newId(), tenantId: DEMO_TENANT_ID, userId: userIds.owner, email: DEMO_EMAILS.owner, roles: ['owner'], entitlements: [...ENTITLEMENTS], status: 'active' },
+        { id: newId(), tenantId: DEMO_TENANT_ID, userId: userIds.teacher, email: DEMO_EMAILS.teacher, roles: ['teacher'], entitlements: [...ENTITLEMENTS], status: 'active' },
+        { id: newId(), tenantId: DEMO_TENANT_ID, userId: userIds.guardian, email: DEMO_EMAILS.guardian, roles: ['guardian'], entitlements: [...ENTITLEMENTS], status: 'active' },
       ]);
       const roomDefs = [
         { name: 'Joeys', ageGroup: 'infant' as const, capacity: 8, years: 0 },

@@ -29,6 +29,10 @@ const SAMPLES: Record<string, Sample> = {
   'PATCH /memberships/{id}': { id: 'membership', body: () => ({ roles: ['teacher'] }) },
   'DELETE /memberships/{id}': { id: 'membership' },
   'GET /audit-logs': {},
+  // The fixture invitation is for another email: 404 for every caller (tests/api/invitations.test.ts covers the rest).
+  'GET /invitations': {},
+  'POST /invitations/{id}/accept': { id: 'membership' },
+  'POST /invitations/{id}/decline': { id: 'membership' },
   'GET /rooms': {},
   'POST /rooms': { body: () => ({ name: 'Room', capacity: 5 }) },
   'GET /rooms/{id}': { id: 'room' },

@@ -29,12 +29,14 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export function testCache(kind: CacheKind): Cache {
-  return kind === 'redis' ? new RedisCache({ url: process.env.REDIS_URL! }) : new MemoryCache();
+export function testCache(kind: CacheKind, redisUrl = process.env.REDIS_URL): Cache {
+  return kind === 'redis' ? new RedisCache({ url: redisUrl! }) : new MemoryCache();
 }
 
 /** The real app over a real socket, on PGlite or the PostgreSQL server, with the in-process cache or real Redis. */
-export async function startServer(opts: { engine?: Engine; cache?: CacheKind; env?: Record<string, string>; clock?: Clock } = {}): Promise<TestServer> {
+export async function startServer(
+  opts: { engine?: Engine; cache?: CacheKind; redisUrl?: string; env?: Record<string, string>; clock?: Clock } = {},
+): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'daycare-test-'));
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -46,7 +48,7 @@ export async function startServer(opts: { engine?: Engine; cache?: CacheKind; en
     ...(opts.env ?? {}),
   });
   const db = await openTestDatabase(opts.engine ?? DEFAULT_ENGINE);
-  const container = await createContainer(config, { db, cache: testCache(opts.cache ?? DEFAULT_CACHE), clock: opts.clock });
+  const container = await createContainer(config, { db, cache: testCache(opts.cache ?? DEFAULT_CACHE, opts.redisUrl), clock: opts.clock });
   const app = createApp(container);
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

@@ -64,6 +64,10 @@ export class MemoryCache implements Cache {
   async readAndCount(keys: string[], counterKey: string | null, ttlSeconds: number) {
     return { values: keys.map((k) => this.read(k)), count: counterKey ? this.incrSync(counterKey, ttlSeconds) : 0 };
   }
+  /** Forgets everything, as a restarted process would (tests of what survives an empty cache). */
+  clear() {
+    this.map.clear();
+  }
   async ping() {}
   async close() {
     clearInterval(this.sweeper);

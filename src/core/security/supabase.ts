@@ -72,10 +72,16 @@ export function createSupabaseVerifier(opts: SupabaseVerifierOptions) {
 }
 export type SupabaseVerifier = ReturnType<typeof createSupabaseVerifier>;
 
+/** Local mode only: the Supabase user id (`sub`) that `npm run token` gives an email (the demo seed's accounts). */
+export async function localSupabaseSub(email: string) {
+  const { createHash } = await import('node:crypto');
+  return uuidFromString(createHash('sha256').update(`local:${email.toLowerCase()}`).digest('hex'));
+}
+
 /** Local mode only: a Supabase-shaped access token signed with the local secret (`npm run token`). */
 export async function signLocalSupabaseToken(secret: string, email: string, opts: { sub?: string; ttlSeconds?: number } = {}) {
-  const { createHash, randomUUID } = await import('node:crypto');
-  const sub = opts.sub ?? uuidFromString(createHash('sha256').update(`local:${email.toLowerCase()}`).digest('hex'));
+  const { randomUUID } = await import('node:crypto');
+  const sub = opts.sub ?? (await localSupabaseSub(email));
   return new SignJWT({ email: email.toLowerCase(), role: 'authenticated', session_id: randomUUID(), is_anonymous: false, aal: 'aal1' })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)
