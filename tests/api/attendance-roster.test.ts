@@ -84,16 +84,23 @@ describe('GET /rooms/{id}/roster', () => {
     await fx.link(mine.id, gRec.id);
     await owner.post('/attendance/check-in', { studentId: mine.id });
     await owner.post('/attendance/check-in', { studentId: classmate.id });
+    const onDuty = await fx.staff([room.id]);
 
     const t = await teacher.agent.get(`/rooms/${room.id}/roster`);
     expect(t.status).toBe(200);
     expect(t.body.present).toHaveLength(2);
+    expect(t.body.staff).toEqual([expect.objectContaining({ id: onDuty.id })]);
 
     const gr = await g.agent.get(`/rooms/${room.id}/roster`);
     expect(gr.status).toBe(200);
     expect(gr.body.present.map((p: any) => p.firstName)).toEqual(['Mine']);
     expect(gr.text).not.toContain('Classmate');
     expect(gr.body.presentCount).toBe(2);
+    // Their own children and the counts; no staff identities (issue 10, item 8).
+    expect(gr.body.staffOnDuty).toBe(1);
+    expect(gr.body.staff).toEqual([]);
+    expect(gr.text).not.toMatch(/Staff\d/);
+    expect(gr.text).not.toContain(onDuty.id);
     expect((await g.agent.get(`/rooms/${otherRoom.id}/roster`)).status).toBe(404);
 
     const other = await newTenant(srv);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addMember, newTenant, startServer, type TestServer } from '../helpers/server.js';
-import { seedGuardian, seedRoom, seedStudent, seedVisit, waitJob } from './jobs.helpers.js';
+import { seedGuardian, seedRoom, seedStudent, seedVisit, uploadCsv, waitJob } from './jobs.helpers.js';
 
 async function download(agent: ReturnType<TestServer['agent']>, fileId: string) {
   const f = await agent.get(`/files/${fileId}`);
@@ -106,5 +106,45 @@ describe('POST /reports (attendance CSV)', () => {
     expect(b.status).toBe(202);
     expect(b.body.jobId).toBe(a.body.jobId);
     expect(b.headers.get('idempotent-replayed')).toBe('true');
+  });
+});
+
+describe('report and import files belong to those who may run them (issue 10, item 7)', () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await startServer();
+  });
+  afterAll(() => srv.close());
+
+  it('a teacher or guardian asking for the attendance report or an import file by id → 404; owners and admins read them', async () => {
+    const { owner, tenant } = await newTenant(srv);
+    const room = await seedRoom(srv, tenant.id, { name: 'Sunflowers' });
+    const ada = await seedStudent(srv, tenant.id, { firstName: 'Ada', lastName: 'Lovelace', roomId: room });
+    await seedVisit(srv, tenant.id, { studentId: ada, roomId: room, date: '2025-01-10', in: '2025-01-10T13:30:00Z', out: '2025-01-10T22:15:00Z' });
+    const admin = await addMember(srv, owner, ['admin']);
+    const teacher = await addMember(srv, owner, ['teacher']);
+    const guardian = await addMember(srv, owner, ['guardian']);
+    const r = await owner.post('/reports', { type: 'attendance', from: '2025-01-01', to: '2025-01-31' });
+    const report = (await waitJob(owner, r.body.jobId)).result.fileId as string;
+    const imported = await uploadCsv(owner, 'firstName,lastName,dateOfBirth\nAda,Lovelace,2021-01-01\n');
+    for (const fileId of [report, imported]) {
+      for (const who of [teacher, guardian]) {
+        const res = await who.agent.get(`/files/${fileId}`);
+        expect(res.status, res.text).toBe(404);
+        expect(res.body.error.code).toBe('NOT_FOUND');
+      }
+      expect((await owner.get(`/files/${fileId}`)).status).toBe(200);
+      expect((await admin.agent.get(`/files/${fileId}`)).status).toBe(200);
+    }
+  });
+
+  it('the member who created the file keeps it after losing the permission', async () => {
+    const { owner } = await newTenant(srv);
+    const admin = await addMember(srv, owner, ['admin']);
+    const fileId = await uploadCsv(admin.agent, 'firstName,lastName,dateOfBirth\nAda,Lovelace,2021-01-01\n');
+    expect((await owner.patch(`/memberships/${admin.membershipId}`, { roles: ['teacher'] })).status).toBe(200);
+    expect((await admin.agent.get(`/files/${fileId}`)).status).toBe(200);
+    const otherTeacher = await addMember(srv, owner, ['teacher']);
+    expect((await otherTeacher.agent.get(`/files/${fileId}`)).status).toBe(404);
   });
 });
