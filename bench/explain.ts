@@ -51,7 +51,18 @@ async function main() {
   const signIn = async (email: string) => {
     const token = await signLocalSupabaseToken(container.localAuthSecret!, email);
     const { res, json } = await call('session: exchange', 'POST', '/auth/exchange', undefined, { accessToken: token });
-    return { cookie: res.headers.getSetCookie().map((c) => c.split(';')[0]).join('; '), csrf: json.csrfToken as string };
+    const jar = new Map(res.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
+    const cookie = () => [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+    let csrf = json.csrfToken as string;
+    // An invited account accepts its invitation and switches there (nothing joins at sign-in).
+    const inv = json.activeMembershipId ? null : json.invitations?.[0];
+    if (inv) {
+      await call('session: accept invitation', 'POST', `/invitations/${inv.id}/accept`, cookie(), {}, csrf);
+      const sw = await call('session: switch', 'POST', '/auth/switch', cookie(), { membershipId: inv.id }, csrf);
+      for (const c of sw.res.headers.getSetCookie()) jar.set(...(c.split(';')[0]!.split('=') as [string, string]));
+      csrf = sw.json.csrfToken;
+    }
+    return { cookie: cookie(), csrf };
   };
 
   const t = 7;
