@@ -339,8 +339,8 @@ export function createAuthService(d: Deps) {
       limitWindow((w) => keys.invitationsSent(tenantId, w), 3600, d.config.invitationsPerTenantPerHour, 'Too many invitations from this centre this hour; try again later'),
 
     /**
-     * The per-request check. Warm path: verify the JWT (no I/O), then ONE cache round trip reading the blocklist
-     * entries and the entitlements version while counting the rate limit; no database query. A token minted before
+     * The per-request check. Warm path: verify the JWT (no I/O), then ONE cache round trip reading the family's
+     * revocation cut-off and the entitlements version while counting the rate limit; no database query. A token minted before
      * a role, entitlement or status change (older EV) recomputes permissions from the database.
      */
     async authenticate(token: string, meta: RequestMeta): Promise<{ ctx: RequestContext; claims: AccessClaims }> {

@@ -1,5 +1,5 @@
 /**
- * The cache: entitlements versions, permission sets, the JTI blocklist, rate-limit counters and idempotency locks.
+ * The cache: entitlements versions, permission sets, revocation cut-offs (a copy; the database is the truth), rate-limit counters and idempotency locks.
  * Keys that one request reads together share a Redis hash tag (`{m:<membership>}`), so one pipeline serves them
  * even on a cluster (ElastiCache Serverless).
  */
