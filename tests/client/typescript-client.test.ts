@@ -115,4 +115,14 @@ describe('clients/typescript against the real server', () => {
     expect(again.response.status).toBe(200);
     expect((await client.GET('/me/context')).response.status).toBe(200);
   });
+
+  it('with autoRefresh: false (a server component forwarding cookies) a 401 is returned as it is, and nothing is refreshed', async () => {
+    clock.advance(31_000);
+    const plain = createDaycareClient({ baseUrl: srv.url, fetch: http.fetch, autoRefresh: false });
+    const before = http.calls.length;
+    const r = await plain.GET('/me/context');
+    expect(r.response.status).toBe(401);
+    expect(r.error!.error.code).toBe('UNAUTHENTICATED');
+    expect(http.calls.slice(before)).toEqual(['GET /me/context']);
+  });
 });

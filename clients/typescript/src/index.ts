@@ -27,6 +27,11 @@ export interface DaycareClientOptions {
   headers?: Record<string, string>;
   /** Called once whenever a refresh fails and the session is gone, before the request rejects with the error. */
   onSignedOut?: (error: SignedOutError) => void;
+  /**
+   * Refresh and retry on a 401 (default true). Turn it off where new cookies cannot reach the browser — a Next.js
+   * server component forwarding the browser's cookies — or the browser's refresh token would be rotated away from it.
+   */
+  autoRefresh?: boolean;
 }
 
 export type DaycareClient = Client<paths> & {
@@ -105,7 +110,7 @@ export function createDaycareClient(options: DaycareClientOptions): DaycareClien
 
   async function fetchWithRefresh(request: Request): Promise<Response> {
     const path = pathOf(request.url);
-    const retry = NO_REFRESH(path) ? undefined : request.clone();
+    const retry = options.autoRefresh === false || NO_REFRESH(path) ? undefined : request.clone();
     const sentAt = generation;
     const response = await send(request);
     if (response.status !== 401 || !retry) return response;
