@@ -110,7 +110,7 @@ export async function buildLambda({ quiet = false } = {}) {
   // /docs reads Swagger UI's files from beside the code on its first request (src/api/openapi/assets.ts): never imported.
   await mkdir(path.join(OUT_DIR, DOCS_ASSETS_DIR));
   const swaggerUi = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
-  for (const f of [...DOCS_ASSET_FILES, 'LICENSE']) await cp(path.join(swaggerUi, f), path.join(OUT_DIR, DOCS_ASSETS_DIR, f));
+  for (const f of [...DOCS_ASSET_FILES, 'LICENSE', 'NOTICE']) await cp(path.join(swaggerUi, f), path.join(OUT_DIR, DOCS_ASSETS_DIR, f));
 
   // PGlite must stay out: none of its code, and no static import of it (only db.ts's dynamic one, never taken on Lambda).
   const outputs = result.metafile.outputs;

@@ -40,7 +40,7 @@ describe('npm run build:lambda', () => {
     }
     expect(files).toContain('migrations');
     // Swagger UI for /docs: beside the code, read on the first /docs request, never imported.
-    expect((await readdir(path.join(out, 'docs-assets'))).sort()).toEqual(['LICENSE', 'swagger-ui-bundle.js', 'swagger-ui.css']);
+    expect((await readdir(path.join(out, 'docs-assets'))).sort()).toEqual(['LICENSE', 'NOTICE', 'swagger-ui-bundle.js', 'swagger-ui.css']);
     for (const f of (await readdir(out)).filter((n) => n.endsWith('.mjs'))) expect(await readFile(path.join(out, f), 'utf8'), f).not.toContain('webpackUniversalModuleDefinition');
     const sql = (await readdir(path.join(out, 'migrations'))).filter((f) => f.endsWith('.sql'));
     expect(sql.length).toBeGreaterThanOrEqual(2);
