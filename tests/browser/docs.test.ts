@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { startServer, uniqueEmail, type TestServer } from '../helpers/server.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 
@@ -11,7 +11,7 @@ describe.skipIf(!existsSync(CHROMIUM))('/docs in a real browser with no internet
   });
   afterAll(() => srv?.close());
 
-  it('renders every operation with Swagger UI from the API’s own assets, under its CSP, without leaving the origin', async () => {
+  it('renders every operation with Swagger UI from the API’s own assets, under its CSP, without leaving the origin; Try it out works signed in', async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -41,6 +41,22 @@ describe.skipIf(!existsSync(CHROMIUM))('/docs in a real browser with no internet
       expect(await page.locator('.opblock').count()).toBe(operations);
       await expect.poll(() => page.locator('.opblock-summary-operation-id', { hasText: 'students.list' }).count()).toBeGreaterThan(0);
       expect(await page.locator('.info .title').innerText()).toContain('Daycare API');
+
+      // "Try it out" on the same origin: signed in, the example body is sent with the CSRF header the page adds.
+      const token = await srv.token(uniqueEmail('docs'));
+      const signedIn = await page.evaluate(async (accessToken) => {
+        const r = await fetch('/auth/exchange', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accessToken }) });
+        return r.status;
+      }, token);
+      expect(signedIn).toBe(200);
+      const op = page.locator('.opblock', { has: page.locator('.opblock-summary-operation-id', { hasText: /^tenants\.create$/ }) });
+      await op.locator('.opblock-summary').first().click();
+      await op.locator('.try-out__btn').click();
+      await op.locator('button.execute').click();
+      const status = op.locator('.live-responses-table .response .response-col_status').first();
+      await status.waitFor({ timeout: 20_000 });
+      expect((await status.innerText()).trim()).toBe('201');
+
       expect(problems).toEqual([]);
       expect(elsewhere).toEqual([]);
       await page.screenshot({ path: '/tmp/daycare-docs-test.png', fullPage: false }).catch(() => undefined);
