@@ -61,6 +61,7 @@ describe('GET /openapi.json', () => {
     expect(id('get', '/attendance')).toBe('attendance.list');
     expect(id('get', '/rooms/{id}/roster')).toBe('rooms.roster.get');
     expect(id('post', '/auth/exchange')).toBe('auth.exchange');
+    expect(id('get', '/health/ready')).toBe('health.ready');
     expect(doc.paths['/students/{id}'].get.tags).toEqual(['students']);
     expect(doc.paths['/me/context'].get.tags).toEqual(['auth']);
     // Routes that do not exist yet get sensible names by the same rule.
@@ -84,9 +85,10 @@ describe('GET /openapi.json', () => {
     expect(s.refreshCookie).toMatchObject({ type: 'apiKey', in: 'cookie', name: '__Secure-refresh' });
     expect(s.csrfToken).toMatchObject({ type: 'apiKey', in: 'header', name: 'X-CSRF-Token' });
     expect(s.kioskToken).toMatchObject({ type: 'http', scheme: 'bearer' });
-    expect(doc.paths['/auth/exchange'].post.security).toEqual([]);
+    const PUBLIC = ['POST /auth/exchange', 'GET /health/live', 'GET /health/ready'];
+    for (const key of PUBLIC) expect(doc.paths[key.split(' ')[1]!][key.split(' ')[0]!.toLowerCase()].security, key).toEqual([]);
     for (const { method, op, key } of operations(doc)) {
-      if (key === 'POST /auth/exchange') continue;
+      if (PUBLIC.includes(key)) continue;
       const alternatives = op.security.filter((r: any) => Object.keys(r).length > 0);
       expect(alternatives.length, key).toBeGreaterThan(0);
       for (const requirement of alternatives) {

@@ -16,6 +16,8 @@ export const OPERATION_ID_OVERRIDES: Record<string, string> = {
   'PUT /students/{id}/guardians/{guardianId}': 'students.guardians.link',
   'DELETE /students/{id}/guardians/{guardianId}': 'students.guardians.unlink',
   'GET /me/context': 'me.context',
+  'GET /health/live': 'health.live',
+  'GET /health/ready': 'health.ready',
 };
 
 /** Collections whose names do not end in "s". */
@@ -126,6 +128,7 @@ const TAGS = [
   { name: 'reports', description: 'Report jobs (202 + Location: /jobs/{id}).' },
   { name: 'imports', description: 'Import jobs (202 + Location: /jobs/{id}).' },
   { name: 'jobs', description: 'Jobs you started.' },
+  { name: 'health', description: 'Liveness and readiness, for load balancers and orchestrators.' },
 ];
 
 export const DOCUMENT_INFO = {

@@ -1,8 +1,9 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { notFound } from '../../core/errors.js';
 import type { AppEnv } from '../env.js';
 import { DOCS_ASSETS, readDocsAsset } from '../openapi/assets.js';
 import { buildOpenApiDocument } from '../openapi/document.js';
+import { ErrorSchema } from './registry.js';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Daycare API reference</title>
@@ -28,7 +29,21 @@ const INIT = `window.ui = SwaggerUIBundle({
 const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
+/** The health routes are plain handlers (health.routes.ts); they are described here so the reference lists them too. */
+function describeHealthRoutes(app: OpenAPIHono<AppEnv>) {
+  const ok = z.object({ status: z.literal('ok'), checks: z.record(z.string(), z.enum(['ok', 'unavailable'])).optional() });
+  const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+  app.openAPIRegistry.registerPath({ method: 'get', path: '/health/live', summary: 'The process runs', responses: { 200: json(ok, 'Alive') } });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/health/ready',
+    summary: 'The database (and Redis when configured) answer',
+    responses: { 200: json(ok, 'Ready'), 503: json(ErrorSchema, 'NOT_READY') },
+  });
+}
+
 export function registerDocsRoutes(app: OpenAPIHono<AppEnv>) {
+  describeHealthRoutes(app);
   // Built on the first request (every route is registered by then), then reused.
   let doc: Record<string, unknown> | undefined;
   app.get('/openapi.json', (c) => {
