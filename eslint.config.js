@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'infra/**', 'migrations/**', 'coverage/**', '.data/**', '.bench/**', 'memory:/**'] },
+  { ignores: ['dist/**', 'node_modules/**', 'clients/*/dist/**', 'clients/*/src/schema.ts', 'infra/**', 'migrations/**', 'coverage/**', '.data/**', '.bench/**', 'memory:/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

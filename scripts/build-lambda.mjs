@@ -3,12 +3,16 @@
 // embedded PGlite, which only a local invocation without DATABASE_URL ever loads (dynamically).
 import { build } from 'esbuild';
 import { cp, mkdir, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const OUT_DIR = path.join(root, 'dist/lambda');
 export const API_LIMIT_BYTES = 1024 * 1024;
+/** Must match DOCS_ASSETS_DIR and DOCS_ASSETS in src/api/openapi/assets.ts. */
+export const DOCS_ASSETS_DIR = 'docs-assets';
+export const DOCS_ASSET_FILES = ['swagger-ui-bundle.js', 'swagger-ui.css'];
 
 /** Never bundled: PGlite (a WASM build of PostgreSQL, ~10 MB) with drizzle's PGlite driver, and pg's optional native binding. */
 export const EXTERNAL = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'drizzle-orm/pglite', 'drizzle-orm/pglite/*', 'pg-native'];
@@ -103,6 +107,10 @@ export async function buildLambda({ quiet = false } = {}) {
     metafile: true,
   });
   await cp(path.join(root, 'migrations'), path.join(OUT_DIR, 'migrations'), { recursive: true });
+  // /docs reads Swagger UI's files from beside the code on its first request (src/api/openapi/assets.ts): never imported.
+  await mkdir(path.join(OUT_DIR, DOCS_ASSETS_DIR));
+  const swaggerUi = path.dirname(createRequire(import.meta.url).resolve('swagger-ui-dist/package.json'));
+  for (const f of [...DOCS_ASSET_FILES, 'LICENSE', 'NOTICE']) await cp(path.join(swaggerUi, f), path.join(OUT_DIR, DOCS_ASSETS_DIR, f));
 
   // PGlite must stay out: none of its code, and no static import of it (only db.ts's dynamic one, never taken on Lambda).
   const outputs = result.metafile.outputs;
@@ -129,7 +137,7 @@ export async function buildLambda({ quiet = false } = {}) {
     console.log('bundle       entry file   loaded at import   everything reachable');
     for (const [name, b] of Object.entries(bundles))
       console.log(`${`${name}.mjs`.padEnd(12)} ${kib(b.entry)}    ${kib(b.static)}          ${kib(b.all)}`);
-    console.log(`dist/lambda: ${files.length} .mjs files, ${kib(total).trim()} in all (+ source maps); migrations/ copied`);
+    console.log(`dist/lambda: ${files.length} .mjs files, ${kib(total).trim()} in all (+ source maps); migrations/ and ${DOCS_ASSETS_DIR}/ copied`);
   }
   return { bundles, files: files.length, total, metafile: result.metafile };
 }

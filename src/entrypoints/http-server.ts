@@ -3,6 +3,7 @@ import { createApp } from '../api/app.js';
 import { createContainer } from '../container.js';
 import { ConfigError, loadConfig } from '../core/config.js';
 import { startBackground } from '../workers/runtime.js';
+import { browserUrl, startupBanner } from './browser-url.js';
 
 /** Local hosting: a plain Node server. Migrates first (always on PGlite; on a server unless NODE_ENV=production). */
 async function main() {
@@ -26,6 +27,7 @@ async function main() {
   const background = await startBackground(container);
   const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
     logger.info({ port: info.port, host: config.host, database: db.kind, cache: container.cache.kind, localAuth: config.localAuth }, 'daycare api listening');
+    console.log(startupBanner(browserUrl({ host: config.host, port: info.port, publicUrl: config.publicUrl })));
   });
   let stopping = false;
   const stop = async (signal: string) => {

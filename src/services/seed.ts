@@ -98,6 +98,6 @@ export async function seedDemo(c: Container): Promise<string> {
     `Demo centre ready: "Sunshine Early Learning (demo)" (${tz}), 4 rooms, 40 children, 40 guardians, 8 staff, a week of attendance.`,
     'Sign in locally (local mode: no SUPABASE_URL / SUPABASE_JWT_SECRET):',
     ...Object.entries(DEMO_EMAILS).map(([role, email]) => `  ${role.padEnd(8)} TOKEN=$(npm run -s token -- --email ${email})`),
-    '  then: curl -c jar -H "content-type: application/json" -d "{\\"accessToken\\":\\"$TOKEN\\"}" http://127.0.0.1:3000/auth/exchange',
+    '  then: curl -c jar -H "content-type: application/json" -d "{\\"accessToken\\":\\"$TOKEN\\"}" http://localhost:3000/auth/exchange',
   ].join('\n');
 }

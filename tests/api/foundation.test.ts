@@ -77,8 +77,8 @@ describe('HTTP foundation', () => {
     for (const [p, ops] of Object.entries<any>(doc.paths)) for (const op of Object.values<any>(ops)) expect(op.responses, p).toBeDefined();
     const html = await a.get('/docs');
     expect(html.status).toBe(200);
-    expect(html.text).toContain('/docs/assets/docs.js');
+    expect(html.text).toContain('/docs/assets/swagger-ui-bundle.js');
     expect(html.text).not.toMatch(/https?:\/\/(?!.*openapi)/);
-    expect((await a.get('/docs/assets/docs.js')).status).toBe(200);
+    expect((await a.get('/docs/assets/swagger-ui-bundle.js')).status).toBe(200);
   });
 });

@@ -16,9 +16,11 @@ const env = { ...process.env, DATABASE_URL: '', REDIS_URL: '', PORT: String(PORT
 
 describe('the server process on embedded defaults', () => {
   let child: ReturnType<typeof spawn>;
+  let stdout = '';
   beforeAll(async () => {
     execFileSync(process.execPath, ['scripts/build.mjs']);
-    child = spawn(process.execPath, ['dist/server/http-server.mjs'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    child = spawn(process.execPath, ['dist/server/http-server.mjs'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     for (let i = 0; i < 150; i++) {
       const ok = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);
       if (ok) return;
@@ -40,6 +42,11 @@ describe('the server process on embedded defaults', () => {
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
   }, 30_000);
+
+  it('prints the address a browser should use: localhost, not 127.0.0.1 (cookies are per site)', () => {
+    expect(stdout).toContain(`Daycare API: http://localhost:${PORT} `);
+    expect(stdout).toContain(`http://localhost:${PORT}/docs`);
+  });
 
   it('a bad setting stops the process with one line naming the variable', () => {
     const r = spawnSync(process.execPath, ['dist/server/http-server.mjs'], { env: { ...env, PORT: 'not-a-port', SESSION_SECRET: 'hunter2' }, encoding: 'utf8' });

@@ -39,6 +39,9 @@ describe('npm run build:lambda', () => {
       expect(await readFile(path.join(out, `${name}.mjs`), 'utf8')).toMatch(/export\s*\{[^}]*\bhandler\b/);
     }
     expect(files).toContain('migrations');
+    // Swagger UI for /docs: beside the code, read on the first /docs request, never imported.
+    expect((await readdir(path.join(out, 'docs-assets'))).sort()).toEqual(['LICENSE', 'NOTICE', 'swagger-ui-bundle.js', 'swagger-ui.css']);
+    for (const f of (await readdir(out)).filter((n) => n.endsWith('.mjs'))) expect(await readFile(path.join(out, f), 'utf8'), f).not.toContain('webpackUniversalModuleDefinition');
     const sql = (await readdir(path.join(out, 'migrations'))).filter((f) => f.endsWith('.sql'));
     expect(sql.length).toBeGreaterThanOrEqual(2);
     await stat(path.join(out, 'migrations/meta/_journal.json'));
@@ -87,6 +90,32 @@ describe('npm run build:lambda', () => {
       expect(res.statusCode).toBe(200);
       expect(JSON.parse(res.body)).toEqual({ status: 'ok' });
       expect(res.headers['x-request-id']).toBe('BundleReq01=');
+    });
+
+    it.skipIf(!SERVER)('api.mjs serves /docs and its Swagger UI assets from the copy beside the bundle', () => {
+      const r = run(
+        path.join(task, 'api.mjs'),
+        `const { handler } = await import(process.env.BUNDLE);
+         const out = [];
+         for (const event of ${JSON.stringify(['/docs', '/docs/assets/swagger-ui.css', '/docs/assets/swagger-ui-bundle.js'].map((p) => v2Event('GET', p)))}) {
+           const res = await handler(event, {});
+           const body = res.isBase64Encoded ? Buffer.from(res.body, 'base64').toString() : res.body;
+           out.push({ p: event.rawPath, status: res.statusCode, length: body.length, swagger: /swagger-?ui/i.test(body) });
+         }
+         console.log(JSON.stringify(out)); process.exit(0);`,
+        {
+          NODE_ENV: 'production',
+          DATABASE_URL: SERVER!,
+          SESSION_SECRET: 'bundle-test-session-secret-0123456789abcdef',
+          SUPABASE_JWT_SECRET: 'bundle-test-supabase-secret-0123456789abcdef',
+          LOG_LEVEL: 'warn',
+        },
+        task,
+      );
+      expect(r.status, r.stderr).toBe(0);
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      for (const o of out) expect(o, o.p).toMatchObject({ status: 200, swagger: true });
+      expect(out[2].length).toBeGreaterThan(500_000);
     });
 
     it('api.mjs without DATABASE_URL in production answers 500 in the error shape and logs the variable', () => {

@@ -1,49 +1,64 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { notFound } from '../../core/errors.js';
 import type { AppEnv } from '../env.js';
+import { DOCS_ASSETS, readDocsAsset } from '../openapi/assets.js';
+import { buildOpenApiDocument } from '../openapi/document.js';
+import { ErrorSchema } from './registry.js';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Daycare API reference</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<link rel="stylesheet" href="/docs/assets/docs.css"></head>
-<body><header><h1>Daycare API</h1><p>Generated from <a href="/openapi.json">/openapi.json</a>. Every route but /auth/exchange, /health/* and the docs needs the session cookies; unsafe methods also need <code>X-CSRF-Token</code>.</p></header>
-<main id="routes">Loading…</main><script src="/docs/assets/docs.js" defer></script></body></html>`;
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="swagger-ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script><script src="/docs/assets/init.js"></script></body></html>`;
 
-const CSS = `body{font:15px/1.5 system-ui,sans-serif;margin:0 auto;max-width:960px;padding:1rem;color:#1d232a}
-h1{margin:.2rem 0}section{border:1px solid #dde;border-radius:8px;margin:.6rem 0;padding:.4rem .8rem}
-summary{cursor:pointer;font-family:ui-monospace,monospace}.m{display:inline-block;min-width:4.5rem;font-weight:700}
-.GET{color:#1769aa}.POST{color:#1b7f3a}.PATCH,.PUT{color:#a15c00}.DELETE{color:#b3261e}pre{background:#f5f6f8;padding:.6rem;overflow:auto;font-size:12px}`;
+// "Try it out" runs on this origin with the session cookies; unsafe requests get the CSRF header from __Host-csrf.
+const INIT = `window.ui = SwaggerUIBundle({
+  url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, displayOperationId: true, validatorUrl: null,
+  withCredentials: true, persistAuthorization: false, defaultModelsExpandDepth: 0,
+  requestInterceptor: function (req) {
+    if (!/^(GET|HEAD|OPTIONS)$/i.test(req.method || 'GET')) {
+      var m = document.cookie.match(/(?:^|; )__Host-csrf=([^;]*)/);
+      if (m && !req.headers['X-CSRF-Token']) req.headers['X-CSRF-Token'] = decodeURIComponent(m[1]);
+    }
+    return req;
+  }
+});`;
 
-// Renders the OpenAPI document without any third-party asset, so the page works offline.
-const JS = `fetch('/openapi.json').then(r=>r.json()).then(doc=>{
-const main=document.getElementById('routes');main.textContent='';
-const esc=s=>String(s).replace(/[&<>]/g,c=>({'&':'&amp;','<':'&lt;','>':'&gt;'}[c]));
-for(const [path,ops] of Object.entries(doc.paths||{})){for(const [method,op] of Object.entries(ops)){
-const s=document.createElement('section');const M=method.toUpperCase();
-const body=op.requestBody?JSON.stringify(op.requestBody.content['application/json']?.schema??{},null,2):'';
-const ok=Object.entries(op.responses||{}).map(([k,v])=>k+' '+esc(v.description||'')).join('<br>');
-s.innerHTML='<details><summary><span class="m '+M+'">'+M+'</span>'+esc(path)+' — '+esc(op.summary||'')+'</summary>'+
-(op.description?'<p>'+esc(op.description)+'</p>':'')+(body?'<h4>Request body</h4><pre>'+esc(body)+'</pre>':'')+'<h4>Responses</h4><p>'+ok+'</p></details>';
-main.appendChild(s);}}}).catch(e=>{document.getElementById('routes').textContent='Could not load the document: '+e});`;
+// Swagger UI sets inline styles and uses data: images; nothing leaves this origin.
+const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+
+/** The health routes are plain handlers (health.routes.ts); they are described here so the reference lists them too. */
+function describeHealthRoutes(app: OpenAPIHono<AppEnv>) {
+  const ok = z.object({ status: z.literal('ok'), checks: z.record(z.string(), z.enum(['ok', 'unavailable'])).optional() });
+  const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
+  app.openAPIRegistry.registerPath({ method: 'get', path: '/health/live', summary: 'The process runs', responses: { 200: json(ok, 'Alive') } });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/health/ready',
+    summary: 'The database (and Redis when configured) answer',
+    responses: { 200: json(ok, 'Ready'), 503: json(ErrorSchema, 'NOT_READY') },
+  });
+}
 
 export function registerDocsRoutes(app: OpenAPIHono<AppEnv>) {
-  app.doc31('/openapi.json', (c) => ({
-    openapi: '3.1.0',
-    info: {
-      title: 'Daycare API',
-      version: '1.0.0',
-      description: 'Multi-tenant childcare centre API. Errors: {"error": {"code", "message", "requestId", "details"?}}.',
-    },
-    servers: [{ url: new URL(c.req.url).origin }],
-  }));
-  app.openAPIRegistry.registerComponent('securitySchemes', 'cookieAuth', { type: 'apiKey', in: 'cookie', name: '__Host-session' });
-  const docsCsp = "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'";
+  describeHealthRoutes(app);
+  // Built on the first request (every route is registered by then), then reused.
+  let doc: Record<string, unknown> | undefined;
+  app.get('/openapi.json', (c) => {
+    doc ??= buildOpenApiDocument(app);
+    return c.json({ ...doc, servers: [{ url: new URL(c.req.url).origin }] });
+  });
   app.get('/docs', (c) => {
-    c.header('Content-Security-Policy', docsCsp);
+    c.header('Content-Security-Policy', DOCS_CSP);
     return c.html(PAGE);
   });
-  app.get('/docs/assets/docs.js', (c) => {
-    c.header('Content-Security-Policy', docsCsp);
-    return c.body(JS, 200, { 'Content-Type': 'text/javascript; charset=utf-8' });
+  app.get('/docs/assets/init.js', (c) => c.body(INIT, 200, { 'Content-Type': 'text/javascript; charset=utf-8' }));
+  app.get('/docs/assets/:name', async (c) => {
+    const name = c.req.param('name');
+    if (!Object.hasOwn(DOCS_ASSETS, name)) throw notFound('Asset');
+    const body = await readDocsAsset(name);
+    return c.body(new Uint8Array(body), 200, { 'Content-Type': DOCS_ASSETS[name]!, 'Cache-Control': 'public, max-age=86400' });
   });
-  app.get('/docs/assets/docs.css', (c) => c.body(CSS, 200, { 'Content-Type': 'text/css; charset=utf-8' }));
 }

@@ -65,7 +65,11 @@ export function registerJobsRoutes(app: OpenAPIHono<AppEnv>) {
       request: jsonBody(ReportRequest),
       responses: { 202: jsonResponse(Accepted, 'Queued') },
     }),
-    async (c) => c.json(await c.get('container').jobs.startReport(tenantCtx(c), c.req.valid('json')), 202),
+    async (c) => {
+      const accepted = await c.get('container').jobs.startReport(tenantCtx(c), c.req.valid('json'));
+      c.header('Location', `/jobs/${accepted.jobId}`);
+      return c.json(accepted, 202);
+    },
   );
 
   app.openapi(
@@ -77,7 +81,11 @@ export function registerJobsRoutes(app: OpenAPIHono<AppEnv>) {
       request: jsonBody(ImportRequest),
       responses: { 202: jsonResponse(Accepted, 'Queued') },
     }),
-    async (c) => c.json(await c.get('container').jobs.startImport(tenantCtx(c), c.req.valid('json')), 202),
+    async (c) => {
+      const accepted = await c.get('container').jobs.startImport(tenantCtx(c), c.req.valid('json'));
+      c.header('Location', `/jobs/${accepted.jobId}`);
+      return c.json(accepted, 202);
+    },
   );
 
   app.openapi(

@@ -1,5 +1,6 @@
 import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
+import { ERROR_STATUS, type ErrorCode } from '../../core/errors.js';
 import type { Permission } from '../../core/security/permissions.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { authenticate, requirePermission, UNSAFE } from '../middleware/session.js';
@@ -15,7 +16,7 @@ export const ROUTE_TABLE: RouteMeta[] = [];
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.string().openapi({ example: 'NOT_FOUND' }),
+      code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]).openapi({ example: 'NOT_FOUND' }),
       message: z.string(),
       requestId: z.string(),
       details: z.array(z.record(z.string(), z.unknown())).optional(),
@@ -39,9 +40,13 @@ const UNSAFE_ERRORS = {
   422: err('UNPROCESSABLE or IDEMPOTENCY_KEY_REUSED'),
 } as const;
 
+// X-CSRF-Token is not listed here: the document declares it as the `csrfToken` security scheme (src/api/openapi/).
 const idemHeader = z.object({
   'idempotency-key': z.string().min(1).max(255).optional().openapi({ description: 'Replays the first response for 24 h' }),
-  'x-csrf-token': z.string().optional().openapi({ description: 'Equal to the __Host-csrf cookie' }),
+});
+/** If-Match means something only where a stored resource (with its version) is changed or removed. */
+const IF_MATCH_METHODS = new Set(['PATCH', 'PUT', 'DELETE']);
+const ifMatchHeader = idemHeader.extend({
   'if-match': z.string().optional().openapi({ description: 'The resource version (ETag); 412 when it no longer matches' }),
 });
 
@@ -57,11 +62,11 @@ export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(cfg: R & 
   const unsafe = UNSAFE.has(method);
   if (unsafe) middleware.push(idempotency() as MiddlewareHandler);
   const request = { ...(route.request ?? {}) } as NonNullable<RouteConfig['request']>;
-  if (unsafe && !request.headers) request.headers = idemHeader;
+  if (unsafe && !request.headers) request.headers = IF_MATCH_METHODS.has(method) ? ifMatchHeader : idemHeader;
+  // operationId, tags and security are derived from the method and path by src/api/openapi/document.ts.
   return createRoute({
     ...route,
     request,
-    security: [{ cookieAuth: [] }],
     middleware,
     responses: { ...COMMON_ERRORS, ...(unsafe ? UNSAFE_ERRORS : {}), ...route.responses },
   } as unknown as R & { middleware: MiddlewareHandler[] });
