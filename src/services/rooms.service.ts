@@ -1,14 +1,15 @@
 import type { Clock } from '../core/clock.js';
 import type { TenantContext } from '../core/context.js';
-import { notFound, preconditionFailed } from '../core/errors.js';
+import { notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { AGE_GROUPS } from '../models/centre.js';
 import { auditRepository } from '../repositories/audit.repository.js';
 import type { Database } from '../repositories/db.js';
 import { roomsRepository, type RoomRow } from '../repositories/rooms.repository.js';
 import { access } from './access.js';
-import { actor, checkIfMatch, iso, requireId, scopeOf, sent, type ListOptions } from './centre-helpers.js';
+import { actor, iso, requireId, scopeOf, sent, type ListOptions } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
+import { changeVersioned, UNCHANGED } from './versioned-change.js';
 
 export { AGE_GROUPS };
 export type AgeGroup = (typeof AGE_GROUPS)[number];
@@ -73,29 +74,31 @@ export function createRoomsService({ db, clock }: { db: Database; clock: Clock }
       const id = requireId(rawId, 'Room');
       const changes = sent(patch);
       return db.scoped(scopeOf(ctx), async (tx) => {
-        const before = await roomsRepository.getForUpdate(tx, ctx.tenantId, id);
-        if (!before) throw notFound('Room');
-        checkIfMatch(before.version, ifMatch);
-        if (!Object.keys(changes).length) return roomDto(before);
-        const after = await roomsRepository.update(tx, ctx.tenantId, id, changes, before.version, clock.now());
-        if (!after) throw preconditionFailed();
-        await auditRepository.append(tx, { ...actor(ctx), action: 'room.updated', targetType: 'room', targetId: id, before: roomDto(before), after: roomDto(after) });
-        return roomDto(after);
+        const { before, after } = await changeVersioned(tx, ctx, {
+          what: 'Room',
+          target: { type: 'room', id },
+          ifMatch,
+          lock: () => roomsRepository.getForUpdate(tx, ctx.tenantId, id),
+          write: async (b) => (Object.keys(changes).length ? roomsRepository.update(tx, ctx.tenantId, id, changes, b.version, clock.now()) : UNCHANGED),
+          audit: (b, a) => ({ action: 'room.updated', before: roomDto(b), after: roomDto(a) }),
+        });
+        return roomDto(after ?? before);
       });
     },
 
     /** Archives (the room and its history stay; lists hide it). Archiving twice changes nothing. */
     async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
       const id = requireId(rawId, 'Room');
-      await db.scoped(scopeOf(ctx), async (tx) => {
-        const before = await roomsRepository.getForUpdate(tx, ctx.tenantId, id);
-        if (!before) throw notFound('Room');
-        checkIfMatch(before.version, ifMatch);
-        if (before.archivedAt) return;
-        const after = await roomsRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, before.version, clock.now());
-        if (!after) throw preconditionFailed();
-        await auditRepository.append(tx, { ...actor(ctx), action: 'room.archived', targetType: 'room', targetId: id, before: roomDto(before), after: roomDto(after) });
-      });
+      await db.scoped(scopeOf(ctx), (tx) =>
+        changeVersioned(tx, ctx, {
+          what: 'Room',
+          target: { type: 'room', id },
+          ifMatch,
+          lock: () => roomsRepository.getForUpdate(tx, ctx.tenantId, id),
+          write: async (b) => (b.archivedAt ? UNCHANGED : roomsRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, b.version, clock.now())),
+          audit: (b, a) => ({ action: 'room.archived', before: roomDto(b), after: roomDto(a) }),
+        }),
+      );
     },
   };
 }

@@ -2,7 +2,7 @@ import type { TenantContext } from '../core/context.js';
 import { notFound, preconditionFailed } from '../core/errors.js';
 import { isUuid } from '../core/ids.js';
 
-/** Shared bits of the centre services (rooms, students, guardians, staff). */
+/** Small steps every service shares (not specific to one resource). */
 
 export const scopeOf = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId });
 
@@ -15,6 +15,7 @@ export function requireId(id: string, what: string): string {
   return id.toLowerCase();
 }
 
+/** If-Match: absent (undefined) always passes; otherwise the row's version must be the one the client saw. */
 export function checkIfMatch(version: number, ifMatch: number | undefined) {
   if (ifMatch !== undefined && version !== ifMatch) throw preconditionFailed();
 }
