@@ -1,13 +1,15 @@
-import type { ServiceDeps } from '../container.js';
 import type { TenantContext } from '../core/context.js';
 import { conflict, notFound, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
 import { ratioStatus } from '../core/ratios.js';
-import { localDate } from '../core/time.js';
+import { addDays, localDate } from '../core/time.js';
 import { attendanceRepository as repo, type AttendanceRow } from '../repositories/attendance.repository.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
 import { pgConstraint, type Tx } from '../repositories/db.js';
+import { rollupsRepository, type RollupRow } from '../repositories/rollups.repository.js';
 import { access } from './access.js';
+import type { ServiceDeps } from './deps.js';
+import { checkRange, MAX_REPORT_DAYS } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned } from './versioned-change.js';
 
@@ -31,6 +33,15 @@ export const attendanceDto = (r: AttendanceRow) => ({
   version: r.version,
 });
 export type AttendanceDto = ReturnType<typeof attendanceDto>;
+
+export const rollupDto = (r: RollupRow) => ({
+  roomId: r.roomId,
+  date: r.date,
+  childrenPresent: r.childrenPresent,
+  totalMinutes: r.totalMinutes,
+  peakCount: r.peakCount,
+  ratioBreaches: r.ratioBreaches,
+});
 
 
 export interface CheckInInput {
@@ -78,6 +89,16 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
   }
 
   return {
+    /** The nightly per-room, per-day figures (default: the last 30 days). */
+    async listRollups(ctx: TenantContext, q: { from?: string; to?: string; roomId?: string }) {
+      const to = q.to ?? addDays(q.from ?? clock.now().toISOString().slice(0, 10), 30);
+      const from = q.from ?? addDays(to, -30);
+      checkRange(from, to, MAX_REPORT_DAYS);
+      if (q.roomId && !isUuid(q.roomId)) return { items: [], nextCursor: null };
+      const rows = await db.scoped({ tenantId: ctx.tenantId, userId: ctx.userId }, (tx) => rollupsRepository.list(tx, ctx.tenantId, { from, to, roomId: q.roomId?.toLowerCase() }));
+      return { items: rows.map(rollupDto), nextCursor: null };
+    },
+
     async checkIn(ctx: TenantContext, input: CheckInInput): Promise<AttendanceDto> {
       if (!isUuid(input.studentId)) throw notFound('Student');
       const now = clock.now();

@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { TenantContext } from '../core/context.js';
 import { conflict, notFound, preconditionFailed, unprocessable, validationError } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
-import { isCalendarDate, localDate } from '../core/time.js';
+import { localDate } from '../core/time.js';
 import { auditRepository } from '../repositories/audit.repository.js';
 import { pgConstraint, type Database, type Tx } from '../repositories/db.js';
 import { guardiansRepository } from '../repositories/guardians.repository.js';
@@ -13,6 +13,8 @@ import { access } from './access.js';
 import { actor, iso, requireId, scopeOf, sent, type ListOptions } from './helpers.js';
 import { guardianDto } from './guardians.service.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
+import { createStudentsImport } from './students-import.js';
+import { birthDateProblem, NOT_A_ROOM } from './students.rules.js';
 import { changeVersioned, UNCHANGED } from './versioned-change.js';
 
 export const STUDENT_STATUSES = ['enrolled', 'withdrawn'] as const;
@@ -62,15 +64,14 @@ export interface StudentListQuery extends ListOptions {
   q?: string;
 }
 
-const roomDetail = [{ path: 'roomId', message: 'is not a room of this centre' }];
+const roomDetail = [{ path: 'roomId', message: NOT_A_ROOM }];
 
 export function createStudentsService({ db, clock }: { db: Database; clock: Clock }) {
   /** A birth date is a real calendar day that has begun somewhere: not after today in the centre's time zone. */
   async function checkBirthDate(tx: Tx, ctx: TenantContext, dateOfBirth: string) {
-    if (!isCalendarDate(dateOfBirth)) throw validationError('The request is not valid', [{ path: 'dateOfBirth', message: 'must be a real date (YYYY-MM-DD)' }]);
     const tenant = await tenantsRepository.get(tx, ctx.tenantId);
-    const today = localDate(clock.now(), tenant?.timezone ?? 'UTC');
-    if (dateOfBirth > today) throw validationError('The request is not valid', [{ path: 'dateOfBirth', message: 'must not be in the future' }]);
+    const problem = birthDateProblem(dateOfBirth, localDate(clock.now(), tenant?.timezone ?? 'UTC'));
+    if (problem) throw validationError('The request is not valid', [{ path: 'dateOfBirth', message: problem }]);
   }
 
   /** The room must be a live room of this centre (the composite foreign key guarantees the tenant part too). */
@@ -95,6 +96,9 @@ export function createStudentsService({ db, clock }: { db: Database; clock: Cloc
   }
 
   return {
+    /** The CSV import's side (a job calls these with its JobActor): the same rules, the same audit. */
+    ...createStudentsImport({ db, clock, studentDto }),
+
     async list(ctx: TenantContext, q: StudentListQuery) {
       const cursor = decodeUuidCursor(q.cursor);
       const rows = await db.scoped(scopeOf(ctx), async (tx) => {

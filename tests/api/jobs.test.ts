@@ -50,7 +50,7 @@ describe('GET /attendance/rollups', () => {
     const a = await seedRoom(srv, tenant.id, { name: 'A' });
     const b = await seedRoom(srv, tenant.id, { name: 'B' });
     // The rollup task writes one row per room and ended day of the last week.
-    await srv.container.jobs.runTask('attendance.rollup', new Date('2025-03-10T12:00:00Z'));
+    await srv.container.workers.runTask('attendance.rollup', new Date('2025-03-10T12:00:00Z'));
     const all = await owner.get('/attendance/rollups?from=2025-03-01&to=2025-03-31');
     expect(all.status).toBe(200);
     expect(all.body.items).toHaveLength(14);

@@ -111,6 +111,6 @@ export function registerJobsRoutes(app: OpenAPIHono<AppEnv>) {
       },
       responses: { 200: jsonResponse(z.object({ items: z.array(Rollup), nextCursor: z.string().nullable() }), 'Rollups ordered by date, then room') },
     }),
-    async (c) => c.json(await c.get('container').jobs.listRollups(tenantCtx(c), c.req.valid('query')), 200),
+    async (c) => c.json(await c.get('container').attendance.listRollups(tenantCtx(c), c.req.valid('query')), 200),
   );
 }
