@@ -15,6 +15,7 @@ import { registerAttendanceRoutes } from './routes/attendance.routes.js';
 import { registerMessagesRoutes } from './routes/messages.routes.js';
 import { registerFilesRoutes } from './routes/files.routes.js';
 import { registerJobsRoutes } from './routes/jobs.routes.js';
+import { collectRoutes, type RouteMeta } from './routes/registry.js';
 
 /** Paths whose bodies are not JSON: the local storage driver's signed upload URLs. */
 export const RAW_BODY_PREFIXES = ['/files/local/'];
@@ -67,6 +68,12 @@ export function createApp(container: Container) {
   });
   app.use('*', requireJson(RAW_BODY_PREFIXES));
 
+  const routeTable: readonly RouteMeta[] = collectRoutes(() => registerRoutes(app));
+  return Object.assign(app, { routeTable });
+}
+export type App = ReturnType<typeof createApp>;
+
+function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerHealthRoutes(app);
   registerDocsRoutes(app);
   registerAuthRoutes(app);
@@ -77,6 +84,12 @@ export function createApp(container: Container) {
   registerAttendanceRoutes(app);
   registerMessagesRoutes(app);
   registerFilesRoutes(app);
-  return app;
 }
-export type App = ReturnType<typeof createApp>;
+
+/**
+ * The authenticated routes an app built by `createApp` declares (its `routeTable`), without building one: for the
+ * suites that generate a test per route before any server exists. Registering needs no container.
+ */
+export function routeTable(): readonly RouteMeta[] {
+  return collectRoutes(() => registerRoutes(new OpenAPIHono<AppEnv>()));
+}

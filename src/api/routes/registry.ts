@@ -10,7 +10,22 @@ export interface RouteMeta {
   path: string;
   permission: Permission | 'authenticated';
 }
-export const ROUTE_TABLE: RouteMeta[] = [];
+
+/** The table being filled while an app registers its routes (set only during `collectRoutes`, synchronously). */
+let collecting: RouteMeta[] | undefined;
+
+/** Runs `register` and answers the rows of the routes it declared: each app gets its own table. */
+export function collectRoutes(register: () => void): RouteMeta[] {
+  const table: RouteMeta[] = [];
+  const outer = collecting;
+  collecting = table;
+  try {
+    register();
+  } finally {
+    collecting = outer;
+  }
+  return table;
+}
 
 export const ErrorSchema = z
   .object({
@@ -52,7 +67,7 @@ const idemHeader = z.object({
 export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(cfg: R & { permission: Permission | 'authenticated' }) {
   const { permission, ...route } = cfg;
   const method = route.method.toUpperCase();
-  ROUTE_TABLE.push({ method, path: route.path, permission });
+  collecting?.push({ method, path: route.path, permission });
   const middleware: MiddlewareHandler[] = [authenticate() as MiddlewareHandler, requirePermission(permission) as MiddlewareHandler];
   const unsafe = UNSAFE.has(method);
   if (unsafe) middleware.push(idempotency() as MiddlewareHandler);
