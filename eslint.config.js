@@ -22,7 +22,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['drizzle-orm', 'drizzle-orm/*', 'pg', '@electric-sql/pglite', '@electric-sql/*'], message: 'No database access under src/api/: call a service.' },
-            { group: ['**/repositories/*', '**/models/*', '**/models'], message: 'No repositories or tables under src/api/: call a service.' },
+            { regex: '(^|/)repositories/|(^|/)models(/(?!enums\\.js$)|$)', message: 'No repositories or tables under src/api/: call a service (domain enums come from models/enums.ts).' },
           ],
         },
       ],

@@ -79,7 +79,6 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerAuthRoutes(app);
   registerTenancyRoutes(app);
   registerCentreRoutes(app);
-  // Jobs before attendance: GET /attendance/rollups must not be taken for GET /attendance/{id}.
   registerJobsRoutes(app);
   registerAttendanceRoutes(app);
   registerMessagesRoutes(app);

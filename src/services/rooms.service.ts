@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { TenantContext } from '../core/context.js';
 import { notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { AGE_GROUPS } from '../models/centre.js';
+import type { AgeGroup } from '../models/enums.js';
 import { auditRepository } from '../repositories/audit.repository.js';
 import type { Database } from '../repositories/db.js';
 import { roomsRepository, type RoomRow } from '../repositories/rooms.repository.js';
@@ -11,8 +11,6 @@ import { actor, iso, requireId, scopeOf, sent, type ListOptions } from './helper
 import { decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned, UNCHANGED } from './versioned-change.js';
 
-export { AGE_GROUPS };
-export type AgeGroup = (typeof AGE_GROUPS)[number];
 
 export const roomDto = (r: RoomRow) => ({
   id: r.id,

@@ -3,6 +3,7 @@ import type { TenantContext } from '../core/context.js';
 import { conflict, notFound, preconditionFailed, unprocessable, validationError } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
 import { localDate } from '../core/time.js';
+import type { StudentStatus } from '../models/enums.js';
 import { auditRepository } from '../repositories/audit.repository.js';
 import { pgConstraint, type Database, type Tx } from '../repositories/db.js';
 import { guardiansRepository } from '../repositories/guardians.repository.js';
@@ -17,8 +18,6 @@ import { createStudentsImport } from './students-import.js';
 import { birthDateProblem, NOT_A_ROOM } from './students.rules.js';
 import { changeVersioned, UNCHANGED } from './versioned-change.js';
 
-export const STUDENT_STATUSES = ['enrolled', 'withdrawn'] as const;
-export type StudentStatus = (typeof STUDENT_STATUSES)[number];
 
 export const studentDto = (s: StudentRow) => ({
   id: s.id,

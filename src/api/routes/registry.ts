@@ -1,6 +1,7 @@
 import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { Permission } from '../../core/security/permissions.js';
+import { isCalendarDate } from '../../core/time.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { authenticate, requirePermission, UNSAFE } from '../middleware/session.js';
 
@@ -105,3 +106,6 @@ export const Timestamps = {
   updatedAt: z.string(),
   version: z.number().int(),
 };
+
+/** A real calendar date (YYYY-MM-DD). */
+export const CalendarDate = z.string().refine(isCalendarDate, 'must be a real date (YYYY-MM-DD)').openapi({ format: 'date', example: '2025-01-31' });
