@@ -83,6 +83,8 @@ export const auditRepository = {
   },
 };
 
+export type AuditRepository = typeof auditRepository;
+
 function isIp(s: string) {
   return /^[0-9.]{7,15}$/.test(s) || (/^[0-9a-f:.]{2,45}$/i.test(s) && s.includes(':'));
 }

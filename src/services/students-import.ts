@@ -1,7 +1,7 @@
 import type { JobActor } from '../core/context.js';
 import { newId } from '../core/ids.js';
 import { localDate } from '../core/time.js';
-import { auditRepository } from '../repositories/audit.repository.js';
+import { auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
 import type { Database, Tx } from '../repositories/db.js';
 import { importsRepository, type GuardianRow, type StudentRow } from '../repositories/imports.repository.js';
 import { tenantsRepository } from '../repositories/tenancy.repository.js';
@@ -21,7 +21,17 @@ type Counts = ImportCounts;
  * case-insensitively, so a re-import creates no duplicates — and created or updated in one transaction per batch,
  * with their audit rows in that same transaction.
  */
-export function createStudentsImport({ db, clock, studentDto }: { db: Database; clock: Clock; studentDto: (s: StudentRow) => unknown }) {
+export function createStudentsImport({
+  db,
+  clock,
+  studentDto,
+  audit = auditRepository,
+}: {
+  db: Pick<Database, 'scoped'>;
+  clock: Clock;
+  studentDto: (s: StudentRow) => unknown;
+  audit?: Pick<AuditRepository, 'append' | 'appendMany'>;
+}) {
   return {
     /** What validating rows needs: the centre's today and its live rooms. undefined when the centre is gone. */
     async importContext(actor: JobActor) {
@@ -42,11 +52,11 @@ export function createStudentsImport({ db, clock, studentDto }: { db: Database; 
         const { inserted, ...c } = await applyBatch(tx, tenantId, rows, opts.dryRun, clock.now());
         if (opts.dryRun || (!c.created && !c.updated)) return c;
         const by = { tenantId, actorMembershipId: actor.membershipId };
-        await auditRepository.appendMany(
+        await audit.appendMany(
           tx,
           inserted.map((s) => ({ ...by, action: 'student.created', targetType: 'student', targetId: s.id, after: studentDto(s) })),
         );
-        await auditRepository.append(tx, { ...by, action: 'students.imported', targetType: 'job', targetId: actor.jobId, after: c });
+        await audit.append(tx, { ...by, action: 'students.imported', targetType: 'job', targetId: actor.jobId, after: c });
         return c;
       });
     },

@@ -4,7 +4,7 @@ import { conflict, notFound, preconditionFailed, unprocessable, validationError 
 import { isUuid, newId } from '../core/ids.js';
 import { localDate } from '../core/time.js';
 import type { StudentStatus } from '../models/enums.js';
-import { auditRepository } from '../repositories/audit.repository.js';
+import { auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
 import { pgConstraint, type Database, type Tx } from '../repositories/db.js';
 import { guardiansRepository } from '../repositories/guardians.repository.js';
 import { roomsRepository } from '../repositories/rooms.repository.js';
@@ -65,7 +65,16 @@ export interface StudentListQuery extends ListOptions {
 
 const roomDetail = [{ path: 'roomId', message: NOT_A_ROOM }];
 
-export function createStudentsService({ db, clock }: { db: Database; clock: Clock }) {
+export function createStudentsService({
+  db,
+  clock,
+  repositories = { audit: auditRepository },
+}: {
+  db: Pick<Database, 'scoped'>;
+  clock: Clock;
+  /** The audit repository the import writes through (a test hands in a fake to aim at one rule). */
+  repositories?: { audit: Pick<AuditRepository, 'append' | 'appendMany'> };
+}) {
   /** A birth date is a real calendar day that has begun somewhere: not after today in the centre's time zone. */
   async function checkBirthDate(tx: Tx, ctx: TenantContext, dateOfBirth: string) {
     const tenant = await tenantsRepository.get(tx, ctx.tenantId);
@@ -96,7 +105,7 @@ export function createStudentsService({ db, clock }: { db: Database; clock: Cloc
 
   return {
     /** The CSV import's side (a job calls these with its JobActor): the same rules, the same audit. */
-    ...createStudentsImport({ db, clock, studentDto }),
+    ...createStudentsImport({ db, clock, studentDto, audit: repositories.audit }),
 
     async list(ctx: TenantContext, q: StudentListQuery) {
       const cursor = decodeUuidCursor(q.cursor);

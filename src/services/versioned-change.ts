@@ -1,6 +1,6 @@
 import type { RequestContext } from '../core/context.js';
 import { notFound, preconditionFailed } from '../core/errors.js';
-import { auditActor, auditRepository } from '../repositories/audit.repository.js';
+import { auditActor, auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
 import type { Tx } from '../repositories/db.js';
 import { checkIfMatch } from './helpers.js';
 
@@ -32,12 +32,14 @@ export interface VersionedChange<R extends { version: number }, A> {
 /**
  * The one way to change a versioned record, inside the caller's transaction:
  * lock → 404 → (visibility) → If-Match (412) → write with the version as a compare-and-set (412) → audit (before/after),
- * the audit row in the same transaction as the change. `after` is undefined when nothing changed.
+ * the audit row in the same transaction as the change. `after` is undefined when nothing changed. `audit` is the
+ * repository the row goes to (a service hands in its own, so a test can hand in a fake).
  */
 export async function changeVersioned<R extends { version: number }, A>(
   tx: Tx,
   ctx: RequestContext,
   change: VersionedChange<R, A>,
+  audit: Pick<AuditRepository, 'append'> = auditRepository,
 ): Promise<{ before: R; after: A | undefined }> {
   const before = await change.lock();
   if (!before) throw notFound(change.what);
@@ -46,6 +48,6 @@ export async function changeVersioned<R extends { version: number }, A>(
   const after = await change.write(before);
   if (after === UNCHANGED) return { before, after: undefined };
   if (after === undefined) throw preconditionFailed();
-  await auditRepository.append(tx, { ...auditActor(ctx), targetType: change.target.type, targetId: change.target.id, ...change.audit(before, after) });
+  await audit.append(tx, { ...auditActor(ctx), targetType: change.target.type, targetId: change.target.id, ...change.audit(before, after) });
   return { before, after };
 }

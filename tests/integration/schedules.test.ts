@@ -1,17 +1,14 @@
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { attendanceRollups, files, idempotencyKeys, messages, sessions, taskRuns, tenants, users } from '../../src/models/index.js';
 import { computeRoomDay } from '../../src/services/tasks/rollup.js';
-import { newTenant, startServer, type TestServer } from '../helpers/server.js';
+import { newTenant, type TestServer } from '../helpers/server.js';
+import { useServer } from '../factories/index.js';
 import { seedRoom, seedStudent, seedVisit } from '../api/jobs.helpers.js';
 
 describe('scheduled tasks', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   const scoped = <T>(tenantId: string | null, fn: Parameters<TestServer['container']['db']['scoped']>[1]) => srv.container.db.scoped({ tenantId }, fn) as Promise<T>;
 

@@ -12,6 +12,7 @@ import { MAX_ATTEMPTS } from '../../src/workers/runner.js';
 import { createWorkerHandler } from '../../src/workers/worker.js';
 import { startBackground } from '../../src/workers/runtime.js';
 import { newTenant, startServer, type TestServer } from '../helpers/server.js';
+import { useServer } from '../factories/index.js';
 import { waitJob } from '../api/jobs.helpers.js';
 
 /** Jobs that only tests register: one always fails, one fails twice then succeeds. */
@@ -127,11 +128,7 @@ describe('SQS queue and Lambda worker (fauxqs)', () => {
 });
 
 describe('in-process queue', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('retries with backoff until the job succeeds, and gives up after five attempts', async () => {
     const { tenant } = await newTenant(srv);
@@ -168,11 +165,7 @@ describe('in-process queue', () => {
 // Its own PGlite database: recovery re-queues every unfinished job it can see, and on a shared server database that
 // would include other test files' jobs.
 describe('startBackground', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer({ engine: 'pglite' });
-  });
-  afterAll(() => srv.close());
+  const srv = useServer({ engine: 'pglite' });
 
   it('startBackground re-queues the jobs a stopped process left queued or running (scheduler off under tests)', async () => {
     const { tenant } = await newTenant(srv);
