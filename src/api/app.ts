@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import type { Container } from '../container.js';
+import type { AppContainer } from './env.js';
 import { AppError, errorBody } from '../core/errors.js';
 import type { AppEnv } from './env.js';
 import { requestBasics, requireJson } from './middleware/basics.js';
@@ -22,7 +22,7 @@ export const RAW_BODY_PREFIXES = ['/files/local/'];
 const DRAIN_LIMIT = 16 * 1024 * 1024;
 
 /** Builds the Hono app. It never listens: entrypoints host it (Node server, Lambda). */
-export function createApp(container: Container) {
+export function createApp(container: AppContainer) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw result.error;
