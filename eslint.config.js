@@ -22,7 +22,50 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['drizzle-orm', 'drizzle-orm/*', 'pg', '@electric-sql/pglite', '@electric-sql/*'], message: 'No database access under src/api/: call a service.' },
-            { group: ['**/repositories/*', '**/models/*', '**/models'], message: 'No repositories or tables under src/api/: call a service.' },
+            { regex: '(^|/)repositories/|(^|/)models(/(?!enums\\.js$)|$)', message: 'No repositories or tables under src/api/: call a service (domain enums come from models/enums.ts).' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Floors: core and models at the ground; repositories and adapters above them; services above those; the two
+    // edges (api/, workers/) above services; container.ts and entrypoints/ on top. Nothing imports a higher floor.
+    files: ['src/core/**/*.ts', 'src/models/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/repositories/*', '**/adapters/*', '**/services/*', '**/api/*', '**/workers/*', '**/container.js', '**/entrypoints/*'], message: 'core/ and models/ are the ground floor: they import nothing above them.' }] }],
+    },
+  },
+  {
+    files: ['src/repositories/**/*.ts', 'src/adapters/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/services/*', '**/api/*', '**/workers/*', '**/container.js', '**/entrypoints/*'], message: 'Repositories and adapters sit below services: they import only core/ and models/.' }] }],
+    },
+  },
+  {
+    files: ['src/services/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['**/api/*', '**/workers/*', '**/container.js', '**/entrypoints/*'], message: 'Services sit below the edges (api/, workers/) and the container: types they share live in services/.' },
+            { group: ['**/adapters/*/*', '!**/adapters/*/cache.js', '!**/adapters/*/queue.js', '!**/adapters/*/storage.js'], allowTypeImports: false, message: 'Services see ports only (cache.ts, queue.ts, storage.ts): the container decides which adapter stands behind them.' },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Background work is an edge like HTTP: handlers call services, never repositories, tables or SQL.
+    files: ['src/workers/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['drizzle-orm', 'drizzle-orm/*', 'pg', '@electric-sql/*'], message: 'No database access under src/workers/: call a service.' },
+            { group: ['**/repositories/*', '**/models/*', '**/models', '**/api/*', '**/container.js', '**/entrypoints/*'], allowTypeImports: false, message: 'Workers call services (handed in by the container); they import no repositories, tables, routes or the container.' },
           ],
         },
       ],

@@ -14,12 +14,17 @@ import { createTenancyService } from './services/tenancy.service.js';
 import { createInvitationsService } from './services/invitations.service.js';
 import { createIdempotencyService } from './services/idempotency.service.js';
 import { openStorage } from './adapters/storage/index.js';
-import { openQueue } from './adapters/queue/index.js';
+import { MemoryQueue, openQueue } from './adapters/queue/index.js';
+import type { LocalFileServer } from './adapters/storage/storage.js';
 import { createCentreServices } from './services/centre.js';
 import { createAttendanceService } from './services/attendance.service.js';
 import { createMessagesService } from './services/messages.service.js';
 import { createFilesService } from './services/files.service.js';
 import { createJobsService } from './services/jobs.service.js';
+import type { ServiceDeps } from './services/deps.js';
+import { createReportsService } from './services/reports.service.js';
+import { createTasksService } from './services/tasks.service.js';
+import { createWorkerHost } from './workers/host.js';
 
 /** The one composition root: built once per process (or Lambda environment). */
 export async function createContainer(config: Config, overrides: { db?: Database; cache?: Cache; clock?: Clock; logger?: Logger } = {}) {
@@ -53,12 +58,21 @@ export async function createContainer(config: Config, overrides: { db?: Database
   const idempotency = createIdempotencyService({ db, clock });
   const storage = await openStorage(config, sessionSecret, clock);
   const queue = await openQueue(config);
-  const deps = { config, logger, clock, db, cache, auth, tokens, storage, queue };
+  // The container decides which adapters stand behind the ports: services never ask which driver they were given.
+  const localFiles = storage.kind === 'local' ? (storage as typeof storage & LocalFileServer) : undefined;
+  const deps: ServiceDeps = { config, logger, clock, db, cache, auth, tokens, storage, queue, localFiles };
   const centre = createCentreServices(deps);
   const attendance = createAttendanceService(deps);
   const messages = createMessagesService(deps);
   const files = createFilesService(deps);
   const jobs = createJobsService({ ...deps, files });
+  const reports = createReportsService({ ...deps, files });
+  const tasks = createTasksService(deps);
+
+  // Background work: the worker host is handed the services, as createApp is (src/workers/host.ts).
+  const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks }, queue, logger, clock });
+  // The in-process queue runs jobs in this process (local server and tests); SQS messages go to the worker Lambda.
+  if (queue instanceof MemoryQueue) queue.setHandler((message, attempt) => workers.consume(message, attempt));
 
   return {
     config,
@@ -78,6 +92,9 @@ export async function createContainer(config: Config, overrides: { db?: Database
     messages,
     files,
     jobs,
+    reports,
+    tasks,
+    workers,
     localAuthSecret,
     async close() {
       await queue.close();
@@ -87,19 +104,6 @@ export async function createContainer(config: Config, overrides: { db?: Database
   };
 }
 export type Container = Awaited<ReturnType<typeof createContainer>>;
-
-/** What every service factory may take (each narrows it with Pick<> to what it uses). */
-export interface ServiceDeps {
-  config: Config;
-  logger: Logger;
-  clock: Clock;
-  db: Database;
-  cache: Cache;
-  auth: import('./services/auth.service.js').AuthService;
-  tokens: TokenService;
-  storage: import('./adapters/storage/storage.js').Storage;
-  queue: import('./adapters/queue/queue.js').Queue;
-}
 
 export async function openCache(config: Config, logger: Logger): Promise<Cache> {
   if (!config.redisUrl) return new MemoryCache();

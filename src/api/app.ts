@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
-import type { Container } from '../container.js';
+import type { AppContainer } from './env.js';
 import { AppError, errorBody } from '../core/errors.js';
 import type { AppEnv } from './env.js';
 import { requestBasics, requireJson } from './middleware/basics.js';
@@ -16,13 +16,14 @@ import { registerAttendanceRoutes } from './routes/attendance.routes.js';
 import { registerMessagesRoutes } from './routes/messages.routes.js';
 import { registerFilesRoutes } from './routes/files.routes.js';
 import { registerJobsRoutes } from './routes/jobs.routes.js';
+import { collectRoutes, type RouteMeta } from './routes/registry.js';
 
 /** Paths whose bodies are not JSON: the local storage driver's signed upload URLs. */
 export const RAW_BODY_PREFIXES = ['/files/local/'];
 const DRAIN_LIMIT = 16 * 1024 * 1024;
 
 /** Builds the Hono app. It never listens: entrypoints host it (Node server, Lambda). */
-export function createApp(container: Container) {
+export function createApp(container: AppContainer) {
   const app = new OpenAPIHono<AppEnv>({
     defaultHook: (result) => {
       if (!result.success) throw result.error;
@@ -68,17 +69,28 @@ export function createApp(container: Container) {
   });
   app.use('*', requireJson(RAW_BODY_PREFIXES));
 
+  const routeTable: readonly RouteMeta[] = collectRoutes(() => registerRoutes(app));
+  return Object.assign(app, { routeTable });
+}
+export type App = ReturnType<typeof createApp>;
+
+function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerHealthRoutes(app);
   registerDocsRoutes(app);
   registerAuthRoutes(app);
   registerTenancyRoutes(app);
   registerInvitationRoutes(app);
   registerCentreRoutes(app);
-  // Jobs before attendance: GET /attendance/rollups must not be taken for GET /attendance/{id}.
   registerJobsRoutes(app);
   registerAttendanceRoutes(app);
   registerMessagesRoutes(app);
   registerFilesRoutes(app);
-  return app;
 }
-export type App = ReturnType<typeof createApp>;
+
+/**
+ * The authenticated routes an app built by `createApp` declares (its `routeTable`), without building one: for the
+ * suites that generate a test per route before any server exists. Registering needs no container.
+ */
+export function routeTable(): readonly RouteMeta[] {
+  return collectRoutes(() => registerRoutes(new OpenAPIHono<AppEnv>()));
+}

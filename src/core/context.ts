@@ -27,3 +27,13 @@ export interface RequestMeta {
   ip: string | null;
   userAgent: string | null;
 }
+
+/**
+ * Who acts in background work: the centre, the member who asked for the job (audit rows name them) and the job. Passed
+ * first to the service methods job handlers call, as a RequestContext is to those routes call.
+ */
+export interface JobActor {
+  tenantId: string;
+  membershipId: string | null;
+  jobId: string;
+}

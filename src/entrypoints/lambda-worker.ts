@@ -9,7 +9,7 @@ import { describeStartupError, getContainer } from './lambda-runtime.js';
 export const handler = createWorkerHandler(async () => {
   try {
     const c = await getContainer();
-    return { runner: c.jobs.runner, runTask: (task) => c.jobs.runTask(task), logger: c.logger };
+    return c.workers;
   } catch (err) {
     console.error(describeStartupError(err));
     throw err;

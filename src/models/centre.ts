@@ -1,9 +1,9 @@
 import { sql } from 'drizzle-orm';
 import { boolean, date, foreignKey, index, integer, pgTable, primaryKey, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { resourceColumns, tenantIdColumn, ts } from './columns.js';
+import { AGE_GROUPS, STUDENT_STATUSES } from './enums.js';
 import { tenants } from './tenancy.js';
 
-export const AGE_GROUPS = ['infant', 'toddler', 'preschool', 'school_age'] as const;
 
 export const rooms = pgTable(
   'rooms',
@@ -31,7 +31,7 @@ export const students = pgTable(
     allergies: text('allergies'),
     notes: text('notes'),
     externalId: text('external_id'),
-    status: text('status', { enum: ['enrolled', 'withdrawn'] }).notNull().default('enrolled'),
+    status: text('status', { enum: STUDENT_STATUSES }).notNull().default('enrolled'),
     photoFileId: uuid('photo_file_id'),
     archivedAt: ts('archived_at'),
   },

@@ -1,9 +1,9 @@
 import { bigint, foreignKey, index, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
 import { resourceColumns, tenantIdColumn, ts } from './columns.js';
+import { FILE_PURPOSES, FILE_STATUSES } from './enums.js';
 import { tenants } from './tenancy.js';
 import { students } from './centre.js';
 
-export const FILE_PURPOSES = ['student_photo', 'document', 'import', 'report'] as const;
 
 export const files = pgTable(
   'files',
@@ -16,7 +16,7 @@ export const files = pgTable(
     /** Declared size at presign time; the storage refuses a body larger than this. */
     size: bigint('size', { mode: 'number' }).notNull(),
     storageKey: text('storage_key').notNull(),
-    status: text('status', { enum: ['pending', 'uploaded', 'rejected'] }).notNull().default('pending'),
+    status: text('status', { enum: FILE_STATUSES }).notNull().default('pending'),
     studentId: uuid('student_id'),
     uploadedByMembershipId: uuid('uploaded_by_membership_id'),
     uploadedAt: ts('uploaded_at'),

@@ -3,3 +3,4 @@ export * from './centre.js';
 export * from './messages.js';
 export * from './files.js';
 export * from './jobs.js';
+export * from './enums.js';

@@ -1,8 +1,8 @@
 import { index, integer, jsonb, pgTable, text, unique, uuid } from 'drizzle-orm/pg-core';
 import { resourceColumns, tenantIdColumn, ts } from './columns.js';
+import { JOB_STATUSES } from './enums.js';
 import { tenants } from './tenancy.js';
 
-export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 
 /** The source of truth for a job; the queue only carries `{jobId, tenantId}`. */
 export const jobs = pgTable(

@@ -1,9 +1,9 @@
 import { foreignKey, index, pgTable, primaryKey, text, unique, uuid } from 'drizzle-orm/pg-core';
 import { resourceColumns, tenantIdColumn, ts } from './columns.js';
+import { AUDIENCE_TYPES } from './enums.js';
 import { memberships, tenants } from './tenancy.js';
 
 /** `room_staff` is written only by the system (end-of-day reminders) and is never shown to guardians. */
-export const AUDIENCE_TYPES = ['student', 'room', 'tenant', 'room_staff'] as const;
 
 export const messages = pgTable(
   'messages',

@@ -1,6 +1,7 @@
 
 import { boolean, index, inet, jsonb, pgTable, text, unique, uuid, bigserial, integer } from 'drizzle-orm/pg-core';
 import { resourceColumns, tenantIdColumn, ts } from './columns.js';
+import { MEMBERSHIP_STATUSES } from './enums.js';
 
 export const tenants = pgTable('tenants', {
   ...resourceColumns(),
@@ -33,7 +34,7 @@ export const memberships = pgTable(
     email: text('email').notNull(),
     roles: text('roles').array().notNull(),
     entitlements: text('entitlements').array().notNull(),
-    status: text('status', { enum: ['invited', 'active', 'suspended'] }).notNull(),
+    status: text('status', { enum: MEMBERSHIP_STATUSES }).notNull(),
     invitedByUserId: uuid('invited_by_user_id'),
   },
   (t) => [

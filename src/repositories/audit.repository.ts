@@ -28,23 +28,25 @@ export function auditActor(ctx: { tenantId: string | null; userId: string; membe
   };
 }
 
+const toRow = (e: AuditEntry) => ({
+  tenantId: e.tenantId,
+  actorUserId: e.actorUserId ?? null,
+  actorMembershipId: e.actorMembershipId ?? null,
+  action: e.action,
+  targetType: e.targetType ?? null,
+  targetId: e.targetId ?? null,
+  before: e.before ?? null,
+  after: e.after ?? null,
+  ip: e.ip && isIp(e.ip) ? e.ip : null,
+  userAgent: e.userAgent?.slice(0, 512) ?? null,
+  requestId: e.requestId ?? null,
+});
+
 /** Append-only: there is no update or delete here, and the database refuses them too. */
 export const auditRepository = {
   /** A row for the transaction's own tenant (or a tenant-less one). */
   async append(tx: Tx, e: AuditEntry) {
-    await tx.insert(auditLogs).values({
-      tenantId: e.tenantId,
-      actorUserId: e.actorUserId ?? null,
-      actorMembershipId: e.actorMembershipId ?? null,
-      action: e.action,
-      targetType: e.targetType ?? null,
-      targetId: e.targetId ?? null,
-      before: e.before ?? null,
-      after: e.after ?? null,
-      ip: e.ip && isIp(e.ip) ? e.ip : null,
-      userAgent: e.userAgent?.slice(0, 512) ?? null,
-      requestId: e.requestId ?? null,
-    });
+    await tx.insert(auditLogs).values(toRow(e));
   },
 
   /**
@@ -71,7 +73,17 @@ export const auditRepository = {
       .orderBy(desc(auditLogs.id))
       .limit(opts.limit + 1);
   },
+
+  /** Many rows for the transaction's own tenant, 500 per statement (a batch of imported children). */
+  async appendMany(tx: Tx, entries: AuditEntry[]) {
+    for (let i = 0; i < entries.length; i += 500) {
+      const chunk = entries.slice(i, i + 500);
+      await tx.insert(auditLogs).values(chunk.map(toRow));
+    }
+  },
 };
+
+export type AuditRepository = typeof auditRepository;
 
 function isIp(s: string) {
   return /^[0-9.]{7,15}$/.test(s) || (/^[0-9a-f:.]{2,45}$/i.test(s) && s.includes(':'));

@@ -39,8 +39,8 @@ export const importsRepository = {
       .orderBy(students.id);
   },
   async insertStudents(tx: Tx, values: (typeof students.$inferInsert)[]) {
-    if (!values.length) return;
-    await tx.insert(students).values(values);
+    if (!values.length) return [];
+    return tx.insert(students).values(values).returning();
   },
   async updateStudent(tx: Tx, tenantId: string, id: string, patch: Partial<typeof students.$inferInsert>, now: Date) {
     await tx

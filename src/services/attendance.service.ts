@@ -1,14 +1,17 @@
-import type { ServiceDeps } from '../container.js';
 import type { TenantContext } from '../core/context.js';
-import { conflict, notFound, preconditionFailed, unprocessable } from '../core/errors.js';
+import { conflict, notFound, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
 import { ratioStatus } from '../core/ratios.js';
-import { localDate } from '../core/time.js';
+import { addDays, localDate } from '../core/time.js';
 import { attendanceRepository as repo, type AttendanceRow } from '../repositories/attendance.repository.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
 import { pgConstraint, type Tx } from '../repositories/db.js';
+import { rollupsRepository, type RollupRow } from '../repositories/rollups.repository.js';
 import { access } from './access.js';
+import type { ServiceDeps } from './deps.js';
+import { checkRange, MAX_REPORT_DAYS } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
+import { changeVersioned } from './versioned-change.js';
 
 /** Clocks of tablets at the door drift: an instant up to this far ahead of ours is still "now". */
 export const FUTURE_SKEW_MS = 5 * 60 * 1000;
@@ -30,6 +33,15 @@ export const attendanceDto = (r: AttendanceRow) => ({
   version: r.version,
 });
 export type AttendanceDto = ReturnType<typeof attendanceDto>;
+
+export const rollupDto = (r: RollupRow) => ({
+  roomId: r.roomId,
+  date: r.date,
+  childrenPresent: r.childrenPresent,
+  totalMinutes: r.totalMinutes,
+  peakCount: r.peakCount,
+  ratioBreaches: r.ratioBreaches,
+});
 
 
 export interface CheckInInput {
@@ -77,6 +89,16 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
   }
 
   return {
+    /** The nightly per-room, per-day figures (default: the last 30 days). */
+    async listRollups(ctx: TenantContext, q: { from?: string; to?: string; roomId?: string }) {
+      const to = q.to ?? addDays(q.from ?? clock.now().toISOString().slice(0, 10), 30);
+      const from = q.from ?? addDays(to, -30);
+      checkRange(from, to, MAX_REPORT_DAYS);
+      if (q.roomId && !isUuid(q.roomId)) return { items: [], nextCursor: null };
+      const rows = await db.scoped({ tenantId: ctx.tenantId, userId: ctx.userId }, (tx) => rollupsRepository.list(tx, ctx.tenantId, { from, to, roomId: q.roomId?.toLowerCase() }));
+      return { items: rows.map(rollupDto), nextCursor: null };
+    },
+
     async checkIn(ctx: TenantContext, input: CheckInInput): Promise<AttendanceDto> {
       if (!isUuid(input.studentId)) throw notFound('Student');
       const now = clock.now();
@@ -160,32 +182,28 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
       const now = clock.now();
       try {
         return await db.scoped(scope(ctx), async (tx) => {
-          const before = await repo.get(tx, ctx.tenantId, id, true);
-          if (!before) throw notFound('Attendance record');
-          await access.assertStudentVisible(tx, ctx, before.studentId);
-          if (ifMatch !== undefined && before.version !== ifMatch) throw preconditionFailed();
-          const checkInAt = input.checkInAt !== undefined ? instant(input.checkInAt, 'checkInAt', now) : before.checkInAt;
-          const checkOutAt = input.checkOutAt !== undefined ? instant(input.checkOutAt, 'checkOutAt', now) : before.checkOutAt;
-          if (checkOutAt && checkOutAt < checkInAt)
-            throw unprocessable('The check-out is before the check-in', [{ path: input.checkOutAt !== undefined ? 'checkOutAt' : 'checkInAt', message: 'check-out must not be before check-in' }]);
-          const patch = {
-            checkInAt,
-            checkOutAt,
-            date: input.checkInAt !== undefined ? localDate(checkInAt, await timezone(tx, ctx.tenantId)) : before.date,
-            ...(input.note !== undefined ? { note: input.note } : {}),
-          };
-          const after = await repo.update(tx, ctx.tenantId, id, patch, before.version, now);
-          if (!after) throw preconditionFailed();
-          const dto = attendanceDto(after);
-          await auditRepository.append(tx, {
-            ...auditActor(ctx),
-            action: 'attendance.corrected',
-            targetType: 'attendance',
-            targetId: id,
-            before: attendanceDto(before),
-            after: { ...dto, reason: input.reason },
+          const { after } = await changeVersioned(tx, ctx, {
+            what: 'Attendance record',
+            target: { type: 'attendance', id },
+            ifMatch,
+            lock: () => repo.get(tx, ctx.tenantId, id, true),
+            visible: (b) => access.assertStudentVisible(tx, ctx, b.studentId),
+            async write(before) {
+              const checkInAt = input.checkInAt !== undefined ? instant(input.checkInAt, 'checkInAt', now) : before.checkInAt;
+              const checkOutAt = input.checkOutAt !== undefined ? instant(input.checkOutAt, 'checkOutAt', now) : before.checkOutAt;
+              if (checkOutAt && checkOutAt < checkInAt)
+                throw unprocessable('The check-out is before the check-in', [{ path: input.checkOutAt !== undefined ? 'checkOutAt' : 'checkInAt', message: 'check-out must not be before check-in' }]);
+              const patch = {
+                checkInAt,
+                checkOutAt,
+                date: input.checkInAt !== undefined ? localDate(checkInAt, await timezone(tx, ctx.tenantId)) : before.date,
+                ...(input.note !== undefined ? { note: input.note } : {}),
+              };
+              return repo.update(tx, ctx.tenantId, id, patch, before.version, now);
+            },
+            audit: (b, a) => ({ action: 'attendance.corrected', before: attendanceDto(b), after: { ...attendanceDto(a), reason: input.reason } }),
           });
-          return dto;
+          return attendanceDto(after!);
         });
       } catch (e) {
         if (pgConstraint(e) === ONE_OPEN) throw alreadyIn();

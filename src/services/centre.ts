@@ -1,4 +1,4 @@
-import type { ServiceDeps } from '../container.js';
+import type { ServiceDeps } from './deps.js';
 import { createGuardiansService } from './guardians.service.js';
 import { createRoomsService } from './rooms.service.js';
 import { createStaffService } from './staff.service.js';

@@ -1,5 +1,4 @@
-import type { ServiceDeps } from '../container.js';
-import { LocalStorage, type SignedQuery } from '../adapters/storage/local-storage.js';
+import type { SignedQuery } from '../adapters/storage/storage.js';
 import type { TenantContext } from '../core/context.js';
 import { AppError, conflict, forbidden, notFound, unprocessable, validationError } from '../core/errors.js';
 import {
@@ -14,6 +13,7 @@ import { isUuid, newId } from '../core/ids.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
 import { filesRepository, type FileRow } from '../repositories/files.repository.js';
 import { access } from './access.js';
+import type { ServiceDeps } from './deps.js';
 
 export interface PresignInput {
   purpose: Exclude<FilePurpose, 'report'>;
@@ -50,7 +50,7 @@ function mayReadCentreFile(ctx: TenantContext, f: { purpose: string; uploadedByM
   return ctx.permissions.includes(needs) || (!!f.uploadedByMembershipId && f.uploadedByMembershipId === ctx.membershipId);
 }
 
-export function createFilesService({ db, storage, clock, logger }: Pick<ServiceDeps, 'db' | 'storage' | 'clock' | 'logger'>) {
+export function createFilesService({ db, storage, clock, logger, localFiles }: Pick<ServiceDeps, 'db' | 'storage' | 'clock' | 'logger' | 'localFiles'>) {
   const scope = (tenantId: string, userId?: string) => ({ tenantId, userId: userId ?? null });
 
   /**
@@ -213,6 +213,13 @@ export function createFilesService({ db, storage, clock, logger }: Pick<ServiceD
       return { id: row.id, storageKey: row.storageKey, contentType: row.contentType, size: row.size, purpose: row.purpose, status: row.status };
     },
 
+    /** A job's read of an uploaded import file: its size and a stream of its bytes; undefined when it is gone. */
+    async openImportFile(tenantId: string, fileId: string) {
+      const row = await db.scoped(scope(tenantId), (tx) => filesRepository.get(tx, tenantId, fileId));
+      if (!row || row.purpose !== 'import') return undefined;
+      return { size: row.size, open: () => storage.getStream(row.storageKey) };
+    },
+
     /** PUT /files/local/upload (local driver only): the signature is the authorization. */
     async receiveLocalUpload(query: SignedQuery, contentType: string | undefined, body: ReadableStream<Uint8Array> | null) {
       return localDriver().receiveUpload(query, contentType, body);
@@ -226,9 +233,10 @@ export function createFilesService({ db, storage, clock, logger }: Pick<ServiceD
     },
   };
 
-  function localDriver(): LocalStorage {
-    if (!(storage instanceof LocalStorage)) throw notFound('File');
-    return storage;
+  /** The container hands in the local file server only when the storage is local disk; otherwise these URLs do not exist. */
+  function localDriver() {
+    if (!localFiles) throw notFound('File');
+    return localFiles;
   }
 }
 

@@ -1,13 +1,14 @@
 import type { Clock } from '../core/clock.js';
 import type { TenantContext } from '../core/context.js';
-import { notFound, preconditionFailed } from '../core/errors.js';
+import { notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { auditRepository } from '../repositories/audit.repository.js';
 import type { Database, Tx } from '../repositories/db.js';
 import { guardiansRepository, type GuardianRow } from '../repositories/guardians.repository.js';
 import { access } from './access.js';
-import { actor, checkIfMatch, iso, requireId, scopeOf, sent, type ListOptions } from './centre-helpers.js';
+import { actor, iso, requireId, scopeOf, sent, type ListOptions } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
+import { changeVersioned, UNCHANGED } from './versioned-change.js';
 
 export const guardianDto = (g: GuardianRow) => ({
   id: g.id,
@@ -78,29 +79,31 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
       const id = requireId(rawId, 'Guardian');
       const changes = sent({ ...patch, email: normalizeEmail(patch.email) });
       return db.scoped(scopeOf(ctx), async (tx) => {
-        const before = await guardiansRepository.getForUpdate(tx, ctx.tenantId, id);
-        if (!before) throw notFound('Guardian');
-        checkIfMatch(before.version, ifMatch);
-        if (!Object.keys(changes).length) return guardianDto(before);
-        const after = await guardiansRepository.update(tx, ctx.tenantId, id, changes, before.version, clock.now());
-        if (!after) throw preconditionFailed();
-        await auditRepository.append(tx, { ...actor(ctx), action: 'guardian.updated', targetType: 'guardian', targetId: id, before: guardianDto(before), after: guardianDto(after) });
-        return guardianDto(after);
+        const { before, after } = await changeVersioned(tx, ctx, {
+          what: 'Guardian',
+          target: { type: 'guardian', id },
+          ifMatch,
+          lock: () => guardiansRepository.getForUpdate(tx, ctx.tenantId, id),
+          write: async (b) => (Object.keys(changes).length ? guardiansRepository.update(tx, ctx.tenantId, id, changes, b.version, clock.now()) : UNCHANGED),
+          audit: (b, a) => ({ action: 'guardian.updated', before: guardianDto(b), after: guardianDto(a) }),
+        });
+        return guardianDto(after ?? before);
       });
     },
 
     /** Archives the record; links to children are kept (attendance history names the guardian). */
     async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
       const id = requireId(rawId, 'Guardian');
-      await db.scoped(scopeOf(ctx), async (tx) => {
-        const before = await guardiansRepository.getForUpdate(tx, ctx.tenantId, id);
-        if (!before) throw notFound('Guardian');
-        checkIfMatch(before.version, ifMatch);
-        if (before.archivedAt) return;
-        const after = await guardiansRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, before.version, clock.now());
-        if (!after) throw preconditionFailed();
-        await auditRepository.append(tx, { ...actor(ctx), action: 'guardian.archived', targetType: 'guardian', targetId: id, before: guardianDto(before), after: guardianDto(after) });
-      });
+      await db.scoped(scopeOf(ctx), (tx) =>
+        changeVersioned(tx, ctx, {
+          what: 'Guardian',
+          target: { type: 'guardian', id },
+          ifMatch,
+          lock: () => guardiansRepository.getForUpdate(tx, ctx.tenantId, id),
+          write: async (b) => (b.archivedAt ? UNCHANGED : guardiansRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, b.version, clock.now())),
+          audit: (b, a) => ({ action: 'guardian.archived', before: guardianDto(b), after: guardianDto(a) }),
+        }),
+      );
     },
   };
 }

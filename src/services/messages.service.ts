@@ -1,4 +1,4 @@
-import type { ServiceDeps } from '../container.js';
+import type { ServiceDeps } from './deps.js';
 import type { TenantContext } from '../core/context.js';
 import { forbidden, notFound } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';

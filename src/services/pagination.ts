@@ -23,13 +23,3 @@ export function toPage<R, T>(rows: R[], limit: number, map: (r: R) => T, key: (r
   const items = more ? rows.slice(0, limit) : rows;
   return { items: items.map(map), nextCursor: more && items.length ? encodeCursor(key(items[items.length - 1]!)) : null };
 }
-
-/** If-Match → expected version; undefined when absent or `*`. A header that names no version never matches. */
-export function parseIfMatch(header: string | undefined): number | undefined {
-  if (header === undefined) return undefined;
-  const h = header.trim();
-  if (h === '*') return undefined;
-  const m = /^(?:W\/)?"?(\d{1,10})"?$/.exec(h);
-  return m ? Number(m[1]) : -1;
-}
-export const etag = (version: number) => `"${version}"`;

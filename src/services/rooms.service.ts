@@ -1,17 +1,16 @@
 import type { Clock } from '../core/clock.js';
 import type { TenantContext } from '../core/context.js';
-import { notFound, preconditionFailed } from '../core/errors.js';
+import { notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { AGE_GROUPS } from '../models/centre.js';
-import { auditRepository } from '../repositories/audit.repository.js';
+import type { AgeGroup } from '../models/enums.js';
+import { auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
 import type { Database } from '../repositories/db.js';
 import { roomsRepository, type RoomRow } from '../repositories/rooms.repository.js';
 import { access } from './access.js';
-import { actor, checkIfMatch, iso, requireId, scopeOf, sent, type ListOptions } from './centre-helpers.js';
+import { actor, iso, requireId, scopeOf, sent, type ListOptions } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
+import { changeVersioned, UNCHANGED } from './versioned-change.js';
 
-export { AGE_GROUPS };
-export type AgeGroup = (typeof AGE_GROUPS)[number];
 
 export const roomDto = (r: RoomRow) => ({
   id: r.id,
@@ -33,14 +32,29 @@ export interface RoomInput {
   ratio?: number | null;
 }
 
-export function createRoomsService({ db, clock }: { db: Database; clock: Clock }) {
+/** The repositories the rooms service writes through (a test hands in fakes to aim at one rule). */
+export interface RoomsRepositories {
+  rooms: Pick<typeof roomsRepository, 'list' | 'get' | 'getForUpdate' | 'insert' | 'update'>;
+  audit: Pick<AuditRepository, 'append'>;
+}
+
+export function createRoomsService({
+  db,
+  clock,
+  repositories = { rooms: roomsRepository, audit: auditRepository },
+}: {
+  db: Pick<Database, 'scoped'>;
+  clock: Clock;
+  repositories?: RoomsRepositories;
+}) {
+  const { rooms: roomsRepo, audit } = repositories;
   return {
     async list(ctx: TenantContext, q: ListOptions) {
       const cursor = decodeUuidCursor(q.cursor);
       const rows = await db.scoped(scopeOf(ctx), async (tx) => {
         const visible = await access.visibleRoomIds(tx, ctx);
         if (visible && !visible.length) return [];
-        return roomsRepository.list(tx, ctx.tenantId, { cursor, limit: q.limit, includeArchived: q.includeArchived, ids: visible ?? undefined });
+        return roomsRepo.list(tx, ctx.tenantId, { cursor, limit: q.limit, includeArchived: q.includeArchived, ids: visible ?? undefined });
       });
       return toPage(rows, q.limit, roomDto, (r) => r.id);
     },
@@ -48,7 +62,7 @@ export function createRoomsService({ db, clock }: { db: Database; clock: Clock }
     async get(ctx: TenantContext, rawId: string) {
       const id = requireId(rawId, 'Room');
       return db.scoped(scopeOf(ctx), async (tx) => {
-        const row = await roomsRepository.get(tx, ctx.tenantId, id);
+        const row = await roomsRepo.get(tx, ctx.tenantId, id);
         if (!row) throw notFound('Room');
         await access.assertRoomVisible(tx, ctx, id);
         return roomDto(row);
@@ -57,14 +71,14 @@ export function createRoomsService({ db, clock }: { db: Database; clock: Clock }
 
     async create(ctx: TenantContext, input: RoomInput) {
       return db.scoped(scopeOf(ctx), async (tx) => {
-        const row = await roomsRepository.insert(tx, ctx.tenantId, {
+        const row = await roomsRepo.insert(tx, ctx.tenantId, {
           id: newId(),
           name: input.name,
           capacity: input.capacity,
           ageGroup: input.ageGroup ?? null,
           ratio: input.ratio ?? null,
         });
-        await auditRepository.append(tx, { ...actor(ctx), action: 'room.created', targetType: 'room', targetId: row.id, after: roomDto(row) });
+        await audit.append(tx, { ...actor(ctx), action: 'room.created', targetType: 'room', targetId: row.id, after: roomDto(row) });
         return roomDto(row);
       });
     },
@@ -73,29 +87,31 @@ export function createRoomsService({ db, clock }: { db: Database; clock: Clock }
       const id = requireId(rawId, 'Room');
       const changes = sent(patch);
       return db.scoped(scopeOf(ctx), async (tx) => {
-        const before = await roomsRepository.getForUpdate(tx, ctx.tenantId, id);
-        if (!before) throw notFound('Room');
-        checkIfMatch(before.version, ifMatch);
-        if (!Object.keys(changes).length) return roomDto(before);
-        const after = await roomsRepository.update(tx, ctx.tenantId, id, changes, before.version, clock.now());
-        if (!after) throw preconditionFailed();
-        await auditRepository.append(tx, { ...actor(ctx), action: 'room.updated', targetType: 'room', targetId: id, before: roomDto(before), after: roomDto(after) });
-        return roomDto(after);
+        const { before, after } = await changeVersioned(tx, ctx, {
+          what: 'Room',
+          target: { type: 'room', id },
+          ifMatch,
+          lock: () => roomsRepo.getForUpdate(tx, ctx.tenantId, id),
+          write: async (b) => (Object.keys(changes).length ? roomsRepo.update(tx, ctx.tenantId, id, changes, b.version, clock.now()) : UNCHANGED),
+          audit: (b, a) => ({ action: 'room.updated', before: roomDto(b), after: roomDto(a) }),
+        }, audit);
+        return roomDto(after ?? before);
       });
     },
 
     /** Archives (the room and its history stay; lists hide it). Archiving twice changes nothing. */
     async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
       const id = requireId(rawId, 'Room');
-      await db.scoped(scopeOf(ctx), async (tx) => {
-        const before = await roomsRepository.getForUpdate(tx, ctx.tenantId, id);
-        if (!before) throw notFound('Room');
-        checkIfMatch(before.version, ifMatch);
-        if (before.archivedAt) return;
-        const after = await roomsRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, before.version, clock.now());
-        if (!after) throw preconditionFailed();
-        await auditRepository.append(tx, { ...actor(ctx), action: 'room.archived', targetType: 'room', targetId: id, before: roomDto(before), after: roomDto(after) });
-      });
+      await db.scoped(scopeOf(ctx), (tx) =>
+        changeVersioned(tx, ctx, {
+          what: 'Room',
+          target: { type: 'room', id },
+          ifMatch,
+          lock: () => roomsRepo.getForUpdate(tx, ctx.tenantId, id),
+          write: async (b) => (b.archivedAt ? UNCHANGED : roomsRepo.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, b.version, clock.now())),
+          audit: (b, a) => ({ action: 'room.archived', before: roomDto(b), after: roomDto(a) }),
+        }, audit),
+      );
     },
   };
 }

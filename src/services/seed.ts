@@ -1,5 +1,5 @@
 import { eq } from 'drizzle-orm';
-import type { Container } from '../container.js';
+import type { ServiceDeps } from './deps.js';
 import { newId } from '../core/ids.js';
 import { ENTITLEMENTS } from '../core/security/permissions.js';
 import { localSupabaseSub } from '../core/security/supabase.js';
@@ -19,7 +19,7 @@ function rng(seed: number) {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-export async function seedDemo(c: Container): Promise<string> {
+export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'>): Promise<string> {
   const { db, clock } = c;
   const tz = 'America/Los_Angeles';
   const existing = await db.scoped({ tenantId: DEMO_TENANT_ID }, (tx) => tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, DEMO_TENANT_ID)));

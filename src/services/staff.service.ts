@@ -1,13 +1,14 @@
 import type { Clock } from '../core/clock.js';
 import type { TenantContext } from '../core/context.js';
-import { notFound, preconditionFailed, unprocessable } from '../core/errors.js';
+import { notFound, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
 import { auditRepository } from '../repositories/audit.repository.js';
 import type { Database, Tx } from '../repositories/db.js';
 import { roomsRepository } from '../repositories/rooms.repository.js';
 import { staffRepository, type StaffRow } from '../repositories/staff.repository.js';
-import { actor, checkIfMatch, iso, requireId, scopeOf, sent, type ListOptions } from './centre-helpers.js';
+import { actor, iso, requireId, scopeOf, sent, type ListOptions } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
+import { changeVersioned, UNCHANGED } from './versioned-change.js';
 
 export const staffDto = (s: StaffRow, roomIds: string[]) => ({
   id: s.id,
@@ -84,36 +85,45 @@ export function createStaffService({ db, clock }: { db: Database; clock: Clock }
       const id = requireId(rawId, 'Staff member');
       const { roomIds: newRooms, ...fields } = sent({ ...patch, email: normalizeEmail(patch.email) });
       return db.scoped(scopeOf(ctx), async (tx) => {
-        const before = await staffRepository.getForUpdate(tx, ctx.tenantId, id);
-        if (!before) throw notFound('Staff member');
-        checkIfMatch(before.version, ifMatch);
-        const beforeRooms = await roomsOf(tx, ctx, id);
-        if (!Object.keys(fields).length && newRooms === undefined) return staffDto(before, beforeRooms);
-        let roomIds = beforeRooms;
-        if (newRooms !== undefined) {
-          roomIds = await checkRooms(tx, ctx, newRooms);
-          await staffRepository.setRooms(tx, ctx.tenantId, id, roomIds);
-        }
-        // The version moves even when only the rooms changed: they are part of the resource.
-        const after = await staffRepository.update(tx, ctx.tenantId, id, fields, before.version, clock.now());
-        if (!after) throw preconditionFailed();
-        const dto = staffDto(after, roomIds);
-        await auditRepository.append(tx, { ...actor(ctx), action: 'staff.updated', targetType: 'staff', targetId: id, before: staffDto(before, beforeRooms), after: dto });
-        return dto;
+        let beforeRooms: string[] = [];
+        let roomIds: string[] = [];
+        const { before, after } = await changeVersioned(tx, ctx, {
+          what: 'Staff member',
+          target: { type: 'staff', id },
+          ifMatch,
+          lock: () => staffRepository.getForUpdate(tx, ctx.tenantId, id),
+          async write(b) {
+            roomIds = beforeRooms = await roomsOf(tx, ctx, id);
+            if (!Object.keys(fields).length && newRooms === undefined) return UNCHANGED;
+            if (newRooms !== undefined) {
+              roomIds = await checkRooms(tx, ctx, newRooms);
+              await staffRepository.setRooms(tx, ctx.tenantId, id, roomIds);
+            }
+            // The version moves even when only the rooms changed: they are part of the resource.
+            return staffRepository.update(tx, ctx.tenantId, id, fields, b.version, clock.now());
+          },
+          audit: (b, a) => ({ action: 'staff.updated', before: staffDto(b, beforeRooms), after: staffDto(a, roomIds) }),
+        });
+        return after ? staffDto(after, roomIds) : staffDto(before, beforeRooms);
       });
     },
 
     async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
       const id = requireId(rawId, 'Staff member');
       await db.scoped(scopeOf(ctx), async (tx) => {
-        const before = await staffRepository.getForUpdate(tx, ctx.tenantId, id);
-        if (!before) throw notFound('Staff member');
-        checkIfMatch(before.version, ifMatch);
-        if (before.archivedAt) return;
-        const rooms = await roomsOf(tx, ctx, id);
-        const after = await staffRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, before.version, clock.now());
-        if (!after) throw preconditionFailed();
-        await auditRepository.append(tx, { ...actor(ctx), action: 'staff.archived', targetType: 'staff', targetId: id, before: staffDto(before, rooms), after: staffDto(after, rooms) });
+        let rooms: string[] = [];
+        await changeVersioned(tx, ctx, {
+          what: 'Staff member',
+          target: { type: 'staff', id },
+          ifMatch,
+          lock: () => staffRepository.getForUpdate(tx, ctx.tenantId, id),
+          async write(b) {
+            if (b.archivedAt) return UNCHANGED;
+            rooms = await roomsOf(tx, ctx, id);
+            return staffRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, b.version, clock.now());
+          },
+          audit: (b, a) => ({ action: 'staff.archived', before: staffDto(b, rooms), after: staffDto(a, rooms) }),
+        });
       });
     },
   };

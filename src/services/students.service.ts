@@ -2,20 +2,22 @@ import type { Clock } from '../core/clock.js';
 import type { TenantContext } from '../core/context.js';
 import { conflict, notFound, preconditionFailed, unprocessable, validationError } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
-import { isCalendarDate, localDate } from '../core/time.js';
-import { auditRepository } from '../repositories/audit.repository.js';
+import { localDate } from '../core/time.js';
+import type { StudentStatus } from '../models/enums.js';
+import { auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
 import { pgConstraint, type Database, type Tx } from '../repositories/db.js';
 import { guardiansRepository } from '../repositories/guardians.repository.js';
 import { roomsRepository } from '../repositories/rooms.repository.js';
 import { studentGuardiansRepository, studentsRepository, type StudentGuardianRow, type StudentRow } from '../repositories/students.repository.js';
 import { tenantsRepository } from '../repositories/tenancy.repository.js';
 import { access } from './access.js';
-import { actor, checkIfMatch, iso, requireId, scopeOf, sent, type ListOptions } from './centre-helpers.js';
+import { actor, iso, requireId, scopeOf, sent, type ListOptions } from './helpers.js';
 import { guardianDto } from './guardians.service.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
+import { createStudentsImport } from './students-import.js';
+import { birthDateProblem, NOT_A_ROOM } from './students.rules.js';
+import { changeVersioned, UNCHANGED } from './versioned-change.js';
 
-export const STUDENT_STATUSES = ['enrolled', 'withdrawn'] as const;
-export type StudentStatus = (typeof STUDENT_STATUSES)[number];
 
 export const studentDto = (s: StudentRow) => ({
   id: s.id,
@@ -61,15 +63,23 @@ export interface StudentListQuery extends ListOptions {
   q?: string;
 }
 
-const roomDetail = [{ path: 'roomId', message: 'is not a room of this centre' }];
+const roomDetail = [{ path: 'roomId', message: NOT_A_ROOM }];
 
-export function createStudentsService({ db, clock }: { db: Database; clock: Clock }) {
+export function createStudentsService({
+  db,
+  clock,
+  repositories = { audit: auditRepository },
+}: {
+  db: Pick<Database, 'scoped'>;
+  clock: Clock;
+  /** The audit repository the import writes through (a test hands in a fake to aim at one rule). */
+  repositories?: { audit: Pick<AuditRepository, 'append' | 'appendMany'> };
+}) {
   /** A birth date is a real calendar day that has begun somewhere: not after today in the centre's time zone. */
   async function checkBirthDate(tx: Tx, ctx: TenantContext, dateOfBirth: string) {
-    if (!isCalendarDate(dateOfBirth)) throw validationError('The request is not valid', [{ path: 'dateOfBirth', message: 'must be a real date (YYYY-MM-DD)' }]);
     const tenant = await tenantsRepository.get(tx, ctx.tenantId);
-    const today = localDate(clock.now(), tenant?.timezone ?? 'UTC');
-    if (dateOfBirth > today) throw validationError('The request is not valid', [{ path: 'dateOfBirth', message: 'must not be in the future' }]);
+    const problem = birthDateProblem(dateOfBirth, localDate(clock.now(), tenant?.timezone ?? 'UTC'));
+    if (problem) throw validationError('The request is not valid', [{ path: 'dateOfBirth', message: problem }]);
   }
 
   /** The room must be a live room of this centre (the composite foreign key guarantees the tenant part too). */
@@ -94,6 +104,9 @@ export function createStudentsService({ db, clock }: { db: Database; clock: Cloc
   }
 
   return {
+    /** The CSV import's side (a job calls these with its JobActor): the same rules, the same audit. */
+    ...createStudentsImport({ db, clock, studentDto, audit: repositories.audit }),
+
     async list(ctx: TenantContext, q: StudentListQuery) {
       const cursor = decodeUuidCursor(q.cursor);
       const rows = await db.scoped(scopeOf(ctx), async (tx) => {
@@ -146,16 +159,20 @@ export function createStudentsService({ db, clock }: { db: Database; clock: Cloc
       const changes = sent(patch);
       try {
         return await db.scoped(scopeOf(ctx), async (tx) => {
-          const before = await studentsRepository.getForUpdate(tx, ctx.tenantId, id);
-          if (!before) throw notFound('Student');
-          checkIfMatch(before.version, ifMatch);
-          if (!Object.keys(changes).length) return studentDto(before);
-          if (changes.dateOfBirth !== undefined) await checkBirthDate(tx, ctx, changes.dateOfBirth);
-          if (changes.roomId !== undefined && changes.roomId !== before.roomId) await checkRoom(tx, ctx, changes.roomId);
-          const after = await studentsRepository.update(tx, ctx.tenantId, id, changes, before.version, clock.now());
-          if (!after) throw preconditionFailed();
-          await auditRepository.append(tx, { ...actor(ctx), action: 'student.updated', targetType: 'student', targetId: id, before: studentDto(before), after: studentDto(after) });
-          return studentDto(after);
+          const { before, after } = await changeVersioned(tx, ctx, {
+            what: 'Student',
+            target: { type: 'student', id },
+            ifMatch,
+            lock: () => studentsRepository.getForUpdate(tx, ctx.tenantId, id),
+            async write(b) {
+              if (!Object.keys(changes).length) return UNCHANGED;
+              if (changes.dateOfBirth !== undefined) await checkBirthDate(tx, ctx, changes.dateOfBirth);
+              if (changes.roomId !== undefined && changes.roomId !== b.roomId) await checkRoom(tx, ctx, changes.roomId);
+              return studentsRepository.update(tx, ctx.tenantId, id, changes, b.version, clock.now());
+            },
+            audit: (b, a) => ({ action: 'student.updated', before: studentDto(b), after: studentDto(a) }),
+          });
+          return studentDto(after ?? before);
         });
       } catch (e) {
         mapConstraint(e);
@@ -165,15 +182,16 @@ export function createStudentsService({ db, clock }: { db: Database; clock: Cloc
     /** Archives: the record and its attendance are kept; GET still answers with `archivedAt`; lists hide it. */
     async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
       const id = requireId(rawId, 'Student');
-      await db.scoped(scopeOf(ctx), async (tx) => {
-        const before = await studentsRepository.getForUpdate(tx, ctx.tenantId, id);
-        if (!before) throw notFound('Student');
-        checkIfMatch(before.version, ifMatch);
-        if (before.archivedAt) return;
-        const after = await studentsRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, before.version, clock.now());
-        if (!after) throw preconditionFailed();
-        await auditRepository.append(tx, { ...actor(ctx), action: 'student.archived', targetType: 'student', targetId: id, before: studentDto(before), after: studentDto(after) });
-      });
+      await db.scoped(scopeOf(ctx), (tx) =>
+        changeVersioned(tx, ctx, {
+          what: 'Student',
+          target: { type: 'student', id },
+          ifMatch,
+          lock: () => studentsRepository.getForUpdate(tx, ctx.tenantId, id),
+          write: async (b) => (b.archivedAt ? UNCHANGED : studentsRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, b.version, clock.now())),
+          audit: (b, a) => ({ action: 'student.archived', before: studentDto(b), after: studentDto(a) }),
+        }),
+      );
     },
 
     /** The child's guardians with the link fields (a guardian sees those of their own children). */
@@ -209,11 +227,16 @@ export function createStudentsService({ db, clock }: { db: Database; clock: Cloc
           await auditRepository.append(tx, { ...actor(ctx), ...target, action: 'student_guardian.linked', after: linkDto(link) });
           return { link: linkDto(link), created: true };
         }
-        checkIfMatch(before.version, ifMatch);
-        const link = await studentGuardiansRepository.update(tx, ctx.tenantId, studentId, guardianId, fields, before.version, clock.now());
-        if (!link) throw preconditionFailed();
-        await auditRepository.append(tx, { ...actor(ctx), ...target, action: 'student_guardian.updated', before: linkDto(before), after: linkDto(link) });
-        return { link: linkDto(link), created: false };
+        // An existing link: read under the child's lock above.
+        const { after } = await changeVersioned(tx, ctx, {
+          what: 'Guardian link',
+          target: { type: target.targetType, id: target.targetId },
+          ifMatch,
+          lock: async () => before,
+          write: (b) => studentGuardiansRepository.update(tx, ctx.tenantId, studentId, guardianId, fields, b.version, clock.now()),
+          audit: (b, a) => ({ action: 'student_guardian.updated', before: linkDto(b), after: linkDto(a) }),
+        });
+        return { link: linkDto(after!), created: false };
       });
     },
 
@@ -223,16 +246,14 @@ export function createStudentsService({ db, clock }: { db: Database; clock: Cloc
       await db.scoped(scopeOf(ctx), async (tx) => {
         if (!(await studentsRepository.lockForLinks(tx, ctx.tenantId, studentId))) throw notFound('Student');
         if (!(await guardiansRepository.get(tx, ctx.tenantId, guardianId))) throw notFound('Guardian');
-        const before = await studentGuardiansRepository.get(tx, ctx.tenantId, studentId, guardianId);
-        if (!before) throw notFound('Guardian link');
-        checkIfMatch(before.version, ifMatch);
-        await studentGuardiansRepository.delete(tx, ctx.tenantId, studentId, guardianId);
-        await auditRepository.append(tx, {
-          ...actor(ctx),
-          targetType: 'student_guardian',
-          targetId: `${studentId}:${guardianId}`,
-          action: 'student_guardian.unlinked',
-          before: linkDto(before),
+        await changeVersioned(tx, ctx, {
+          what: 'Guardian link',
+          target: { type: 'student_guardian', id: `${studentId}:${guardianId}` },
+          ifMatch,
+          lock: () => studentGuardiansRepository.get(tx, ctx.tenantId, studentId, guardianId),
+          // A removal: the row goes, so the audit row keeps only the before image.
+          write: async (b) => (await studentGuardiansRepository.delete(tx, ctx.tenantId, studentId, guardianId), b),
+          audit: (b) => ({ action: 'student_guardian.unlinked', before: linkDto(b) }),
         });
       });
     },

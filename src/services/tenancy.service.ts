@@ -1,5 +1,5 @@
 import type { RequestContext, TenantContext } from '../core/context.js';
-import { conflict, forbidden, notFound, preconditionFailed, unprocessable } from '../core/errors.js';
+import { conflict, forbidden, notFound, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
 import { ENTITLEMENTS, type Role } from '../core/security/permissions.js';
 import { isValidTimeZone } from '../core/time.js';
@@ -8,6 +8,7 @@ import { pgConstraint, type Database } from '../repositories/db.js';
 import { membershipsRepository, tenantsRepository, type MembershipRow, type TenantRow } from '../repositories/tenancy.repository.js';
 import type { AuthService } from './auth.service.js';
 import { decodeNumberCursor, decodeUuidCursor, toPage } from './pagination.js';
+import { changeVersioned } from './versioned-change.js';
 
 export const tenantDto = (t: TenantRow) => ({
   id: t.id,
@@ -84,13 +85,15 @@ export function createTenancyService({ db, auth }: Deps) {
       if (patch.timezone !== undefined && !isValidTimeZone(patch.timezone))
         throw unprocessable('Unknown time zone', [{ path: 'timezone', message: 'use an IANA zone such as Europe/London' }]);
       return db.scoped(scope(ctx), async (tx) => {
-        const before = await tenantsRepository.get(tx, ctx.tenantId);
-        if (!before) throw notFound('Tenant');
-        if (ifMatch !== undefined && before.version !== ifMatch) throw preconditionFailed();
-        const after = await tenantsRepository.update(tx, ctx.tenantId, patch, before.version);
-        if (!after) throw preconditionFailed();
-        await auditRepository.append(tx, { ...auditActor(ctx), tenantId: ctx.tenantId, action: 'tenant.updated', targetType: 'tenant', targetId: ctx.tenantId, before: tenantDto(before), after: tenantDto(after) });
-        return after;
+        const { after } = await changeVersioned(tx, ctx, {
+          what: 'Tenant',
+          target: { type: 'tenant', id: ctx.tenantId },
+          ifMatch,
+          lock: () => tenantsRepository.get(tx, ctx.tenantId),
+          write: (b) => tenantsRepository.update(tx, ctx.tenantId, patch, b.version),
+          audit: (b, a) => ({ action: 'tenant.updated', before: tenantDto(b), after: tenantDto(a) }),
+        });
+        return after!;
       });
     },
 
@@ -127,25 +130,33 @@ export function createTenancyService({ db, auth }: Deps) {
     async updateMembership(ctx: TenantContext, id: string, patch: { roles?: Role[]; entitlements?: string[]; status?: 'active' | 'suspended' }, ifMatch?: number) {
       if (!isUuid(id)) throw notFound('Membership');
       const updated = await db.scoped(scope(ctx), async (tx) => {
-        const before = await membershipsRepository.get(tx, ctx.tenantId, id);
-        if (!before) throw notFound('Membership');
-        if (ifMatch !== undefined && before.version !== ifMatch) throw preconditionFailed();
-        if (patch.status === 'active' && before.status === 'invited') throw unprocessable('An invitation becomes active when its email accepts it');
-        const next = {
-          roles: patch.roles ? [...new Set(patch.roles)] : before.roles,
-          status: patch.status && before.status !== 'invited' ? patch.status : before.status,
-        };
-        await guardOwners(tx, ctx, before, next);
-        const after = await membershipsRepository.update(
-          tx,
-          ctx.tenantId,
-          id,
-          { roles: next.roles, status: next.status as MembershipRow['status'], ...(patch.entitlements ? { entitlements: [...new Set(patch.entitlements)] } : {}) },
-          before.version,
-        );
-        if (!after) throw preconditionFailed();
-        const action = patch.status && patch.status !== before.status ? (patch.status === 'suspended' ? 'membership.suspended' : 'membership.reactivated') : 'membership.updated';
-        await auditRepository.append(tx, { ...auditActor(ctx), tenantId: ctx.tenantId, action, targetType: 'membership', targetId: id, before: membershipDto(before), after: membershipDto(after) });
+        const { before, after: changed } = await changeVersioned(tx, ctx, {
+          what: 'Membership',
+          target: { type: 'membership', id },
+          ifMatch,
+          lock: () => membershipsRepository.get(tx, ctx.tenantId, id),
+          async write(b) {
+            if (patch.status === 'active' && b.status === 'invited') throw unprocessable('An invitation becomes active when its email accepts it');
+            const next = {
+              roles: patch.roles ? [...new Set(patch.roles)] : b.roles,
+              status: patch.status && b.status !== 'invited' ? patch.status : b.status,
+            };
+            await guardOwners(tx, ctx, b, next);
+            return membershipsRepository.update(
+              tx,
+              ctx.tenantId,
+              id,
+              { roles: next.roles, status: next.status as MembershipRow['status'], ...(patch.entitlements ? { entitlements: [...new Set(patch.entitlements)] } : {}) },
+              b.version,
+            );
+          },
+          audit: (b, a) => ({
+            action: patch.status && patch.status !== b.status ? (patch.status === 'suspended' ? 'membership.suspended' : 'membership.reactivated') : 'membership.updated',
+            before: membershipDto(b),
+            after: membershipDto(a),
+          }),
+        });
+        const after = changed!;
         if (patch.roles && patch.roles.join() !== before.roles.join())
           await auditRepository.append(tx, { ...auditActor(ctx), tenantId: ctx.tenantId, action: 'role.assigned', targetType: 'membership', targetId: id, before: { roles: before.roles }, after: { roles: after.roles } });
         return after;
@@ -157,15 +168,22 @@ export function createTenancyService({ db, auth }: Deps) {
 
     async removeMembership(ctx: TenantContext, id: string, ifMatch?: number) {
       if (!isUuid(id)) throw notFound('Membership');
-      await db.scoped(scope(ctx), async (tx) => {
-        const before = await membershipsRepository.get(tx, ctx.tenantId, id);
-        if (!before) throw notFound('Membership');
-        if (ifMatch !== undefined && before.version !== ifMatch) throw preconditionFailed();
-        if (before.roles.includes('owner') && !ctx.roles.includes('owner')) throw forbidden('Only an owner can remove an owner');
-        await guardOwners(tx, ctx, before, null);
-        await membershipsRepository.delete(tx, ctx.tenantId, id);
-        await auditRepository.append(tx, { ...auditActor(ctx), tenantId: ctx.tenantId, action: 'membership.removed', targetType: 'membership', targetId: id, before: membershipDto(before) });
-      });
+      await db.scoped(scope(ctx), (tx) =>
+        changeVersioned(tx, ctx, {
+          what: 'Membership',
+          target: { type: 'membership', id },
+          ifMatch,
+          lock: () => membershipsRepository.get(tx, ctx.tenantId, id),
+          async write(b) {
+            if (b.roles.includes('owner') && !ctx.roles.includes('owner')) throw forbidden('Only an owner can remove an owner');
+            await guardOwners(tx, ctx, b, null);
+            await membershipsRepository.delete(tx, ctx.tenantId, id);
+            return b;
+          },
+          // A removal: the audit row keeps only the before image.
+          audit: (b) => ({ action: 'membership.removed', before: membershipDto(b) }),
+        }),
+      );
       await auth.forgetMembership(id);
     },
 

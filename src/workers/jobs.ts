@@ -1,20 +1,16 @@
 import type { z } from 'zod';
+import type { JobName } from '../services/job-payloads.js';
 import { attendanceReportJob } from './handlers/attendance-report.job.js';
 import { studentsImportJob } from './handlers/students-import.job.js';
 import type { JobDefinition } from './job-types.js';
 
 export * from './job-types.js';
 
-/** The typed registry: job type → payload schema (always with `tenantId`) + idempotent handler. */
-export const JOB_REGISTRY: JobRegistry = {
-  [attendanceReportJob.type]: attendanceReportJob,
-  [studentsImportJob.type]: studentsImportJob,
-};
-
 export type JobRegistry = Record<string, JobDefinition<z.ZodType<{ tenantId: string }>>>;
-export const JOB_TYPES = {
-  attendanceReport: attendanceReportJob.type,
-  studentsImport: studentsImportJob.type,
-} as const;
-export type AttendanceReportPayload = z.infer<typeof attendanceReportJob.payload>;
-export type StudentsImportPayload = z.infer<typeof studentsImportJob.payload>;
+
+/** The handlers, one per job name of the typed payload map (services/job-payloads.ts): none missing, none extra. */
+const HANDLERS: { [N in JobName]: JobDefinition<z.ZodType<{ tenantId: string }>, N> } = {
+  'report.attendance': attendanceReportJob,
+  'import.students': studentsImportJob,
+};
+export const JOB_REGISTRY: JobRegistry = HANDLERS;

@@ -1,5 +1,5 @@
-import { jobsRepository, type JobRow } from '../repositories/jobs.repository.js';
-import { JOB_REGISTRY, PermanentJobError, type JobRegistry, type WorkerDeps } from './jobs.js';
+import type { Logger } from '../core/logger.js';
+import { JOB_REGISTRY, PermanentJobError, type JobContext, type JobRegistry, type WorkerServices } from './jobs.js';
 
 /** Deliveries of one job before it is marked failed (SQS: the redrive policy's maxReceiveCount is the same 5). */
 export const MAX_ATTEMPTS = 5;
@@ -18,12 +18,11 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
  * Runs one delivery of a job: marks it running (attempts + 1), runs its handler with a progress callback, and records
  * the outcome. Handlers are idempotent, so a redelivery after a crash is safe.
  */
-export function createJobRunner(deps: WorkerDeps, registry: JobRegistry = JOB_REGISTRY) {
-  const { db, clock, logger } = deps;
-  const scope = (tenantId: string) => ({ tenantId });
+export function createJobRunner({ services, logger }: { services: WorkerServices; logger: Logger }, registry: JobRegistry = JOB_REGISTRY) {
+  const runs = services.jobs.runs;
 
   async function runJob(jobId: string, tenantId: string, attempt = 1): Promise<RunOutcome> {
-    const job: JobRow | undefined = await db.scoped(scope(tenantId), (tx) => jobsRepository.start(tx, tenantId, jobId, clock.now()));
+    const job = await runs.start(tenantId, jobId);
     if (!job) {
       logger.info({ jobId, tenantId }, 'job already finished or unknown; delivery ignored');
       return { status: 'skipped' };
@@ -35,19 +34,21 @@ export function createJobRunner(deps: WorkerDeps, registry: JobRegistry = JOB_RE
 
     let lastWritten = -1;
     let lastAt = 0;
-    const ctx = {
-      deps,
+    const ctx: JobContext = {
+      services,
+      logger: log,
       job,
       attempt: effectiveAttempt,
+      actor: { tenantId, membershipId: job.createdByMembershipId, jobId },
       async progress(percent: number) {
         const p = Math.max(0, Math.min(99, Math.floor(percent)));
         if (p === lastWritten || Date.now() - lastAt < 200) return;
         lastWritten = p;
         lastAt = Date.now();
-        await db.scoped(scope(tenantId), (tx) => jobsRepository.progress(tx, tenantId, jobId, p, clock.now()));
+        await runs.progress(tenantId, jobId, p);
       },
       async checkpoint(result: unknown) {
-        await db.scoped(scope(tenantId), (tx) => jobsRepository.checkpoint(tx, tenantId, jobId, result, clock.now()));
+        await runs.checkpoint(tenantId, jobId, result);
       },
     };
 
@@ -57,7 +58,7 @@ export function createJobRunner(deps: WorkerDeps, registry: JobRegistry = JOB_RE
       const parsed = def.payload.safeParse(job.payload);
       if (!parsed.success || parsed.data.tenantId !== tenantId) throw new PermanentJobError('The job payload is not valid');
       const result = await def.run(ctx, parsed.data);
-      await db.scoped(scope(tenantId), (tx) => jobsRepository.succeed(tx, tenantId, jobId, result ?? null, clock.now()));
+      await runs.succeed(tenantId, jobId, result ?? null);
       log.info({ ms: Date.now() - started }, 'job succeeded');
       return { status: 'succeeded' };
     } catch (err) {
@@ -65,11 +66,11 @@ export function createJobRunner(deps: WorkerDeps, registry: JobRegistry = JOB_RE
       const permanent = err instanceof PermanentJobError;
       if (permanent || effectiveAttempt >= MAX_ATTEMPTS) {
         const text = permanent ? error : `Failed after ${effectiveAttempt} attempts: ${error}`;
-        await db.scoped(scope(tenantId), (tx) => jobsRepository.fail(tx, tenantId, jobId, text, clock.now()));
+        await runs.fail(tenantId, jobId, text);
         log.warn({ err: error, ms: Date.now() - started }, 'job failed');
         return { status: 'failed', reason: permanent ? 'permanent' : 'exhausted', error: text };
       }
-      await db.scoped(scope(tenantId), (tx) => jobsRepository.requeue(tx, tenantId, jobId, error, clock.now()));
+      await runs.requeue(tenantId, jobId, error);
       log.warn({ err: error }, 'job attempt failed; it will be retried');
       return { status: 'retry', error };
     }

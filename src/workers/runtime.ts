@@ -1,20 +1,26 @@
-import type { Container } from '../container.js';
+import type { Logger } from '../core/logger.js';
+import type { WorkerHost } from './host.js';
 import { startScheduler } from './schedules/scheduler.js';
 
 /**
  * Background work hosted by the local server process: re-sends the jobs a previous process left unfinished (in-process
  * queue only — on SQS the messages are still in the queue) and, when SCHEDULER_ENABLED, runs the scheduled tasks.
  */
-export async function startBackground(container: Container): Promise<{ stop(): Promise<void> }> {
-  const { jobs, logger, config, queue } = container;
+export async function startBackground(container: {
+  workers: WorkerHost;
+  logger: Logger;
+  config: { schedulerEnabled: boolean };
+  queue: { kind: 'sqs' | 'memory' };
+}): Promise<{ stop(): Promise<void> }> {
+  const { workers, logger, config, queue } = container;
   if (queue.kind === 'memory') {
-    const n = await jobs.recover().catch((err) => {
+    const n = await workers.recover().catch((err) => {
       logger.error({ err: err instanceof Error ? err.message : String(err) }, 'could not recover unfinished jobs');
       return 0;
     });
     if (n) logger.info({ jobs: n }, 'unfinished jobs queued again');
   }
-  const scheduler = config.schedulerEnabled ? startScheduler((task) => jobs.runTask(task), logger) : undefined;
+  const scheduler = config.schedulerEnabled ? startScheduler((task) => workers.runTask(task), logger) : undefined;
   return {
     async stop() {
       scheduler?.stop();

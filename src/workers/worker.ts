@@ -1,7 +1,7 @@
 import type { Logger } from '../core/logger.js';
 import type { JobMessage } from '../adapters/queue/queue.js';
 import type { JobRunner } from './runner.js';
-import { SCHEDULED_TASKS, type ScheduledTask } from './schedules/types.js';
+import { SCHEDULED_TASKS, type ScheduledTask } from './schedules/index.js';
 
 export interface SqsRecord {
   messageId: string;
@@ -19,7 +19,8 @@ export interface BatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
 }
 
-export interface WorkerHost {
+/** What the Lambda batch logic needs of the worker host (src/workers/host.ts). */
+export interface LambdaWorkerHost {
   runner: JobRunner;
   runTask(task: ScheduledTask): Promise<unknown>;
   logger: Logger;
@@ -43,7 +44,7 @@ function parseMessage(body: string): JobMessage | null {
  * delivery is marked failed and still reported, so the redrive policy moves the message to the dead-letter queue.
  * EventBridge Scheduler events run one scheduled task.
  */
-export function createWorkerHandler(host: () => Promise<WorkerHost>) {
+export function createWorkerHandler(host: () => Promise<LambdaWorkerHost>) {
   return async function handler(event: unknown): Promise<BatchResponse | { task: string; result: unknown }> {
     const h = await host();
     if (isSchedulerEvent(event)) {

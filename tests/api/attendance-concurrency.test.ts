@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtures } from '../helpers/centre-fixtures.js';
-import { newTenant, startServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { fixtures, useServer } from '../factories/index.js';
+import { newTenant } from '../helpers/server.js';
 
 describe('attendance under concurrency', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('20 parallel check-ins of one child: exactly one 201, the rest 409, no 5xx', async () => {
     const { owner, tenant } = await newTenant(srv);

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtures, type Fixtures } from '../helpers/centre-fixtures.js';
+import { fixtures, type Fixtures } from '../factories/index.js';
 import type { Agent } from '../helpers/http.js';
 import { newTenant, startServer, type TestServer } from '../helpers/server.js';
 

@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEFAULT_RATIOS, effectiveRatio, ratioStatus, requiredStaff } from '../../src/core/ratios.js';
-import { fixtures } from '../helpers/centre-fixtures.js';
-import { addMember, newTenant, startServer, type TestServer } from '../helpers/server.js';
+import { fixtures, useServer } from '../factories/index.js';
+import { addMember, newTenant } from '../helpers/server.js';
 
 const NIL = '00000000-0000-7000-8000-000000000000';
 
@@ -21,11 +21,7 @@ describe('ratio table', () => {
 });
 
 describe('GET /rooms/{id}/roster', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('lists the children present, the staff on duty and whether the ratio holds', async () => {
     const { owner, tenant } = await newTenant(srv);

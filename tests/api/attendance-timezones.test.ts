@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtures } from '../helpers/centre-fixtures.js';
-import { newTenant, startServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { fixtures, useServer } from '../factories/index.js';
+import { newTenant } from '../helpers/server.js';
 
 /**
  * A record's `date` is the centre's local date at check-in. Each case names the local wall-clock time and the UTC
@@ -29,11 +29,7 @@ const AUCKLAND: [string, string, string][] = [
 ];
 
 describe('attendance dates in the centre’s time zone', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   for (const [zone, cases] of [
     ['America/Los_Angeles', LA],

@@ -1,22 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtures } from '../helpers/centre-fixtures.js';
-import { addMember, newTenant, startServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { newCentre, useServer } from '../factories/index.js';
+import { addMember } from '../helpers/server.js';
 
 const NIL = '00000000-0000-7000-8000-000000000000';
 const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const MIN = 60_000;
 
 describe('attendance: check-in, check-out, corrections', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
-  async function centre(timezone = 'UTC') {
-    const t = await newTenant(srv, { timezone });
-    return { ...t, fx: fixtures(srv, t.tenant.id) };
-  }
+  const centre = (timezone = 'UTC') => newCentre(srv, { timezone });
 
   it('runs the state machine: in → 409 → out → 409 → in again, with audit rows', async () => {
     const { owner, fx, membership } = await centre();

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { CACHES, newTenant, startServer, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { useServer } from '../factories/index.js';
 
 /** A clock stopped in the middle of a minute, so a per-minute rate window cannot roll over during a test. */
 const midMinuteClock = () => new ManualClock(Math.floor(Date.now() / 60_000) * 60_000 + 30_000);
@@ -174,11 +175,7 @@ for (const cache of CACHES) {
 }
 
 describe('rate limits', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer({ env: { RATE_LIMIT_AUTH_PER_MINUTE: '5', RATE_LIMIT_PER_MINUTE: '8' }, cache: 'memory', clock: midMinuteClock() });
-  });
-  afterAll(() => srv.close());
+  const srv = useServer({ env: { RATE_LIMIT_AUTH_PER_MINUTE: '5', RATE_LIMIT_PER_MINUTE: '8' }, cache: 'memory', clock: midMinuteClock() });
 
   it('/auth/* per IP → 429 RATE_LIMITED with Retry-After', async () => {
     const statuses: number[] = [];
@@ -195,11 +192,7 @@ describe('rate limits', () => {
 });
 
 describe('per-member rate limit', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer({ env: { RATE_LIMIT_PER_MINUTE: '5' }, cache: 'memory', clock: midMinuteClock() });
-  });
-  afterAll(() => srv.close());
+  const srv = useServer({ env: { RATE_LIMIT_PER_MINUTE: '5' }, cache: 'memory', clock: midMinuteClock() });
   it('→ 429 after the limit', async () => {
     const a = await srv.signIn(uniqueEmail());
     const statuses: number[] = [];
@@ -209,11 +202,7 @@ describe('per-member rate limit', () => {
 });
 
 describe('/me/context hands out a CSRF token bound to the session', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
   it('when the page lost its CSRF cookie, a fresh one works for unsafe requests', async () => {
     const a = await srv.signIn(uniqueEmail());
     a.cookies.delete('__Host-csrf');
@@ -225,11 +214,7 @@ describe('/me/context hands out a CSRF token bound to the session', () => {
 });
 
 describe('per-account limit on /auth/*', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer({ env: { RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: '3' }, cache: 'memory', clock: midMinuteClock() });
-  });
-  afterAll(() => srv.close());
+  const srv = useServer({ env: { RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: '3' }, cache: 'memory', clock: midMinuteClock() });
   it('one account signing in again and again → 429; another account is unaffected', async () => {
     const email = uniqueEmail();
     const statuses: number[] = [];

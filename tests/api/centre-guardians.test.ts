@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, newTenant, startServer, uniqueEmail, type TestServer } from '../helpers/server.js';
-import { auditActions, mkGuardian, mkRoom, mkStaff, mkStudent } from './centre-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { addMember, newTenant, uniqueEmail } from '../helpers/server.js';
+import { auditActions, mkGuardian, mkRoom, mkStaff, mkStudent, useServer } from '../factories/index.js';
 
 describe('guardians and guardian links', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('guardian CRUD: email lower-cased, If-Match, archive', async () => {
     const { owner } = await newTenant(srv);

@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, newTenant, startServer, type TestServer } from '../helpers/server.js';
-import { allPages, auditActions, mkRoom } from './centre-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { addMember, newTenant } from '../helpers/server.js';
+import { allPages, auditActions, mkRoom, useServer } from '../factories/index.js';
 
 describe('rooms', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('create, read, update, archive with ETags, versions and audit', async () => {
     const { owner } = await newTenant(srv);

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, newTenant, startServer, type TestServer } from '../helpers/server.js';
-import { mkGuardian, mkRoom, mkStaff, mkStudent } from './centre-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { addMember, newTenant } from '../helpers/server.js';
+import { mkGuardian, mkRoom, mkStaff, mkStudent, useServer } from '../factories/index.js';
 
 const ANY_ID = '0190a000-0000-7000-8000-000000000000';
 const ROUTES: [string, string][] = [
@@ -30,11 +30,7 @@ const ROUTES: [string, string][] = [
 ];
 
 describe('centre routes: sessions, roles, tenants', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('every route answers 401 UNAUTHENTICATED without a session', async () => {
     const anon = srv.agent();

@@ -1,13 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, newTenant, startServer, type TestServer } from '../helpers/server.js';
-import { allPages, auditActions, mkRoom, mkStaff } from './centre-fixtures.js';
+import { describe, expect, it } from 'vitest';
+import { addMember, newTenant } from '../helpers/server.js';
+import { allPages, auditActions, mkRoom, mkStaff, useServer } from '../factories/index.js';
 
 describe('staff', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('create with rooms, replace rooms on PATCH, archive', async () => {
     const { owner } = await newTenant(srv);

@@ -1,15 +1,11 @@
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Res } from '../helpers/http.js';
-import { newTenant, startServer, type TestServer } from '../helpers/server.js';
-import { allPages, auditActions, mkRoom, mkStudent } from './centre-fixtures.js';
+import { newTenant } from '../helpers/server.js';
+import { allPages, auditActions, mkRoom, mkStudent, useServer } from '../factories/index.js';
 
 describe('students', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('create, read, update with If-Match, archive keeps the record', async () => {
     const { owner } = await newTenant(srv);

@@ -1,9 +1,10 @@
 import { readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { guardians, studentGuardians, students } from '../../src/models/index.js';
-import { addMember, newTenant, startServer, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { addMember, newTenant, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { useServer } from '../factories/index.js';
 import type { Agent } from '../helpers/http.js';
 
 /** Children are created straight in the database: the files tests must not depend on the centre routes. */
@@ -28,11 +29,7 @@ async function upload(up: { url: string; method: string; headers?: Record<string
 const pdf = (size = 11) => ({ purpose: 'document', contentType: 'application/pdf', size, fileName: 'form.pdf' });
 
 describe('files', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
   afterEach(() => vi.restoreAllMocks());
 
   const filesDir = () => path.resolve(srv.container.config.dataDir, 'files');

@@ -1,12 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { useServer } from '../factories/index.js';
 
 describe('HTTP foundation', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('live and ready', async () => {
     const a = srv.agent();

@@ -1,7 +1,8 @@
 import { and, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { guardians, studentGuardians, students } from '../../src/models/index.js';
-import { addMember, newTenant, startServer, type TestServer } from '../helpers/server.js';
+import { addMember, newTenant } from '../helpers/server.js';
+import { useServer } from '../factories/index.js';
 import { seedRoom, uploadCsv, waitJob } from './jobs.helpers.js';
 
 /**
@@ -9,11 +10,7 @@ import { seedRoom, uploadCsv, waitJob } from './jobs.helpers.js';
  * `row` in errors is the 1-based data row (the header is not counted).
  */
 describe('POST /imports (students CSV)', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   const kids = (tenantId: string) => srv.container.db.scoped({ tenantId }, (tx) => tx.select().from(students).where(eq(students.tenantId, tenantId)).orderBy(students.lastName));
 

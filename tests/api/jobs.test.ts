@@ -1,16 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
-import { addMember, newTenant, startServer, type TestServer } from '../helpers/server.js';
+import { addMember, newTenant } from '../helpers/server.js';
+import { useServer } from '../factories/index.js';
 import { seedRoom, waitJob } from './jobs.helpers.js';
 
 const report = { type: 'attendance', from: '2025-01-01', to: '2025-01-07' };
 
 describe('GET /jobs/{id}', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('the creator and owners read a job; another admin, teachers, guardians and other centres cannot', async () => {
     const { owner } = await newTenant(srv);
@@ -39,18 +36,14 @@ describe('GET /jobs/{id}', () => {
 });
 
 describe('GET /attendance/rollups', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('lists the rollups of the centre (staff), filtered by room and range; guardians 403; 401 without a session', async () => {
     const { owner, tenant } = await newTenant(srv);
     const a = await seedRoom(srv, tenant.id, { name: 'A' });
     const b = await seedRoom(srv, tenant.id, { name: 'B' });
     // The rollup task writes one row per room and ended day of the last week.
-    await srv.container.jobs.runTask('attendance.rollup', new Date('2025-03-10T12:00:00Z'));
+    await srv.container.workers.runTask('attendance.rollup', new Date('2025-03-10T12:00:00Z'));
     const all = await owner.get('/attendance/rollups?from=2025-03-01&to=2025-03-31');
     expect(all.status).toBe(200);
     expect(all.body.items).toHaveLength(14);

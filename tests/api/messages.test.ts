@@ -1,16 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fixtures } from '../helpers/centre-fixtures.js';
-import { addMember, newTenant, startServer, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { fixtures, useServer } from '../factories/index.js';
+import { addMember, newTenant, startServer } from '../helpers/server.js';
 
 const NIL = '00000000-0000-7000-8000-000000000000';
 const ids = (r: any) => r.body.items.map((m: any) => m.id);
 
 describe('messages', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   /** A centre with rooms RA (children A and C) and RB (child B); guardian gA of A, gB of B. */
   async function centre() {

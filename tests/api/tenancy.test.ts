@@ -1,13 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { addMember, newTenant, startServer, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { addMember, newTenant, uniqueEmail } from '../helpers/server.js';
+import { useServer } from '../factories/index.js';
 
 describe('tenancy, memberships and roles', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('POST /tenants: validation, unknown time zone, and the caller becomes owner', async () => {
     const a = await srv.signIn(uniqueEmail());

@@ -1,17 +1,14 @@
 import { and, eq, gte, lte, sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { attendanceRollups, files, idempotencyKeys, messages, sessions, taskRuns, tenants, users } from '../../src/models/index.js';
-import { computeRoomDay } from '../../src/workers/schedules/rollup.js';
-import { newTenant, startServer, type TestServer } from '../helpers/server.js';
+import { computeRoomDay } from '../../src/services/tasks/rollup.js';
+import { newTenant, type TestServer } from '../helpers/server.js';
+import { useServer } from '../factories/index.js';
 import { seedRoom, seedStudent, seedVisit } from '../api/jobs.helpers.js';
 
 describe('scheduled tasks', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   const scoped = <T>(tenantId: string | null, fn: Parameters<TestServer['container']['db']['scoped']>[1]) => srv.container.db.scoped({ tenantId }, fn) as Promise<T>;
 
@@ -40,11 +37,11 @@ describe('scheduled tasks', () => {
     const ofDay = () =>
       scoped<unknown[]>(tenant.id, (tx) => tx.select().from(attendanceRollups).where(and(eq(attendanceRollups.tenantId, tenant.id), eq(attendanceRollups.date, '2019-06-12'))));
     // 23:30 in Paris: the day has not ended yet.
-    await srv.container.jobs.runTask('attendance.rollup', new Date('2019-06-12T21:30:00Z'));
+    await srv.container.workers.runTask('attendance.rollup', new Date('2019-06-12T21:30:00Z'));
     expect(await ofDay()).toHaveLength(0);
     // 00:30 and 01:30 the next day: rolled up once.
-    await srv.container.jobs.runTask('attendance.rollup', new Date('2019-06-12T22:30:00Z'));
-    await srv.container.jobs.runTask('attendance.rollup', new Date('2019-06-12T23:30:00Z'));
+    await srv.container.workers.runTask('attendance.rollup', new Date('2019-06-12T22:30:00Z'));
+    await srv.container.workers.runTask('attendance.rollup', new Date('2019-06-12T23:30:00Z'));
     const rows = await scoped<(typeof attendanceRollups.$inferSelect)[]>(tenant.id, (tx) =>
       tx.select().from(attendanceRollups).where(and(eq(attendanceRollups.tenantId, tenant.id), eq(attendanceRollups.date, '2019-06-12'))),
     );
@@ -69,10 +66,10 @@ describe('scheduled tasks', () => {
     await seedVisit(srv, tenant.id, { studentId: bob, roomId: room, date: '2025-03-05', in: '2025-03-05T08:00:00Z', out: '2025-03-05T16:00:00Z' });
     const list = () => scoped<(typeof messages.$inferSelect)[]>(tenant.id, (tx) => tx.select().from(messages).where(eq(messages.tenantId, tenant.id)));
 
-    await srv.container.jobs.runTask('attendance.reminders', new Date('2025-03-05T17:45:00Z'));
+    await srv.container.workers.runTask('attendance.reminders', new Date('2025-03-05T17:45:00Z'));
     expect(await list()).toHaveLength(0); // before 18:00
-    await srv.container.jobs.runTask('attendance.reminders', new Date('2025-03-05T18:00:00Z'));
-    await srv.container.jobs.runTask('attendance.reminders', new Date('2025-03-05T18:15:00Z'));
+    await srv.container.workers.runTask('attendance.reminders', new Date('2025-03-05T18:00:00Z'));
+    await srv.container.workers.runTask('attendance.reminders', new Date('2025-03-05T18:15:00Z'));
     const msgs = await list();
     expect(msgs).toHaveLength(1);
     expect(msgs[0]).toMatchObject({ audienceType: 'room_staff', audienceId: room, authorMembershipId: '00000000-0000-0000-0000-000000000000' });
@@ -100,7 +97,7 @@ describe('scheduled tasks', () => {
     expect(await srv.container.storage!.head(storageKey)).not.toBeNull();
     await scoped(tenant.id, (tx) => tx.update(files).set({ createdAt: new Date(now.getTime() - 25 * 3600_000) }).where(eq(files.id, p.body.fileId)));
 
-    await srv.container.jobs.runTask('cleanup', now);
+    await srv.container.workers.runTask('cleanup', now);
     const keys = await scoped<{ tenantId: string | null }[]>(tenant.id, (tx) => tx.select({ tenantId: idempotencyKeys.tenantId }).from(idempotencyKeys).where(eq(idempotencyKeys.userId, userId)));
     expect(keys).toEqual([{ tenantId: tenant.id }]); // only the unexpired one
     // User-level keys (tenant_id null): the expired one is gone too (migrations/0002 lets the system scope see them).

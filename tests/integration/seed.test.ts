@@ -1,14 +1,10 @@
 import { sql } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DEMO_TENANT_ID, seedDemo } from '../../src/services/seed.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { useServer } from '../factories/index.js';
 
 describe('npm run seed', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer({ engine: 'pglite' });
-  });
-  afterAll(() => srv.close());
+  const srv = useServer({ engine: 'pglite' });
 
   it('fills a demo centre once (a second run changes nothing) and its owner can sign in', async () => {
     const out = await seedDemo(srv.container);

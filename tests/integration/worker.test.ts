@@ -6,11 +6,13 @@ import { z } from 'zod';
 import { MemoryQueue } from '../../src/adapters/queue/memory-queue.js';
 import { newId } from '../../src/core/ids.js';
 import { files, jobs } from '../../src/models/index.js';
-import { JOB_REGISTRY, defineJob, type JobRegistry, type ServerFiles, type WorkerDeps } from '../../src/workers/jobs.js';
-import { createJobRunner, MAX_ATTEMPTS } from '../../src/workers/runner.js';
+import { JOB_REGISTRY, defineJob, type JobRegistry } from '../../src/workers/jobs.js';
+import { createWorkerHost } from '../../src/workers/host.js';
+import { MAX_ATTEMPTS } from '../../src/workers/runner.js';
 import { createWorkerHandler } from '../../src/workers/worker.js';
 import { startBackground } from '../../src/workers/runtime.js';
 import { newTenant, startServer, type TestServer } from '../helpers/server.js';
+import { useServer } from '../factories/index.js';
 import { waitJob } from '../api/jobs.helpers.js';
 
 /** Jobs that only tests register: one always fails, one fails twice then succeeds. */
@@ -28,9 +30,10 @@ const TEST_REGISTRY: JobRegistry = {
   }),
 };
 
-function workerDeps(srv: TestServer, queue = srv.container.queue): WorkerDeps {
+/** A worker host over the container's services with the test jobs registered (and, optionally, its own queue). */
+function testHost(srv: TestServer, queue = srv.container.queue) {
   const c = srv.container;
-  return { config: c.config, logger: c.logger, clock: c.clock, db: c.db, storage: c.storage, queue, files: c.files as unknown as ServerFiles };
+  return createWorkerHost({ services: c.workers.services, queue, logger: c.logger, clock: c.clock, registry: TEST_REGISTRY });
 }
 
 async function insertJob(srv: TestServer, tenantId: string, type: string) {
@@ -60,8 +63,8 @@ describe('SQS queue and Lambda worker (fauxqs)', () => {
     }).queueUrl;
     srv = await startServer({ env: { JOBS_QUEUE_URL: queueUrl, SQS_ENDPOINT: sqs.address, AWS_REGION: 'us-east-1' } });
     client = new SQSClient({ endpoint: sqs.address, region: 'us-east-1' });
-    const runner = createJobRunner(workerDeps(srv), TEST_REGISTRY);
-    handler = createWorkerHandler(async () => ({ runner, runTask: (t) => srv.container.jobs.runTask(t), logger: srv.container.logger }));
+    const host = testHost(srv);
+    handler = createWorkerHandler(async () => host);
   });
   afterAll(async () => {
     await srv?.close();
@@ -125,17 +128,13 @@ describe('SQS queue and Lambda worker (fauxqs)', () => {
 });
 
 describe('in-process queue', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
+  const srv = useServer();
 
   it('retries with backoff until the job succeeds, and gives up after five attempts', async () => {
     const { tenant } = await newTenant(srv);
     const queue = new MemoryQueue({ backoffMs: () => 5 });
-    const runner = createJobRunner(workerDeps(srv, queue), TEST_REGISTRY);
-    queue.setHandler(async (m, attempt) => ((await runner.runJob(m.jobId, m.tenantId, attempt)).status === 'retry' ? 'retry' : 'done'));
+    const host = testHost(srv, queue);
+    queue.setHandler((m, attempt) => host.consume(m, attempt));
     flakyCalls = 0;
     const flaky = await insertJob(srv, tenant.id, 'test.flaky');
     const poison = await insertJob(srv, tenant.id, 'test.poison');
@@ -155,22 +154,18 @@ describe('in-process queue', () => {
     expect(await countFiles()).toBe(1);
     // As if the worker had crashed after the file was written but before the job was marked done.
     await srv.container.db.scoped({ tenantId: tenant.id }, (tx) => tx.update(jobs).set({ status: 'running' }).where(eq(jobs.id, r.body.jobId)));
-    expect((await srv.container.jobs.runner.runJob(r.body.jobId, tenant.id, 2)).status).toBe('succeeded');
+    expect((await srv.container.workers.runJob(r.body.jobId, tenant.id, 2)).status).toBe('succeeded');
     expect(await countFiles()).toBe(1);
     expect((await waitJob(owner, r.body.jobId)).result).toEqual(done.result);
     // A finished job is not run again at all.
-    expect((await srv.container.jobs.runner.runJob(r.body.jobId, tenant.id, 3)).status).toBe('skipped');
+    expect((await srv.container.workers.runJob(r.body.jobId, tenant.id, 3)).status).toBe('skipped');
   });
 });
 
 // Its own PGlite database: recovery re-queues every unfinished job it can see, and on a shared server database that
 // would include other test files' jobs.
 describe('startBackground', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer({ engine: 'pglite' });
-  });
-  afterAll(() => srv.close());
+  const srv = useServer({ engine: 'pglite' });
 
   it('startBackground re-queues the jobs a stopped process left queued or running (scheduler off under tests)', async () => {
     const { tenant } = await newTenant(srv);

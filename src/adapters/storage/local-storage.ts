@@ -5,7 +5,9 @@ import path from 'node:path';
 import type { Clock } from '../../core/clock.js';
 import { AppError } from '../../core/errors.js';
 import { DOWNLOAD_URL_TTL_SECONDS, mediaType, UPLOAD_URL_TTL_SECONDS } from '../../core/file-limits.js';
-import { SAFE_KEY, type DownloadRequest, type PresignedUpload, type Storage, type StoredObjectInfo, type UploadLimits } from './storage.js';
+import { SAFE_KEY, type DownloadRequest, type LocalFileServer, type PresignedUpload, type SignedQuery, type Storage, type StoredObjectInfo, type UploadLimits } from './storage.js';
+
+export type { SignedQuery };
 
 /** Where the API serves the signed URLs of this driver (see files.routes.ts). */
 export const LOCAL_UPLOAD_PATH = '/files/local/upload';
@@ -13,8 +15,6 @@ export const LOCAL_DOWNLOAD_PATH = '/files/local/download';
 /** Past the limit, read (and discard) this much more so the client gets the 413 instead of a connection reset. */
 const DRAIN_LIMIT = 16 * 1024 * 1024;
 
-/** The query of a signed URL, as it arrives (every value a string, or missing). */
-export type SignedQuery = Record<string, string | undefined>;
 
 export interface VerifiedUpload {
   key: string;
@@ -34,7 +34,7 @@ export interface VerifiedDownload {
  * URLs itself; each URL carries an HMAC-SHA256 signature over everything it allows (method, file id, key, max size,
  * content type, file name, expiry), so the driver enforces the same limits an S3 POST policy would.
  */
-export class LocalStorage implements Storage {
+export class LocalStorage implements Storage, LocalFileServer {
   readonly kind = 'local' as const;
   private readonly root: string;
   private readonly signingKey: Buffer;

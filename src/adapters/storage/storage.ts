@@ -1,3 +1,5 @@
+import type { Readable } from 'node:stream';
+
 /**
  * File storage behind one interface: S3 (presigned POST/GET) or local disk (URLs served and signed by the API).
  * Keys are always chosen by the server, under `tenants/<tenantId>/…`.
@@ -47,6 +49,15 @@ export interface Storage {
   getStream(key: string): Promise<AsyncIterable<Uint8Array>>;
   putStream(key: string, body: AsyncIterable<Uint8Array | string>, contentType: string): Promise<{ size: number }>;
   delete(key: string): Promise<void>;
+}
+
+/** The query string of a URL the API signed for its own upload/download endpoints. */
+export type SignedQuery = Record<string, string | undefined>;
+
+/** A driver whose URLs the API serves itself (local disk): it receives uploads and opens downloads. */
+export interface LocalFileServer {
+  receiveUpload(q: SignedQuery, contentTypeHeader: string | undefined, body: ReadableStream<Uint8Array> | null): Promise<{ size: number }>;
+  openDownload(q: SignedQuery): Promise<{ fileName: string; contentType: string; size: number; stream: Readable } | null>;
 }
 
 /** Storage keys are server-chosen and path-safe: segments of [A-Za-z0-9._-], never `.` or `..`. */

@@ -1,9 +1,9 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { isCalendarDate } from '../../core/time.js';
-import { etag, parseIfMatch } from '../../services/pagination.js';
+import { etag, parseIfMatch } from '../etag.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
-import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page, Timestamps } from './registry.js';
+import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page, Timestamps, CalendarDate } from './registry.js';
 
 const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
 const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-09T08:15:00Z', description: 'ISO 8601 instant; defaults to now' });
@@ -25,24 +25,40 @@ const AttendanceRecord = z
   })
   .openapi('AttendanceRecord');
 
-const Roster = z
+
+
+
+const Rollup = z
   .object({
-    room: z.object({ id: z.string(), name: z.string(), capacity: z.number().int(), ageGroup: z.string().nullable(), ratio: z.number().int().nullable() }),
-    present: z.array(z.object({ id: z.string(), firstName: z.string(), lastName: z.string(), attendanceId: z.string(), checkInAt: z.string() })),
-    presentCount: z.number().int().openapi({ description: 'Children in the room now (a guardian’s `present` lists only their own)' }),
-    staffOnDuty: z.number().int(),
-    staff: z.array(z.object({ id: z.string(), firstName: z.string(), lastName: z.string() })),
-    ratio: z.object({
-      required: z.number().int().openapi({ description: 'Staff needed: ceil(presentCount / childrenPerStaff)' }),
-      actual: z.number().int(),
-      compliant: z.boolean(),
-      childrenPerStaff: z.number().int(),
-      source: z.enum(['room', 'ageGroup', 'default']).openapi({ description: 'The room’s own ratio, its age group’s default, or the preschool fallback' }),
-    }),
+    roomId: z.string(),
+    date: z.string(),
+    childrenPresent: z.number().int(),
+    totalMinutes: z.number().int(),
+    peakCount: z.number().int(),
+    ratioBreaches: z.number().int().openapi({ description: 'Check-ins after which the room held more children than its staff may look after' }),
   })
-  .openapi('Roster');
+  .openapi('AttendanceRollup');
 
 export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
+  // Before the routes with `{id}`: a reader finds the whole /attendance family here.
+  app.openapi(
+    defineRoute({
+      method: 'get',
+      path: '/attendance/rollups',
+      permission: 'rollups:read',
+      summary: 'Daily figures per room (computed hourly for days that have ended)',
+      request: {
+        query: z.object({
+          from: CalendarDate.optional().openapi({ description: 'Default: 30 days before `to`' }),
+          to: CalendarDate.optional().openapi({ description: 'Default: 30 days after `from`, or today' }),
+          roomId: z.string().max(100).optional(),
+        }),
+      },
+      responses: { 200: jsonResponse(z.object({ items: z.array(Rollup), nextCursor: z.string().nullable() }), 'Rollups ordered by date, then room') },
+    }),
+    async (c) => c.json(await c.get('container').attendance.listRollups(tenantCtx(c), c.req.valid('query')), 200),
+  );
+
   app.openapi(
     defineRoute({
       method: 'post',
@@ -115,17 +131,5 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       c.header('ETag', etag(r.version));
       return c.json(r, 200);
     },
-  );
-
-  app.openapi(
-    defineRoute({
-      method: 'get',
-      path: '/rooms/{id}/roster',
-      permission: 'attendance:read',
-      summary: 'Children present in the room now, staff on duty and the ratio check',
-      request: { params: IdParam },
-      responses: { 200: jsonResponse(Roster, 'The roster') },
-    }),
-    async (c) => c.json(await c.get('container').attendance.roster(tenantCtx(c), c.req.valid('param').id), 200),
   );
 }

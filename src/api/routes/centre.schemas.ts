@@ -1,8 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { UUID_RE } from '../../core/ids.js';
 import { isCalendarDate } from '../../core/time.js';
-import { AGE_GROUPS } from '../../services/rooms.service.js';
-import { STUDENT_STATUSES } from '../../services/students.service.js';
+import { AGE_GROUPS, STUDENT_STATUSES } from '../../models/enums.js';
 import { ListQuery } from './registry.js';
 
 /** Request and response schemas of the centre routes: rooms, students, guardians, staff. */

@@ -1,10 +1,11 @@
 import { Readable } from 'node:stream';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { attachmentDisposition, CLIENT_FILE_PURPOSES } from '../../core/file-limits.js';
-import { etag } from '../../services/pagination.js';
+import { etag } from '../etag.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
 import { defineRoute, ErrorSchema, IdParam, jsonBody, jsonResponse } from './registry.js';
+import { FILE_STATUSES } from '../../models/enums.js';
 
 const PresignBody = z
   .object({
@@ -40,7 +41,7 @@ const FileRecord = z
     contentType: z.string(),
     size: z.number().int(),
     purpose: z.string(),
-    status: z.enum(['pending', 'uploaded', 'rejected']),
+    status: z.enum(FILE_STATUSES),
     studentId: z.string().nullable(),
     downloadUrl: z.string().openapi({ description: 'Short-lived (≤ 5 min) presigned URL' }),
     expiresAt: z.string(),

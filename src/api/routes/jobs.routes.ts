@@ -1,18 +1,18 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { isCalendarDate } from '../../core/time.js';
-import { etag } from '../../services/pagination.js';
+import { etag } from '../etag.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
-import { defineRoute, IdParam, jsonBody, jsonResponse } from './registry.js';
+import { defineRoute, IdParam, jsonBody, jsonResponse, CalendarDate } from './registry.js';
+import { JOB_STATUSES } from '../../models/enums.js';
 
-const date = z.string().refine(isCalendarDate, 'must be a real date (YYYY-MM-DD)').openapi({ format: 'date', example: '2025-01-31' });
+
 const Accepted = z.object({ jobId: z.string() }).openapi('JobAccepted');
 
 const ReportRequest = z
   .object({
     type: z.literal('attendance'),
-    from: date,
-    to: date,
+    from: CalendarDate,
+    to: CalendarDate,
     roomId: z.string().max(100).optional().openapi({ description: 'Only this room' }),
   })
   .strict()
@@ -31,7 +31,7 @@ const Job = z
   .object({
     id: z.string(),
     type: z.string().openapi({ example: 'report.attendance' }),
-    status: z.enum(['queued', 'running', 'succeeded', 'failed']),
+    status: z.enum(JOB_STATUSES),
     progress: z.number().int().openapi({ description: '0–100' }),
     result: z
       .record(z.string(), z.unknown())
@@ -44,16 +44,6 @@ const Job = z
   })
   .openapi('Job');
 
-const Rollup = z
-  .object({
-    roomId: z.string(),
-    date: z.string(),
-    childrenPresent: z.number().int(),
-    totalMinutes: z.number().int(),
-    peakCount: z.number().int(),
-    ratioBreaches: z.number().int().openapi({ description: 'Check-ins after which the room held more children than its staff may look after' }),
-  })
-  .openapi('AttendanceRollup');
 
 export function registerJobsRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(
@@ -102,23 +92,5 @@ export function registerJobsRoutes(app: OpenAPIHono<AppEnv>) {
       c.header('ETag', etag(job.version));
       return c.json(job, 200);
     },
-  );
-
-  app.openapi(
-    defineRoute({
-      method: 'get',
-      path: '/attendance/rollups',
-      permission: 'rollups:read',
-      summary: 'Daily figures per room (computed hourly for days that have ended)',
-      request: {
-        query: z.object({
-          from: date.optional().openapi({ description: 'Default: 30 days before `to`' }),
-          to: date.optional().openapi({ description: 'Default: 30 days after `from`, or today' }),
-          roomId: z.string().max(100).optional(),
-        }),
-      },
-      responses: { 200: jsonResponse(z.object({ items: z.array(Rollup), nextCursor: z.string().nullable() }), 'Rollups ordered by date, then room') },
-    }),
-    async (c) => c.json(await c.get('container').jobs.listRollups(tenantCtx(c), c.req.valid('query')), 200),
   );
 }

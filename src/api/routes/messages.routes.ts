@@ -1,8 +1,9 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { etag } from '../../services/pagination.js';
+import { etag } from '../etag.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page, Timestamps } from './registry.js';
+import { AUDIENCE_TYPES } from '../../models/enums.js';
 
 const Audience = z
   .discriminatedUnion('type', [
@@ -16,7 +17,7 @@ const Audience = z
 const Message = z
   .object({
     ...Timestamps,
-    audience: z.object({ type: z.enum(['student', 'room', 'tenant', 'room_staff']).openapi({ description: 'room_staff: system reminders for a room’s staff' }), id: z.string().nullable() }),
+    audience: z.object({ type: z.enum(AUDIENCE_TYPES).openapi({ description: 'room_staff: system reminders for a room’s staff' }), id: z.string().nullable() }),
     body: z.string(),
     authorMembershipId: z.string(),
     read: z.boolean().openapi({ description: 'Whether the caller has marked it read' }),

@@ -2,6 +2,7 @@ import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { ERROR_STATUS, type ErrorCode } from '../../core/errors.js';
 import type { Permission } from '../../core/security/permissions.js';
+import { isCalendarDate } from '../../core/time.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { authenticate, requirePermission, UNSAFE } from '../middleware/session.js';
 
@@ -11,7 +12,22 @@ export interface RouteMeta {
   path: string;
   permission: Permission | 'authenticated';
 }
-export const ROUTE_TABLE: RouteMeta[] = [];
+
+/** The table being filled while an app registers its routes (set only during `collectRoutes`, synchronously). */
+let collecting: RouteMeta[] | undefined;
+
+/** Runs `register` and answers the rows of the routes it declared: each app gets its own table. */
+export function collectRoutes(register: () => void): RouteMeta[] {
+  const table: RouteMeta[] = [];
+  const outer = collecting;
+  collecting = table;
+  try {
+    register();
+  } finally {
+    collecting = outer;
+  }
+  return table;
+}
 
 export const ErrorSchema = z
   .object({
@@ -57,7 +73,7 @@ const ifMatchHeader = idemHeader.extend({
 export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(cfg: R & { permission: Permission | 'authenticated' }) {
   const { permission, ...route } = cfg;
   const method = route.method.toUpperCase();
-  ROUTE_TABLE.push({ method, path: route.path, permission });
+  collecting?.push({ method, path: route.path, permission });
   const middleware: MiddlewareHandler[] = [authenticate() as MiddlewareHandler, requirePermission(permission) as MiddlewareHandler];
   const unsafe = UNSAFE.has(method);
   if (unsafe) middleware.push(idempotency() as MiddlewareHandler);
@@ -95,3 +111,6 @@ export const Timestamps = {
   updatedAt: z.string(),
   version: z.number().int(),
 };
+
+/** A real calendar date (YYYY-MM-DD). */
+export const CalendarDate = z.string().refine(isCalendarDate, 'must be a real date (YYYY-MM-DD)').openapi({ format: 'date', example: '2025-01-31' });

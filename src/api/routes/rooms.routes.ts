@@ -1,9 +1,26 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
-import { etag, parseIfMatch } from '../../services/pagination.js';
+import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import { etag, parseIfMatch } from '../etag.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
 import { ArchivedListQuery, includeArchived, Room, RoomCreate, RoomPatch } from './centre.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, page } from './registry.js';
+
+const Roster = z
+  .object({
+    room: z.object({ id: z.string(), name: z.string(), capacity: z.number().int(), ageGroup: z.string().nullable(), ratio: z.number().int().nullable() }),
+    present: z.array(z.object({ id: z.string(), firstName: z.string(), lastName: z.string(), attendanceId: z.string(), checkInAt: z.string() })),
+    presentCount: z.number().int().openapi({ description: 'Children in the room now (a guardian’s `present` lists only their own)' }),
+    staffOnDuty: z.number().int(),
+    staff: z.array(z.object({ id: z.string(), firstName: z.string(), lastName: z.string() })),
+    ratio: z.object({
+      required: z.number().int().openapi({ description: 'Staff needed: ceil(presentCount / childrenPerStaff)' }),
+      actual: z.number().int(),
+      compliant: z.boolean(),
+      childrenPerStaff: z.number().int(),
+      source: z.enum(['room', 'ageGroup', 'default']).openapi({ description: 'The room’s own ratio, its age group’s default, or the preschool fallback' }),
+    }),
+  })
+  .openapi('Roster');
 
 export function registerRoomsRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(
@@ -68,5 +85,18 @@ export function registerRoomsRoutes(app: OpenAPIHono<AppEnv>) {
       await c.get('container').centre.rooms.archive(tenantCtx(c), c.req.valid('param').id, parseIfMatch(c.req.header('if-match')));
       return c.body(null, 204);
     },
+  );
+
+  // The roster is read from attendance (the attendance service answers it); the route lives with its resource, the room.
+  app.openapi(
+    defineRoute({
+      method: 'get',
+      path: '/rooms/{id}/roster',
+      permission: 'attendance:read',
+      summary: 'Children present in the room now, staff on duty and the ratio check',
+      request: { params: IdParam },
+      responses: { 200: jsonResponse(Roster, 'The roster') },
+    }),
+    async (c) => c.json(await c.get('container').attendance.roster(tenantCtx(c), c.req.valid('param').id), 200),
   );
 }

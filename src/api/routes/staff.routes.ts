@@ -1,5 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { etag, parseIfMatch } from '../../services/pagination.js';
+import { etag, parseIfMatch } from '../etag.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
 import { includeArchived, Staff, StaffCreate, StaffListQuery, StaffPatch } from './centre.schemas.js';

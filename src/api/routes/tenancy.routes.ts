@@ -1,11 +1,12 @@
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ENTITLEMENTS, ROLES } from '../../core/security/permissions.js';
-import { etag, parseIfMatch } from '../../services/pagination.js';
+import { etag, parseIfMatch } from '../etag.js';
 import { membershipDto, tenantDto } from '../../services/tenancy.service.js';
 import { setSessionCookies } from '../cookies.js';
 import type { AppEnv } from '../env.js';
 import { ctxOf, tenantCtx } from '../middleware/session.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page } from './registry.js';
+import { MEMBERSHIP_STATUSES } from '../../models/enums.js';
 
 const name = z.string().trim().min(1, 'is required').max(200);
 const Tenant = z
@@ -19,7 +20,7 @@ export const MembershipFull = z
     email: z.string(),
     roles: z.array(z.string()).openapi({ example: ['teacher'] }),
     entitlements: z.array(z.string()),
-    status: z.enum(['invited', 'active', 'suspended']),
+    status: z.enum(MEMBERSHIP_STATUSES),
     createdAt: z.string(),
     updatedAt: z.string(),
     version: z.number(),

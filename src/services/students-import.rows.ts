@@ -1,5 +1,7 @@
-import { isUuid } from '../../core/ids.js';
-import { isCalendarDate } from '../../core/time.js';
+import { isUuid } from '../core/ids.js';
+import { birthDateProblem, NOT_A_ROOM, STUDENT_LIMITS } from './students.rules.js';
+
+/** The rows of a students import CSV: columns, and one row's validation by the students' rules. */
 
 /** The columns of a students import CSV (header names are matched case-insensitively, in any order). */
 export const REQUIRED_COLUMNS = ['firstName', 'lastName', 'dateOfBirth'] as const;
@@ -83,18 +85,17 @@ export function validateRow(
     return v;
   };
 
-  const firstName = text('firstName', 100, true) ?? '';
-  const lastName = text('lastName', 100, true) ?? '';
+  const firstName = text('firstName', STUDENT_LIMITS.firstName, true) ?? '';
+  const lastName = text('lastName', STUDENT_LIMITS.lastName, true) ?? '';
   const dateOfBirth = get('dateOfBirth');
-  if (!dateOfBirth) err('dateOfBirth', 'is required');
-  else if (!isCalendarDate(dateOfBirth)) err('dateOfBirth', 'must be a real date (YYYY-MM-DD)');
-  else if (dateOfBirth > ctx.today) err('dateOfBirth', 'must not be in the future');
-  const externalId = text('externalId', 100, false);
+  const dobProblem = dateOfBirth ? birthDateProblem(dateOfBirth, ctx.today) : 'is required';
+  if (dobProblem) err('dateOfBirth', dobProblem);
+  const externalId = text('externalId', STUDENT_LIMITS.externalId, false);
   let roomId: string | null | undefined;
   if (has('roomId')) {
     const v = get('roomId');
     if (!v) roomId = null;
-    else if (!isUuid(v) || !ctx.roomIds.has(v.toLowerCase())) err('roomId', 'is not a room of this centre');
+    else if (!isUuid(v) || !ctx.roomIds.has(v.toLowerCase())) err('roomId', NOT_A_ROOM);
     else roomId = v.toLowerCase();
   }
   let status: ImportRow['status'];
@@ -103,8 +104,8 @@ export function validateRow(
     if (s === 'enrolled' || s === 'withdrawn') status = s;
     else err('status', 'must be enrolled or withdrawn');
   }
-  const allergies = has('allergies') ? text('allergies', 2000, false) : undefined;
-  const notes = has('notes') ? text('notes', 5000, false) : undefined;
+  const allergies = has('allergies') ? text('allergies', STUDENT_LIMITS.allergies, false) : undefined;
+  const notes = has('notes') ? text('notes', STUDENT_LIMITS.notes, false) : undefined;
 
   let guardian: ImportRow['guardian'];
   if (GUARDIAN_COLUMNS.some((c) => get(c) !== '')) {

@@ -6,7 +6,7 @@ import { and, eq } from 'drizzle-orm';
 import { newId } from '../../src/core/ids.js';
 import type { Tx } from '../../src/repositories/db.js';
 import { guardians, rooms, staff, staffRooms, studentGuardians, students } from '../../src/models/index.js';
-import type { TestServer } from './server.js';
+import type { TestServer } from '../helpers/server.js';
 
 type AgeGroup = 'infant' | 'toddler' | 'preschool' | 'school_age';
 
