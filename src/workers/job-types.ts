@@ -6,6 +6,7 @@ import type { Database } from '../repositories/db.js';
 import type { JobRow } from '../repositories/jobs.repository.js';
 import type { Storage } from '../adapters/storage/storage.js';
 import type { Queue } from '../adapters/queue/queue.js';
+import { str } from '../core/strings.js';
 
 /** The file-service operations jobs use (implemented by src/services/files.service.ts). */
 export interface ServerFiles {
@@ -57,4 +58,4 @@ export interface JobDefinition<S extends z.ZodType<{ tenantId: string }>> {
 
 export const defineJob = <S extends z.ZodType<{ tenantId: string }>>(def: JobDefinition<S>) => def;
 
-export const tenantPayload = z.object({ tenantId: z.string().uuid() });
+export const tenantPayload = z.object({ tenantId: str().uuid() });

@@ -4,34 +4,35 @@ import { etag, parseIfMatch } from '../../services/pagination.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page, Timestamps } from './registry.js';
+import { str } from '../../core/strings.js';
 
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
+const uuid = str().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
 const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-09T08:15:00Z', description: 'ISO 8601 instant; defaults to now' });
-const note = z.string().trim().max(1000);
+const note = str().trim().max(1000);
 
 const AttendanceRecord = z
   .object({
     ...Timestamps,
-    studentId: z.string(),
-    roomId: z.string().nullable(),
-    date: z.string().openapi({ description: 'The local date of the check-in in the centre’s time zone', example: '2026-03-09' }),
-    checkInAt: z.string(),
-    checkOutAt: z.string().nullable(),
-    checkedInByMembershipId: z.string().nullable(),
-    checkedOutByMembershipId: z.string().nullable(),
-    droppedOffByGuardianId: z.string().nullable(),
-    pickedUpByGuardianId: z.string().nullable(),
-    note: z.string().nullable(),
+    studentId: str(),
+    roomId: str().nullable(),
+    date: str().openapi({ description: 'The local date of the check-in in the centre’s time zone', example: '2026-03-09' }),
+    checkInAt: str(),
+    checkOutAt: str().nullable(),
+    checkedInByMembershipId: str().nullable(),
+    checkedOutByMembershipId: str().nullable(),
+    droppedOffByGuardianId: str().nullable(),
+    pickedUpByGuardianId: str().nullable(),
+    note: str().nullable(),
   })
   .openapi('AttendanceRecord');
 
 const Roster = z
   .object({
-    room: z.object({ id: z.string(), name: z.string(), capacity: z.number().int(), ageGroup: z.string().nullable(), ratio: z.number().int().nullable() }),
-    present: z.array(z.object({ id: z.string(), firstName: z.string(), lastName: z.string(), attendanceId: z.string(), checkInAt: z.string() })),
+    room: z.object({ id: str(), name: str(), capacity: z.number().int(), ageGroup: str().nullable(), ratio: z.number().int().nullable() }),
+    present: z.array(z.object({ id: str(), firstName: str(), lastName: str(), attendanceId: str(), checkInAt: str() })),
     presentCount: z.number().int().openapi({ description: 'Children in the room now (a guardian’s `present` lists only their own)' }),
     staffOnDuty: z.number().int(),
-    staff: z.array(z.object({ id: z.string(), firstName: z.string(), lastName: z.string() })),
+    staff: z.array(z.object({ id: str(), firstName: str(), lastName: str() })),
     ratio: z.object({
       required: z.number().int().openapi({ description: 'Staff needed: ceil(presentCount / childrenPerStaff)' }),
       actual: z.number().int(),
@@ -49,7 +50,7 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/attendance/check-in',
       permission: 'attendance:write',
       summary: 'Check a child in (one open record per child; the record’s date is the centre’s local date)',
-      request: jsonBody(z.object({ studentId: z.string().max(100), at: instant.optional(), note: note.optional(), droppedOffByGuardianId: z.string().max(100).optional() })),
+      request: jsonBody(z.object({ studentId: str().max(100), at: instant.optional(), note: note.optional(), droppedOffByGuardianId: str().max(100).optional() })),
       responses: { 201: jsonResponse(AttendanceRecord, 'Checked in') },
     }),
     async (c) => {
@@ -65,7 +66,7 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/attendance/check-out',
       permission: 'attendance:write',
       summary: 'Check a child out; a named guardian must be an authorized pickup',
-      request: jsonBody(z.object({ studentId: z.string().max(100), at: instant.optional(), pickedUpByGuardianId: z.string().max(100).optional() })),
+      request: jsonBody(z.object({ studentId: str().max(100), at: instant.optional(), pickedUpByGuardianId: str().max(100).optional() })),
       responses: { 200: jsonResponse(AttendanceRecord, 'Checked out') },
     }),
     async (c) => {
@@ -83,7 +84,7 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       summary: 'Attendance records (a guardian sees only their own children’s)',
       request: {
         query: ListQuery.extend({
-          date: z.string().refine(isCalendarDate, 'must be a real date YYYY-MM-DD').optional(),
+          date: str().refine(isCalendarDate, 'must be a real date YYYY-MM-DD').optional(),
           roomId: uuid.optional(),
           studentId: uuid.optional(),
         }),
@@ -103,7 +104,7 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
         params: IdParam,
         ...jsonBody(
           z
-            .object({ checkInAt: instant.optional(), checkOutAt: instant.optional(), note: note.nullable().optional(), reason: z.string().trim().min(1, 'is required').max(500) })
+            .object({ checkInAt: instant.optional(), checkOutAt: instant.optional(), note: note.nullable().optional(), reason: str().trim().min(1, 'is required').max(500) })
             .strict()
             .refine((b) => b.checkInAt !== undefined || b.checkOutAt !== undefined || b.note !== undefined, { message: 'change at least one of checkInAt, checkOutAt, note' }),
         ),

@@ -4,16 +4,17 @@ import { etag } from '../../services/pagination.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse } from './registry.js';
+import { str } from '../../core/strings.js';
 
-const date = z.string().refine(isCalendarDate, 'must be a real date (YYYY-MM-DD)').openapi({ format: 'date', example: '2025-01-31' });
-const Accepted = z.object({ jobId: z.string() }).openapi('JobAccepted');
+const date = str().refine(isCalendarDate, 'must be a real date (YYYY-MM-DD)').openapi({ format: 'date', example: '2025-01-31' });
+const Accepted = z.object({ jobId: str() }).openapi('JobAccepted');
 
 const ReportRequest = z
   .object({
     type: z.literal('attendance'),
     from: date,
     to: date,
-    roomId: z.string().max(100).optional().openapi({ description: 'Only this room' }),
+    roomId: str().max(100).optional().openapi({ description: 'Only this room' }),
   })
   .strict()
   .openapi('ReportRequest', { description: 'An attendance CSV for [from, to] (at most 366 days), times in the centre’s time zone' });
@@ -21,7 +22,7 @@ const ReportRequest = z
 const ImportRequest = z
   .object({
     type: z.literal('students'),
-    fileId: z.string().max(100).openapi({ description: 'A CSV uploaded through POST /files/presign with purpose "import"' }),
+    fileId: str().max(100).openapi({ description: 'A CSV uploaded through POST /files/presign with purpose "import"' }),
     dryRun: z.boolean().optional().openapi({ description: 'Validate and count without writing' }),
   })
   .strict()
@@ -29,25 +30,25 @@ const ImportRequest = z
 
 const Job = z
   .object({
-    id: z.string(),
-    type: z.string().openapi({ example: 'report.attendance' }),
+    id: str(),
+    type: str().openapi({ example: 'report.attendance' }),
     status: z.enum(['queued', 'running', 'succeeded', 'failed']),
     progress: z.number().int().openapi({ description: '0–100' }),
     result: z
-      .record(z.string(), z.unknown())
+      .record(str(), z.unknown())
       .optional()
       .openapi({ description: 'Report: {fileId, rows}. Import: {created, updated, skipped, rows, dryRun, errors: [{row, field, message}]}' }),
-    error: z.string().optional().openapi({ description: 'Why the job failed (status failed only)' }),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    error: str().optional().openapi({ description: 'Why the job failed (status failed only)' }),
+    createdAt: str(),
+    updatedAt: str(),
     version: z.number().int(),
   })
   .openapi('Job');
 
 const Rollup = z
   .object({
-    roomId: z.string(),
-    date: z.string(),
+    roomId: str(),
+    date: str(),
     childrenPresent: z.number().int(),
     totalMinutes: z.number().int(),
     peakCount: z.number().int(),
@@ -106,10 +107,10 @@ export function registerJobsRoutes(app: OpenAPIHono<AppEnv>) {
         query: z.object({
           from: date.optional().openapi({ description: 'Default: 30 days before `to`' }),
           to: date.optional().openapi({ description: 'Default: 30 days after `from`, or today' }),
-          roomId: z.string().max(100).optional(),
+          roomId: str().max(100).optional(),
         }),
       },
-      responses: { 200: jsonResponse(z.object({ items: z.array(Rollup), nextCursor: z.string().nullable() }), 'Rollups ordered by date, then room') },
+      responses: { 200: jsonResponse(z.object({ items: z.array(Rollup), nextCursor: str().nullable() }), 'Rollups ordered by date, then room') },
     }),
     async (c) => c.json(await c.get('container').jobs.listRollups(tenantCtx(c), c.req.valid('query')), 200),
   );

@@ -3,11 +3,12 @@ import { etag } from '../../services/pagination.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page, Timestamps } from './registry.js';
+import { str } from '../../core/strings.js';
 
 const Audience = z
   .discriminatedUnion('type', [
-    z.object({ type: z.literal('student'), id: z.string().max(100).openapi({ description: 'The student id' }) }).strict(),
-    z.object({ type: z.literal('room'), id: z.string().max(100).openapi({ description: 'The room id' }) }).strict(),
+    z.object({ type: z.literal('student'), id: str().max(100).openapi({ description: 'The student id' }) }).strict(),
+    z.object({ type: z.literal('room'), id: str().max(100).openapi({ description: 'The room id' }) }).strict(),
     // `id` is optional in the contract's shape; for the whole centre it must be absent or null.
     z.object({ type: z.literal('tenant'), id: z.null().optional() }).strict(),
   ])
@@ -16,9 +17,9 @@ const Audience = z
 const Message = z
   .object({
     ...Timestamps,
-    audience: z.object({ type: z.enum(['student', 'room', 'tenant', 'room_staff']).openapi({ description: 'room_staff: system reminders for a room’s staff' }), id: z.string().nullable() }),
-    body: z.string(),
-    authorMembershipId: z.string(),
+    audience: z.object({ type: z.enum(['student', 'room', 'tenant', 'room_staff']).openapi({ description: 'room_staff: system reminders for a room’s staff' }), id: str().nullable() }),
+    body: str(),
+    authorMembershipId: str(),
     read: z.boolean().openapi({ description: 'Whether the caller has marked it read' }),
   })
   .openapi('Message');
@@ -30,7 +31,7 @@ export function registerMessagesRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/messages',
       permission: 'messages:send',
       summary: 'Send a message about a child, to a room, or to the whole centre (needs the messaging entitlement)',
-      request: jsonBody(z.object({ audience: Audience, body: z.string().trim().min(1, 'is required').max(5000) })),
+      request: jsonBody(z.object({ audience: Audience, body: str().trim().min(1, 'is required').max(5000) })),
       responses: { 201: jsonResponse(Message, 'Sent') },
     }),
     async (c) => {

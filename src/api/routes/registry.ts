@@ -3,6 +3,7 @@ import type { MiddlewareHandler } from 'hono';
 import type { Permission } from '../../core/security/permissions.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { authenticate, requirePermission, UNSAFE } from '../middleware/session.js';
+import { str } from '../../core/strings.js';
 
 /** One row per authenticated route: the shared security suite iterates this table, so no route escapes it. */
 export interface RouteMeta {
@@ -15,10 +16,10 @@ export const ROUTE_TABLE: RouteMeta[] = [];
 export const ErrorSchema = z
   .object({
     error: z.object({
-      code: z.string().openapi({ example: 'NOT_FOUND' }),
-      message: z.string(),
-      requestId: z.string(),
-      details: z.array(z.record(z.string(), z.unknown())).optional(),
+      code: str().openapi({ example: 'NOT_FOUND' }),
+      message: str(),
+      requestId: str(),
+      details: z.array(z.record(str(), z.unknown())).optional(),
     }),
   })
   .openapi('Error');
@@ -40,9 +41,9 @@ const UNSAFE_ERRORS = {
 } as const;
 
 const idemHeader = z.object({
-  'idempotency-key': z.string().min(1).max(255).optional().openapi({ description: 'Replays the first response for 24 h' }),
-  'x-csrf-token': z.string().optional().openapi({ description: 'Equal to the __Host-csrf cookie' }),
-  'if-match': z.string().optional().openapi({ description: 'The resource version (ETag); 412 when it no longer matches' }),
+  'idempotency-key': str().min(1).max(255).optional().openapi({ description: 'Replays the first response for 24 h' }),
+  'x-csrf-token': str().optional().openapi({ description: 'Equal to the __Host-csrf cookie' }),
+  'if-match': str().optional().openapi({ description: 'The resource version (ETag); 412 when it no longer matches' }),
 });
 
 /**
@@ -76,17 +77,17 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 });
 
 /** Any string: a malformed id is simply not found (404), like another tenant's. */
-export const IdParam = z.object({ id: z.string().max(100).openapi({ param: { name: 'id', in: 'path' } }) });
+export const IdParam = z.object({ id: str().max(100).openapi({ param: { name: 'id', in: 'path' } }) });
 
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: str().max(200).optional(),
 });
-export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: str().nullable() });
 
 export const Timestamps = {
-  id: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  id: str(),
+  createdAt: str(),
+  updatedAt: str(),
   version: z.number().int(),
 };

@@ -4,16 +4,17 @@ import { localDateTime } from '../../core/time.js';
 import { reportsRepository, type AttendanceReportFilter } from '../../repositories/reports.repository.js';
 import { tenantsRepository } from '../../repositories/tenancy.repository.js';
 import { defineJob, PermanentJobError, type JobContext } from '../job-types.js';
+import { str } from '../../core/strings.js';
 
 const PAGE = 1000;
 export const REPORT_COLUMNS = ['date', 'firstName', 'lastName', 'room', 'checkIn', 'checkOut', 'droppedOffBy', 'pickedUpBy', 'hours'];
 
 const payload = z.object({
-  tenantId: z.string().uuid(),
-  from: z.string(),
-  to: z.string(),
-  roomId: z.string().uuid().optional(),
-  createdByMembershipId: z.string().uuid().nullable(),
+  tenantId: str().uuid(),
+  from: str(),
+  to: str(),
+  roomId: str().uuid().optional(),
+  createdByMembershipId: str().uuid().nullable(),
 });
 
 const fullName = (first: string | null, last: string | null) => (first || last ? `${first ?? ''} ${last ?? ''}`.trim() : '');

@@ -8,16 +8,17 @@ import { importsRepository, type GuardianRow, type StudentRow } from '../../repo
 import { tenantsRepository } from '../../repositories/tenancy.repository.js';
 import { defineJob, PermanentJobError, type JobContext } from '../job-types.js';
 import { nameKey, readHeader, validateRow, type Column, type ImportRow, type RowError } from './students-import.rows.js';
+import { str } from '../../core/strings.js';
 
 export const BATCH_SIZE = 500;
 export const MAX_ERRORS = 1000;
 export const MAX_ROWS = 100_000;
 
 const payload = z.object({
-  tenantId: z.string().uuid(),
-  fileId: z.string().uuid(),
+  tenantId: str().uuid(),
+  fileId: str().uuid(),
   dryRun: z.boolean(),
-  createdByMembershipId: z.string().uuid().nullable(),
+  createdByMembershipId: str().uuid().nullable(),
 });
 
 interface Counts {
