@@ -6,6 +6,7 @@ import { auditRepository } from '../../repositories/audit.repository.js';
 import type { Tx } from '../../repositories/db.js';
 import { importsRepository, type GuardianRow, type StudentRow } from '../../repositories/imports.repository.js';
 import { tenantsRepository } from '../../repositories/tenancy.repository.js';
+import { jobsRepository } from '../../repositories/jobs.repository.js';
 import { defineJob, PermanentJobError, type JobContext } from '../job-types.js';
 import { nameKey, readHeader, validateRow, type Column, type ImportRow, type RowError } from './students-import.rows.js';
 import { str } from '../../core/strings.js';
@@ -56,7 +57,11 @@ export const studentsImportJob = defineJob({
       }
     }
 
-    const counts: Counts = { created: 0, updated: 0, skipped: 0 };
+    // A retried job resumes after the rows its earlier attempt committed: their counts come from the checkpoint
+    // written in the same transaction as each batch (recounting them would report them all as unchanged).
+    const resume = resumePoint(ctx.job.result, p.dryRun);
+    const counts: Counts = { created: resume.created, updated: resume.updated, skipped: resume.unchanged };
+    let applied = { ...resume };
     const errors: RowError[] = [];
     let errorCount = 0;
     const addError = (e: RowError) => {
@@ -72,7 +77,14 @@ export const studentsImportJob = defineJob({
       if (!batch.length) return;
       const rows = batch;
       batch = [];
-      const c = await db.scoped({ tenantId }, (tx) => applyBatch(tx, tenantId, rows, p.dryRun, clock.now()));
+      const c = await db.scoped({ tenantId }, async (tx) => {
+        const c = await applyBatch(tx, tenantId, rows, p.dryRun, clock.now());
+        if (!p.dryRun) {
+          applied = { throughRow: rows[rows.length - 1]!.row, created: applied.created + c.created, updated: applied.updated + c.updated, unchanged: applied.unchanged + c.skipped };
+          await jobsRepository.checkpoint(tx, tenantId, ctx.job.id, { resume: applied }, clock.now());
+        }
+        return c;
+      });
       counts.created += c.created;
       counts.updated += c.updated;
       counts.skipped += c.skipped;
@@ -110,6 +122,7 @@ export const studentsImportJob = defineJob({
           continue;
         }
         seen.set(key, row);
+        if (row <= resume.throughRow) continue; // committed by an earlier attempt, counted in the checkpoint
         batch.push(v.ok);
         if (batch.length >= BATCH_SIZE) await flush();
       }
@@ -122,6 +135,21 @@ export const studentsImportJob = defineJob({
     return { ...counts, rows: row, dryRun: p.dryRun, errors, ...(errorCount > errors.length ? { errorsTruncated: true, errorCount } : {}) };
   },
 });
+
+interface ResumePoint {
+  /** The last data row whose batch committed. */
+  throughRow: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+function resumePoint(result: unknown, dryRun: boolean): ResumePoint {
+  const r = (result as { resume?: Partial<ResumePoint> } | null)?.resume;
+  const n = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0);
+  if (dryRun || !r) return { throughRow: 0, created: 0, updated: 0, unchanged: 0 };
+  return { throughRow: n(r.throughRow), created: n(r.created), updated: n(r.updated), unchanged: n(r.unchanged) };
+}
 
 /** Matches, creates and updates one batch inside its transaction; with `dryRun` it only counts. */
 async function applyBatch(tx: Tx, tenantId: string, rows: ImportRow[], dryRun: boolean, now: Date): Promise<Counts> {
