@@ -32,6 +32,7 @@ export function createApp(container: Container) {
 
   app.use('*', async (c, next) => {
     c.set('container', container);
+    c.set('dispatch', async (req) => app.fetch(req, c.env));
     await next();
   });
   app.use('*', requestBasics());

@@ -54,7 +54,7 @@ export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(cfg: R & 
   const { permission, ...route } = cfg;
   const method = route.method.toUpperCase();
   ROUTE_TABLE.push({ method, path: route.path, permission });
-  const middleware: MiddlewareHandler[] = [authenticate() as MiddlewareHandler, requirePermission(permission) as MiddlewareHandler];
+  const middleware: MiddlewareHandler[] = [authenticate() as MiddlewareHandler, requirePermission(permission, route.path) as MiddlewareHandler];
   const unsafe = UNSAFE.has(method);
   if (unsafe) middleware.push(idempotency() as MiddlewareHandler);
   const request = { ...(route.request ?? {}) } as NonNullable<RouteConfig['request']>;
