@@ -24,8 +24,11 @@ export function serializeError(err: unknown): Record<string, unknown> {
     out.message = err.message;
     out.stack = err.stack;
   } else {
-    // The stack minus its first line (which repeats the message).
-    out.stack = err.stack?.split('\n').slice(1).join('\n');
+    // Only the frames of the stack: its first lines repeat the message.
+    out.stack = err.stack
+      ?.split('\n')
+      .filter((l) => /^\s+at /.test(l))
+      .join('\n');
   }
   return out;
 }

@@ -59,7 +59,7 @@ export function startNodeServer(fetch: Fetch, opts: NodeServerOptions): Promise<
     let close = closing;
     if (!incoming.complete && incoming.method !== 'GET' && incoming.method !== 'HEAD') {
       const declared = Number(incoming.headers['content-length']);
-      const drained = Number.isFinite(declared) && declared <= drainBytes ? await drain(incoming, drainMs) : false;
+      const drained = Number.isFinite(declared) && declared <= drainBytes ? await drain(req, incoming, drainMs) : false;
       if (!drained) close = true;
     }
     if (close) res = withHeader(res, 'Connection', 'close');
@@ -113,21 +113,37 @@ export function startNodeServer(fetch: Fetch, opts: NodeServerOptions): Promise<
 }
 
 /** Reads and discards the rest of a request body; false when it did not end within the time limit. */
-function drain(incoming: IncomingMessage, ms: number): Promise<boolean> {
-  if (incoming.complete) return Promise.resolve(true);
+async function drain(req: Request, incoming: IncomingMessage, ms: number): Promise<boolean> {
+  if (incoming.complete) return true;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((r) => (timer = setTimeout(() => r(false), ms)));
+  try {
+    // Through the Request's own stream when nobody took it (the adapter pauses the socket whenever that stream is
+    // full, so reading the socket beside it would stall); else straight from the socket.
+    const body = req.body && !req.body.locked ? req.body : null;
+    const read = body ? readToEnd(body) : readSocket(incoming);
+    return await Promise.race([read, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function readToEnd(body: ReadableStream<Uint8Array>): Promise<boolean> {
+  const reader = body.getReader();
+  try {
+    while (!(await reader.read()).done);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    reader.releaseLock();
+  }
+}
+
+function readSocket(incoming: IncomingMessage): Promise<boolean> {
   return new Promise((resolve) => {
-    const done = (ok: boolean) => {
-      clearTimeout(timer);
-      incoming.off('end', onEnd);
-      incoming.off('error', onError);
-      incoming.off('data', noop);
-      resolve(ok);
-    };
-    const onEnd = () => done(true);
-    const onError = () => done(false);
-    const timer = setTimeout(() => done(false), ms);
-    incoming.on('end', onEnd);
-    incoming.on('error', onError);
+    incoming.once('end', () => resolve(true));
+    incoming.once('error', () => resolve(false));
     incoming.on('data', noop);
     incoming.resume();
   });

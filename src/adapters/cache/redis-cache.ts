@@ -17,6 +17,7 @@ export class RedisCache implements Cache {
   /** The database index of the URL (`redis://host/3`); Redis itself would fall back to 0 when it is out of range. */
   readonly db: number;
   private wrongDb: Error | undefined;
+  private everReady = false;
 
   constructor(opts: RedisCacheOptions) {
     const u = new URL(opts.url);
@@ -46,6 +47,7 @@ export class RedisCache implements Cache {
     } else {
       this.client = new Redis(opts.url, { ...common, tls, db: this.db });
     }
+    this.client.once('ready', () => (this.everReady = true));
     this.client.on('error', (err: Error) => {
       if (/DB index is out of range/i.test(err.message)) this.wrongDb = new Error(`REDIS_URL names database ${this.db}, which this Redis server does not have`);
       opts.onError?.(err);
@@ -55,6 +57,8 @@ export class RedisCache implements Cache {
   /** Every command goes through here: a failure is a CacheUnavailableError (503 NOT_READY), never a hang or a 500. */
   private async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.wrongDb) throw new CacheUnavailableError(this.wrongDb.message);
+    // Right after start the first connection may still be on its way: wait for it (bounded) rather than fail.
+    if (!this.everReady) await this.firstReady(COMMAND_TIMEOUT_MS);
     try {
       return await fn();
     } catch (err) {
@@ -62,15 +66,33 @@ export class RedisCache implements Cache {
     }
   }
 
-  /** Start-up check: throws when the URL's database index does not exist on the server (unreachable is not an error here). */
+  /**
+   * Start-up: waits (bounded) for the first connection, and throws when the URL's database index does not exist on
+   * the server. An unreachable Redis is not an error here: requests answer 503 until it is back.
+   */
   async checkDatabase(timeoutMs = 1000) {
-    if (this.db === 0 || this.client instanceof Cluster) return;
-    try {
-      await this.ping(timeoutMs);
-    } catch {
-      /* unreachable: requests answer 503 until it is back */
+    if (this.client instanceof Cluster) return;
+    const client = this.client;
+    await this.firstReady(timeoutMs);
+    if (client.status === 'ready' && this.db !== 0) {
+      await client.select(this.db).catch((err: Error) => {
+        if (/DB index is out of range/i.test(err.message)) this.wrongDb = new Error(`REDIS_URL names database ${this.db}, which this Redis server does not have`);
+      });
     }
     if (this.wrongDb) throw this.wrongDb;
+  }
+
+  private firstReady(timeoutMs: number): Promise<void> {
+    if (this.everReady || this.client.status === 'ready') return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.client.off('ready', done);
+        resolve();
+      };
+      const t = setTimeout(done, timeoutMs);
+      this.client.once('ready', done);
+    });
   }
 
   async get(key: string) {
