@@ -357,6 +357,8 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
     },
     async migrate() {
       const client = new pg.Client({ connectionString: url });
+      // A server restart during migrations fails them (the query in flight rejects) instead of killing the process.
+      client.on('error', (err) => opts.onPoolError?.(err));
       await client.connect();
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);

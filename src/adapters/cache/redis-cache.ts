@@ -18,6 +18,7 @@ export class RedisCache implements Cache {
   readonly db: number;
   private wrongDb: Error | undefined;
   private everReady = false;
+  private waitedOnce = false;
 
   constructor(opts: RedisCacheOptions) {
     const u = new URL(opts.url);
@@ -57,8 +58,12 @@ export class RedisCache implements Cache {
   /** Every command goes through here: a failure is a CacheUnavailableError (503 NOT_READY), never a hang or a 500. */
   private async run<T>(fn: () => Promise<T>): Promise<T> {
     if (this.wrongDb) throw new CacheUnavailableError(this.wrongDb.message);
-    // Right after start the first connection may still be on its way: wait for it (bounded) rather than fail.
-    if (!this.everReady) await this.firstReady(COMMAND_TIMEOUT_MS);
+    // Right after start the first connection may still be on its way: wait for it once (bounded) rather than fail;
+    // after that wait, an unreachable Redis fails every command at once.
+    if (!this.everReady && !this.waitedOnce) {
+      await this.firstReady(COMMAND_TIMEOUT_MS);
+      this.waitedOnce = true;
+    }
     try {
       return await fn();
     } catch (err) {
