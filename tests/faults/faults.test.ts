@@ -112,6 +112,12 @@ describe.skipIf(!!missing)('faults under load', () => {
     execFileSync(process.execPath, ['scripts/build.mjs']);
     const [pgPort, redisPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     cluster = new PgCluster(pgPort);
+    // Even when this process dies mid-suite, its cluster and Redis do not outlive it.
+    process.once('exit', () => {
+      api?.kill('SIGKILL');
+      redis?.child?.kill('SIGKILL');
+      cluster.destroy();
+    });
     cluster.init();
     cluster.start();
     redis = new RedisServer(redisPort);

@@ -12,8 +12,7 @@ const PresignBody = z
     purpose: z.enum(CLIENT_FILE_PURPOSES).openapi({ description: 'student_photo: jpeg/png/webp ≤ 5 MB; document: pdf/jpeg/png ≤ 10 MB; import: csv ≤ 10 MB' }),
     contentType: str().trim().min(1).max(100).openapi({ example: 'application/pdf' }),
     size: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ description: 'Exact size in bytes; the storage refuses a larger body' }),
-    fileName: z
-      .string()
+    fileName: str()
       .min(1)
       .max(255)
       .refine((v) => !/[/\\]/.test(v), 'must not contain path separators'),

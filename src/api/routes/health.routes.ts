@@ -1,10 +1,11 @@
 import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '../../core/errors.js';
+import { str } from '../../core/strings.js';
 import type { AppEnv } from '../env.js';
 import { ErrorSchema } from './registry.js';
 
 const Live = z.object({ status: z.literal('ok') }).openapi('Liveness');
-const Ready = z.object({ status: z.literal('ok'), checks: z.record(z.string(), z.string()) }).openapi('Readiness');
+const Ready = z.object({ status: z.literal('ok'), checks: z.record(str(), str()) }).openapi('Readiness');
 
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(
