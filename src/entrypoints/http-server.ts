@@ -36,7 +36,7 @@ async function main() {
     logger.info({ signal, inFlight: host.inFlight }, 'shutting down: no new connections, finishing requests in flight');
     // 1. Stop accepting and let the requests in flight finish (bounded).
     const cut = await host.shutdown(config.shutdownDrainSeconds * 1000);
-    if (cut) logger.warn({ cut }, 'requests still running at the drain limit were cut');
+    if (cut) logger.error({ cut }, 'requests still running at the drain limit were cut');
     // 2. Stop the scheduler and the in-process queue: a job still running when time is up stays unfinished in the
     //    database and is queued again at the next start (jobs.recover()).
     await background.stop();

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { Server as NetServer, type AddressInfo } from 'node:net';
 import { serve, type ServerType } from '@hono/node-server';
 
 type Fetch = (req: Request, env: { incoming: IncomingMessage; outgoing: ServerResponse }) => Response | Promise<Response>;
@@ -42,9 +42,12 @@ export function startNodeServer(fetch: Fetch, opts: NodeServerOptions): Promise<
   let inFlight = 0;
   let closing = false;
   const idleWaiters: (() => void)[] = [];
+  /** Accepted connections whose first request has not arrived yet, with when they were accepted. */
+  const fresh = new Map<import('node:net').Socket, number>();
 
   const wrapped: Fetch = async (req, env) => {
     const { incoming, outgoing } = env;
+    fresh.delete(incoming.socket);
     inFlight++;
     let done = false;
     const finished = () => {
@@ -89,12 +92,14 @@ export function startNodeServer(fetch: Fetch, opts: NodeServerOptions): Promise<
           },
           async shutdown(limitMs: number) {
             closing = true;
-            server.close();
-            const http = server as import('node:http').Server;
-            http.closeIdleConnections?.();
-            if (inFlight > 0) {
+            const deadline = Date.now() + limitMs;
+            // Stop accepting only. Not http's close(): it also drops "idle" connections, among them ones just
+            // accepted whose request is still on the wire, and their clients would see a reset instead of an answer.
+            netClose.call(server);
+            const busy = () => inFlight > 0 || [...fresh.values()].some((at) => Date.now() - at < FRESH_GRACE_MS);
+            while (busy() && Date.now() < deadline) {
               await new Promise<void>((r) => {
-                const t = setTimeout(r, limitMs);
+                const t = setTimeout(r, 20);
                 idleWaiters.push(() => {
                   clearTimeout(t);
                   r();
@@ -102,15 +107,23 @@ export function startNodeServer(fetch: Fetch, opts: NodeServerOptions): Promise<
               });
             }
             const cut = inFlight;
-            http.closeAllConnections?.();
+            (server as import('node:http').Server).closeAllConnections?.();
             return cut;
           },
         });
       },
     );
     server.once('error', reject);
+    server.on('connection', (socket: import('node:net').Socket) => {
+      fresh.set(socket, Date.now());
+      socket.once('close', () => fresh.delete(socket));
+    });
   });
 }
+
+/** How long a shutdown waits for the first request of a connection accepted just before it. */
+const FRESH_GRACE_MS = 1000;
+const netClose = NetServer.prototype.close;
 
 /** Reads and discards the rest of a request body; false when it did not end within the time limit. */
 async function drain(req: Request, incoming: IncomingMessage, ms: number): Promise<boolean> {

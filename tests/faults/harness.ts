@@ -117,13 +117,17 @@ export function portOpen(port: number): Promise<boolean> {
 export class ApiProcess {
   child: ChildProcess | undefined;
   stderr = '';
+  /** The server's log lines (stdout). */
+  output = '';
   constructor(readonly env: Record<string, string>, readonly port: number) {}
   get base() {
     return `http://127.0.0.1:${this.port}`;
   }
   async start() {
     this.stderr = '';
-    const child = spawn(process.execPath, ['dist/server/http-server.mjs'], { env: { ...process.env, ...this.env, PORT: String(this.port) }, stdio: ['ignore', 'ignore', 'pipe'] });
+    this.output = '';
+    const child = spawn(process.execPath, ['dist/server/http-server.mjs'], { env: { ...process.env, ...this.env, PORT: String(this.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d) => (this.output = (this.output + String(d)).slice(-50_000)));
     child.stderr!.on('data', (d) => (this.stderr = (this.stderr + String(d)).slice(-20_000)));
     this.child = child;
     for (let i = 0; i < 150; i++) {
