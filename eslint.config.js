@@ -71,4 +71,17 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // Client text goes through the one NUL-refusing string type (src/core/strings.ts), never a bare z.string().
+    files: ['src/api/**/*.ts', 'src/workers/**/*.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='z'][callee.property.name='string']",
+          message: 'Use str() from src/core/strings.ts: it refuses NUL bytes (PostgreSQL cannot store them).',
+        },
+      ],
+    },
+  },
 );

@@ -96,6 +96,17 @@ export async function createContainer(config: Config, overrides: { db?: Database
     tasks,
     workers,
     localAuthSecret,
+    /** Start-up check that a Redis URL's database index exists (an unreachable Redis is not fatal: requests get 503). */
+    async checkCache() {
+      if ('checkDatabase' in cache && typeof cache.checkDatabase === 'function') await cache.checkDatabase();
+    },
+    /** Shutdown: waits (bounded) for the in-process queue's running job; what is left stays queued in the database. */
+    async drainQueue(ms: number) {
+      if (!('idle' in queue) || typeof queue.idle !== 'function' || ms <= 0) return;
+      let t: NodeJS.Timeout | undefined;
+      await Promise.race([(queue.idle as () => Promise<void>).call(queue), new Promise((r) => (t = setTimeout(r, ms)))]);
+      clearTimeout(t);
+    },
     async close() {
       await queue.close();
       await cache.close();

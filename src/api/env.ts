@@ -45,5 +45,7 @@ export interface AppEnv {
     ctx?: RequestContext;
     /** The verified access token (logout blocklists its jti; switch replaces it). */
     claims?: AccessClaims;
+    /** Serves an internal request through the same app (the visibility check before a 403, see requirePermission). */
+    dispatch?: (req: Request) => Promise<Response>;
   };
 }

@@ -54,7 +54,9 @@ const envSchema = z.object({
   DATA_DIR: optionalString.transform((v) => v ?? './.data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DB_POOL_MAX: int(10, 1, 200),
-  REDIS_URL: url(['redis:', 'rediss:']),
+  REDIS_URL: url(['redis:', 'rediss:']).refine((v) => v === undefined || !URL.canParse(v) || /^\/?(\d{1,5})?$/.test(new URL(v).pathname), {
+    message: 'must end in a database number, if anything (redis://host:6379/0)',
+  }),
   REDIS_CLUSTER: bool,
   SUPABASE_URL: url(['https:', 'http:']),
   SUPABASE_JWT_SECRET: optionalString.refine((v) => v === undefined || v.length >= 32, {
@@ -98,16 +100,26 @@ const envSchema = z.object({
   RATE_LIMIT_TENANTS_PER_ACCOUNT_PER_DAY: int(10, 1, 1_000_000),
   RATE_LIMIT_INVITATIONS_PER_TENANT_PER_HOUR: int(200, 1, 1_000_000),
   SCHEDULER_ENABLED: bool,
+  SHUTDOWN_DRAIN_SECONDS: int(10, 0, 120),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
 });
 
 export type Config = ReturnType<typeof toConfig>;
 
 export class ConfigError extends Error {
-  constructor(public readonly variable: string, reason: string) {
-    super(`Invalid configuration: ${variable} ${reason}`);
+  /** Every problem found, each naming its variable; `variable` is the first one's. */
+  readonly problems: { variable: string; reason: string }[];
+  constructor(public readonly variable: string, reason: string, more: { variable: string; reason: string }[] = []) {
+    const problems = [{ variable, reason }, ...more];
+    super(`Invalid configuration: ${problems.map((p) => `${p.variable} ${p.reason}`).join('; ')}`);
     this.name = 'ConfigError';
+    this.problems = problems;
   }
+}
+
+function configError(problems: { variable: string; reason: string }[]) {
+  const [first, ...rest] = problems;
+  return new ConfigError(first!.variable, first!.reason, rest);
 }
 
 function toConfig(e: z.infer<typeof envSchema>) {
@@ -141,27 +153,35 @@ function toConfig(e: z.infer<typeof envSchema>) {
     rateLimitTenantsPerAccountPerDay: e.RATE_LIMIT_TENANTS_PER_ACCOUNT_PER_DAY,
     rateLimitInvitationsPerTenantPerHour: e.RATE_LIMIT_INVITATIONS_PER_TENANT_PER_HOUR,
     schedulerEnabled: e.SCHEDULER_ENABLED ?? e.NODE_ENV !== 'test',
+    /** On SIGTERM/SIGINT: how long requests in flight (then a running job) may take before the pools close. */
+    shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
     logLevel: e.LOG_LEVEL,
   };
 }
 
-/** Parses the environment; throws ConfigError naming the first bad variable. */
+/** Parses the environment; throws one ConfigError naming every bad or missing variable at once. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
   const parsed = envSchema.safeParse(env);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0]!;
-    const variable = String(issue.path[0] ?? 'environment');
-    const reason = issue.code === 'invalid_value' ? `must be one of the allowed values` : issue.message;
-    throw new ConfigError(variable, reason);
+    const seen = new Set<string>();
+    const problems = [];
+    for (const issue of parsed.error.issues) {
+      const variable = String(issue.path[0] ?? 'environment');
+      if (seen.has(variable)) continue;
+      seen.add(variable);
+      problems.push({ variable, reason: issue.code === 'invalid_value' ? `must be one of the allowed values` : issue.message });
+    }
+    throw configError(problems);
   }
   const config = toConfig(parsed.data);
+  const problems: { variable: string; reason: string }[] = [];
   if (config.isProduction) {
-    if (!config.databaseUrl) throw new ConfigError('DATABASE_URL', 'is required when NODE_ENV=production');
-    if (!config.sessionSecret) throw new ConfigError('SESSION_SECRET', 'is required when NODE_ENV=production');
+    if (!config.databaseUrl) problems.push({ variable: 'DATABASE_URL', reason: 'is required when NODE_ENV=production' });
+    if (!config.sessionSecret) problems.push({ variable: 'SESSION_SECRET', reason: 'is required when NODE_ENV=production' });
     if (!config.supabaseUrl && !config.supabaseJwtSecret)
-      throw new ConfigError('SUPABASE_URL', 'or SUPABASE_JWT_SECRET is required when NODE_ENV=production');
+      problems.push({ variable: 'SUPABASE_URL', reason: 'or SUPABASE_JWT_SECRET is required when NODE_ENV=production' });
   }
-  if (config.s3 && !env.AWS_REGION && !config.s3.endpoint)
-    throw new ConfigError('AWS_REGION', 'is required with S3_BUCKET');
+  if (config.s3 && !env.AWS_REGION && !config.s3.endpoint) problems.push({ variable: 'AWS_REGION', reason: 'is required with S3_BUCKET' });
+  if (problems.length) throw configError(problems);
   return config;
 }

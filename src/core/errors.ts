@@ -72,12 +72,36 @@ export function sqlState(err: unknown): string | undefined {
   return undefined;
 }
 
+/** Errors (PostgreSQL's, or the cache's CacheUnavailableError) that mean "the database is not there right now" (not "the request is wrong"). */
+export function isUnavailableError(err: unknown): boolean {
+  let e: any = err;
+  for (let i = 0; i < 4 && e; i++) {
+    if (e.name === 'CacheUnavailableError') return true;
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (/^(08...|57P0[1-3]|53300|53400)$/.test(code)) return true;
+    if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) return true;
+    const msg = typeof e.message === 'string' ? e.message : '';
+    if (
+      /Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end|not queryable|Client was closed|database ping timed out|is closed/i.test(
+        msg,
+      )
+    )
+      return true;
+    e = e.cause;
+  }
+  return false;
+}
+
 /**
- * Safety net for client input that reached the database unvalidated: never a 500 for it. Services validate first;
- * this only keeps a missed case from becoming an internal error.
+ * Safety net for client input that reached the database unvalidated: never a 500 for it (services validate first;
+ * this only keeps a missed case from becoming an internal error). An unavailable database is a 503, not a 500.
  */
 export function fromDatabaseError(err: unknown): AppError | undefined {
+  if (isUnavailableError(err)) return new AppError('NOT_READY', 'The service is temporarily unavailable; try again shortly');
   switch (sqlState(err)) {
+    case '22021': // character_not_in_repertoire (a NUL byte in text)
+    case '22P05': // untranslatable_character (\u0000 in jsonb)
+    case '54000': // program_limit_exceeded (a value too large for an index)
     case '22P02': // invalid_text_representation (e.g. a malformed uuid)
     case '22007': // invalid_datetime_format
     case '22008': // datetime_field_overflow

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,9 +42,52 @@ export interface Database {
   readonly raw: Db;
   /** Runs `fn` in one transaction as the restricted app role with the scope's settings, so RLS always applies. */
   scoped<T>(scope: DbScope, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` in one transaction that every `scoped()` call made inside it (in the same async flow) joins, each in a
+   * savepoint with its own scope settings: all of a request's work commits or rolls back together. The idempotency
+   * service runs a keyed request this way, so the stored response commits with the change it answers for.
+   */
+  unitOfWork<T>(scope: DbScope, fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /**
+   * Runs `fn` once the surrounding unit of work has committed (its errors are then only logged by `fn` itself), or
+   * now, awaited, when there is none. Dropped on rollback.
+   */
+  afterCommit(fn: () => unknown): Promise<void>;
   ping(timeoutMs?: number): Promise<void>;
   migrate(): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * The unit of work the current async flow runs in. AsyncLocalStorage here (not only for logging) because the services'
+ * own `scoped()` calls must join it without every service passing a transaction through: it never leaves db.ts.
+ */
+interface UnitOfWork {
+  owner: object;
+  closed: boolean;
+  hooks: (() => unknown)[];
+  join<T>(scope: DbScope, fn: (tx: Tx) => Promise<T>): Promise<T>;
+}
+const unitOfWorkStore = new AsyncLocalStorage<UnitOfWork>();
+
+function activeUnitOfWork(owner: object): UnitOfWork | undefined {
+  const u = unitOfWorkStore.getStore();
+  return u && !u.closed && u.owner === owner ? u : undefined;
+}
+
+function afterCommitFor(owner: object) {
+  return async (fn: () => unknown) => {
+    const u = activeUnitOfWork(owner);
+    if (u) u.hooks.push(fn);
+    else await fn();
+  };
+}
+
+/** Runs the hooks of a committed unit of work outside of it (a job started by a hook must not join a finished request). */
+function runHooks(u: UnitOfWork) {
+  unitOfWorkStore.exit(() => {
+    for (const h of u.hooks) void Promise.resolve().then(h).catch(() => undefined);
+  });
 }
 
 /**
@@ -219,22 +263,38 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
   pool.on('error', (err) => opts.onPoolError?.(err));
   const db = drizzle(pool, { schema, logger: opts.queryLogger }) as unknown as Db;
   // One Drizzle handle per pooled connection, reused across transactions, talking through a ScopedConnection.
-  const handles = new WeakMap<object, { tx: Tx; conn: ScopedConnection }>();
+  const handles = new WeakMap<object, { tx: Tx; conn: ScopedConnection; dead: boolean }>();
+  const owner = {};
+  const checkout = async () => {
+    const client = await pool.connect();
+    let handle = handles.get(client);
+    if (!handle) {
+      const conn = new ScopedConnection(client);
+      const h = { conn, dead: false, tx: drizzle({ client: conn as unknown as InstanceType<typeof pg.Pool>, schema, logger: opts.queryLogger }) as unknown as Tx };
+      // pg-pool drops its own 'error' listener while a client is checked out: without this one, a server restart
+      // (57P01) under a running transaction is an unhandled 'error' event that kills the process. The query in
+      // flight fails on its own; the connection is thrown away when released.
+      client.on('error', (err) => {
+        h.dead = true;
+        opts.onPoolError?.(err);
+      });
+      handles.set(client, h);
+      handle = h;
+    }
+    return { client, handle };
+  };
+  const lit = (client: import('pg').PoolClient) => (v: string) => client.escapeLiteral(v);
   return {
     kind: 'pg',
     raw: db,
     // Not db.transaction(): the RLS context rides with the statements (see ScopedConnection), so a tenant-scoped read
     // is one round trip, and BEGIN … COMMIT is paid only by work that writes or locks.
     async scoped(scope, fn) {
-      const client = await pool.connect();
-      let handle = handles.get(client);
-      if (!handle) {
-        const conn = new ScopedConnection(client);
-        handle = { conn, tx: drizzle({ client: conn as unknown as InstanceType<typeof pg.Pool>, schema, logger: opts.queryLogger }) as unknown as Tx };
-        handles.set(client, handle);
-      }
+      const uow = activeUnitOfWork(owner);
+      if (uow) return uow.join(scope, fn);
+      const { client, handle } = await checkout();
       const { conn, tx } = handle;
-      conn.open(scopeLiteralSql(scope, (v) => client.escapeLiteral(v)));
+      conn.open(scopeLiteralSql(scope, lit(client)));
       let broken = false;
       try {
         const result = await fn(tx);
@@ -248,14 +308,64 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
         throw err;
       } finally {
         conn.close();
-        client.release(broken);
+        client.release(broken || handle.dead);
       }
     },
+    async unitOfWork(scope, fn) {
+      const outer = activeUnitOfWork(owner);
+      if (outer) return outer.join(scope, fn);
+      const { client, handle } = await checkout();
+      const { conn, tx } = handle;
+      let broken = false;
+      let savepoints = 0;
+      const u: UnitOfWork = {
+        owner,
+        closed: false,
+        hooks: [],
+        async join(s, f) {
+          const name = `uow_${++savepoints}`;
+          await client.query(`savepoint ${name}; ${scopeLiteralSql(s, lit(client))}`);
+          try {
+            const r = await f(tx);
+            await client.query(`release savepoint ${name}`);
+            return r;
+          } catch (err) {
+            await client.query(`rollback to savepoint ${name}`).catch(() => {
+              broken = true;
+            });
+            throw err;
+          }
+        },
+      };
+      try {
+        const settings = scopeLiteralSql(scope, lit(client));
+        await client.query(`begin; ${settings}`);
+        conn.open(settings);
+        conn.started = true;
+        const result = await unitOfWorkStore.run(u, () => fn(tx));
+        u.closed = true;
+        await client.query('commit');
+        runHooks(u);
+        return result;
+      } catch (err) {
+        u.closed = true;
+        await client.query('rollback').catch(() => {
+          broken = true;
+        });
+        throw err;
+      } finally {
+        conn.close();
+        client.release(broken || handle.dead);
+      }
+    },
+    afterCommit: afterCommitFor(owner),
     async ping(timeoutMs = 2000) {
       await withTimeout(pool.query('select 1'), timeoutMs, 'database ping');
     },
     async migrate() {
       const client = new pg.Client({ connectionString: url });
+      // A server restart during migrations fails them (the query in flight rejects) instead of killing the process.
+      client.on('error', (err) => opts.onPoolError?.(err));
       await client.connect();
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
@@ -288,14 +398,42 @@ async function openPglite(dataDir: string, opts: OpenDatabaseOptions): Promise<D
   }
   await client.waitReady;
   const db = drizzle(client, { schema, logger: opts.queryLogger }) as unknown as Db;
+  const owner = {};
   return {
     kind: 'pglite',
     raw: db,
-    scoped: (scope, fn) =>
-      db.transaction(async (tx) => {
+    scoped(scope, fn) {
+      const uow = activeUnitOfWork(owner);
+      if (uow) return uow.join(scope, fn);
+      return db.transaction(async (tx) => {
         await tx.execute(scopeStatement(scope));
         return fn(tx as Tx);
-      }),
+      });
+    },
+    async unitOfWork(scope, fn) {
+      const outer = activeUnitOfWork(owner);
+      if (outer) return outer.join(scope, fn);
+      const u: UnitOfWork = { owner, closed: false, hooks: [], join: async () => Promise.reject(new Error('unit of work not open')) };
+      try {
+        const result = await db.transaction(async (outer) => {
+          await outer.execute(scopeStatement(scope));
+          // Drizzle's nested transaction is a savepoint.
+          u.join = (s, f) =>
+            outer.transaction(async (sp) => {
+              await sp.execute(scopeStatement(s));
+              return f(sp as Tx);
+            });
+          const r = await unitOfWorkStore.run(u, () => fn(outer as Tx));
+          u.closed = true;
+          return r;
+        });
+        runHooks(u);
+        return result;
+      } finally {
+        u.closed = true;
+      }
+    },
+    afterCommit: afterCommitFor(owner),
     async ping(timeoutMs = 2000) {
       await withTimeout(client.query('select 1'), timeoutMs, 'database ping');
     },
@@ -327,12 +465,21 @@ async function lockDataDir(dir: string): Promise<string> {
   return file;
 }
 
-function isAlive(pid: number) {
+/** Whether `pid` is a running process: a zombie (killed, not yet reaped by its parent) answers signal 0 but holds nothing. */
+export function isAlive(pid: number) {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+  try {
+    // Linux: the third field of /proc/<pid>/stat is the state; Z (zombie) and X (dead) are not alive.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    return state !== 'Z' && state !== 'X';
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    return true; // no procfs (macOS): signal 0 is the best answer there
   }
 }
 

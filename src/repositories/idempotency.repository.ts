@@ -20,27 +20,33 @@ const where = (s: IdemScope) =>
   );
 
 export const idempotencyRepository = {
-  /** Claims the key; the unique constraint makes two concurrent claims impossible. Returns null when it exists. */
-  async claim(tx: Tx, s: IdemScope, fingerprint: string, now: Date, ttlSeconds: number) {
-    const rows = await tx
-      .insert(idempotencyKeys)
-      .values({ ...s, fingerprint, createdAt: now, expiresAt: new Date(now.getTime() + ttlSeconds * 1000) })
-      .onConflictDoNothing()
-      .returning({ id: idempotencyKeys.id });
-    return rows[0] ?? null;
-  },
   async find(tx: Tx, s: IdemScope) {
     const [row] = await tx.select().from(idempotencyKeys).where(where(s));
     return row;
   },
-  async complete(tx: Tx, id: string, status: number, body: unknown, headers: Record<string, string>) {
-    await tx
-      .update(idempotencyKeys)
-      .set({ completed: true, responseStatus: status, responseBody: body as any, responseHeaders: headers })
-      .where(eq(idempotencyKeys.id, id));
+  /** The key with its response, written in the transaction of the work it answers for (never "in progress"). */
+  async insertCompleted(
+    tx: Tx,
+    s: IdemScope,
+    fingerprint: string,
+    response: { status: number; body: unknown; headers: Record<string, string> },
+    now: Date,
+    ttlSeconds: number,
+  ) {
+    await tx.insert(idempotencyKeys).values({
+      ...s,
+      fingerprint,
+      completed: true,
+      responseStatus: response.status,
+      responseBody: response.body as any,
+      responseHeaders: response.headers,
+      createdAt: now,
+      expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
+    });
   },
-  async remove(tx: Tx, id: string) {
-    await tx.delete(idempotencyKeys).where(eq(idempotencyKeys.id, id));
+  /** An unfinished claim left by an older version of the service: its work never committed a response. */
+  async removeAbandoned(tx: Tx, s: IdemScope) {
+    await tx.delete(idempotencyKeys).where(and(where(s), eq(idempotencyKeys.completed, false)));
   },
   /** Cleanup: keys past their 24 h (tenant keys per tenant scope; user-level keys in system scope). */
   async deleteExpired(tx: Tx, tenantId: string | null, now: Date) {

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { str } from '../core/strings.js';
 
 /**
  * The typed map of job name → payload schema (always with `tenantId`). The jobs service checks a payload against its
@@ -6,17 +7,17 @@ import { z } from 'zod';
  */
 export const JOB_PAYLOADS = {
   'report.attendance': z.object({
-    tenantId: z.string().uuid(),
-    from: z.string(),
-    to: z.string(),
-    roomId: z.string().uuid().optional(),
-    createdByMembershipId: z.string().uuid().nullable(),
+    tenantId: str().uuid(),
+    from: str(),
+    to: str(),
+    roomId: str().uuid().optional(),
+    createdByMembershipId: str().uuid().nullable(),
   }),
   'import.students': z.object({
-    tenantId: z.string().uuid(),
-    fileId: z.string().uuid(),
+    tenantId: str().uuid(),
+    fileId: str().uuid(),
     dryRun: z.boolean(),
-    createdByMembershipId: z.string().uuid().nullable(),
+    createdByMembershipId: str().uuid().nullable(),
   }),
 } as const;
 

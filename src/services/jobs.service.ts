@@ -56,13 +56,17 @@ export function createJobsService({ db, clock, queue, logger, files }: Deps) {
       });
       return row;
     });
-    try {
-      await queue.send({ jobId: job.id, tenantId: ctx.tenantId });
-    } catch (err) {
-      logger.error({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, 'could not enqueue a job');
-      await db.scoped(tenantScope(ctx.tenantId), (tx) => jobsRepository.fail(tx, ctx.tenantId, job.id, 'The job could not be queued', clock.now()));
-      throw new AppError('NOT_READY', 'The job queue is not available; try again shortly');
-    }
+    // After the commit: a job must not start before its row is visible (inside an Idempotency-Key's unit of work the
+    // commit comes only when the request is done; a failed send then marks the job failed, as here).
+    await db.afterCommit(async () => {
+      try {
+        await queue.send({ jobId: job.id, tenantId: ctx.tenantId });
+      } catch (err) {
+        logger.error({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, 'could not enqueue a job');
+        await db.scoped(tenantScope(ctx.tenantId), (tx) => jobsRepository.fail(tx, ctx.tenantId, job.id, 'The job could not be queued', clock.now()));
+        throw new AppError('NOT_READY', 'The job queue is not available; try again shortly');
+      }
+    });
     return { jobId: job.id };
   }
 

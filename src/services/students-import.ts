@@ -4,6 +4,7 @@ import { localDate } from '../core/time.js';
 import { auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
 import type { Database, Tx } from '../repositories/db.js';
 import { importsRepository, type GuardianRow, type StudentRow } from '../repositories/imports.repository.js';
+import { jobsRepository } from '../repositories/jobs.repository.js';
 import { tenantsRepository } from '../repositories/tenancy.repository.js';
 import type { Clock } from '../core/clock.js';
 import { nameKey, type ImportRow } from './students-import.rows.js';
@@ -46,10 +47,16 @@ export function createStudentsImport({
      * One batch in one transaction: the children, guardians and links, a `student.created` audit row per new child and
      * the import's own `students.imported` row. With `dryRun` it only counts.
      */
-    async importBatch(actor: JobActor, rows: ImportRow[], opts: { dryRun: boolean }): Promise<ImportCounts> {
+    async importBatch(
+      actor: JobActor,
+      rows: ImportRow[],
+      opts: { dryRun: boolean; checkpoint?: (counts: ImportCounts) => unknown },
+    ): Promise<ImportCounts> {
       const { tenantId } = actor;
       return db.scoped({ tenantId }, async (tx) => {
         const { inserted, ...c } = await applyBatch(tx, tenantId, rows, opts.dryRun, clock.now());
+        // The job's resume point commits with the rows it counts (a retry after a crash skips them, counted once).
+        if (!opts.dryRun && opts.checkpoint) await jobsRepository.checkpoint(tx, tenantId, actor.jobId, opts.checkpoint(c), clock.now());
         if (opts.dryRun || (!c.created && !c.updated)) return c;
         const by = { tenantId, actorMembershipId: actor.membershipId };
         await audit.appendMany(

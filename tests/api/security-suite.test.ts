@@ -168,8 +168,17 @@ describe('shared security suite over every route', () => {
       expect(res.status, res.text).toBeLessThan(500);
       expect(res.status).not.toBe(401);
       if (r.permission !== 'authenticated' && !perms.includes(r.permission as any)) {
-        expect(res.status, `${role} lacks ${r.permission}`).toBe(403);
-        expect(res.body.error.code).toBe('FORBIDDEN');
+        // Visibility before permission (CONTRACT §4): 404 for a resource this member cannot even read, else 403.
+        if (res.status === 404) {
+          expect(UNSAFE.has(r.method), `${role} got 404 for a read route`).toBe(true);
+          // The resource the path names, read by the same member: they cannot see it either.
+          const target = url(r, idsA).split('?')[0]!.split('/').slice(0, 3).join('/');
+          const read = await who.get(target);
+          expect(read.status, `${role} got 404 for a change to ${target}, which they can read`).toBe(404);
+        } else {
+          expect(res.status, `${role} lacks ${r.permission}`).toBe(403);
+          expect(res.body.error.code).toBe('FORBIDDEN');
+        }
       }
     });
   }

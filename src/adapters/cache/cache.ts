@@ -23,3 +23,11 @@ export interface Cache {
   ping(timeoutMs?: number): Promise<void>;
   close(): Promise<void>;
 }
+
+/** Redis did not answer (down, unreachable, timed out): the request fails closed with 503 NOT_READY. */
+export class CacheUnavailableError extends Error {
+  constructor(message: string) {
+    super(`cache unavailable: ${message}`);
+    this.name = 'CacheUnavailableError';
+  }
+}

@@ -1,5 +1,8 @@
 import { Redis, Cluster } from 'ioredis';
-import type { Cache } from './cache.js';
+import { CacheUnavailableError, type Cache } from './cache.js';
+
+/** A command waits at most this long (an unreachable or hung Redis becomes a fast 503, not a 10–20 s wait). */
+const COMMAND_TIMEOUT_MS = 800;
 
 export interface RedisCacheOptions {
   url: string;
@@ -18,11 +21,26 @@ return ARGV[1]`;
 export class RedisCache implements Cache {
   readonly kind = 'redis' as const;
   private readonly client: Redis | Cluster;
+  /** The database index of the URL (`redis://host/3`); Redis itself would fall back to 0 when it is out of range. */
+  readonly db: number;
+  private wrongDb: Error | undefined;
+  private everReady = false;
+  private waitedOnce = false;
 
   constructor(opts: RedisCacheOptions) {
     const u = new URL(opts.url);
     const tls = u.protocol === 'rediss:' ? {} : undefined;
-    const common = { maxRetriesPerRequest: 2, enableOfflineQueue: true, connectTimeout: 5000, lazyConnect: false };
+    this.db = redisDbIndex(opts.url);
+    // Fail fast: no offline queue (a command while disconnected fails at once), a command timeout, and reconnection
+    // attempts at most a second apart, so the service recovers by itself as soon as Redis is back.
+    const common = {
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+      commandTimeout: COMMAND_TIMEOUT_MS,
+      connectTimeout: 1000,
+      retryStrategy: (times: number) => Math.min(100 * times, 1000),
+      lazyConnect: false,
+    };
     if (opts.cluster) {
       this.client = new Cluster([{ host: u.hostname, port: Number(u.port || 6379) }], {
         dnsLookup: (address, cb) => cb(null, address),
@@ -35,38 +53,95 @@ export class RedisCache implements Cache {
         },
       });
     } else {
-      this.client = new Redis(opts.url, { ...common, tls });
+      this.client = new Redis(opts.url, { ...common, tls, db: this.db });
     }
-    this.client.on('error', (err: Error) => opts.onError?.(err));
+    this.client.once('ready', () => (this.everReady = true));
+    this.client.on('error', (err: Error) => {
+      if (/DB index is out of range/i.test(err.message)) this.wrongDb = new Error(`REDIS_URL names database ${this.db}, which this Redis server does not have`);
+      opts.onError?.(err);
+    });
+  }
+
+  /** Every command goes through here: a failure is a CacheUnavailableError (503 NOT_READY), never a hang or a 500. */
+  private async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.wrongDb) throw new CacheUnavailableError(this.wrongDb.message);
+    // Right after start the first connection may still be on its way: wait for it once (bounded) rather than fail;
+    // after that wait, an unreachable Redis fails every command at once.
+    if (!this.everReady && !this.waitedOnce) {
+      await this.firstReady(COMMAND_TIMEOUT_MS);
+      this.waitedOnce = true;
+    }
+    try {
+      return await fn();
+    } catch (err) {
+      throw new CacheUnavailableError(err instanceof Error ? err.message : String(err));
+    }
+  }
+
+  /**
+   * Start-up: waits (bounded) for the first connection, and throws when the URL's database index does not exist on
+   * the server. An unreachable Redis is not an error here: requests answer 503 until it is back.
+   */
+  async checkDatabase(timeoutMs = 1000) {
+    if (this.client instanceof Cluster) return;
+    const client = this.client;
+    await this.firstReady(timeoutMs);
+    if (client.status === 'ready' && this.db !== 0) {
+      await client.select(this.db).catch((err: Error) => {
+        if (/DB index is out of range/i.test(err.message)) this.wrongDb = new Error(`REDIS_URL names database ${this.db}, which this Redis server does not have`);
+      });
+    }
+    if (this.wrongDb) throw this.wrongDb;
+  }
+
+  private firstReady(timeoutMs: number): Promise<void> {
+    if (this.everReady || this.client.status === 'ready') return Promise.resolve();
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(t);
+        this.client.off('ready', done);
+        resolve();
+      };
+      const t = setTimeout(done, timeoutMs);
+      this.client.once('ready', done);
+    });
   }
 
   async get(key: string) {
-    return this.client.get(key);
+    return this.run(() => this.client.get(key));
   }
   async set(key: string, value: string, ttlSeconds?: number) {
-    if (ttlSeconds) await this.client.set(key, value, 'EX', ttlSeconds);
-    else await this.client.set(key, value);
+    await this.run(() => (ttlSeconds ? this.client.set(key, value, 'EX', ttlSeconds) : this.client.set(key, value)));
   }
   async setIfAbsent(key: string, value: string, ttlSeconds: number) {
-    return (await this.client.set(key, value, 'EX', ttlSeconds, 'NX')) === 'OK';
+    return (await this.run(() => this.client.set(key, value, 'EX', ttlSeconds, 'NX'))) === 'OK';
   }
   async setIfGreater(key: string, value: number, ttlSeconds: number) {
-    return Number(await this.client.eval(SET_IF_GREATER, 1, key, String(value), String(ttlSeconds)));
+    return Number(await this.run(() => this.client.eval(SET_IF_GREATER, 1, key, String(value), String(ttlSeconds))));
   }
   async incr(key: string, ttlSeconds?: number) {
-    const p = this.client.pipeline().incr(key);
-    if (ttlSeconds) p.expire(key, ttlSeconds, 'NX');
-    const res = await p.exec();
-    return Number(res![0]![1]);
+    return this.run(async () => {
+      const p = this.client.pipeline().incr(key);
+      if (ttlSeconds) p.expire(key, ttlSeconds, 'NX');
+      const res = await p.exec();
+      if (res?.[0]?.[0]) throw res[0][0];
+      return Number(res![0]![1]);
+    });
   }
   async del(...keys: string[]) {
     if (!keys.length) return;
-    // One DEL per key: keys may live in different cluster slots.
-    const p = this.client.pipeline();
-    for (const k of keys) p.del(k);
-    await p.exec();
+    await this.run(async () => {
+      // One DEL per key: keys may live in different cluster slots.
+      const p = this.client.pipeline();
+      for (const k of keys) p.del(k);
+      const res = await p.exec();
+      for (const [err] of res ?? []) if (err) throw err;
+    });
   }
-  async readAndCount(keys: string[], counterKey: string | null, ttlSeconds: number) {
+  readAndCount(keys: string[], counterKey: string | null, ttlSeconds: number) {
+    return this.run(() => this.readAndCountRaw(keys, counterKey, ttlSeconds));
+  }
+  private async readAndCountRaw(keys: string[], counterKey: string | null, ttlSeconds: number) {
     // The keys share one hash tag (see services/cache-keys.ts), so one MGET serves them even on a cluster.
     const p = this.client.pipeline();
     if (keys.length) p.mget(...keys);
@@ -78,12 +153,22 @@ export class RedisCache implements Cache {
   }
   async ping(timeoutMs = 2000) {
     let t: NodeJS.Timeout;
-    await Promise.race([
-      this.client.ping().finally(() => clearTimeout(t)),
-      new Promise((_, rej) => (t = setTimeout(() => rej(new Error('redis ping timed out')), timeoutMs))),
-    ]);
+    await this.run(() =>
+      Promise.race([
+        this.client.ping().finally(() => clearTimeout(t)),
+        new Promise((_, rej) => (t = setTimeout(() => rej(new Error('redis ping timed out')), timeoutMs))),
+      ]),
+    );
   }
   async close() {
     await this.client.quit().catch(() => this.client.disconnect());
   }
+}
+
+/** The database index of a Redis URL's path (`redis://host:6379/2` → 2); anything else there is a configuration error. */
+export function redisDbIndex(url: string): number {
+  const p = new URL(url).pathname.replace(/^\//, '');
+  if (p === '') return 0;
+  if (!/^\d{1,5}$/.test(p)) throw new Error('REDIS_URL must end in a database number (redis://host:6379/0)');
+  return Number(p);
 }

@@ -18,6 +18,8 @@ export function requestBasics(): MiddlewareHandler<AppEnv> {
       await next();
     });
     c.header('X-Request-Id', requestId);
+    // CONTRACT §2: JSON says its charset (Hono's c.json and replayed responses say only `application/json`).
+    if (c.res.headers.get('content-type')?.toLowerCase() === 'application/json') c.header('Content-Type', 'application/json; charset=utf-8');
     c.header('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
     if (!c.res.headers.has('Content-Security-Policy'))
       c.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");

@@ -43,17 +43,49 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Route-level permission declaration (CONTRACT §4). Resource rules (a guardian's own child) live in the services. */
-export function requirePermission(permission: Permission | 'authenticated'): MiddlewareHandler<AppEnv> {
+/**
+ * Route-level permission declaration (CONTRACT §4). Resource rules (a guardian's own child) live in the services.
+ * Visibility comes before permission: a caller without the permission who cannot even see the resource the path
+ * names gets 404, like for another tenant's; 403 only for what they can see. `resourcePath` is the route's template.
+ */
+export function requirePermission(permission: Permission | 'authenticated', resourcePath?: string): MiddlewareHandler<AppEnv> {
+  const readPaths = resourcePath ? visibilityPaths(resourcePath) : [];
   return async (c, next) => {
     const ctx = c.get('ctx');
     if (!ctx) throw unauthenticated();
     if (permission !== 'authenticated') {
       if (!ctx.tenantId) throw forbidden('Choose an active centre membership first');
-      if (!ctx.permissions.includes(permission)) throw forbidden();
+      if (!ctx.permissions.includes(permission)) {
+        // Only for changes: the check itself is a GET, so it can never come back here.
+        if (readPaths.length && UNSAFE.has(c.req.method) && !(await canSee(c, readPaths))) throw new AppError('NOT_FOUND', 'Not found');
+        throw forbidden();
+      }
     }
     await next();
   };
+}
+
+/** The read routes that say whether the caller sees the path's resource: each prefix ending in a parameter, longest first. */
+function visibilityPaths(template: string): string[][] {
+  const segments = template.split('/').filter(Boolean);
+  const out: string[][] = [];
+  for (let n = segments.length; n > 0; n--) if (/^\{.+\}$/.test(segments[n - 1]!)) out.push(segments.slice(0, n));
+  return out;
+}
+
+/** Asks the app itself, as the caller, for the resource (GET on the nearest read route); false only on a resource 404. */
+async function canSee(c: Context<AppEnv>, candidates: string[][]): Promise<boolean> {
+  const dispatch = c.get('dispatch');
+  if (!dispatch) return true;
+  const actual = c.req.path.split('/').filter(Boolean);
+  for (const template of candidates) {
+    const path = '/' + actual.slice(0, template.length).join('/');
+    const res = await dispatch(new Request(new URL(path, c.req.url), { headers: { cookie: c.req.header('cookie') ?? '', 'x-request-id': c.get('requestId') } }));
+    if (res.status !== 404) return true;
+    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
+    if (!body?.error?.message?.startsWith('No route for')) return false;
+  }
+  return true;
 }
 
 export function ctxOf(c: Context<AppEnv>): RequestContext {

@@ -1,3 +1,4 @@
+import { str } from '../../core/strings.js';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { isCalendarDate } from '../../core/time.js';
 import { etag, parseIfMatch } from '../etag.js';
@@ -5,23 +6,23 @@ import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page, Timestamps, CalendarDate } from './registry.js';
 
-const uuid = z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
+const uuid = str().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
 const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-09T08:15:00Z', description: 'ISO 8601 instant; defaults to now' });
-const note = z.string().trim().max(1000);
+const note = str().trim().max(1000);
 
 const AttendanceRecord = z
   .object({
     ...Timestamps,
-    studentId: z.string(),
-    roomId: z.string().nullable(),
-    date: z.string().openapi({ description: 'The local date of the check-in in the centre’s time zone', example: '2026-03-09' }),
-    checkInAt: z.string(),
-    checkOutAt: z.string().nullable(),
-    checkedInByMembershipId: z.string().nullable(),
-    checkedOutByMembershipId: z.string().nullable(),
-    droppedOffByGuardianId: z.string().nullable(),
-    pickedUpByGuardianId: z.string().nullable(),
-    note: z.string().nullable(),
+    studentId: str(),
+    roomId: str().nullable(),
+    date: str().openapi({ description: 'The local date of the check-in in the centre’s time zone', example: '2026-03-09' }),
+    checkInAt: str(),
+    checkOutAt: str().nullable(),
+    checkedInByMembershipId: str().nullable(),
+    checkedOutByMembershipId: str().nullable(),
+    droppedOffByGuardianId: str().nullable(),
+    pickedUpByGuardianId: str().nullable(),
+    note: str().nullable(),
   })
   .openapi('AttendanceRecord');
 
@@ -30,8 +31,8 @@ const AttendanceRecord = z
 
 const Rollup = z
   .object({
-    roomId: z.string(),
-    date: z.string(),
+    roomId: str(),
+    date: str(),
     childrenPresent: z.number().int(),
     totalMinutes: z.number().int(),
     peakCount: z.number().int(),
@@ -51,10 +52,10 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
         query: z.object({
           from: CalendarDate.optional().openapi({ description: 'Default: 30 days before `to`' }),
           to: CalendarDate.optional().openapi({ description: 'Default: 30 days after `from`, or today' }),
-          roomId: z.string().max(100).optional(),
+          roomId: str().max(100).optional(),
         }),
       },
-      responses: { 200: jsonResponse(z.object({ items: z.array(Rollup), nextCursor: z.string().nullable() }), 'Rollups ordered by date, then room') },
+      responses: { 200: jsonResponse(z.object({ items: z.array(Rollup), nextCursor: str().nullable() }), 'Rollups ordered by date, then room') },
     }),
     async (c) => c.json(await c.get('container').attendance.listRollups(tenantCtx(c), c.req.valid('query')), 200),
   );
@@ -65,7 +66,7 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/attendance/check-in',
       permission: 'attendance:write',
       summary: 'Check a child in (one open record per child; the record’s date is the centre’s local date)',
-      request: jsonBody(z.object({ studentId: z.string().max(100), at: instant.optional(), note: note.optional(), droppedOffByGuardianId: z.string().max(100).optional() })),
+      request: jsonBody(z.object({ studentId: str().max(100), at: instant.optional(), note: note.optional(), droppedOffByGuardianId: str().max(100).optional() })),
       responses: { 201: jsonResponse(AttendanceRecord, 'Checked in') },
     }),
     async (c) => {
@@ -81,7 +82,7 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/attendance/check-out',
       permission: 'attendance:write',
       summary: 'Check a child out; a named guardian must be an authorized pickup',
-      request: jsonBody(z.object({ studentId: z.string().max(100), at: instant.optional(), pickedUpByGuardianId: z.string().max(100).optional() })),
+      request: jsonBody(z.object({ studentId: str().max(100), at: instant.optional(), pickedUpByGuardianId: str().max(100).optional() })),
       responses: { 200: jsonResponse(AttendanceRecord, 'Checked out') },
     }),
     async (c) => {
@@ -99,7 +100,7 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       summary: 'Attendance records (a guardian sees only their own children’s)',
       request: {
         query: ListQuery.extend({
-          date: z.string().refine(isCalendarDate, 'must be a real date YYYY-MM-DD').optional(),
+          date: str().refine(isCalendarDate, 'must be a real date YYYY-MM-DD').optional(),
           roomId: uuid.optional(),
           studentId: uuid.optional(),
         }),
@@ -119,7 +120,7 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
         params: IdParam,
         ...jsonBody(
           z
-            .object({ checkInAt: instant.optional(), checkOutAt: instant.optional(), note: note.nullable().optional(), reason: z.string().trim().min(1, 'is required').max(500) })
+            .object({ checkInAt: instant.optional(), checkOutAt: instant.optional(), note: note.nullable().optional(), reason: str().trim().min(1, 'is required').max(500) })
             .strict()
             .refine((b) => b.checkInAt !== undefined || b.checkOutAt !== undefined || b.note !== undefined, { message: 'change at least one of checkInAt, checkOutAt, note' }),
         ),

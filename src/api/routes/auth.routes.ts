@@ -6,18 +6,19 @@ import type { AppEnv } from '../env.js';
 import { authenticate, ctxOf, requestMeta } from '../middleware/session.js';
 import { ErrorSchema, jsonBody, jsonResponse } from './registry.js';
 import type { Context } from 'hono';
+import { str } from '../../core/strings.js';
 
 const Membership = z
-  .object({ id: z.string(), tenantId: z.string(), tenantName: z.string(), roles: z.array(z.string()), entitlements: z.array(z.string()), status: z.string() })
+  .object({ id: str(), tenantId: str(), tenantName: str(), roles: z.array(str()), entitlements: z.array(str()), status: str() })
   .openapi('Membership');
 const ExchangeResponse = z.object({
-  user: z.object({ id: z.string(), email: z.string() }),
+  user: z.object({ id: str(), email: str() }),
   memberships: z.array(Membership),
-  activeMembershipId: z.string().nullable(),
+  activeMembershipId: str().nullable(),
   invitations: z
-    .array(z.object({ id: z.string(), tenantId: z.string(), tenantName: z.string(), roles: z.array(z.string()) }))
+    .array(z.object({ id: str(), tenantId: str(), tenantName: str(), roles: z.array(str()) }))
     .openapi({ description: 'Invitations waiting for this email; nothing is joined until one is accepted (POST /invitations/{id}/accept)' }),
-  csrfToken: z.string(),
+  csrfToken: str(),
 });
 const err = (d: string) => ({ description: d, content: { 'application/json': { schema: ErrorSchema } } });
 
@@ -35,7 +36,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/auth/exchange',
       summary: 'Exchange a Supabase access token for the service session (sets the three cookies)',
-      request: jsonBody(z.object({ accessToken: z.string().max(8192) })),
+      request: jsonBody(z.object({ accessToken: str().max(8192) })),
       responses: { 200: jsonResponse(ExchangeResponse, 'Signed in'), 401: err('INVALID_TOKEN'), 403: err('FORBIDDEN (Origin)'), 429: err('RATE_LIMITED') },
     }),
     async (c) => {
@@ -58,7 +59,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/auth/refresh',
       summary: 'Rotate the refresh token and get a new session (needs X-CSRF-Token)',
-      responses: { 200: jsonResponse(z.object({ csrfToken: z.string(), activeMembershipId: z.string().nullable() }), 'Refreshed'), 401: err('UNAUTHENTICATED'), 403: err('CSRF_FAILED') },
+      responses: { 200: jsonResponse(z.object({ csrfToken: str(), activeMembershipId: str().nullable() }), 'Refreshed'), 401: err('UNAUTHENTICATED'), 403: err('CSRF_FAILED') },
     }),
     async (c) => {
       const { auth, tokens } = c.get('container');
@@ -106,8 +107,8 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/auth/switch',
       summary: 'Make another of your memberships the active one (new cookies)',
       middleware: [authenticate()],
-      request: jsonBody(z.object({ membershipId: z.string().max(100) })),
-      responses: { 200: jsonResponse(z.object({ activeMembershipId: z.string(), csrfToken: z.string(), membership: Membership }), 'Switched'), 401: err('UNAUTHENTICATED'), 404: err('NOT_FOUND') },
+      request: jsonBody(z.object({ membershipId: str().max(100) })),
+      responses: { 200: jsonResponse(z.object({ activeMembershipId: str(), csrfToken: str(), membership: Membership }), 'Switched'), 401: err('UNAUTHENTICATED'), 404: err('NOT_FOUND') },
     }),
     async (c) => {
       const { auth } = c.get('container');
@@ -128,15 +129,15 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       responses: {
         200: jsonResponse(
           z.object({
-            user: z.object({ id: z.string(), email: z.string() }),
-            tenant: z.object({ id: z.string(), name: z.string(), timezone: z.string() }).nullable(),
+            user: z.object({ id: str(), email: str() }),
+            tenant: z.object({ id: str(), name: str(), timezone: str() }).nullable(),
             membership: Membership.nullable(),
-            roles: z.array(z.string()),
-            permissions: z.array(z.string()),
-            entitlements: z.array(z.string()),
-            menu: z.array(z.object({ id: z.string(), label: z.string(), path: z.string() })),
+            roles: z.array(str()),
+            permissions: z.array(str()),
+            entitlements: z.array(str()),
+            menu: z.array(z.object({ id: str(), label: str(), path: str() })),
             memberships: z.array(Membership),
-            csrfToken: z.string(),
+            csrfToken: str(),
           }),
           'The context',
         ),

@@ -3,14 +3,15 @@ import { UUID_RE } from '../../core/ids.js';
 import { isCalendarDate } from '../../core/time.js';
 import { AGE_GROUPS, STUDENT_STATUSES } from '../../models/enums.js';
 import { ListQuery } from './registry.js';
+import { str } from '../../core/strings.js';
 
 /** Request and response schemas of the centre routes: rooms, students, guardians, staff. */
 
-const name = z.string().trim().min(1, 'is required').max(100);
-const id = z.string().regex(UUID_RE, 'must be an id');
-const text = (max: number) => z.string().trim().max(max).nullable().optional();
-const email = z.string().trim().email().max(320);
-const stamps = { createdAt: z.string(), updatedAt: z.string(), version: z.number().int() };
+const name = str().trim().min(1, 'is required').max(100);
+const id = str().regex(UUID_RE, 'must be an id');
+const text = (max: number) => str().trim().max(max).nullable().optional();
+const email = str().trim().email().max(320);
+const stamps = { createdAt: str(), updatedAt: str(), version: z.number().int() };
 
 export const IncludeArchived = z
   .enum(['true', 'false'])
@@ -31,18 +32,18 @@ export const RoomCreate = z.object(roomFields).strict().openapi('RoomCreate');
 export const RoomPatch = z.object(roomFields).partial().strict().openapi('RoomPatch');
 export const Room = z
   .object({
-    id: z.string(),
-    name: z.string(),
+    id: str(),
+    name: str(),
     capacity: z.number().int(),
     ageGroup: z.enum(AGE_GROUPS).nullable(),
     ratio: z.number().int().nullable(),
-    archivedAt: z.string().nullable(),
+    archivedAt: str().nullable(),
     ...stamps,
   })
   .openapi('Room');
 
 // ----- students
-const dateOfBirth = z.string().refine(isCalendarDate, 'must be a real date (YYYY-MM-DD)').openapi({ example: '2021-05-14', format: 'date' });
+const dateOfBirth = str().refine(isCalendarDate, 'must be a real date (YYYY-MM-DD)').openapi({ example: '2021-05-14', format: 'date' });
 const studentFields = {
   firstName: name,
   lastName: name,
@@ -50,63 +51,63 @@ const studentFields = {
   roomId: id.nullable().optional(),
   allergies: text(2000),
   notes: text(5000),
-  externalId: z.string().trim().min(1).max(100).nullable().optional(),
+  externalId: str().trim().min(1).max(100).nullable().optional(),
   status: z.enum(STUDENT_STATUSES).optional().openapi({ description: 'Default enrolled' }),
 };
 export const StudentCreate = z.object(studentFields).strict().openapi('StudentCreate');
 export const StudentPatch = z.object(studentFields).partial().strict().openapi('StudentPatch');
 export const Student = z
   .object({
-    id: z.string(),
-    firstName: z.string(),
-    lastName: z.string(),
-    dateOfBirth: z.string(),
-    roomId: z.string().nullable(),
-    allergies: z.string().nullable(),
-    notes: z.string().nullable(),
-    externalId: z.string().nullable(),
+    id: str(),
+    firstName: str(),
+    lastName: str(),
+    dateOfBirth: str(),
+    roomId: str().nullable(),
+    allergies: str().nullable(),
+    notes: str().nullable(),
+    externalId: str().nullable(),
     status: z.enum(STUDENT_STATUSES),
-    photoFileId: z.string().nullable(),
-    archivedAt: z.string().nullable(),
+    photoFileId: str().nullable(),
+    archivedAt: str().nullable(),
     ...stamps,
   })
   .openapi('Student');
 export const StudentListQuery = ArchivedListQuery.extend({
   roomId: id.optional(),
   status: z.enum(STUDENT_STATUSES).optional(),
-  q: z.string().max(100).optional().openapi({ description: 'Case-insensitive search on first and last name' }),
+  q: str().max(100).optional().openapi({ description: 'Case-insensitive search on first and last name' }),
 });
 
 // ----- guardians
-const guardianFields = { firstName: name, lastName: name, email: email.nullable().optional(), phone: z.string().trim().min(1).max(40).nullable().optional() };
+const guardianFields = { firstName: name, lastName: name, email: email.nullable().optional(), phone: str().trim().min(1).max(40).nullable().optional() };
 export const GuardianCreate = z.object(guardianFields).strict().openapi('GuardianCreate');
 export const GuardianPatch = z.object(guardianFields).partial().strict().openapi('GuardianPatch');
 const guardianOut = {
-  id: z.string(),
-  firstName: z.string(),
-  lastName: z.string(),
-  email: z.string().nullable(),
-  phone: z.string().nullable(),
-  archivedAt: z.string().nullable(),
+  id: str(),
+  firstName: str(),
+  lastName: str(),
+  email: str().nullable(),
+  phone: str().nullable(),
+  archivedAt: str().nullable(),
   ...stamps,
 };
 export const Guardian = z.object(guardianOut).openapi('Guardian');
 export const StudentGuardian = z
-  .object({ ...guardianOut, relationship: z.string(), authorizedPickup: z.boolean() })
+  .object({ ...guardianOut, relationship: str(), authorizedPickup: z.boolean() })
   .openapi('StudentGuardian');
 export const LinkBody = z
   .object({
-    relationship: z.string().trim().min(1, 'is required').max(50).openapi({ example: 'mother' }),
+    relationship: str().trim().min(1, 'is required').max(50).openapi({ example: 'mother' }),
     authorizedPickup: z.boolean().optional().openapi({ description: 'May collect the child (default false)' }),
   })
   .strict()
   .openapi('GuardianLinkInput');
 export const Link = z
-  .object({ studentId: z.string(), guardianId: z.string(), relationship: z.string(), authorizedPickup: z.boolean(), ...stamps })
+  .object({ studentId: str(), guardianId: str(), relationship: str(), authorizedPickup: z.boolean(), ...stamps })
   .openapi('GuardianLink');
 export const LinkParams = z.object({
-  id: z.string().max(100).openapi({ param: { name: 'id', in: 'path' } }),
-  guardianId: z.string().max(100).openapi({ param: { name: 'guardianId', in: 'path' } }),
+  id: str().max(100).openapi({ param: { name: 'id', in: 'path' } }),
+  guardianId: str().max(100).openapi({ param: { name: 'guardianId', in: 'path' } }),
 });
 
 // ----- staff
@@ -115,12 +116,12 @@ export const StaffCreate = z.object({ ...staffFields, roomIds: staffFields.roomI
 export const StaffPatch = z.object(staffFields).partial().strict().openapi('StaffPatch');
 export const Staff = z
   .object({
-    id: z.string(),
-    firstName: z.string(),
-    lastName: z.string(),
-    email: z.string().nullable(),
-    roomIds: z.array(z.string()),
-    archivedAt: z.string().nullable(),
+    id: str(),
+    firstName: str(),
+    lastName: str(),
+    email: str().nullable(),
+    roomIds: z.array(str()),
+    archivedAt: str().nullable(),
     ...stamps,
   })
   .openapi('Staff');

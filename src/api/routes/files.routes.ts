@@ -1,3 +1,4 @@
+import { str } from '../../core/strings.js';
 import { Readable } from 'node:stream';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { attachmentDisposition, CLIENT_FILE_PURPOSES } from '../../core/file-limits.js';
@@ -10,43 +11,42 @@ import { FILE_STATUSES } from '../../models/enums.js';
 const PresignBody = z
   .object({
     purpose: z.enum(CLIENT_FILE_PURPOSES).openapi({ description: 'student_photo: jpeg/png/webp ≤ 5 MB; document: pdf/jpeg/png ≤ 10 MB; import: csv ≤ 10 MB' }),
-    contentType: z.string().trim().min(1).max(100).openapi({ example: 'application/pdf' }),
+    contentType: str().trim().min(1).max(100).openapi({ example: 'application/pdf' }),
     size: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).openapi({ description: 'Exact size in bytes; the storage refuses a larger body' }),
-    fileName: z
-      .string()
+    fileName: str()
       .min(1)
       .max(255)
       .refine((v) => !/[/\\]/.test(v), 'must not contain path separators'),
-    studentId: z.string().max(100).optional().openapi({ description: 'Required for student_photo; guardians must name one of their own children' }),
+    studentId: str().max(100).optional().openapi({ description: 'Required for student_photo; guardians must name one of their own children' }),
   })
   .strict();
 
 const PresignResult = z
   .object({
-    fileId: z.string(),
+    fileId: str(),
     upload: z.object({
-      url: z.string(),
+      url: str(),
       method: z.enum(['POST', 'PUT']),
-      headers: z.record(z.string(), z.string()).optional(),
-      fields: z.record(z.string(), z.string()).optional().openapi({ description: 'POST: send these form fields before the file field' }),
+      headers: z.record(str(), str()).optional(),
+      fields: z.record(str(), str()).optional().openapi({ description: 'POST: send these form fields before the file field' }),
     }),
-    expiresAt: z.string(),
+    expiresAt: str(),
   })
   .openapi('PresignedUpload');
 
 const FileRecord = z
   .object({
-    id: z.string(),
-    fileName: z.string(),
-    contentType: z.string(),
+    id: str(),
+    fileName: str(),
+    contentType: str(),
     size: z.number().int(),
-    purpose: z.string(),
+    purpose: str(),
     status: z.enum(FILE_STATUSES),
-    studentId: z.string().nullable(),
-    downloadUrl: z.string().openapi({ description: 'Short-lived (≤ 5 min) presigned URL' }),
-    expiresAt: z.string(),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    studentId: str().nullable(),
+    downloadUrl: str().openapi({ description: 'Short-lived (≤ 5 min) presigned URL' }),
+    expiresAt: str(),
+    createdAt: str(),
+    updatedAt: str(),
     version: z.number().int(),
   })
   .openapi('File');

@@ -4,9 +4,10 @@ import type { AppEnv } from '../env.js';
 import { ctxOf } from '../middleware/session.js';
 import { MembershipFull } from './tenancy.routes.js';
 import { defineRoute, IdParam, jsonResponse, ListQuery, page } from './registry.js';
+import { str } from '../../core/strings.js';
 
 const Invitation = z
-  .object({ id: z.string(), tenantId: z.string(), tenantName: z.string(), roles: z.array(z.string()) })
+  .object({ id: str(), tenantId: str(), tenantName: str(), roles: z.array(str()) })
   .openapi('Invitation', { description: 'A centre inviting the signed-in email; it joins nothing until accepted' });
 
 export function registerInvitationRoutes(app: OpenAPIHono<AppEnv>) {

@@ -1,3 +1,4 @@
+import { str } from '../../core/strings.js';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { etag } from '../etag.js';
 import type { AppEnv } from '../env.js';
@@ -6,14 +7,14 @@ import { defineRoute, IdParam, jsonBody, jsonResponse, CalendarDate } from './re
 import { JOB_STATUSES } from '../../models/enums.js';
 
 
-const Accepted = z.object({ jobId: z.string() }).openapi('JobAccepted');
+const Accepted = z.object({ jobId: str() }).openapi('JobAccepted');
 
 const ReportRequest = z
   .object({
     type: z.literal('attendance'),
     from: CalendarDate,
     to: CalendarDate,
-    roomId: z.string().max(100).optional().openapi({ description: 'Only this room' }),
+    roomId: str().max(100).optional().openapi({ description: 'Only this room' }),
   })
   .strict()
   .openapi('ReportRequest', { description: 'An attendance CSV for [from, to] (at most 366 days), times in the centre’s time zone' });
@@ -21,7 +22,7 @@ const ReportRequest = z
 const ImportRequest = z
   .object({
     type: z.literal('students'),
-    fileId: z.string().max(100).openapi({ description: 'A CSV uploaded through POST /files/presign with purpose "import"' }),
+    fileId: str().max(100).openapi({ description: 'A CSV uploaded through POST /files/presign with purpose "import"' }),
     dryRun: z.boolean().optional().openapi({ description: 'Validate and count without writing' }),
   })
   .strict()
@@ -29,17 +30,17 @@ const ImportRequest = z
 
 const Job = z
   .object({
-    id: z.string(),
-    type: z.string().openapi({ example: 'report.attendance' }),
+    id: str(),
+    type: str().openapi({ example: 'report.attendance' }),
     status: z.enum(JOB_STATUSES),
     progress: z.number().int().openapi({ description: '0–100' }),
     result: z
-      .record(z.string(), z.unknown())
+      .record(str(), z.unknown())
       .optional()
       .openapi({ description: 'Report: {fileId, rows}. Import: {created, updated, skipped, rows, dryRun, errors: [{row, field, message}]}' }),
-    error: z.string().optional().openapi({ description: 'Why the job failed (status failed only)' }),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    error: str().optional().openapi({ description: 'Why the job failed (status failed only)' }),
+    createdAt: str(),
+    updatedAt: str(),
     version: z.number().int(),
   })
   .openapi('Job');

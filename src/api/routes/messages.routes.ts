@@ -1,3 +1,4 @@
+import { str } from '../../core/strings.js';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { etag } from '../etag.js';
 import type { AppEnv } from '../env.js';
@@ -7,8 +8,8 @@ import { AUDIENCE_TYPES } from '../../models/enums.js';
 
 const Audience = z
   .discriminatedUnion('type', [
-    z.object({ type: z.literal('student'), id: z.string().max(100).openapi({ description: 'The student id' }) }).strict(),
-    z.object({ type: z.literal('room'), id: z.string().max(100).openapi({ description: 'The room id' }) }).strict(),
+    z.object({ type: z.literal('student'), id: str().max(100).openapi({ description: 'The student id' }) }).strict(),
+    z.object({ type: z.literal('room'), id: str().max(100).openapi({ description: 'The room id' }) }).strict(),
     // `id` is optional in the contract's shape; for the whole centre it must be absent or null.
     z.object({ type: z.literal('tenant'), id: z.null().optional() }).strict(),
   ])
@@ -17,9 +18,9 @@ const Audience = z
 const Message = z
   .object({
     ...Timestamps,
-    audience: z.object({ type: z.enum(AUDIENCE_TYPES).openapi({ description: 'room_staff: system reminders for a room’s staff' }), id: z.string().nullable() }),
-    body: z.string(),
-    authorMembershipId: z.string(),
+    audience: z.object({ type: z.enum(AUDIENCE_TYPES).openapi({ description: 'room_staff: system reminders for a room’s staff' }), id: str().nullable() }),
+    body: str(),
+    authorMembershipId: str(),
     read: z.boolean().openapi({ description: 'Whether the caller has marked it read' }),
   })
   .openapi('Message');
@@ -31,7 +32,7 @@ export function registerMessagesRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/messages',
       permission: 'messages:send',
       summary: 'Send a message about a child, to a room, or to the whole centre (needs the messaging entitlement)',
-      request: jsonBody(z.object({ audience: Audience, body: z.string().trim().min(1, 'is required').max(5000) })),
+      request: jsonBody(z.object({ audience: Audience, body: str().trim().min(1, 'is required').max(5000) })),
       responses: { 201: jsonResponse(Message, 'Sent') },
     }),
     async (c) => {

@@ -5,6 +5,7 @@ import type { Permission } from '../../core/security/permissions.js';
 import { isCalendarDate } from '../../core/time.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { authenticate, requirePermission, UNSAFE } from '../middleware/session.js';
+import { str } from '../../core/strings.js';
 
 /** One row per authenticated route: the shared security suite iterates this table, so no route escapes it. */
 export interface RouteMeta {
@@ -33,9 +34,9 @@ export const ErrorSchema = z
   .object({
     error: z.object({
       code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]).openapi({ example: 'NOT_FOUND' }),
-      message: z.string(),
-      requestId: z.string(),
-      details: z.array(z.record(z.string(), z.unknown())).optional(),
+      message: str(),
+      requestId: str(),
+      details: z.array(z.record(str(), z.unknown())).optional(),
     }),
   })
   .openapi('Error');
@@ -58,12 +59,12 @@ const UNSAFE_ERRORS = {
 
 // X-CSRF-Token is not listed here: the document declares it as the `csrfToken` security scheme (src/api/openapi/).
 const idemHeader = z.object({
-  'idempotency-key': z.string().min(1).max(255).optional().openapi({ description: 'Replays the first response for 24 h' }),
+  'idempotency-key': str().min(1).max(255).optional().openapi({ description: 'Replays the first response for 24 h' }),
 });
 /** If-Match means something only where a stored resource (with its version) is changed or removed. */
 const IF_MATCH_METHODS = new Set(['PATCH', 'PUT', 'DELETE']);
 const ifMatchHeader = idemHeader.extend({
-  'if-match': z.string().optional().openapi({ description: 'The resource version (ETag); 412 when it no longer matches' }),
+  'if-match': str().optional().openapi({ description: 'The resource version (ETag); 412 when it no longer matches' }),
 });
 
 /**
@@ -74,7 +75,7 @@ export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(cfg: R & 
   const { permission, ...route } = cfg;
   const method = route.method.toUpperCase();
   collecting?.push({ method, path: route.path, permission });
-  const middleware: MiddlewareHandler[] = [authenticate() as MiddlewareHandler, requirePermission(permission) as MiddlewareHandler];
+  const middleware: MiddlewareHandler[] = [authenticate() as MiddlewareHandler, requirePermission(permission, route.path) as MiddlewareHandler];
   const unsafe = UNSAFE.has(method);
   if (unsafe) middleware.push(idempotency() as MiddlewareHandler);
   const request = { ...(route.request ?? {}) } as NonNullable<RouteConfig['request']>;
@@ -97,20 +98,20 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 });
 
 /** Any string: a malformed id is simply not found (404), like another tenant's. */
-export const IdParam = z.object({ id: z.string().max(100).openapi({ param: { name: 'id', in: 'path' } }) });
+export const IdParam = z.object({ id: str().max(100).openapi({ param: { name: 'id', in: 'path' } }) });
 
 export const ListQuery = z.object({
   limit: z.coerce.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(200).optional(),
+  cursor: str().max(200).optional(),
 });
-export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: str().nullable() });
 
 export const Timestamps = {
-  id: z.string(),
-  createdAt: z.string(),
-  updatedAt: z.string(),
+  id: str(),
+  createdAt: str(),
+  updatedAt: str(),
   version: z.number().int(),
 };
 
 /** A real calendar date (YYYY-MM-DD). */
-export const CalendarDate = z.string().refine(isCalendarDate, 'must be a real date (YYYY-MM-DD)').openapi({ format: 'date', example: '2025-01-31' });
+export const CalendarDate = str().refine(isCalendarDate, 'must be a real date (YYYY-MM-DD)').openapi({ format: 'date', example: '2025-01-31' });

@@ -4,14 +4,15 @@ import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
 import { ArchivedListQuery, includeArchived, Room, RoomCreate, RoomPatch } from './centre.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, page } from './registry.js';
+import { str } from '../../core/strings.js';
 
 const Roster = z
   .object({
-    room: z.object({ id: z.string(), name: z.string(), capacity: z.number().int(), ageGroup: z.string().nullable(), ratio: z.number().int().nullable() }),
-    present: z.array(z.object({ id: z.string(), firstName: z.string(), lastName: z.string(), attendanceId: z.string(), checkInAt: z.string() })),
+    room: z.object({ id: str(), name: str(), capacity: z.number().int(), ageGroup: str().nullable(), ratio: z.number().int().nullable() }),
+    present: z.array(z.object({ id: str(), firstName: str(), lastName: str(), attendanceId: str(), checkInAt: str() })),
     presentCount: z.number().int().openapi({ description: 'Children in the room now (a guardian’s `present` lists only their own)' }),
     staffOnDuty: z.number().int(),
-    staff: z.array(z.object({ id: z.string(), firstName: z.string(), lastName: z.string() })),
+    staff: z.array(z.object({ id: str(), firstName: str(), lastName: str() })),
     ratio: z.object({
       required: z.number().int().openapi({ description: 'Staff needed: ceil(presentCount / childrenPerStaff)' }),
       actual: z.number().int(),

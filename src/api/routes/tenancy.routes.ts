@@ -1,3 +1,4 @@
+import { str } from '../../core/strings.js';
 import { z, type OpenAPIHono } from '@hono/zod-openapi';
 import { ENTITLEMENTS, ROLES } from '../../core/security/permissions.js';
 import { etag, parseIfMatch } from '../etag.js';
@@ -8,27 +9,27 @@ import { ctxOf, tenantCtx } from '../middleware/session.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page } from './registry.js';
 import { MEMBERSHIP_STATUSES } from '../../models/enums.js';
 
-const name = z.string().trim().min(1, 'is required').max(200);
+const name = str().trim().min(1, 'is required').max(200);
 const Tenant = z
-  .object({ id: z.string(), name: z.string(), timezone: z.string(), closingTime: z.string(), createdAt: z.string(), updatedAt: z.string(), version: z.number() })
+  .object({ id: str(), name: str(), timezone: str(), closingTime: str(), createdAt: str(), updatedAt: str(), version: z.number() })
   .openapi('Tenant');
 export const MembershipFull = z
   .object({
-    id: z.string(),
-    tenantId: z.string(),
-    userId: z.string().nullable(),
-    email: z.string(),
-    roles: z.array(z.string()).openapi({ example: ['teacher'] }),
-    entitlements: z.array(z.string()),
+    id: str(),
+    tenantId: str(),
+    userId: str().nullable(),
+    email: str(),
+    roles: z.array(str()).openapi({ example: ['teacher'] }),
+    entitlements: z.array(str()),
     status: z.enum(MEMBERSHIP_STATUSES),
-    createdAt: z.string(),
-    updatedAt: z.string(),
+    createdAt: str(),
+    updatedAt: str(),
     version: z.number(),
   })
   .openapi('MembershipRecord');
 const roles = z.array(z.enum(ROLES)).min(1, 'give at least one role').max(4);
 const entitlements = z.array(z.enum(ENTITLEMENTS)).max(10);
-const closingTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
+const closingTime = str().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
 export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(
@@ -37,8 +38,8 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/tenants',
       permission: 'authenticated',
       summary: 'Create a centre; the caller becomes its owner and is switched to it',
-      request: jsonBody(z.object({ name, timezone: z.string().min(1).max(64) })),
-      responses: { 201: jsonResponse(z.object({ tenant: Tenant, membership: MembershipFull, csrfToken: z.string() }), 'Created') },
+      request: jsonBody(z.object({ name, timezone: str().min(1).max(64) })),
+      responses: { 201: jsonResponse(z.object({ tenant: Tenant, membership: MembershipFull, csrfToken: str() }), 'Created') },
     }),
     async (c) => {
       const { tenancy, auth, config } = c.get('container');
@@ -65,7 +66,7 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/tenant',
       permission: 'tenant:manage',
       summary: 'Change the centre settings (owners)',
-      request: jsonBody(z.object({ name: name.optional(), timezone: z.string().min(1).max(64).optional(), closingTime: closingTime.optional() }).strict()),
+      request: jsonBody(z.object({ name: name.optional(), timezone: str().min(1).max(64).optional(), closingTime: closingTime.optional() }).strict()),
       responses: { 200: jsonResponse(Tenant, 'Updated') },
     }),
     async (c) => {
@@ -93,7 +94,7 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/memberships',
       permission: 'members:manage',
       summary: 'Invite someone by email; the membership stays invited until that email accepts it (POST /invitations/{id}/accept)',
-      request: jsonBody(z.object({ email: z.string().trim().email().max(320), roles, entitlements: entitlements.optional() })),
+      request: jsonBody(z.object({ email: str().trim().email().max(320), roles, entitlements: entitlements.optional() })),
       responses: { 201: jsonResponse(MembershipFull, 'Invited') },
     }),
     async (c) => {
@@ -140,8 +141,8 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/audit-logs',
       permission: 'audit:read',
       summary: 'The append-only audit log, newest first',
-      request: { query: ListQuery.extend({ action: z.string().max(100).optional() }) },
-      responses: { 200: jsonResponse(page(z.record(z.string(), z.unknown())), 'Audit entries') },
+      request: { query: ListQuery.extend({ action: str().max(100).optional() }) },
+      responses: { 200: jsonResponse(page(z.record(str(), z.unknown())), 'Audit entries') },
     }),
     async (c) => c.json(await c.get('container').tenancy.listAudit(tenantCtx(c), c.req.valid('query')), 200),
   );

@@ -33,7 +33,11 @@ export const studentsImportJob = defineJob({
       }
     }
 
-    const counts: ImportCounts = { created: 0, updated: 0, skipped: 0 };
+    // A retried job resumes after the rows its earlier attempt committed: their counts come from the checkpoint
+    // written in the same transaction as each batch (recounting them would report them all as unchanged).
+    const resume = resumePoint(ctx.job.result, p.dryRun);
+    const counts: ImportCounts = { created: resume.created, updated: resume.updated, skipped: resume.unchanged };
+    let applied = { ...resume };
     const errors: RowError[] = [];
     let errorCount = 0;
     const addError = (e: RowError) => {
@@ -49,7 +53,14 @@ export const studentsImportJob = defineJob({
       if (!batch.length) return;
       const rows = batch;
       batch = [];
-      const c = await students.importBatch(actor, rows, { dryRun: p.dryRun });
+      // The resume point is written in the batch's own transaction, so a retry never counts a committed row twice.
+      const c = await students.importBatch(actor, rows, {
+        dryRun: p.dryRun,
+        checkpoint: (c) => {
+          applied = { throughRow: rows[rows.length - 1]!.row, created: applied.created + c.created, updated: applied.updated + c.updated, unchanged: applied.unchanged + c.skipped };
+          return { resume: applied };
+        },
+      });
       counts.created += c.created;
       counts.updated += c.updated;
       counts.skipped += c.skipped;
@@ -83,6 +94,7 @@ export const studentsImportJob = defineJob({
           continue;
         }
         seen.set(key, row);
+        if (row <= resume.throughRow) continue; // committed by an earlier attempt, counted in the checkpoint
         batch.push(v.ok);
         if (batch.length >= BATCH_SIZE) await flush();
       }
@@ -95,3 +107,18 @@ export const studentsImportJob = defineJob({
     return { ...counts, rows: row, dryRun: p.dryRun, errors, ...(errorCount > errors.length ? { errorsTruncated: true, errorCount } : {}) };
   },
 });
+
+interface ResumePoint {
+  /** The last data row whose batch committed. */
+  throughRow: number;
+  created: number;
+  updated: number;
+  unchanged: number;
+}
+
+function resumePoint(result: unknown, dryRun: boolean): ResumePoint {
+  const r = (result as { resume?: Partial<ResumePoint> } | null)?.resume;
+  const n = (v: unknown) => (typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : 0);
+  if (dryRun || !r) return { throughRow: 0, created: 0, updated: 0, unchanged: 0 };
+  return { throughRow: n(r.throughRow), created: n(r.created), updated: n(r.updated), unchanged: n(r.unchanged) };
+}

@@ -1,0 +1,217 @@
+/**
+ * The fault suite's own infrastructure: a private PostgreSQL cluster and Redis on free ports (never the machine's
+ * shared ones on 5432/6379), the built server as a child process, and plain HTTP over fresh 127.0.0.1 sockets.
+ */
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+
+export const PG_BIN = process.env.PG_BIN ?? '/usr/local/bin';
+const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? 'redis-server';
+
+/** Why the suite cannot run here, or null. */
+export function missingTools(): string | null {
+  for (const b of ['initdb', 'pg_ctl', 'postgres']) if (!existsSync(path.join(PG_BIN, b))) return `${path.join(PG_BIN, b)} not found (set PG_BIN)`;
+  if (spawnSync(REDIS_SERVER, ['--version']).status !== 0) return `${REDIS_SERVER} not found (set REDIS_SERVER_BIN)`;
+  if (process.getuid?.() === 0 && spawnSync('id', ['postgres']).status !== 0) return 'running as root and there is no postgres user for initdb';
+  return null;
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A throwaway PostgreSQL cluster owned by the postgres user (initdb refuses root). */
+export class PgCluster {
+  readonly dir: string;
+  readonly port: number;
+  private readonly asPostgres: boolean;
+  constructor(port: number) {
+    this.port = port;
+    this.dir = mkdtempSync(path.join(os.tmpdir(), 'daycare-faults-pg-'));
+    this.asPostgres = process.getuid?.() === 0;
+    if (this.asPostgres) {
+      const uid = Number(execFileSync('id', ['-u', 'postgres']).toString().trim());
+      const gid = Number(execFileSync('id', ['-g', 'postgres']).toString().trim());
+      chownSync(this.dir, uid, gid);
+    }
+  }
+  get url() {
+    return `postgres://postgres@127.0.0.1:${this.port}/postgres`;
+  }
+  private run(bin: string, args: string[]) {
+    const cmd = this.asPostgres ? 'runuser' : path.join(PG_BIN, bin);
+    const argv = this.asPostgres ? ['-u', 'postgres', '--', path.join(PG_BIN, bin), ...args] : args;
+    const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
+  }
+  init() {
+    this.run('initdb', ['-D', path.join(this.dir, 'data'), '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+  }
+  start() {
+    this.run('pg_ctl', ['-D', path.join(this.dir, 'data'), '-l', path.join(this.dir, 'log'), '-w', '-t', '30', '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
+  }
+  stop(mode: 'fast' | 'immediate' = 'fast') {
+    this.run('pg_ctl', ['-D', path.join(this.dir, 'data'), '-w', '-t', '30', '-m', mode, 'stop']);
+  }
+  restart() {
+    this.run('pg_ctl', ['-D', path.join(this.dir, 'data'), '-w', '-t', '30', '-m', 'fast', '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`, '-l', path.join(this.dir, 'log'), 'restart']);
+  }
+  destroy() {
+    try {
+      this.stop('immediate');
+    } catch {
+      /* not running */
+    }
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A throwaway Redis without persistence. */
+export class RedisServer {
+  child: ChildProcess | undefined;
+  constructor(readonly port: number) {}
+  get url() {
+    return `redis://127.0.0.1:${this.port}/0`;
+  }
+  async start() {
+    this.child = spawn(REDIS_SERVER, ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'], { stdio: 'ignore' });
+    for (let i = 0; i < 50; i++) {
+      if (await portOpen(this.port)) return;
+      await sleep(100);
+    }
+    throw new Error('redis did not start');
+  }
+  kill() {
+    const c = this.child;
+    this.child = undefined;
+    if (c && c.exitCode === null) c.kill('SIGKILL');
+    return c ? new Promise<void>((r) => (c.exitCode !== null ? r() : c.once('exit', () => r()))) : Promise.resolve();
+  }
+}
+
+export function portOpen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const s = net.connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** The built API server as a child process. */
+export class ApiProcess {
+  child: ChildProcess | undefined;
+  stderr = '';
+  /** The server's log lines (stdout). */
+  output = '';
+  constructor(readonly env: Record<string, string>, readonly port: number) {}
+  get base() {
+    return `http://127.0.0.1:${this.port}`;
+  }
+  async start() {
+    this.stderr = '';
+    this.output = '';
+    const child = spawn(process.execPath, ['dist/server/http-server.mjs'], { env: { ...process.env, ...this.env, PORT: String(this.port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout!.on('data', (d) => (this.output = (this.output + String(d)).slice(-50_000)));
+    child.stderr!.on('data', (d) => (this.stderr = (this.stderr + String(d)).slice(-20_000)));
+    this.child = child;
+    for (let i = 0; i < 150; i++) {
+      if (child.exitCode !== null) throw new Error(`the server exited at start: ${this.stderr}`);
+      const r = await request(this.base, 'GET', '/health/ready').catch(() => null);
+      if (r?.status === 200) return;
+      await sleep(100);
+    }
+    throw new Error(`the server never became ready: ${this.stderr}`);
+  }
+  get alive() {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+  exited(): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const c = this.child!;
+    if (c.exitCode !== null || c.signalCode !== null) return Promise.resolve({ code: c.exitCode, signal: c.signalCode });
+    return new Promise((r) => c.once('exit', (code, signal) => r({ code, signal })));
+  }
+  kill(signal: NodeJS.Signals) {
+    this.child?.kill(signal);
+  }
+}
+
+export interface HttpResult {
+  status: number;
+  body: any;
+  headers: http.IncomingHttpHeaders;
+  ms: number;
+}
+
+/** One request over a fresh socket (no keep-alive reuse), bounded in time. Rejects with the socket error's code. */
+export function request(base: string, method: string, p: string, opts: { headers?: Record<string, string>; body?: unknown; timeoutMs?: number } = {}): Promise<HttpResult> {
+  const started = performance.now();
+  const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  return new Promise((resolve, reject) => {
+    const req = http.request(
+      base + p,
+      {
+        method,
+        agent: false,
+        headers: { ...(body ? { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(body)) } : {}), ...(opts.headers ?? {}) },
+        timeout: opts.timeoutMs ?? 10_000,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          let parsed: any = text;
+          try {
+            parsed = text ? JSON.parse(text) : null;
+          } catch {
+            /* not JSON */
+          }
+          resolve({ status: res.statusCode!, body: parsed, headers: res.headers, ms: performance.now() - started });
+        });
+        res.on('error', (e) => reject(Object.assign(e, { ms: performance.now() - started })));
+      },
+    );
+    req.on('timeout', () => req.destroy(Object.assign(new Error('client timeout'), { code: 'CLIENT_TIMEOUT' })));
+    req.on('error', (e) => reject(Object.assign(e, { ms: performance.now() - started })));
+    if (body) req.write(body);
+    req.end();
+  });
+}
+
+/** A signed-in session as raw headers (cookies + CSRF), obtained through /auth/exchange. */
+export async function signIn(base: string, accessToken: string) {
+  const r = await request(base, 'POST', '/auth/exchange', { body: { accessToken } });
+  if (r.status !== 200) throw new Error(`sign-in failed: ${r.status} ${JSON.stringify(r.body)}`);
+  const session = cookiesOf(r.headers);
+  return { ...session, csrf: r.body.csrfToken as string };
+}
+
+export function cookiesOf(headers: http.IncomingHttpHeaders) {
+  const jar = new Map<string, string>();
+  for (const c of headers['set-cookie'] ?? []) {
+    const [pair] = c.split(';');
+    const i = pair!.indexOf('=');
+    jar.set(pair!.slice(0, i), pair!.slice(i + 1));
+  }
+  return { jar };
+}
+
+export function sessionHeaders(s: { jar: Map<string, string>; csrf: string }) {
+  return { cookie: [...s.jar].filter(([, v]) => v).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': s.csrf };
+}
