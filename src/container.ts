@@ -18,6 +18,7 @@ import { MemoryQueue, openQueue } from './adapters/queue/index.js';
 import type { LocalFileServer } from './adapters/storage/storage.js';
 import { createCentreServices } from './services/centre.js';
 import { createAttendanceService } from './services/attendance.service.js';
+import { createShiftsService } from './services/shifts.service.js';
 import { createMessagesService } from './services/messages.service.js';
 import { createFilesService } from './services/files.service.js';
 import { createJobsService } from './services/jobs.service.js';
@@ -63,6 +64,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
   const deps: ServiceDeps = { config, logger, clock, db, cache, auth, tokens, storage, queue, localFiles };
   const centre = createCentreServices(deps);
   const attendance = createAttendanceService(deps);
+  const shifts = createShiftsService(deps);
   const messages = createMessagesService(deps);
   const files = createFilesService(deps);
   const jobs = createJobsService({ ...deps, files });
@@ -89,6 +91,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
     queue,
     centre,
     attendance,
+    shifts,
     messages,
     files,
     jobs,

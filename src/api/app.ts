@@ -13,6 +13,7 @@ import { registerTenancyRoutes } from './routes/tenancy.routes.js';
 import { registerInvitationRoutes } from './routes/invitations.routes.js';
 import { registerCentreRoutes } from './routes/centre.routes.js';
 import { registerAttendanceRoutes } from './routes/attendance.routes.js';
+import { registerShiftsRoutes } from './routes/shifts.routes.js';
 import { registerMessagesRoutes } from './routes/messages.routes.js';
 import { registerFilesRoutes } from './routes/files.routes.js';
 import { registerJobsRoutes } from './routes/jobs.routes.js';
@@ -84,6 +85,7 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerCentreRoutes(app);
   registerJobsRoutes(app);
   registerAttendanceRoutes(app);
+  registerShiftsRoutes(app);
   registerMessagesRoutes(app);
   registerFilesRoutes(app);
 }

@@ -13,6 +13,7 @@ import type { InvitationsService } from '../services/invitations.service.js';
 import type { JobsService } from '../services/jobs.service.js';
 import type { MessagesService } from '../services/messages.service.js';
 import type { TenancyService } from '../services/tenancy.service.js';
+import type { ShiftsService } from '../services/shifts.service.js';
 
 /**
  * What the HTTP edge is handed (by src/container.ts, through createApp): the services and the few cross-cutting
@@ -32,6 +33,7 @@ export interface AppContainer {
   idempotency: IdempotencyService;
   centre: CentreServices;
   attendance: AttendanceService;
+  shifts: ShiftsService;
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;

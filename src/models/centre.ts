@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { boolean, date, foreignKey, index, integer, pgTable, primaryKey, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { resourceColumns, tenantIdColumn, ts } from './columns.js';
-import { AGE_GROUPS, STUDENT_STATUSES } from './enums.js';
+import { AGE_GROUPS, ATTENDANCE_METHODS, STUDENT_STATUSES } from './enums.js';
 import { tenants } from './tenancy.js';
 
 
@@ -54,9 +54,17 @@ export const guardians = pgTable(
     /** Lower-cased; a guardian whose email matches a member with role `guardian` is that member's record. */
     email: text('email'),
     phone: text('phone'),
+    /** HMAC-SHA256 of the kiosk PIN under the deployment's PIN key (never the PIN); null = no PIN. */
+    pinHash: text('pin_hash'),
+    pinSetAt: ts('pin_set_at'),
     archivedAt: ts('archived_at'),
   },
-  (t) => [unique('guardians_tenant_id_id_key').on(t.tenantId, t.id), index('guardians_tenant_email_idx').on(t.tenantId, t.email)],
+  (t) => [
+    unique('guardians_tenant_id_id_key').on(t.tenantId, t.id),
+    index('guardians_tenant_email_idx').on(t.tenantId, t.email),
+    // A PIN names one adult in a centre: a kiosk finds them by the PIN's keyed hash alone.
+    uniqueIndex('guardians_tenant_pin_hash_key').on(t.tenantId, t.pinHash),
+  ],
 );
 
 export const studentGuardians = pgTable(
@@ -67,6 +75,9 @@ export const studentGuardians = pgTable(
     guardianId: uuid('guardian_id').notNull(),
     relationship: text('relationship').notNull(),
     authorizedPickup: boolean('authorized_pickup').notNull().default(false),
+    emergencyContact: boolean('emergency_contact').notNull().default(false),
+    /** False = a pickup-only contact: the child is invisible to this adult (CONTRACT §4). */
+    canViewRecords: boolean('can_view_records').notNull().default(true),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
     version: integer('version').notNull().default(1),
@@ -123,6 +134,8 @@ export const attendance = pgTable(
     checkedOutByMembershipId: uuid('checked_out_by_membership_id'),
     droppedOffByGuardianId: uuid('dropped_off_by_guardian_id'),
     pickedUpByGuardianId: uuid('picked_up_by_guardian_id'),
+    /** Who opened the record: staff through the app, or an adult at a kiosk. */
+    method: text('method', { enum: ATTENDANCE_METHODS }).notNull().default('staff'),
     note: text('note'),
   },
   (t) => [

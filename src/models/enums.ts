@@ -18,3 +18,6 @@ export const FILE_STATUSES = ['pending', 'uploaded', 'rejected'] as const;
 export const JOB_STATUSES = ['queued', 'running', 'succeeded', 'failed'] as const;
 
 export const AUDIENCE_TYPES = ['student', 'room', 'tenant', 'room_staff'] as const;
+
+export const ATTENDANCE_METHODS = ['staff', 'kiosk'] as const;
+export type AttendanceMethod = (typeof ATTENDANCE_METHODS)[number];

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, gt, inArray, isNull, max, sql } from 'drizzle-orm';
-import { attendance, rooms, staff, staffRooms, studentGuardians, students, tenants } from '../models/index.js';
+import { attendance, rooms, studentGuardians, students, tenants } from '../models/index.js';
 import type { Tx } from './db.js';
 
 export type AttendanceRow = typeof attendance.$inferSelect;
@@ -155,15 +155,5 @@ export const attendanceRepository = {
         ),
       )
       .orderBy(asc(students.lastName), asc(students.firstName), asc(students.id));
-  },
-
-  /** Staff assigned to the room (archived staff are off duty). */
-  async staffInRoom(tx: Tx, tenantId: string, roomId: string) {
-    return tx
-      .select({ id: staff.id, firstName: staff.firstName, lastName: staff.lastName })
-      .from(staffRooms)
-      .innerJoin(staff, and(eq(staff.tenantId, staffRooms.tenantId), eq(staff.id, staffRooms.staffId)))
-      .where(and(eq(staffRooms.tenantId, tenantId), eq(staffRooms.roomId, roomId), isNull(staff.archivedAt)))
-      .orderBy(asc(staff.lastName), asc(staff.firstName), asc(staff.id));
   },
 };

@@ -7,6 +7,7 @@ import { attendanceRepository as repo, type AttendanceRow } from '../repositorie
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
 import { pgConstraint, type Tx } from '../repositories/db.js';
 import { rollupsRepository, type RollupRow } from '../repositories/rollups.repository.js';
+import { shiftsRepository } from '../repositories/shifts.repository.js';
 import { access } from './access.js';
 import type { ServiceDeps } from './deps.js';
 import { checkRange, MAX_REPORT_DAYS } from './helpers.js';
@@ -223,7 +224,8 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
         await access.assertRoomVisible(tx, ctx, roomId);
         const visible = await access.visibleStudentIds(tx, ctx);
         const present = await repo.presentInRoom(tx, ctx.tenantId, roomId);
-        const staff = await repo.staffInRoom(tx, ctx.tenantId, roomId);
+        // Staff clocked in to this room now (CONTRACT §5): assignment to a room is not presence.
+        const staff = (await shiftsRepository.onDutyInRoom(tx, ctx.tenantId, roomId)).map((s) => ({ id: s.id, firstName: s.firstName, lastName: s.lastName }));
         const shown = visible === null ? present : present.filter((p) => visible.includes(p.id));
         return {
           room: { id: room.id, name: room.name, capacity: room.capacity, ageGroup: room.ageGroup, ratio: room.ratio },

@@ -28,7 +28,9 @@ describe('GET /rooms/{id}/roster', () => {
     const fx = fixtures(srv, tenant.id);
     const room = await fx.room({ name: 'Babies', capacity: 12, ageGroup: 'infant' });
     const kids = await Promise.all(Array.from({ length: 6 }, (_, i) => fx.student({ roomId: room.id, firstName: `Kid${i}`, lastName: `L${i}` })));
-    const s1 = await fx.staff([room.id]);
+    const s1 = await fx.staff([room.id], { onDuty: room.id });
+    // Assigned to the room but not clocked in: not on duty (CONTRACT §5: staffOnDuty counts clock-ins).
+    await fx.staff([room.id]);
     await fx.staff([room.id], { archived: true });
     const empty = await owner.get(`/rooms/${room.id}/roster`);
     expect(empty.status).toBe(200);
@@ -49,7 +51,7 @@ describe('GET /rooms/{id}/roster', () => {
     expect(five.body.present[0]).toMatchObject({ firstName: 'Kid0', lastName: 'L0', checkInAt: expect.any(String), attendanceId: expect.any(String) });
     expect(five.body.ratio).toMatchObject({ required: 2, actual: 1, compliant: false });
 
-    await fx.staff([room.id]);
+    await fx.staff([room.id], { onDuty: room.id });
     const ok = await owner.get(`/rooms/${room.id}/roster`);
     expect(ok.body).toMatchObject({ staffOnDuty: 2, ratio: { required: 2, actual: 2, compliant: true } });
   });
@@ -61,7 +63,8 @@ describe('GET /rooms/{id}/roster', () => {
     const plain = await fx.room();
     for (let i = 0; i < 3; i++) await owner.post('/attendance/check-in', { studentId: (await fx.student({ roomId: strict.id })).id });
     for (let i = 0; i < 11; i++) await owner.post('/attendance/check-in', { studentId: (await fx.student({ roomId: plain.id })).id });
-    await fx.staff([strict.id, plain.id]);
+    await fx.staff([strict.id, plain.id], { onDuty: strict.id });
+    await fx.staff([strict.id, plain.id], { onDuty: plain.id });
     expect((await owner.get(`/rooms/${strict.id}/roster`)).body.ratio).toEqual({ required: 2, actual: 1, compliant: false, childrenPerStaff: 2, source: 'room' });
     expect((await owner.get(`/rooms/${plain.id}/roster`)).body.ratio).toEqual({ required: 2, actual: 1, compliant: false, childrenPerStaff: 10, source: 'default' });
   });
@@ -80,7 +83,7 @@ describe('GET /rooms/{id}/roster', () => {
     await fx.link(mine.id, gRec.id);
     await owner.post('/attendance/check-in', { studentId: mine.id });
     await owner.post('/attendance/check-in', { studentId: classmate.id });
-    const onDuty = await fx.staff([room.id]);
+    const onDuty = await fx.staff([room.id], { onDuty: room.id });
 
     const t = await teacher.agent.get(`/rooms/${room.id}/roster`);
     expect(t.status).toBe(200);

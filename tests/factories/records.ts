@@ -5,7 +5,7 @@
 import { and, eq } from 'drizzle-orm';
 import { newId } from '../../src/core/ids.js';
 import type { Tx } from '../../src/repositories/db.js';
-import { guardians, rooms, staff, staffRooms, studentGuardians, students } from '../../src/models/index.js';
+import { guardians, rooms, shifts, staff, staffRooms, studentGuardians, students } from '../../src/models/index.js';
 import type { TestServer } from '../helpers/server.js';
 
 type AgeGroup = 'infant' | 'toddler' | 'preschool' | 'school_age';
@@ -55,11 +55,16 @@ export function fixtures(srv: TestServer, tenantId: string) {
         tx.insert(studentGuardians).values({ tenantId, studentId, guardianId, relationship: o.relationship ?? 'parent', authorizedPickup: o.authorizedPickup ?? false }),
       );
     },
-    async staff(roomIds: string[], o: { archived?: boolean } = {}) {
+    /** A staff member assigned to `roomIds`; `onDuty` clocks them in to that room (an open shift since `since`). */
+    async staff(roomIds: string[], o: { archived?: boolean; email?: string; onDuty?: string; since?: Date } = {}) {
       const id = newId();
       await run(async (tx) => {
-        await tx.insert(staff).values({ id, tenantId, firstName: `Staff${++n}`, lastName: 'Test', archivedAt: o.archived ? new Date() : null });
+        await tx.insert(staff).values({ id, tenantId, firstName: `Staff${++n}`, lastName: 'Test', email: o.email?.toLowerCase() ?? null, archivedAt: o.archived ? new Date() : null });
         for (const roomId of roomIds) await tx.insert(staffRooms).values({ tenantId, staffId: id, roomId });
+        if (o.onDuty) {
+          const at = o.since ?? new Date(Date.now() - 3_600_000);
+          await tx.insert(shifts).values({ id: newId(), tenantId, staffId: id, roomId: o.onDuty, date: at.toISOString().slice(0, 10), clockInAt: at });
+        }
       });
       return { id };
     },

@@ -26,10 +26,15 @@ export const PERMISSIONS = [
   'jobs:read',
   'files:presign',
   'files:read',
+  'shifts:write',
+  'timecards:read',
+  'guardians:pin',
+  'kiosks:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const STAFF_READ: Permission[] = ['tenant:read', 'centre:read', 'staff:read', 'attendance:read', 'attendance:write', 'rollups:read', 'messages:read', 'messages:send', 'files:presign', 'files:read'];
+// Teachers clock in, out and move on their own staff record and read their own timecard (the services hold them to it).
+const STAFF_READ: Permission[] = ['tenant:read', 'centre:read', 'staff:read', 'attendance:read', 'attendance:write', 'rollups:read', 'messages:read', 'messages:send', 'files:presign', 'files:read', 'shifts:write', 'timecards:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS,

@@ -1,0 +1,186 @@
+import type { TenantContext } from '../core/context.js';
+import { conflict, forbidden, notFound, unprocessable } from '../core/errors.js';
+import { isUuid, newId } from '../core/ids.js';
+import { addDays, localDate, zonedInstant } from '../core/time.js';
+import { attendanceRepository } from '../repositories/attendance.repository.js';
+import { auditActor, auditRepository } from '../repositories/audit.repository.js';
+import { pgConstraint, type Tx } from '../repositories/db.js';
+import { shiftsRepository as repo, type ShiftRow } from '../repositories/shifts.repository.js';
+import { staffRepository } from '../repositories/staff.repository.js';
+import { FUTURE_SKEW_MS } from './attendance.service.js';
+import type { ServiceDeps } from './deps.js';
+import { checkRange } from './helpers.js';
+import { splitAtLocalMidnight, wholeMinutes } from './timecards.js';
+
+export const shiftDto = (s: ShiftRow) => ({
+  id: s.id,
+  staffId: s.staffId,
+  roomId: s.roomId,
+  date: s.date,
+  clockInAt: s.clockInAt.toISOString(),
+  clockOutAt: s.clockOutAt ? s.clockOutAt.toISOString() : null,
+  clockedInByMembershipId: s.clockedInByMembershipId,
+  clockedOutByMembershipId: s.clockedOutByMembershipId,
+  createdAt: s.createdAt.toISOString(),
+  updatedAt: s.updatedAt.toISOString(),
+  version: s.version,
+});
+export type ShiftDto = ReturnType<typeof shiftDto>;
+
+/** The longest range one timecard query may span (CONTRACT §5 "Staff time"). */
+export const MAX_TIMECARD_DAYS = 31;
+const ONE_OPEN = 'shifts_one_open_per_staff';
+const alreadyIn = () => conflict('This member of staff is already clocked in');
+const notIn = () => conflict('This member of staff is not clocked in');
+
+/** Whether the caller may act on (or read the time of) any staff record, or only their own. */
+const actsOnAnyone = (ctx: TenantContext) => ctx.roles.includes('owner') || ctx.roles.includes('admin');
+
+/** Clock-in, move and clock-out (one open shift per staff member) and timecards (CONTRACT §5 "Staff time"). */
+export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId });
+
+  function instant(value: string | undefined, now: Date): Date {
+    const at = value === undefined ? now : new Date(value);
+    if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: 'at', message: 'must be an ISO 8601 date-time' }]);
+    if (at.getTime() - now.getTime() > FUTURE_SKEW_MS) throw unprocessable('The time is in the future', [{ path: 'at', message: 'must not be more than 5 minutes in the future' }]);
+    return at;
+  }
+  const timezone = async (tx: Tx, tenantId: string) => (await attendanceRepository.tenantTimezone(tx, tenantId)) ?? 'UTC';
+
+  /** The staff record named by the path, which the caller may act on: 404 when missing, 403 when it is not theirs. */
+  async function actionable(tx: Tx, ctx: TenantContext, rawId: string) {
+    if (!isUuid(rawId)) throw notFound('Staff member');
+    const row = await staffRepository.getForUpdate(tx, ctx.tenantId, rawId.toLowerCase());
+    if (!row) throw notFound('Staff member');
+    if (!actsOnAnyone(ctx) && (!row.email || row.email !== ctx.email.toLowerCase())) throw forbidden('A teacher clocks in and out on their own staff record only');
+    if (row.archivedAt) throw conflict('The member of staff is archived');
+    return row;
+  }
+  async function liveRoom(tx: Tx, ctx: TenantContext, roomId: string) {
+    const room = isUuid(roomId) ? await repo.liveRoom(tx, ctx.tenantId, roomId.toLowerCase()) : undefined;
+    if (!room) throw unprocessable('Unknown room', [{ path: 'roomId', message: 'is not a room of this centre' }]);
+    return room.id;
+  }
+  async function open(tx: Tx, ctx: TenantContext, staffId: string, roomId: string, at: Date, now: Date) {
+    return repo.insert(tx, {
+      id: newId(),
+      tenantId: ctx.tenantId,
+      staffId,
+      roomId,
+      date: localDate(at, await timezone(tx, ctx.tenantId)),
+      clockInAt: at,
+      clockedInByMembershipId: ctx.membershipId,
+      createdAt: now,
+      updatedAt: now,
+    });
+  }
+  const audit = (tx: Tx, ctx: TenantContext, action: string, s: ShiftRow, before?: ShiftRow) =>
+    auditRepository.append(tx, { ...auditActor(ctx), action, targetType: 'shift', targetId: s.id, before: before ? shiftDto(before) : undefined, after: shiftDto(s) });
+
+  async function withOneOpen<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (e) {
+      // Two clock-ins racing past the checks: the partial unique index lets exactly one commit.
+      if (pgConstraint(e) === ONE_OPEN) throw alreadyIn();
+      throw e;
+    }
+  }
+
+  return {
+    async clockIn(ctx: TenantContext, staffId: string, input: { roomId: string; at?: string }): Promise<ShiftDto> {
+      const now = clock.now();
+      return withOneOpen(() =>
+        db.scoped(scope(ctx), async (tx) => {
+          const member = await actionable(tx, ctx, staffId);
+          const at = instant(input.at, now);
+          const roomId = await liveRoom(tx, ctx, input.roomId);
+          if (await repo.findOpen(tx, ctx.tenantId, member.id)) throw alreadyIn();
+          const last = await repo.lastClockOut(tx, ctx.tenantId, member.id);
+          if (last && at < last) throw unprocessable('The clock-in is before the last clock-out', [{ path: 'at', message: `must not be before ${last.toISOString()}` }]);
+          const row = await open(tx, ctx, member.id, roomId, at, now);
+          await audit(tx, ctx, 'shift.clocked_in', row);
+          return shiftDto(row);
+        }),
+      );
+    },
+
+    /** Closes the open shift and opens one in the new room at the same instant. */
+    async move(ctx: TenantContext, staffId: string, input: { roomId: string; at?: string }): Promise<ShiftDto> {
+      const now = clock.now();
+      return withOneOpen(() =>
+        db.scoped(scope(ctx), async (tx) => {
+          const member = await actionable(tx, ctx, staffId);
+          const at = instant(input.at, now);
+          const roomId = await liveRoom(tx, ctx, input.roomId);
+          const current = await repo.findOpen(tx, ctx.tenantId, member.id, true);
+          if (!current) throw notIn();
+          if (current.roomId === roomId) throw unprocessable('Already in that room', [{ path: 'roomId', message: 'is the room the shift is already in' }]);
+          if (at < current.clockInAt) throw unprocessable('The move is before the clock-in', [{ path: 'at', message: `must not be before ${current.clockInAt.toISOString()}` }]);
+          const closed = await repo.close(tx, ctx.tenantId, current.id, { clockOutAt: at, clockedOutByMembershipId: ctx.membershipId }, now);
+          if (!closed) throw notIn();
+          const row = await open(tx, ctx, member.id, roomId, at, now);
+          // The audit row shows the closed shift beside the new one: both carry the same instant.
+          await audit(tx, ctx, 'shift.moved', row, closed);
+          return shiftDto(row);
+        }),
+      );
+    },
+
+    async clockOut(ctx: TenantContext, staffId: string, input: { at?: string }): Promise<ShiftDto> {
+      const now = clock.now();
+      return db.scoped(scope(ctx), async (tx) => {
+        const member = await actionable(tx, ctx, staffId);
+        const at = instant(input.at, now);
+        const current = await repo.findOpen(tx, ctx.tenantId, member.id, true);
+        if (!current) throw notIn();
+        if (at < current.clockInAt) throw unprocessable('The clock-out is before the clock-in', [{ path: 'at', message: `must not be before ${current.clockInAt.toISOString()}` }]);
+        const row = await repo.close(tx, ctx.tenantId, current.id, { clockOutAt: at, clockedOutByMembershipId: ctx.membershipId }, now);
+        if (!row) throw notIn();
+        await audit(tx, ctx, 'shift.clocked_out', row, current);
+        return shiftDto(row);
+      });
+    },
+
+    /**
+     * Minutes of ended shifts per staff member and local date (a shift over midnight split there; see timecards.ts).
+     * Owners and admins read everyone's; a teacher only their own staff record's (naming another → 403).
+     */
+    async timecards(ctx: TenantContext, q: { from?: string; to?: string; staffId?: string }) {
+      return db.scoped(scope(ctx), async (tx) => {
+        const tz = await timezone(tx, ctx.tenantId);
+        const to = q.to ?? (q.from ? addDays(q.from, 6) : localDate(clock.now(), tz));
+        const from = q.from ?? addDays(to, -6);
+        checkRange(from, to, MAX_TIMECARD_DAYS);
+        let staffIds: string[] | null = null;
+        if (q.staffId !== undefined) {
+          if (!isUuid(q.staffId) || !(await staffRepository.get(tx, ctx.tenantId, q.staffId.toLowerCase()))) throw notFound('Staff member');
+          staffIds = [q.staffId.toLowerCase()];
+        }
+        if (!actsOnAnyone(ctx)) {
+          const own = await repo.staffIdsByEmail(tx, ctx.tenantId, ctx.email);
+          if (staffIds && !own.includes(staffIds[0]!)) throw forbidden('A teacher reads their own timecard only');
+          staffIds ??= own;
+        }
+        const rows = await repo.endedOverlapping(tx, ctx.tenantId, staffIds, zonedInstant(from, '00:00', tz), zonedInstant(addDays(to, 1), '00:00', tz));
+        const cards = new Map<string, { staffId: string; date: string; ms: number; shifts: ShiftDto[] }>();
+        for (const s of rows) {
+          for (const [date, ms] of splitAtLocalMidnight({ start: s.clockInAt, end: s.clockOutAt! }, tz)) {
+            if (date < from || date > to) continue;
+            const key = `${s.staffId} ${date}`;
+            const card = cards.get(key) ?? { staffId: s.staffId, date, ms: 0, shifts: [] };
+            card.ms += ms;
+            card.shifts.push(shiftDto(s));
+            cards.set(key, card);
+          }
+        }
+        const items = [...cards.values()]
+          .sort((a, b) => (a.date === b.date ? a.staffId.localeCompare(b.staffId) : a.date.localeCompare(b.date)))
+          .map((c) => ({ staffId: c.staffId, date: c.date, minutes: wholeMinutes(c.ms), shifts: c.shifts }));
+        return { from, to, items };
+      });
+    },
+  };
+}
+export type ShiftsService = ReturnType<typeof createShiftsService>;
