@@ -19,6 +19,8 @@ import type { LocalFileServer } from './adapters/storage/storage.js';
 import { createCentreServices } from './services/centre.js';
 import { createAttendanceService } from './services/attendance.service.js';
 import { createShiftsService } from './services/shifts.service.js';
+import { createKiosksService } from './services/kiosks.service.js';
+import { PinHasher } from './core/security/kiosk-credentials.js';
 import { createMessagesService } from './services/messages.service.js';
 import { createFilesService } from './services/files.service.js';
 import { createJobsService } from './services/jobs.service.js';
@@ -65,6 +67,8 @@ export async function createContainer(config: Config, overrides: { db?: Database
   const centre = createCentreServices(deps);
   const attendance = createAttendanceService(deps);
   const shifts = createShiftsService(deps);
+  // Kiosk PINs are keyed by a secret derived from SESSION_SECRET under its own label (kiosk-credentials.ts).
+  const kiosks = createKiosksService({ db, clock, cache, pins: new PinHasher(sessionSecret), attendance });
   const messages = createMessagesService(deps);
   const files = createFilesService(deps);
   const jobs = createJobsService({ ...deps, files });
@@ -92,6 +96,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
     centre,
     attendance,
     shifts,
+    kiosks,
     messages,
     files,
     jobs,

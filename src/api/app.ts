@@ -14,6 +14,7 @@ import { registerInvitationRoutes } from './routes/invitations.routes.js';
 import { registerCentreRoutes } from './routes/centre.routes.js';
 import { registerAttendanceRoutes } from './routes/attendance.routes.js';
 import { registerShiftsRoutes } from './routes/shifts.routes.js';
+import { registerKioskRoutes } from './routes/kiosks.routes.js';
 import { registerMessagesRoutes } from './routes/messages.routes.js';
 import { registerFilesRoutes } from './routes/files.routes.js';
 import { registerJobsRoutes } from './routes/jobs.routes.js';
@@ -45,7 +46,7 @@ export function createApp(container: AppContainer) {
       origin: (origin) => (container.config.appOrigins.includes(origin) ? origin : null),
       credentials: true,
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
-      allowHeaders: ['Content-Type', 'X-CSRF-Token', 'Idempotency-Key', 'If-Match', 'X-Request-Id'],
+      allowHeaders: ['Content-Type', 'Authorization', 'X-CSRF-Token', 'Idempotency-Key', 'If-Match', 'X-Request-Id'],
       exposeHeaders: ['ETag', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'Location'],
       maxAge: 600,
     }),
@@ -86,6 +87,7 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerJobsRoutes(app);
   registerAttendanceRoutes(app);
   registerShiftsRoutes(app);
+  registerKioskRoutes(app);
   registerMessagesRoutes(app);
   registerFilesRoutes(app);
 }

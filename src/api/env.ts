@@ -1,7 +1,7 @@
 import type { Cache } from '../adapters/cache/cache.js';
 import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
-import type { RequestContext } from '../core/context.js';
+import type { KioskContext, RequestContext } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
 import type { AccessClaims, TokenService } from '../core/security/tokens.js';
 import type { AttendanceService } from '../services/attendance.service.js';
@@ -14,6 +14,7 @@ import type { JobsService } from '../services/jobs.service.js';
 import type { MessagesService } from '../services/messages.service.js';
 import type { TenancyService } from '../services/tenancy.service.js';
 import type { ShiftsService } from '../services/shifts.service.js';
+import type { KiosksService } from '../services/kiosks.service.js';
 
 /**
  * What the HTTP edge is handed (by src/container.ts, through createApp): the services and the few cross-cutting
@@ -34,6 +35,7 @@ export interface AppContainer {
   centre: CentreServices;
   attendance: AttendanceService;
   shifts: ShiftsService;
+  kiosks: KiosksService;
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;
@@ -45,6 +47,8 @@ export interface AppEnv {
     requestId: string;
     container: AppContainer;
     ctx?: RequestContext;
+    /** Set on /kiosk/* routes instead of `ctx`: the kiosk a Bearer token named (src/api/middleware/kiosk.ts). */
+    kiosk?: KioskContext;
     /** The verified access token (logout blocklists its jti; switch replaces it). */
     claims?: AccessClaims;
     /** Serves an internal request through the same app (the visibility check before a 403, see requirePermission). */

@@ -21,6 +21,31 @@ export interface RequestContext {
 /** A context whose tenant is known: what tenant-scoped services take. */
 export type TenantContext = RequestContext & { tenantId: string; membershipId: string };
 
+/**
+ * Who performs a centre action: a signed-in member (a TenantContext is one), or a kiosk at the door, which has no user
+ * and no membership. The attendance service takes this, so a kiosk's check-in follows the very rules a staff one does.
+ */
+export interface Actor {
+  requestId: string;
+  tenantId: string;
+  userId: string | null;
+  membershipId: string | null;
+  email: string | null;
+  guardianOnly: boolean;
+  ip: string | null;
+  userAgent: string | null;
+}
+
+/** A kiosk's request: the centre and the device its Bearer token names (CONTRACT §5 "Kiosk"). */
+export interface KioskContext {
+  requestId: string;
+  tenantId: string;
+  kioskId: string;
+  kioskName: string;
+  ip: string | null;
+  userAgent: string | null;
+}
+
 /** Request metadata that audit rows need even before a session exists (exchange). */
 export interface RequestMeta {
   requestId: string;

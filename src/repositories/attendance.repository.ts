@@ -88,7 +88,7 @@ export const attendanceRepository = {
   },
 
   /** Closes the open record; undefined when it was closed meanwhile. */
-  async close(tx: Tx, tenantId: string, id: string, values: { checkOutAt: Date; checkedOutByMembershipId: string; pickedUpByGuardianId: string | null }, now: Date) {
+  async close(tx: Tx, tenantId: string, id: string, values: { checkOutAt: Date; checkedOutByMembershipId: string | null; pickedUpByGuardianId: string | null }, now: Date) {
     const [row] = await tx
       .update(attendance)
       .set({ ...values, updatedAt: now, version: sql`${attendance.version} + 1` })

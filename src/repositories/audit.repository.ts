@@ -17,7 +17,7 @@ export interface AuditEntry {
 }
 
 /** The actor fields of an audit row, from the request context (the tenant is the context's). */
-export function auditActor(ctx: { tenantId: string | null; userId: string; membershipId: string | null; ip: string | null; userAgent: string | null; requestId: string }) {
+export function auditActor(ctx: { tenantId: string | null; userId: string | null; membershipId: string | null; ip: string | null; userAgent: string | null; requestId: string }) {
   return {
     tenantId: ctx.tenantId,
     actorUserId: ctx.userId,

@@ -1,4 +1,4 @@
-import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { guardians } from '../models/index.js';
 import type { Tx } from './db.js';
 
@@ -33,6 +33,32 @@ export const guardiansRepository = {
       )
       .orderBy(asc(guardians.id))
       .limit(opts.limit + 1);
+  },
+  /** Forgets the adult's kiosk PIN (unlinked, archived): the row's version is not moved, the PIN is not a field. */
+  async clearPin(tx: Tx, tenantId: string, id: string, now: Date) {
+    await tx
+      .update(guardians)
+      .set({ pinHash: null, pinSetAt: null, updatedAt: now })
+      .where(and(eq(guardians.tenantId, tenantId), eq(guardians.id, id), isNotNull(guardians.pinHash)));
+  },
+  /** Stores a PIN's keyed hash; the unique index (tenant, pin_hash) refuses one another adult of the centre holds. */
+  async setPinHash(tx: Tx, tenantId: string, id: string, pinHash: string, now: Date) {
+    const [row] = await tx
+      .update(guardians)
+      .set({ pinHash, pinSetAt: now })
+      .where(and(eq(guardians.tenantId, tenantId), eq(guardians.id, id), isNull(guardians.archivedAt)))
+      .returning({ id: guardians.id });
+    return row;
+  },
+  /** Which of these keyed hashes another adult of the centre already holds. */
+  async takenPinHashes(tx: Tx, tenantId: string, hashes: string[]) {
+    const rows = await tx.select({ h: guardians.pinHash }).from(guardians).where(and(eq(guardians.tenantId, tenantId), inArray(guardians.pinHash, hashes)));
+    return new Set(rows.map((r) => r.h));
+  },
+  /** The live adult holding this PIN hash. */
+  async byPinHash(tx: Tx, tenantId: string, pinHash: string) {
+    const [row] = await tx.select().from(guardians).where(and(eq(guardians.tenantId, tenantId), eq(guardians.pinHash, pinHash), isNull(guardians.archivedAt)));
+    return row;
   },
   async update(tx: Tx, tenantId: string, id: string, patch: Partial<GuardianValues> & { archivedAt?: Date }, expectedVersion: number, now: Date) {
     const [row] = await tx

@@ -5,6 +5,7 @@ import type { Tx } from './db.js';
 export type StudentRow = typeof students.$inferSelect;
 export type StudentValues = Pick<StudentRow, 'firstName' | 'lastName' | 'dateOfBirth' | 'roomId' | 'allergies' | 'notes' | 'externalId' | 'status'>;
 export type StudentGuardianRow = typeof studentGuardians.$inferSelect;
+export type LinkFields = Pick<StudentGuardianRow, 'relationship' | 'authorizedPickup' | 'emergencyContact' | 'canViewRecords'>;
 export type GuardianRow = typeof guardians.$inferSelect;
 
 export interface StudentFilter {
@@ -81,11 +82,11 @@ export const studentGuardiansRepository = {
       .where(and(eq(studentGuardians.tenantId, tenantId), eq(studentGuardians.studentId, studentId), eq(studentGuardians.guardianId, guardianId)));
     return row;
   },
-  async insert(tx: Tx, tenantId: string, values: { studentId: string; guardianId: string; relationship: string; authorizedPickup: boolean }) {
+  async insert(tx: Tx, tenantId: string, values: { studentId: string; guardianId: string } & LinkFields) {
     const [row] = await tx.insert(studentGuardians).values({ ...values, tenantId }).returning();
     return row!;
   },
-  async update(tx: Tx, tenantId: string, studentId: string, guardianId: string, patch: { relationship: string; authorizedPickup: boolean }, expectedVersion: number, now: Date) {
+  async update(tx: Tx, tenantId: string, studentId: string, guardianId: string, patch: LinkFields, expectedVersion: number, now: Date) {
     const [row] = await tx
       .update(studentGuardians)
       .set({ ...patch, updatedAt: now, version: sql`${studentGuardians.version} + 1` })

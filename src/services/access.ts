@@ -1,5 +1,8 @@
 import { and, eq, inArray, isNull } from 'drizzle-orm';
-import type { TenantContext } from '../core/context.js';
+import type { Actor } from '../core/context.js';
+
+/** What visibility depends on: the centre, the caller's email and whether they are only a guardian. */
+type Viewer = Pick<Actor, 'tenantId' | 'email' | 'guardianOnly'>;
 import { notFound } from '../core/errors.js';
 import { guardians, studentGuardians, students } from '../models/index.js';
 import type { Tx } from '../repositories/db.js';
@@ -7,11 +10,13 @@ import type { Tx } from '../repositories/db.js';
 /**
  * The one helper for resource rules about guardians (CONTRACT §4): a member who is only a guardian sees the children
  * linked to the guardian record(s) whose email matches their membership, and those children's rooms. Everyone else
- * with the route's permission sees the whole centre. Call inside the service's tenant transaction.
+ * with the route's permission sees the whole centre. A link with `canViewRecords: false` (a pickup-only contact) shows
+ * that adult nothing of the child: every route that asks here answers 404 for it. Call inside the service's tenant
+ * transaction.
  */
 export const access = {
   /** The guardian records that are this member (matched by email). Empty for staff. */
-  async guardianIds(tx: Tx, ctx: TenantContext): Promise<string[]> {
+  async guardianIds(tx: Tx, ctx: Viewer): Promise<string[]> {
     if (!ctx.email) return [];
     const rows = await tx
       .select({ id: guardians.id })
@@ -21,19 +26,19 @@ export const access = {
   },
 
   /** null = no restriction (staff); otherwise the ids of the guardian's own children. */
-  async visibleStudentIds(tx: Tx, ctx: TenantContext): Promise<string[] | null> {
+  async visibleStudentIds(tx: Tx, ctx: Viewer): Promise<string[] | null> {
     if (!ctx.guardianOnly) return null;
     const gids = await access.guardianIds(tx, ctx);
     if (!gids.length) return [];
     const rows = await tx
       .selectDistinct({ id: studentGuardians.studentId })
       .from(studentGuardians)
-      .where(and(eq(studentGuardians.tenantId, ctx.tenantId), inArray(studentGuardians.guardianId, gids)));
+      .where(and(eq(studentGuardians.tenantId, ctx.tenantId), inArray(studentGuardians.guardianId, gids), eq(studentGuardians.canViewRecords, true)));
     return rows.map((r) => r.id);
   },
 
   /** null = no restriction; otherwise the rooms of the guardian's own children. */
-  async visibleRoomIds(tx: Tx, ctx: TenantContext): Promise<string[] | null> {
+  async visibleRoomIds(tx: Tx, ctx: Viewer): Promise<string[] | null> {
     const ids = await access.visibleStudentIds(tx, ctx);
     if (ids === null) return null;
     if (!ids.length) return [];
@@ -45,12 +50,12 @@ export const access = {
   },
 
   /** Throws NOT_FOUND when a guardian-only member asks for a child that is not theirs. */
-  async assertStudentVisible(tx: Tx, ctx: TenantContext, studentId: string) {
+  async assertStudentVisible(tx: Tx, ctx: Viewer, studentId: string) {
     const ids = await access.visibleStudentIds(tx, ctx);
     if (ids !== null && !ids.includes(studentId)) throw notFound('Student');
   },
 
-  async assertRoomVisible(tx: Tx, ctx: TenantContext, roomId: string) {
+  async assertRoomVisible(tx: Tx, ctx: Viewer, roomId: string) {
     const ids = await access.visibleRoomIds(tx, ctx);
     if (ids !== null && !ids.includes(roomId)) throw notFound('Room');
   },

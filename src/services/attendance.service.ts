@@ -1,7 +1,8 @@
-import type { TenantContext } from '../core/context.js';
+import type { Actor, TenantContext } from '../core/context.js';
 import { conflict, notFound, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
 import { ratioStatus } from '../core/ratios.js';
+import type { AttendanceMethod } from '../models/enums.js';
 import { addDays, localDate } from '../core/time.js';
 import { attendanceRepository as repo, type AttendanceRow } from '../repositories/attendance.repository.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
@@ -28,6 +29,7 @@ export const attendanceDto = (r: AttendanceRow) => ({
   checkedOutByMembershipId: r.checkedOutByMembershipId,
   droppedOffByGuardianId: r.droppedOffByGuardianId,
   pickedUpByGuardianId: r.pickedUpByGuardianId,
+  method: r.method,
   note: r.note,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
@@ -50,6 +52,8 @@ export interface CheckInInput {
   at?: string;
   note?: string;
   droppedOffByGuardianId?: string;
+  /** 'kiosk' when an adult checked the child in at the door (the kiosk service); staff otherwise. */
+  method?: AttendanceMethod;
 }
 export interface CheckOutInput {
   studentId: string;
@@ -68,7 +72,7 @@ const alreadyIn = () => conflict('The child is already checked in');
 
 /** Check-in/out (one open record per child), corrections, the attendance list and the room roster with ratios. */
 export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
-  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email });
+  const scope = (ctx: Actor) => ({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email });
 
   function instant(value: string | undefined, field: string, now: Date): Date {
     const at = value === undefined ? now : new Date(value);
@@ -82,7 +86,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
   }
 
   /** The child, visible to the caller; 404 otherwise (a malformed id, another centre's, or not a guardian's own). */
-  async function visibleStudent(tx: Tx, ctx: TenantContext, studentId: string) {
+  async function visibleStudent(tx: Tx, ctx: Actor, studentId: string) {
     await access.assertStudentVisible(tx, ctx, studentId);
     const s = await repo.getStudent(tx, ctx.tenantId, studentId);
     if (!s) throw notFound('Student');
@@ -100,7 +104,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
       return { items: rows.map(rollupDto), nextCursor: null };
     },
 
-    async checkIn(ctx: TenantContext, input: CheckInInput): Promise<AttendanceDto> {
+    async checkIn(ctx: Actor, input: CheckInInput): Promise<AttendanceDto> {
       if (!isUuid(input.studentId)) throw notFound('Student');
       const now = clock.now();
       const at = instant(input.at, 'at', now);
@@ -129,6 +133,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
             checkInAt: at,
             checkedInByMembershipId: ctx.membershipId,
             droppedOffByGuardianId: guardianId ?? null,
+            method: input.method ?? 'staff',
             note: input.note ?? null,
             createdAt: now,
             updatedAt: now,
@@ -144,7 +149,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
       }
     },
 
-    async checkOut(ctx: TenantContext, input: CheckOutInput): Promise<AttendanceDto> {
+    async checkOut(ctx: Actor, input: CheckOutInput): Promise<AttendanceDto> {
       if (!isUuid(input.studentId)) throw notFound('Student');
       const now = clock.now();
       const at = instant(input.at, 'at', now);

@@ -100,7 +100,12 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
           target: { type: 'guardian', id },
           ifMatch,
           lock: () => guardiansRepository.getForUpdate(tx, ctx.tenantId, id),
-          write: async (b) => (b.archivedAt ? UNCHANGED : guardiansRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, b.version, clock.now())),
+          write: async (b) => {
+            if (b.archivedAt) return UNCHANGED;
+            // A removed adult's kiosk PIN stops working at once.
+            await guardiansRepository.clearPin(tx, ctx.tenantId, id, clock.now());
+            return guardiansRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, b.version, clock.now());
+          },
           audit: (b, a) => ({ action: 'guardian.archived', before: guardianDto(b), after: guardianDto(a) }),
         }),
       );

@@ -42,10 +42,21 @@ export const linkDto = (l: StudentGuardianRow) => ({
   guardianId: l.guardianId,
   relationship: l.relationship,
   authorizedPickup: l.authorizedPickup,
+  emergencyContact: l.emergencyContact,
+  canViewRecords: l.canViewRecords,
   createdAt: l.createdAt.toISOString(),
   updatedAt: l.updatedAt.toISOString(),
   version: l.version,
 });
+
+export interface LinkInput {
+  relationship: string;
+  authorizedPickup?: boolean;
+  /** Data only: who to call first. */
+  emergencyContact?: boolean;
+  /** False = a pickup-only contact: the child is invisible to this adult on every route (access.ts). */
+  canViewRecords?: boolean;
+}
 
 export interface StudentInput {
   firstName: string;
@@ -201,15 +212,21 @@ export function createStudentsService({
         await loadVisible(tx, ctx, id);
         const rows = await studentGuardiansRepository.guardiansOf(tx, ctx.tenantId, id);
         return {
-          items: rows.map(({ guardian, link }) => ({ ...guardianDto(guardian), relationship: link.relationship, authorizedPickup: link.authorizedPickup })),
+          items: rows.map(({ guardian, link }) => ({ ...guardianDto(guardian), relationship: link.relationship, authorizedPickup: link.authorizedPickup, emergencyContact: link.emergencyContact, canViewRecords: link.canViewRecords })),
           nextCursor: null,
         };
       });
     },
 
     /** Creates or replaces the link; `created` tells the route 201 from 200. */
-    async linkGuardian(ctx: TenantContext, rawStudentId: string, rawGuardianId: string, input: { relationship: string; authorizedPickup?: boolean }, ifMatch?: number) {
-      const fields = { relationship: input.relationship, authorizedPickup: input.authorizedPickup ?? false };
+    async linkGuardian(ctx: TenantContext, rawStudentId: string, rawGuardianId: string, input: LinkInput, ifMatch?: number) {
+      // PUT replaces the link: a flag left out takes its default (CONTRACT §5).
+      const fields = {
+        relationship: input.relationship,
+        authorizedPickup: input.authorizedPickup ?? false,
+        emergencyContact: input.emergencyContact ?? false,
+        canViewRecords: input.canViewRecords ?? true,
+      };
       const studentId = requireId(rawStudentId, 'Student');
       const guardianId = requireId(rawGuardianId, 'Guardian');
       return db.scoped(scopeOf(ctx), async (tx) => {
@@ -252,7 +269,12 @@ export function createStudentsService({
           ifMatch,
           lock: () => studentGuardiansRepository.get(tx, ctx.tenantId, studentId, guardianId),
           // A removal: the row goes, so the audit row keeps only the before image.
-          write: async (b) => (await studentGuardiansRepository.delete(tx, ctx.tenantId, studentId, guardianId), b),
+          write: async (b) => {
+            await studentGuardiansRepository.delete(tx, ctx.tenantId, studentId, guardianId);
+            // The adult's kiosk PIN dies with the link: a new relationship gets a new PIN (CONTRACT §5 "Kiosk").
+            await guardiansRepository.clearPin(tx, ctx.tenantId, guardianId, clock.now());
+            return b;
+          },
           audit: (b) => ({ action: 'student_guardian.unlinked', before: linkDto(b) }),
         });
       });

@@ -17,9 +17,12 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     if (key === undefined || !UNSAFE.has(c.req.method)) return next();
     if (key.length < 1 || key.length > 255 || !/^[\x21-\x7e]+$/.test(key))
       throw new AppError('VALIDATION_ERROR', 'Idempotency-Key must be 1–255 visible ASCII characters');
-    const ctx = c.get('ctx')!;
+    // A member's key is theirs in their centre; a kiosk's is the kiosk's (its id stands where a user's would).
+    const ctx = c.get('ctx');
+    const kiosk = c.get('kiosk');
+    const who = ctx ? { tenantId: ctx.tenantId, userId: ctx.userId } : { tenantId: kiosk!.tenantId, userId: kiosk!.kioskId };
     const body = await c.req.text();
-    const scope: IdemScope = { tenantId: ctx.tenantId, userId: ctx.userId, method: c.req.method, path: c.req.path, key };
+    const scope: IdemScope = { ...who, method: c.req.method, path: c.req.path, key };
     const fingerprint = createHash('sha256').update(`${scope.method} ${scope.path}\n${body}`).digest('base64url');
 
     const outcome = await c.get('container').idempotency.run(

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { str } from '../../core/strings.js';
 import { isCalendarDate } from '../../core/time.js';
+import { ATTENDANCE_METHODS } from '../../models/enums.js';
 import { CalendarDate, ListQuery, Timestamps } from './registry.js';
 
 /** Request and response schemas of the attendance routes (attendance.routes.ts), the daily rollups included. */
@@ -21,6 +22,7 @@ export const AttendanceRecord = z
     checkedOutByMembershipId: str().nullable(),
     droppedOffByGuardianId: str().nullable(),
     pickedUpByGuardianId: str().nullable(),
+    method: z.enum(ATTENDANCE_METHODS).openapi({ description: 'staff: checked by a member in the app; kiosk: by an adult with their PIN at the door' }),
     note: str().nullable(),
   })
   .openapi('AttendanceRecord');

@@ -6,6 +6,7 @@ import { UUID_RE } from '../../core/ids.js';
 import { isCalendarDate } from '../../core/time.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { authenticate, requirePermission, UNSAFE } from '../middleware/session.js';
+import { authenticateKiosk } from '../middleware/kiosk.js';
 import { str } from '../../core/strings.js';
 
 /**
@@ -17,7 +18,8 @@ import { str } from '../../core/strings.js';
 export interface RouteMeta {
   method: string;
   path: string;
-  permission: Permission | 'authenticated';
+  /** 'kiosk': the route is opened by a kiosk token only, never by a session (src/api/middleware/kiosk.ts). */
+  permission: Permission | 'authenticated' | 'kiosk';
 }
 
 /** The table being filled while an app registers its routes (set only during `collectRoutes`, synchronously). */
@@ -92,6 +94,30 @@ export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(cfg: R & 
     request,
     middleware,
     responses: { ...COMMON_ERRORS, ...(unsafe ? UNSAFE_ERRORS : {}), ...route.responses },
+  } as unknown as R & { middleware: MiddlewareHandler[] });
+}
+
+/** Declares a kiosk route (`/kiosk/*`): a kiosk token instead of a session, idempotency for unsafe methods. */
+export function defineKioskRoute<R extends Omit<RouteConfig, 'middleware'>>(route: R) {
+  if (!route.path.startsWith('/kiosk/')) throw new Error(`kiosk routes live under /kiosk/: ${route.path}`);
+  const method = route.method.toUpperCase();
+  collecting?.push({ method, path: route.path, permission: 'kiosk' });
+  const middleware: MiddlewareHandler[] = [authenticateKiosk() as MiddlewareHandler];
+  const unsafe = UNSAFE.has(method);
+  if (unsafe) middleware.push(idempotency() as MiddlewareHandler);
+  const request = { ...(route.request ?? {}) } as NonNullable<RouteConfig['request']>;
+  if (unsafe && !request.headers) request.headers = idemHeader;
+  return createRoute({
+    ...route,
+    request,
+    middleware,
+    responses: {
+      ...COMMON_ERRORS,
+      401: err('UNAUTHENTICATED (no valid kiosk token) or INVALID_PIN'),
+      429: err('RATE_LIMITED: this kiosk is locked after too many wrong PINs (Retry-After)'),
+      ...(unsafe ? UNSAFE_ERRORS : {}),
+      ...route.responses,
+    },
   } as unknown as R & { middleware: MiddlewareHandler[] });
 }
 

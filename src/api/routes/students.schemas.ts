@@ -44,17 +44,22 @@ export const StudentListQuery = ArchivedListQuery.extend({
 
 // ----- a child's guardians (/students/{id}/guardians/…)
 export const StudentGuardian = z
-  .object({ ...GuardianOut, relationship: str(), authorizedPickup: z.boolean() })
+  .object({ ...GuardianOut, relationship: str(), authorizedPickup: z.boolean(), emergencyContact: z.boolean(), canViewRecords: z.boolean() })
   .openapi('StudentGuardian');
 export const LinkBody = z
   .object({
     relationship: str().trim().min(1, 'is required').max(50).openapi({ example: 'mother' }),
     authorizedPickup: z.boolean().optional().openapi({ description: 'May collect the child (default false)' }),
+    emergencyContact: z.boolean().optional().openapi({ description: 'An emergency contact for the child: data only (default false)' }),
+    canViewRecords: z
+      .boolean()
+      .optional()
+      .openapi({ description: 'Sees the child’s records (default true); false = a pickup-only contact, to whom the child is invisible (404)' }),
   })
   .strict()
   .openapi('GuardianLinkInput');
 export const Link = z
-  .object({ studentId: str(), guardianId: str(), relationship: str(), authorizedPickup: z.boolean(), ...Stamps })
+  .object({ studentId: str(), guardianId: str(), relationship: str(), authorizedPickup: z.boolean(), emergencyContact: z.boolean(), canViewRecords: z.boolean(), ...Stamps })
   .openapi('GuardianLink');
 export const LinkParams = z.object({
   id: str().max(100).openapi({ param: { name: 'id', in: 'path' } }),
