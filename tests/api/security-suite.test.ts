@@ -68,12 +68,27 @@ const SAMPLES: Record<string, Sample> = {
   'POST /reports': { body: () => ({ type: 'attendance', from: '2026-01-01', to: '2026-01-31' }) },
   'POST /imports': { body: (ids) => ({ type: 'students', fileId: ids.file }) },
   'GET /jobs/{id}': { id: 'job' },
+  'POST /staff/{id}/clock-in': { id: 'staff', body: (ids) => ({ roomId: ids.room }) },
+  'POST /staff/{id}/move': { id: 'staff', body: (ids) => ({ roomId: ids.room }) },
+  'POST /staff/{id}/clock-out': { id: 'staff', body: () => ({}) },
+  'GET /timecards': {},
+  'PUT /guardians/{id}/pin': { id: 'guardian' },
+  'GET /kiosks': {},
+  'POST /kiosks': { body: () => ({ name: 'Door' }) },
+  'DELETE /kiosks/{id}': { id: 'kiosk' },
+  // The kiosk routes (the fourth credential kind): the PIN and children come from the kiosk section's own family.
+  'POST /kiosk/lookup': { body: (ids) => ({ pin: ids.pin ?? '000000' }) },
+  'POST /kiosk/check-in': { body: (ids) => ({ pin: ids.pin ?? '000000', studentIds: [ids.kioskChild ?? ids.student] }) },
+  'POST /kiosk/check-out': { body: (ids) => ({ pin: ids.pin ?? '000000', studentIds: [ids.kioskChild ?? ids.student] }) },
 };
 
 // The app's own route table, at collection time (registering routes needs no container).
 const routes = routeTable();
 const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** Routes opened by a session; the /kiosk/* routes take a kiosk token instead (their own section below). */
+const sessionRoutes = routes.filter((r) => r.permission !== 'kiosk');
+const kioskRoutes = routes.filter((r) => r.permission === 'kiosk');
 
 function url(r: { path: string }, ids: Ids, extraQuery = '') {
   const s = SAMPLES[key(r as any)] ?? {};
@@ -105,6 +120,7 @@ async function fixtures(srv: TestServer, owner: Agent): Promise<Ids> {
   ids.staff = (await must(owner.post('/staff', { firstName: 'St', lastName: 'Aff', roomIds: [ids.room] }), 'staff')).id;
   ids.membership = (await must(owner.post('/memberships', { email: uniqueEmail('fx'), roles: ['teacher'] }), 'membership')).id;
   ids.attendance = (await must(owner.post('/attendance/check-in', { studentId: ids.student2 }), 'check-in')).id;
+  ids.kiosk = (await must(owner.post('/kiosks', { name: 'Fixture kiosk' }), 'kiosk')).id;
   ids.message = (await must(owner.post('/messages', { audience: { type: 'tenant' }, body: 'Welcome' }), 'message')).id;
   const file = await owner.post('/files/presign', { purpose: 'import', contentType: 'text/csv', size: 10, fileName: 'x.csv' });
   if (file.status === 201) ids.file = file.body.fileId;
@@ -150,7 +166,7 @@ describe('shared security suite over every route', () => {
     expect(res.body.error.code).toBe('UNAUTHENTICATED');
   });
 
-  it.each(routes.filter((r) => UNSAFE.has(r.method)).map((r) => [key(r), r] as const))('%s: missing CSRF token → 403 CSRF_FAILED', async (_k, r) => {
+  it.each(sessionRoutes.filter((r) => UNSAFE.has(r.method)).map((r) => [key(r), r] as const))('%s: missing CSRF token → 403 CSRF_FAILED', async (_k, r) => {
     const noCsrf = a.owner.clone();
     noCsrf.csrf = false;
     const res = await send(noCsrf, r, idsA);
@@ -160,7 +176,7 @@ describe('shared security suite over every route', () => {
 
   for (const role of ['owner', 'admin', 'teacher', 'guardian'] as const) {
     const perms = permissionsFor([role], [...ENTITLEMENTS]);
-    it.each(routes.map((r) => [key(r), r] as const))(`%s as ${role}: as the role table says`, async (_k, r) => {
+    it.each(sessionRoutes.map((r) => [key(r), r] as const))(`%s as ${role}: as the role table says`, async (_k, r) => {
       // POST /tenants switches the caller's session to the centre it creates (and retires the old token): it runs
       // as a separate signed-in user, so the member's own session stays in centre A.
       const who = r.path === '/tenants' ? await srv.signIn(uniqueEmail(role)) : members[role]!;
@@ -214,5 +230,71 @@ describe('shared security suite over every route', () => {
       expect(res.text.includes(b.tenant.id), `${key(r)} named the other centre`).toBe(false);
     }
     expect(await count()).toEqual(before);
+  });
+
+  describe('the kiosk credential (a device, not a person)', () => {
+    let token = '';
+    let tokenB = '';
+    const kioskIds: Ids = {};
+    const bearer = (t: string) => {
+      const agent = srv.agent();
+      return { agent, headers: { authorization: `Bearer ${t}` } };
+    };
+    const sendAs = (t: string, r: { method: string; path: string }, ids: Ids) => {
+      const { agent, headers } = bearer(t);
+      const s = SAMPLES[key(r)] ?? {};
+      const body = s.body ? s.body(ids) : UNSAFE.has(r.method) ? {} : undefined;
+      return agent.request(r.method, url(r, ids), body === undefined ? { headers } : { body, headers });
+    };
+    beforeAll(async () => {
+      // A family of its own: the role tests above archive and revoke the shared fixtures.
+      const child = await a.owner.post('/students', { firstName: 'Kio', lastName: 'Sk', dateOfBirth: '2021-07-07' });
+      const adult = await a.owner.post('/guardians', { firstName: 'Door', lastName: 'Adult' });
+      await a.owner.put(`/students/${child.body.id}/guardians/${adult.body.id}`, { relationship: 'parent', authorizedPickup: true });
+      kioskIds.kioskChild = child.body.id;
+      kioskIds.pin = (await a.owner.put(`/guardians/${adult.body.id}/pin`)).body.pin;
+      token = (await a.owner.post('/kiosks', { name: 'Suite kiosk' })).body.token;
+      tokenB = (await b.owner.post('/kiosks', { name: 'Other centre kiosk' })).body.token;
+    });
+
+    it('there are kiosk routes, all under /kiosk/', () => {
+      expect(kioskRoutes.map(key).sort()).toEqual(['POST /kiosk/check-in', 'POST /kiosk/check-out', 'POST /kiosk/lookup']);
+    });
+
+    it.each(sessionRoutes.map((r) => [key(r), r] as const))('%s with a kiosk token → 401 UNAUTHENTICATED', async (_k, r) => {
+      const res = await sendAs(token, r, idsA);
+      expect(res.status, res.text).toBe(401);
+      expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    });
+
+    for (const role of ['owner', 'admin', 'teacher', 'guardian'] as const) {
+      it.each(kioskRoutes.map((r) => [key(r), r] as const))(`%s with ${role}'s session and no kiosk token → 401`, async (_k, r) => {
+        const res = await send(members[role]!, r, { ...idsA, ...kioskIds });
+        expect(res.status).toBe(401);
+        expect(res.body.error.code).toBe('UNAUTHENTICATED');
+      });
+    }
+
+    it.each(kioskRoutes.map((r) => [key(r), r] as const))('%s with a valid kiosk token and no CSRF header → served', async (_k, r) => {
+      const res = await sendAs(token, r, { ...idsA, ...kioskIds });
+      expect(res.status, res.text).toBeLessThan(300);
+    });
+
+    it.each(kioskRoutes.map((r) => [key(r), r] as const))("%s from another centre's kiosk: its PINs and children are not these → 401 INVALID_PIN", async (_k, r) => {
+      const res = await sendAs(tokenB, r, { ...idsA, ...kioskIds });
+      expect(res.status).toBe(401);
+      expect(res.body.error.code).toBe('INVALID_PIN');
+      expect(res.text).not.toContain(kioskIds.kioskChild);
+    });
+
+    it.each(kioskRoutes.map((r) => [key(r), r] as const))('%s with a malformed, forged or revoked token → 401 UNAUTHENTICATED', async (_k, r) => {
+      const revoked = (await a.owner.post('/kiosks', { name: 'Revoked' })).body;
+      expect((await a.owner.delete(`/kiosks/${revoked.id}`)).status).toBe(204);
+      for (const t of ['x', token.slice(0, -4) + 'AAAA', revoked.token]) {
+        const res = await sendAs(t, r, { ...idsA, ...kioskIds });
+        expect(res.status, t).toBe(401);
+        expect(res.body.error.code).toBe('UNAUTHENTICATED');
+      }
+    });
   });
 });
