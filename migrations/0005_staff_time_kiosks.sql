@@ -28,6 +28,8 @@ CREATE TABLE "shifts" (
 );
 --> statement-breakpoint
 ALTER TABLE "attendance" ADD COLUMN "method" text DEFAULT 'staff' NOT NULL;--> statement-breakpoint
+ALTER TABLE "attendance_rollups" ADD COLUMN "staff_minutes" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
+ALTER TABLE "attendance_rollups" ADD COLUMN "out_of_ratio_minutes" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "guardians" ADD COLUMN "pin_hash" text;--> statement-breakpoint
 ALTER TABLE "guardians" ADD COLUMN "pin_set_at" timestamp with time zone;--> statement-breakpoint
 ALTER TABLE "student_guardians" ADD COLUMN "emergency_contact" boolean DEFAULT false NOT NULL;--> statement-breakpoint

@@ -164,6 +164,10 @@ export const attendanceRollups = pgTable(
     totalMinutes: integer('total_minutes').notNull(),
     peakCount: integer('peak_count').notNull(),
     ratioBreaches: integer('ratio_breaches').notNull(),
+    /** Minutes staff were clocked in to the room that day (shifts clipped to the day). */
+    staffMinutes: integer('staff_minutes').notNull().default(0),
+    /** Minutes the room held more children than its clocked-in staff may look after. */
+    outOfRatioMinutes: integer('out_of_ratio_minutes').notNull().default(0),
     createdAt: ts('created_at').notNull().defaultNow(),
     updatedAt: ts('updated_at').notNull().defaultNow(),
     version: integer('version').notNull().default(1),

@@ -49,6 +49,8 @@ export const rollupsRepository = {
           totalMinutes: v.totalMinutes,
           peakCount: v.peakCount,
           ratioBreaches: v.ratioBreaches,
+          staffMinutes: v.staffMinutes,
+          outOfRatioMinutes: v.outOfRatioMinutes,
           updatedAt: now,
           version: sql`${attendanceRollups.version} + 1`,
         },

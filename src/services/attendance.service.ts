@@ -44,6 +44,8 @@ export const rollupDto = (r: RollupRow) => ({
   totalMinutes: r.totalMinutes,
   peakCount: r.peakCount,
   ratioBreaches: r.ratioBreaches,
+  staffMinutes: r.staffMinutes,
+  outOfRatioMinutes: r.outOfRatioMinutes,
 });
 
 

@@ -47,7 +47,7 @@ describe('GET /attendance/rollups', () => {
     const all = await owner.get('/attendance/rollups?from=2025-03-01&to=2025-03-31');
     expect(all.status).toBe(200);
     expect(all.body.items).toHaveLength(14);
-    expect(all.body.items[0]).toEqual({ roomId: expect.any(String), date: '2025-03-03', childrenPresent: 0, totalMinutes: 0, peakCount: 0, ratioBreaches: 0 });
+    expect(all.body.items[0]).toEqual({ roomId: expect.any(String), date: '2025-03-03', childrenPresent: 0, totalMinutes: 0, peakCount: 0, ratioBreaches: 0, staffMinutes: 0, outOfRatioMinutes: 0 });
     const one = await owner.get(`/attendance/rollups?from=2025-03-09&to=2025-03-09&roomId=${a}`);
     expect(one.body.items).toEqual([expect.objectContaining({ roomId: a, date: '2025-03-09' })]);
     expect(b).not.toBe(a);

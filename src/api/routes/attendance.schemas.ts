@@ -35,6 +35,8 @@ export const Rollup = z
     totalMinutes: z.number().int(),
     peakCount: z.number().int(),
     ratioBreaches: z.number().int().openapi({ description: 'Check-ins after which the room held more children than its staff may look after' }),
+    staffMinutes: z.number().int().openapi({ description: 'Minutes staff were clocked in to the room that day' }),
+    outOfRatioMinutes: z.number().int().openapi({ description: 'Minutes the room held more children than its clocked-in staff may look after' }),
   })
   .openapi('AttendanceRollup');
 

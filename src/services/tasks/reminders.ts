@@ -1,6 +1,7 @@
 import { newId } from '../../core/ids.js';
 import { localDate, localTime } from '../../core/time.js';
 import { rollupsRepository } from '../../repositories/rollups.repository.js';
+import { shiftsRepository } from '../../repositories/shifts.repository.js';
 import type { TaskDeps, TenantEntry } from './types.js';
 
 export const REMINDERS_TASK = 'attendance.reminders';
@@ -18,15 +19,17 @@ export async function remindTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
   return deps.db.scoped({ tenantId: t.id }, async (tx) => {
     if (!(await rollupsRepository.claimRun(tx, t.id, REMINDERS_TASK, day))) return { messages: 0 };
     const open = await rollupsRepository.stillCheckedIn(tx, t.id, day);
-    const byRoom = new Map<string | null, string[]>();
-    for (const r of open) {
-      const list = byRoom.get(r.roomId) ?? [];
-      list.push(`${r.firstName} ${r.lastName}`);
-      byRoom.set(r.roomId, list);
-    }
-    for (const [roomId, names] of byRoom) {
-      const n = names.length;
-      const body = `Closing time (${t.closingTime}) has passed and ${n} ${n === 1 ? 'child is' : 'children are'} still checked in: ${names.join(', ')}.`;
+    const byRoom = new Map<string | null, { children: string[]; staff: string[] }>();
+    const entry = (roomId: string | null) => byRoom.get(roomId) ?? byRoom.set(roomId, { children: [], staff: [] }).get(roomId)!;
+    for (const r of open) entry(r.roomId).children.push(`${r.firstName} ${r.lastName}`);
+    // Staff still clocked in are named too: a forgotten clock-out inflates ratios and timecards alike.
+    for (const s of await shiftsRepository.openShifts(tx, t.id)) entry(s.roomId).staff.push(`${s.firstName} ${s.lastName}`);
+    for (const [roomId, { children, staff }] of byRoom) {
+      const parts: string[] = [];
+      const n = children.length;
+      if (n) parts.push(`${n} ${n === 1 ? 'child is' : 'children are'} still checked in: ${children.join(', ')}`);
+      if (staff.length) parts.push(`${staff.length} staff ${staff.length === 1 ? 'is' : 'are'} still clocked in: ${staff.join(', ')}`);
+      const body = `Closing time (${t.closingTime}) has passed and ${parts.join('; ')}.`;
       await rollupsRepository.insertMessage(tx, { id: newId(), tenantId: t.id, authorMembershipId: SYSTEM_AUTHOR, audienceType: ROOM_STAFF_AUDIENCE, audienceId: roomId, body });
     }
     return { messages: byRoom.size };

@@ -1,6 +1,7 @@
 import { effectiveRatio } from '../../core/ratios.js';
 import { addDays, localDate, zonedInstant } from '../../core/time.js';
 import { rollupsRepository } from '../../repositories/rollups.repository.js';
+import { shiftsRepository } from '../../repositories/shifts.repository.js';
 import type { TenantEntry, TaskDeps } from './types.js';
 
 export const ROLLUP_TASK = 'attendance.rollup';
@@ -47,6 +48,50 @@ export function computeRoomDay(visits: Visit[], dayEnd: Date, staffCount: number
   };
 }
 
+interface Stint {
+  roomId: string;
+  clockInAt: Date;
+  clockOutAt: Date | null;
+}
+
+/**
+ * Staff time in one room on one local day [dayStart, dayEnd): the staff-minutes clocked in (shifts clipped to the day;
+ * one still open counts to the day's end), and the minutes the room held more children than its clocked-in staff may
+ * look after (children > staff × children per staff).
+ */
+export function computeStaffTime(visits: Visit[], shifts: Stint[], dayStart: Date, dayEnd: Date, childrenPerStaff: number) {
+  const clip = (from: Date, to: Date | null) => {
+    const a = Math.max(from.getTime(), dayStart.getTime());
+    const b = Math.min((to ?? dayEnd).getTime(), dayEnd.getTime());
+    return b > a ? [a, b] : null;
+  };
+  const events: { t: number; children: number; staff: number }[] = [];
+  let staffMs = 0;
+  for (const s of shifts) {
+    const iv = clip(s.clockInAt, s.clockOutAt);
+    if (!iv) continue;
+    staffMs += iv[1]! - iv[0]!;
+    events.push({ t: iv[0]!, children: 0, staff: +1 }, { t: iv[1]!, children: 0, staff: -1 });
+  }
+  for (const v of visits) {
+    const iv = clip(v.checkInAt, v.checkOutAt);
+    if (iv) events.push({ t: iv[0]!, children: +1, staff: 0 }, { t: iv[1]!, children: -1, staff: 0 });
+  }
+  events.sort((a, b) => a.t - b.t);
+  let children = 0;
+  let staff = 0;
+  let outMs = 0;
+  for (let i = 0; i < events.length; i++) {
+    const e = events[i]!;
+    children += e.children;
+    staff += e.staff;
+    // Everything at one instant applies before the stretch that follows is judged.
+    const next = events[i + 1];
+    if (next && next.t > e.t && children > staff * childrenPerStaff) outMs += next.t - e.t;
+  }
+  return { staffMinutes: Math.round(staffMs / 60_000), outOfRatioMinutes: Math.round(outMs / 60_000) };
+}
+
 /** Rolls up every local day of the last week that has ended and is not done yet; each day in one transaction. */
 export async function rollupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
   const today = localDate(now, t.timezone);
@@ -63,14 +108,18 @@ export async function rollupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
     if (done.has(day)) continue;
     const did = await deps.db.scoped({ tenantId: t.id }, async (tx) => {
       if (!(await rollupsRepository.claimRun(tx, t.id, ROLLUP_TASK, day))) return false;
+      const dayStart = zonedInstant(day, '00:00', t.timezone);
       const dayEnd = zonedInstant(addDays(day, 1), '00:00', t.timezone);
       const roomRows = await rollupsRepository.roomsWithStaff(tx, t.id);
       const visits = await rollupsRepository.attendanceOfDay(tx, t.id, day);
+      const stints = await shiftsRepository.overlapping(tx, t.id, dayStart, dayEnd);
       for (const room of roomRows) {
         const inRoom = visits.filter((v) => v.roomId === room.id);
         if (room.archivedAt && !inRoom.length) continue;
-        const figures = computeRoomDay(inRoom, dayEnd, Number(room.staffCount), effectiveRatio(room).childrenPerStaff);
-        await rollupsRepository.upsertRollup(tx, { tenantId: t.id, roomId: room.id, date: day, ...figures }, now);
+        const perStaff = effectiveRatio(room).childrenPerStaff;
+        const figures = computeRoomDay(inRoom, dayEnd, Number(room.staffCount), perStaff);
+        const staffTime = computeStaffTime(inRoom, stints.filter((s) => s.roomId === room.id), dayStart, dayEnd, perStaff);
+        await rollupsRepository.upsertRollup(tx, { tenantId: t.id, roomId: room.id, date: day, ...figures, ...staffTime }, now);
       }
       return true;
     });
