@@ -1,13 +1,17 @@
-import { eq } from 'drizzle-orm';
+import { and, eq, isNull } from 'drizzle-orm';
 import type { ServiceDeps } from './deps.js';
 import { newId } from '../core/ids.js';
 import { ENTITLEMENTS } from '../core/security/permissions.js';
 import { localSupabaseSub } from '../core/security/supabase.js';
 import { addDays, localDate, zonedInstant } from '../core/time.js';
-import { attendance, guardians, memberships, rooms, staff, staffRooms, studentGuardians, students, tenants, users } from '../models/index.js';
+import { attendance, guardians, kiosks, memberships, rooms, shifts, staff, staffRooms, studentGuardians, students, tenants, users } from '../models/index.js';
+import type { TenantContext } from '../core/context.js';
+import { permissionsFor } from '../core/security/permissions.js';
+import type { KiosksService } from './kiosks.service.js';
 
 /** A fixed id, so `npm run seed` is idempotent: a second run only prints how to sign in. */
 export const DEMO_TENANT_ID = '00000000-0000-4000-8000-00000000d3e0';
+const DEMO_KIOSK = 'Front door (demo)';
 export const DEMO_EMAILS = { owner: 'owner@demo.example', teacher: 'teacher@demo.example', guardian: 'parent@demo.example' };
 
 const FIRST = ['Ava', 'Noah', 'Mia', 'Leo', 'Isla', 'Oliver', 'Zoe', 'Ethan', 'Ruby', 'Arlo', 'Aria', 'Finn', 'Luna', 'Hugo', 'Ella', 'Theo', 'Ivy', 'Max', 'Nora', 'Kai'];
@@ -19,7 +23,7 @@ function rng(seed: number) {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'>): Promise<string> {
+export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: KiosksService }): Promise<string> {
   const { db, clock } = c;
   const tz = 'America/Los_Angeles';
   const existing = await db.scoped({ tenantId: DEMO_TENANT_ID }, (tx) => tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, DEMO_TENANT_ID)));
@@ -92,12 +96,63 @@ export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'>): Promise<st
         }
       }
       if (rows.length) await tx.insert(attendance).values(rows);
+      // Staff time: the week's weekdays 07:00–16:00 in their room, and one adult per room on shift now.
+      const shiftRows = [];
+      for (let d = 7; d >= 1; d--) {
+        const date = addDays(today, -d);
+        const dow = new Date(`${date}T12:00:00Z`).getUTCDay();
+        if (dow === 0 || dow === 6) continue;
+        for (const [i, s] of staffRows.entries()) {
+          const inAt = zonedInstant(date, '07:00', tz);
+          shiftRows.push({ id: newId(inAt.getTime()), tenantId: DEMO_TENANT_ID, staffId: s.id, roomId: roomRows[i % roomRows.length]!.id, date, clockInAt: inAt, clockOutAt: zonedInstant(date, '16:00', tz) });
+        }
+      }
+      const since = new Date(clock.now().getTime() - 2 * 3600_000);
+      for (const [i, s] of staffRows.slice(0, roomRows.length).entries())
+        shiftRows.push({ id: newId(), tenantId: DEMO_TENANT_ID, staffId: s.id, roomId: roomRows[i]!.id, date: localDate(since, tz), clockInAt: since, clockOutAt: null });
+      await tx.insert(shifts).values(shiftRows);
     });
   }
+  const kiosk = await demoKioskCredentials(c);
   return [
     `Demo centre ready: "Sunshine Early Learning (demo)" (${tz}), 4 rooms, 40 children, 40 guardians, 8 staff, a week of attendance.`,
     'Sign in locally (local mode: no SUPABASE_URL / SUPABASE_JWT_SECRET):',
     ...Object.entries(DEMO_EMAILS).map(([role, email]) => `  ${role.padEnd(8)} TOKEN=$(npm run -s token -- --email ${email})`),
     '  then: curl -c jar -H "content-type: application/json" -d "{\\"accessToken\\":\\"$TOKEN\\"}" http://localhost:3000/auth/exchange',
+    'Kiosk (issued afresh by every run; the previous demo kiosk and PINs stop working):',
+    `  KIOSK_TOKEN=${kiosk.token}`,
+    ...kiosk.pins.map((p) => `  PIN ${p.pin}  ${p.name} (${p.email})`),
+    '  then: curl -H "authorization: Bearer $KIOSK_TOKEN" -H "content-type: application/json" -d \'{"pin":"<PIN>"}\' http://localhost:3000/kiosk/lookup',
   ].join('\n');
+}
+
+/**
+ * A kiosk token and PINs for the first demo guardians, issued through the kiosks service as the demo owner (so they
+ * are audited like any other): a PIN is shown only when it is made, so every run makes new ones.
+ */
+async function demoKioskCredentials(c: Pick<ServiceDeps, 'db'> & { kiosks: KiosksService }) {
+  const { owner, adults, oldKiosks } = await c.db.scoped({ tenantId: DEMO_TENANT_ID }, async (tx) => ({
+    owner: (await tx.select().from(memberships).where(eq(memberships.email, DEMO_EMAILS.owner)))[0]!,
+    adults: (await tx.select().from(guardians).orderBy(guardians.email)).filter((g) => g.email === DEMO_EMAILS.guardian || /^parent[12]@/.test(g.email ?? '')),
+    oldKiosks: await tx.select({ id: kiosks.id }).from(kiosks).where(and(isNull(kiosks.revokedAt), eq(kiosks.name, DEMO_KIOSK))),
+  }));
+  const ctx: TenantContext = {
+    requestId: `seed-${newId()}`,
+    tenantId: DEMO_TENANT_ID,
+    membershipId: owner.id,
+    userId: owner.userId!,
+    email: DEMO_EMAILS.owner,
+    sessionId: 'seed',
+    roles: ['owner'],
+    entitlements: [...ENTITLEMENTS],
+    permissions: permissionsFor(['owner'], [...ENTITLEMENTS]),
+    guardianOnly: false,
+    ip: null,
+    userAgent: 'npm run seed',
+  };
+  for (const k of oldKiosks) await c.kiosks.revoke(ctx, k.id);
+  const { token } = await c.kiosks.create(ctx, { name: DEMO_KIOSK });
+  const pins = [];
+  for (const g of adults) pins.push({ pin: (await c.kiosks.setPin(ctx, g.id)).pin, name: `${g.firstName} ${g.lastName}`, email: g.email });
+  return { token, pins };
 }

@@ -7,9 +7,18 @@ describe('npm run seed', () => {
   const srv = useServer({ engine: 'pglite' });
 
   it('fills a demo centre once (a second run changes nothing) and its owner can sign in', async () => {
+    const first = await seedDemo(srv.container);
+    expect(first).toContain('owner@demo.example');
     const out = await seedDemo(srv.container);
-    expect(out).toContain('owner@demo.example');
-    await seedDemo(srv.container);
+    // Staff on shift, a kiosk token and PINs for demo guardians, issued afresh by each run (the first run's stop working).
+    const token = /KIOSK_TOKEN=(\S+)/.exec(out)![1]!;
+    const pin = /PIN (\d{6}) {2}.*parent@demo\.example/.exec(out)![1]!;
+    const kiosk = (t: string, body: unknown) =>
+      fetch(`${srv.url}/kiosk/lookup`, { method: 'POST', headers: { authorization: `Bearer ${t}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    const look = await kiosk(token, { pin });
+    expect(look.status).toBe(200);
+    expect(((await look.json()) as any).children.length).toBeGreaterThan(0);
+    expect((await kiosk(/KIOSK_TOKEN=(\S+)/.exec(first)![1]!, { pin })).status).toBe(401);
     const counts: any = await srv.container.db.scoped({ tenantId: DEMO_TENANT_ID }, (tx) =>
       tx.execute(sql`select (select count(*)::int from rooms) r, (select count(*)::int from students) s, (select count(*)::int from guardians) g, (select count(*)::int from staff) st, (select count(*)::int from attendance) a`),
     );
@@ -19,5 +28,9 @@ describe('npm run seed', () => {
     const ctx = await owner.get('/me/context');
     expect(ctx.body.tenant.id).toBe(DEMO_TENANT_ID);
     expect(ctx.body.roles).toEqual(['owner']);
+    const rooms = (await owner.get('/rooms')).body.items;
+    for (const r of rooms) expect((await owner.get(`/rooms/${r.id}/roster`)).body.staffOnDuty).toBe(1);
+    const cards = await owner.get('/timecards');
+    expect(cards.status).toBe(200);
   });
 });
