@@ -75,6 +75,17 @@ async function main() {
   await call('GET /guardians', 'GET', '/guardians?limit=50', owner.cookie);
   await call('GET /staff', 'GET', '/staff?limit=50', owner.cookie);
   await call('GET /rooms/{id}/roster', 'GET', `/rooms/${rooms[1].id}/roster`, owner.cookie);
+  // Staff time: the roster counts staff clocked in (seeded shifts), a clock-in/out pair, and a 31-day timecard.
+  const staffList = (await call('GET /staff', 'GET', '/staff?limit=50', owner.cookie)).json.items;
+  const worker = staffList[staffList.length - 1];
+  await call('POST /staff/{id}/clock-out', 'POST', `/staff/${worker.id}/clock-out`, owner.cookie, {}, owner.csrf).catch(() => undefined);
+  await call('POST /staff/{id}/clock-in', 'POST', `/staff/${worker.id}/clock-in`, owner.cookie, { roomId: rooms[1].id }, owner.csrf);
+  await call('GET /rooms/{id}/roster (with shifts)', 'GET', `/rooms/${rooms[1].id}/roster`, owner.cookie);
+  await call('POST /staff/{id}/clock-out', 'POST', `/staff/${worker.id}/clock-out`, owner.cookie, {}, owner.csrf);
+  const to = new Date(Date.now() - 86400_000).toISOString().slice(0, 10);
+  const from = new Date(Date.now() - 31 * 86400_000).toISOString().slice(0, 10);
+  await call('GET /timecards (31 days)', 'GET', `/timecards?from=${from}&to=${to}`, owner.cookie);
+  await call('GET /timecards?staffId', 'GET', `/timecards?from=${from}&to=${to}&staffId=${worker.id}`, owner.cookie);
   const day = new Date(Date.now() - 3 * 86400_000).toISOString().slice(0, 10);
   await call('GET /attendance?date&roomId', 'GET', `/attendance?date=${day}&roomId=${rooms[1].id}&limit=50`, owner.cookie);
   await call('GET /attendance?studentId', 'GET', `/attendance?studentId=${students[3].id}&limit=50`, owner.cookie);

@@ -62,6 +62,14 @@ async function main() {
         d + interval '7 hours' + (random() * interval '2 hours'), d + interval '15 hours' + (random() * interval '3 hours'),
         ${id('g', 't', 'n')}, ${id('g', 't', 'n')}
       from ${T}, generate_series(1, 100) n, generate_series(current_date - ${DAYS}, current_date - 1, interval '1 day') d`);
+    // Shifts: every staff member 07:00–16:00 in their room each past day, and the first 8 clocked in now (the roster
+    // counts staff clocked in; timecards sum ended shifts).
+    await c.query(`insert into shifts (id, tenant_id, staff_id, room_id, date, clock_in_at, clock_out_at)
+      select gen_random_uuid(), ${id('t', 't')}, ${id('st', 't', 'n')}, ${id('r', 't', '(1 + n % 4)')}, d::date, d + interval '7 hours', d + interval '16 hours'
+      from ${T}, generate_series(1, 12) n, generate_series(current_date - ${DAYS}, current_date - 1, interval '1 day') d`);
+    await c.query(`insert into shifts (id, tenant_id, staff_id, room_id, date, clock_in_at)
+      select gen_random_uuid(), ${id('t', 't')}, ${id('st', 't', 'n')}, ${id('r', 't', '(1 + n % 4)')}, current_date, now() - interval '1 hour'
+      from ${T}, generate_series(1, 8) n`);
     // Messages: 200 per centre across the three audiences, each read by the owner membership.
     await c.query(`insert into messages (id, tenant_id, author_membership_id, audience_type, audience_id, body, created_at)
       select ${id('msg', 't', 'n')}, ${id('t', 't')}, ${id('m', 't')},
