@@ -21,6 +21,7 @@ import { createAttendanceService } from './services/attendance.service.js';
 import { createShiftsService } from './services/shifts.service.js';
 import { createKiosksService } from './services/kiosks.service.js';
 import { PinHasher } from './core/security/kiosk-credentials.js';
+import { ResponseSealer } from './core/security/sealer.js';
 import { createMessagesService } from './services/messages.service.js';
 import { createFilesService } from './services/files.service.js';
 import { createJobsService } from './services/jobs.service.js';
@@ -97,6 +98,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
     attendance,
     shifts,
     kiosks,
+    sealer: new ResponseSealer(sessionSecret),
     messages,
     files,
     jobs,

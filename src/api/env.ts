@@ -36,6 +36,8 @@ export interface AppContainer {
   attendance: AttendanceService;
   shifts: ShiftsService;
   kiosks: KiosksService;
+  /** Seals stored responses that carry a credential shown once (idempotency replays). */
+  sealer: { seal(value: unknown): string; open(sealed: string): unknown };
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;
@@ -49,6 +51,8 @@ export interface AppEnv {
     ctx?: RequestContext;
     /** Set on /kiosk/* routes instead of `ctx`: the kiosk a Bearer token named (src/api/middleware/kiosk.ts). */
     kiosk?: KioskContext;
+    /** Set by a handler whose answer carries a credential shown once: its stored copy is sealed. */
+    sealResponse?: boolean;
     /** The verified access token (logout blocklists its jti; switch replaces it). */
     claims?: AccessClaims;
     /** Serves an internal request through the same app (the visibility check before a 403, see requirePermission). */

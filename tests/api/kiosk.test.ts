@@ -238,6 +238,25 @@ describe('kiosk', () => {
     expect(pin).toBeDefined();
   });
 
+  it('an Idempotency-Key replays the PIN and the kiosk token; the stored copy is sealed, never in clear', async () => {
+    const { owner, g, tenant } = await family(srv);
+    const h = { 'idempotency-key': `pin-${g.id}` };
+    const first = await owner.put(`/guardians/${g.id}/pin`, undefined, h);
+    const again = await owner.put(`/guardians/${g.id}/pin`, undefined, h);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(again.body.pin).toBe(first.body.pin);
+    const kh = { 'idempotency-key': `kiosk-${g.id}` };
+    const k1 = await owner.post('/kiosks', { name: 'Hall' }, kh);
+    const k2 = await owner.post('/kiosks', { name: 'Hall' }, kh);
+    expect(k2.status).toBe(201);
+    expect(k2.body.token).toBe(k1.body.token);
+    const stored: any = await srv.container.db.scoped({ tenantId: tenant.id }, (tx) => tx.execute(sql`select response_body::text b from idempotency_keys where key in (${h['idempotency-key']}, ${kh['idempotency-key']})`));
+    const bodies = (stored.rows ?? stored).map((r: any) => r.b).join(' ');
+    expect(bodies).toContain('__sealed');
+    expect(bodies).not.toContain(first.body.pin);
+    expect(bodies).not.toContain(k1.body.token);
+  });
+
   it('a kiosk token opens only /kiosk/*; kiosk routes need a valid kiosk token (not a session)', async () => {
     const { owner, k, pin, kiosk } = await family(srv);
     for (const path of ['/students', '/rooms', '/me/context', '/kiosks', '/attendance']) expect((await k.get(path)).status, path).toBe(401);

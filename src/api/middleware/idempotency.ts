@@ -33,9 +33,14 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
         // Errors thrown inside handlers were already rendered by Hono's error handler into c.res.
         return c.res;
       },
-      (res) => toStored(res, c.get('requestId')),
+      async (res) => {
+        const stored = await toStored(res, c.get('requestId'));
+        // A credential shown once (a PIN, a kiosk token) is kept sealed, never in clear (see ResponseSealer).
+        if (stored && c.get('sealResponse')) stored.body = { [SEALED]: c.get('container').sealer.seal(stored.body) };
+        return stored;
+      },
     );
-    if ('replay' in outcome) c.res = replay(outcome.replay);
+    if ('replay' in outcome) c.res = replay(unseal(outcome.replay, c.get('container').sealer));
   };
 }
 
@@ -55,6 +60,12 @@ async function toStored(res: Response, requestId: string): Promise<StoredRespons
     if (v) headers[h] = v;
   }
   return { status: res.status, body, headers };
+}
+
+const SEALED = '__sealed';
+function unseal(stored: StoredResponse, sealer: { open(s: string): unknown }): StoredResponse {
+  const body = stored.body as Record<string, unknown> | null;
+  return body && typeof body === 'object' && typeof body[SEALED] === 'string' ? { ...stored, body: sealer.open(body[SEALED]) } : stored;
 }
 
 function replay(stored: StoredResponse): Response {

@@ -17,12 +17,18 @@ export function registerKioskRoutes(app: OpenAPIHono<AppEnv>) {
       request: { params: IdParam },
       responses: { 200: jsonResponse(PinAnswer, 'The new PIN') },
     }),
-    async (c) => c.json(await c.get('container').kiosks.setPin(tenantCtx(c), c.req.valid('param').id, parseIfMatch(c.req.header('if-match'))), 200),
+    async (c) => {
+      c.set('sealResponse', true);
+      return c.json(await c.get('container').kiosks.setPin(tenantCtx(c), c.req.valid('param').id, parseIfMatch(c.req.header('if-match'))), 200);
+    },
   );
 
   app.openapi(
     defineRoute({ method: 'post', path: '/kiosks', permission: 'kiosks:manage', summary: 'Register a kiosk; its token is shown this once', request: jsonBody(KioskCreate), responses: { 201: jsonResponse(KioskWithToken, 'Created') } }),
-    async (c) => c.json(await c.get('container').kiosks.create(tenantCtx(c), c.req.valid('json')), 201),
+    async (c) => {
+      c.set('sealResponse', true);
+      return c.json(await c.get('container').kiosks.create(tenantCtx(c), c.req.valid('json')), 201);
+    },
   );
 
   app.openapi(
