@@ -5,7 +5,7 @@ import { ratioStatus } from '../core/ratios.js';
 import { addDays, localDate } from '../core/time.js';
 import { attendanceRepository as repo, type AttendanceRow } from '../repositories/attendance.repository.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
-import { pgConstraint, type Tx } from '../repositories/db.js';
+import { forTenant, pgConstraint, type Tx } from '../repositories/db.js';
 import { rollupsRepository, type RollupRow } from '../repositories/rollups.repository.js';
 import { access } from './access.js';
 import type { ServiceDeps } from './deps.js';
@@ -67,8 +67,6 @@ const alreadyIn = () => conflict('The child is already checked in');
 
 /** Check-in/out (one open record per child), corrections, the attendance list and the room roster with ratios. */
 export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
-  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email });
-
   function instant(value: string | undefined, field: string, now: Date): Date {
     const at = value === undefined ? now : new Date(value);
     if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: field, message: 'must be an ISO 8601 date-time' }]);
@@ -95,7 +93,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
       const from = q.from ?? addDays(to, -30);
       checkRange(from, to, MAX_REPORT_DAYS);
       if (q.roomId && !isUuid(q.roomId)) return { items: [], nextCursor: null };
-      const rows = await db.scoped({ tenantId: ctx.tenantId, userId: ctx.userId }, (tx) => rollupsRepository.list(tx, ctx.tenantId, { from, to, roomId: q.roomId?.toLowerCase() }));
+      const rows = await db.scoped(forTenant(ctx), (tx) => rollupsRepository.list(tx, ctx.tenantId, { from, to, roomId: q.roomId?.toLowerCase() }));
       return { items: rows.map(rollupDto), nextCursor: null };
     },
 
@@ -104,7 +102,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
       const now = clock.now();
       const at = instant(input.at, 'at', now);
       try {
-        return await db.scoped(scope(ctx), async (tx) => {
+        return await db.scoped(forTenant(ctx), async (tx) => {
           const s = await visibleStudent(tx, ctx, input.studentId);
           if (s.archivedAt) throw conflict('The child is archived');
           if (s.status !== 'enrolled') throw conflict('The child is withdrawn');
@@ -147,7 +145,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
       if (!isUuid(input.studentId)) throw notFound('Student');
       const now = clock.now();
       const at = instant(input.at, 'at', now);
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const s = await visibleStudent(tx, ctx, input.studentId);
         const open = await repo.findOpen(tx, ctx.tenantId, s.id, true);
         if (!open) throw conflict('The child is not checked in');
@@ -169,7 +167,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
 
     async list(ctx: TenantContext, q: { date?: string; roomId?: string; studentId?: string; limit: number; cursor?: string }) {
       const cursor = decodeUuidCursor(q.cursor);
-      const rows = await db.scoped(scope(ctx), async (tx) => {
+      const rows = await db.scoped(forTenant(ctx), async (tx) => {
         const studentIds = await access.visibleStudentIds(tx, ctx);
         return repo.list(tx, ctx.tenantId, { ...q, cursor, studentIds });
       });
@@ -181,7 +179,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
       if (!isUuid(id)) throw notFound('Attendance record');
       const now = clock.now();
       try {
-        return await db.scoped(scope(ctx), async (tx) => {
+        return await db.scoped(forTenant(ctx), async (tx) => {
           const { after } = await changeVersioned(tx, ctx, {
             what: 'Attendance record',
             target: { type: 'attendance', id },
@@ -217,7 +215,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
      */
     async roster(ctx: TenantContext, roomId: string) {
       if (!isUuid(roomId)) throw notFound('Room');
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const room = await repo.getRoom(tx, ctx.tenantId, roomId);
         if (!room) throw notFound('Room');
         await access.assertRoomVisible(tx, ctx, roomId);

@@ -1,4 +1,3 @@
-import { sql } from 'drizzle-orm';
 import type { Cache } from '../adapters/cache/cache.js';
 import type { Clock } from '../core/clock.js';
 import type { RequestContext, RequestMeta } from '../core/context.js';
@@ -9,7 +8,7 @@ import { isGuardianOnly, permissionsFor, menuFor, type Permission } from '../cor
 import type { SupabaseVerifier } from '../core/security/supabase.js';
 import { hashToken, issuedAtMs, newRefreshToken, sessionIdOfRefreshToken, type AccessClaims, type TokenService } from '../core/security/tokens.js';
 import { auditRepository } from '../repositories/audit.repository.js';
-import type { Database, Tx } from '../repositories/db.js';
+import { acrossCentres, forTenant, reScope, type Database, type Tx } from '../repositories/db.js';
 import { sessionsRepository } from '../repositories/sessions.repository.js';
 import { membershipsRepository, tenantsRepository, usersRepository, type MembershipRow } from '../repositories/tenancy.repository.js';
 import { keys } from './cache-keys.js';
@@ -117,13 +116,13 @@ export function createAuthService(d: Deps) {
    * is checked by. `NEVER` ends the family (logout, stolen refresh token).
    */
   async function pushCutoff(userId: string, sid: string, value: number) {
-    const ids = await d.db.scoped({ tenantId: null, userId }, (tx) => membershipsRepository.idsForUser(tx, userId));
+    const ids = await d.db.scoped(acrossCentres({ userId }), (tx) => membershipsRepository.idsForUser(tx, userId));
     await Promise.all([null, ...ids].map((mid) => d.cache.setIfGreater(keys.cut(mid, userId, sid), value, cutTtl())));
   }
 
   /** The family's cut-off as the database has it (a cache miss, a flushed or failed-over Redis), cached forward-only. */
   async function cutoffFromDb(claims: AccessClaims): Promise<number> {
-    const s = await d.db.scoped({ tenantId: null }, (tx) => sessionsRepository.get(tx, claims.sid));
+    const s = await d.db.scoped(acrossCentres({}), (tx) => sessionsRepository.get(tx, claims.sid));
     const cut = !s || s.revokedAt || s.userId !== claims.sub ? NEVER : (s.accessValidAfter?.getTime() ?? 0);
     return d.cache.setIfGreater(keys.cut(claims.mid, claims.sub, claims.sid), cut, cutTtl()).catch(() => cut);
   }
@@ -153,10 +152,10 @@ export function createAuthService(d: Deps) {
       }
       await limitUser('account', identity.sub);
       const now = d.clock.now();
-      const result = await d.db.scoped({ tenantId: null }, async (tx) => {
+      const result = await d.db.scoped(acrossCentres({}), async (tx) => {
         const user = await usersRepository.upsertBySupabaseId(tx, identity.sub, identity.email, now);
         // Re-scope to this user so RLS shows their memberships and invitations addressed to their email.
-        await tx.execute(setUserScope(user.id, identity.email));
+        await reScope(tx, { userId: user.id, email: identity.email });
         // Nothing is joined here: invitations wait for the user's consent (POST /invitations/{id}/accept).
         const invitations = identity.email ? await membershipsRepository.pendingInvitations(tx, identity.email) : [];
         const memberships = await listMemberships(tx, user.id);
@@ -209,7 +208,7 @@ export function createAuthService(d: Deps) {
     async refresh(refreshToken: string, meta: RequestMeta) {
       await limitUser('session', sessionIdOfRefreshToken(refreshToken) ?? 'unknown');
       const now = d.clock.now();
-      const outcome = await d.db.scoped({ tenantId: null }, async (tx) => {
+      const outcome = await d.db.scoped(acrossCentres({}), async (tx) => {
         const found = await sessionsRepository.lockToken(tx, hashToken(refreshToken));
         if (!found) return { kind: 'invalid' as const };
         const { token, session } = found;
@@ -233,7 +232,7 @@ export function createAuthService(d: Deps) {
         await sessionsRepository.touch(tx, session.id, now, new Date(now.getTime() + d.config.sessionIdleSeconds * 1000));
         const user = await usersRepository.get(tx, session.userId);
         if (!user) return { kind: 'invalid' as const };
-        await tx.execute(setUserScope(user.id, user.email));
+        await reScope(tx, { userId: user.id, email: user.email });
         let membership: MembershipRow | null = null;
         if (session.membershipId) {
           const m = await membershipsRepository.getForUser(tx, user.id, session.membershipId);
@@ -271,10 +270,10 @@ export function createAuthService(d: Deps) {
       if (!sid) return;
       // A refresh cookie alone only names a family: revoke it only when the token really belongs to it.
       if (!access && refreshToken) {
-        const ok = await d.db.scoped({ tenantId: null }, async (tx) => !!(await sessionsRepository.lockToken(tx, hashToken(refreshToken))));
+        const ok = await d.db.scoped(acrossCentres({}), async (tx) => !!(await sessionsRepository.lockToken(tx, hashToken(refreshToken))));
         if (!ok) return;
       }
-      const userId = await d.db.scoped({ tenantId: null }, async (tx) => {
+      const userId = await d.db.scoped(acrossCentres({}), async (tx) => {
         const revoked = await sessionsRepository.revoke(tx, sid, 'logout', now);
         if (!revoked) return access?.sid === sid ? access.sub : null;
         await auditRepository.appendAcrossTenants(tx, {
@@ -295,7 +294,7 @@ export function createAuthService(d: Deps) {
     async switchMembership(ctx: RequestContext, membershipId: string, meta: RequestMeta) {
       const now = d.clock.now();
       if (!isUuid(membershipId)) throw notFound('Membership');
-      const m = await d.db.scoped({ tenantId: null, userId: ctx.userId, email: ctx.email }, async (tx) => {
+      const m = await d.db.scoped(acrossCentres(ctx), async (tx) => {
         const m = await membershipsRepository.getForUser(tx, ctx.userId, membershipId);
         if (!m || m.status !== 'active') return null;
         const session = await sessionsRepository.get(tx, ctx.sessionId);
@@ -326,7 +325,7 @@ export function createAuthService(d: Deps) {
     /** Mints a session for a membership just created (POST /tenants switches the caller to the new centre). */
     async issueFor(ctx: RequestContext, m: MintedMembership) {
       const now = d.clock.now();
-      const cut = await d.db.scoped({ tenantId: m.tenantId }, async (tx) => {
+      const cut = await d.db.scoped(forTenant(m), async (tx) => {
         await sessionsRepository.setMembership(tx, ctx.sessionId, m.id, m.tenantId, now);
         return sessionsRepository.cutOff(tx, ctx.sessionId, now);
       });
@@ -394,7 +393,7 @@ export function createAuthService(d: Deps) {
     },
 
     async context(ctx: RequestContext) {
-      return d.db.scoped({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email, crossCentre: true }, async (tx) => {
+      return d.db.scoped(acrossCentres(ctx, ctx.tenantId), async (tx) => {
         const memberships = await listMemberships(tx, ctx.userId);
         const tenant = ctx.tenantId ? await tenantsRepository.get(tx, ctx.tenantId) : undefined;
         const membership = memberships.find((m) => m.row.id === ctx.membershipId);
@@ -430,7 +429,7 @@ export function createAuthService(d: Deps) {
         return p.active ? p : null;
       }
     }
-    const m = await d.db.scoped({ tenantId: claims.tid }, (tx) => membershipsRepository.get(tx, claims.tid!, claims.mid!));
+    const m = await d.db.scoped(forTenant(claims.tid!), (tx) => membershipsRepository.get(tx, claims.tid!, claims.mid!));
     const active = !!m && m.status === 'active' && m.userId === claims.sub;
     const value = { roles: m?.roles ?? [], entitlements: m?.entitlements ?? [], permissions: active ? permissionsFor(m!.roles, m!.entitlements) : [], active };
     if (m) {
@@ -448,8 +447,4 @@ export type AuthService = ReturnType<typeof createAuthService>;
 
 function metaFields(meta: RequestMeta) {
   return { ip: meta.ip, userAgent: meta.userAgent, requestId: meta.requestId };
-}
-
-function setUserScope(userId: string, email: string) {
-  return sql`select set_config('app.user_id', ${userId}, true), set_config('app.user_email', ${email.toLowerCase()}, true)`;
 }

@@ -3,10 +3,10 @@ import type { TenantContext } from '../core/context.js';
 import { notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import { auditRepository } from '../repositories/audit.repository.js';
-import type { Database, Tx } from '../repositories/db.js';
+import { forTenant, type Database, type Tx } from '../repositories/db.js';
 import { guardiansRepository, type GuardianRow } from '../repositories/guardians.repository.js';
 import { access } from './access.js';
-import { actor, iso, requireId, scopeOf, sent, type ListOptions } from './helpers.js';
+import { actor, iso, requireId, sent, type ListOptions } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned, UNCHANGED } from './versioned-change.js';
 
@@ -42,7 +42,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
   return {
     async list(ctx: TenantContext, q: ListOptions) {
       const cursor = decodeUuidCursor(q.cursor);
-      const rows = await db.scoped(scopeOf(ctx), async (tx) => {
+      const rows = await db.scoped(forTenant(ctx), async (tx) => {
         const own = await ownIds(tx, ctx);
         if (own && !own.length) return [];
         return guardiansRepository.list(tx, ctx.tenantId, { cursor, limit: q.limit, includeArchived: q.includeArchived, ids: own ?? undefined });
@@ -52,7 +52,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
 
     async get(ctx: TenantContext, rawId: string) {
       const id = requireId(rawId, 'Guardian');
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const row = await guardiansRepository.get(tx, ctx.tenantId, id);
         if (!row) throw notFound('Guardian');
         const own = await ownIds(tx, ctx);
@@ -62,7 +62,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
     },
 
     async create(ctx: TenantContext, input: GuardianInput) {
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const row = await guardiansRepository.insert(tx, ctx.tenantId, {
           id: newId(),
           firstName: input.firstName,
@@ -78,7 +78,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
     async update(ctx: TenantContext, rawId: string, patch: Partial<GuardianInput>, ifMatch?: number) {
       const id = requireId(rawId, 'Guardian');
       const changes = sent({ ...patch, email: normalizeEmail(patch.email) });
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const { before, after } = await changeVersioned(tx, ctx, {
           what: 'Guardian',
           target: { type: 'guardian', id },
@@ -94,7 +94,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
     /** Archives the record; links to children are kept (attendance history names the guardian). */
     async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
       const id = requireId(rawId, 'Guardian');
-      await db.scoped(scopeOf(ctx), (tx) =>
+      await db.scoped(forTenant(ctx), (tx) =>
         changeVersioned(tx, ctx, {
           what: 'Guardian',
           target: { type: 'guardian', id },
