@@ -5,21 +5,21 @@ import { isUuid } from '../core/ids.js';
 import { auditRepository } from '../repositories/audit.repository.js';
 import { acrossCentres, type Database } from '../repositories/db.js';
 import { membershipsRepository } from '../repositories/tenancy.repository.js';
-import type { AuthService } from './auth.service.js';
+import type { Authenticator } from './auth/authenticator.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
 import { membershipDto } from './tenancy.service.js';
 
 interface Deps {
   db: Database;
   clock: Clock;
-  auth: Pick<AuthService, 'bumpEntitlementsVersion'>;
+  authenticator: Pick<Authenticator, 'bumpEntitlementsVersion'>;
 }
 
 /**
  * Invitations addressed to the signed-in user's email (CONTRACT §3, §5). Nothing joins without the user's consent:
  * an invitation becomes the very membership the centre created, active, only when its email accepts it.
  */
-export function createInvitationsService({ db, clock, auth }: Deps) {
+export function createInvitationsService({ db, clock, authenticator: auth }: Deps) {
   // Crosses centres: RLS shows invitations for the scope's email, and lets only that user accept or decline them.
   /** The inviting centre learns that its invitation was answered, not where from (no IP, no user agent). */
   const answered = (ctx: RequestContext, action: string, m: { id: string; tenantId: string }, extra: { before?: unknown; after?: unknown }) => ({

@@ -6,7 +6,7 @@ import { isValidTimeZone } from '../core/time.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
 import { forTenant, pgConstraint, type Database, type Tx } from '../repositories/db.js';
 import { membershipsRepository, tenantsRepository, type MembershipRow, type TenantRow } from '../repositories/tenancy.repository.js';
-import type { AuthService } from './auth.service.js';
+import type { Authenticator } from './auth/authenticator.js';
 import { decodeNumberCursor, decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned } from './versioned-change.js';
 
@@ -36,10 +36,10 @@ export type MembershipDto = ReturnType<typeof membershipDto>;
 
 interface Deps {
   db: Database;
-  auth: Pick<AuthService, 'bumpEntitlementsVersion' | 'forgetMembership' | 'limitTenantCreation' | 'limitInvitations'>;
+  authenticator: Pick<Authenticator, 'bumpEntitlementsVersion' | 'forgetMembership' | 'limitTenantCreation' | 'limitInvitations'>;
 }
 
-export function createTenancyService({ db, auth }: Deps) {
+export function createTenancyService({ db, authenticator: auth }: Deps) {
   /** Rules that involve owners: only owners grant or remove `owner`, and a centre keeps at least one active owner. */
   async function guardOwners(tx: Tx, ctx: TenantContext, before: MembershipRow, after: { roles: string[]; status: string } | null) {
     const touchesOwner = before.roles.includes('owner') || (after?.roles.includes('owner') ?? false);
