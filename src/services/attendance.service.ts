@@ -3,8 +3,8 @@ import { conflict, notFound, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
 import { ratioStatus } from '../core/ratios.js';
 import { addDays, localDate } from '../core/time.js';
-import { attendanceRepository as repo, type AttendanceRow } from '../repositories/attendance.repository.js';
-import { auditActor, auditRepository } from '../repositories/audit.repository.js';
+import { attendanceRepository, type AttendanceRow } from '../repositories/attendance.repository.js';
+import { auditActor, auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
 import { forTenant, pgConstraint, type Tx } from '../repositories/db.js';
 import { rollupsRepository, type RollupRow } from '../repositories/rollups.repository.js';
 import { access } from './access.js';
@@ -66,7 +66,20 @@ const ONE_OPEN = 'attendance_one_open_per_student';
 const alreadyIn = () => conflict('The child is already checked in');
 
 /** Check-in/out (one open record per child), corrections, the attendance list and the room roster with ratios. */
-export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+/** The repositories the attendance service works through (a test hands in fakes to aim at one rule). */
+export interface AttendanceRepositories {
+  attendance: typeof attendanceRepository;
+  rollups: Pick<typeof rollupsRepository, 'list'>;
+  audit: Pick<AuditRepository, 'append'>;
+}
+
+export function createAttendanceService({
+  db,
+  clock,
+  repositories = { attendance: attendanceRepository, rollups: rollupsRepository, audit: auditRepository },
+}: Pick<ServiceDeps, 'clock'> & { db: Pick<ServiceDeps['db'], 'scoped'>; repositories?: AttendanceRepositories }) {
+  // The handed-in repositories stand in for the modules' own below.
+  const { attendance: repo, rollups: rollupsRepository, audit: auditRepository } = repositories;
   function instant(value: string | undefined, field: string, now: Date): Date {
     const at = value === undefined ? now : new Date(value);
     if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: field, message: 'must be an ISO 8601 date-time' }]);
@@ -200,7 +213,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
               return repo.update(tx, ctx.tenantId, id, patch, before.version, now);
             },
             audit: (b, a) => ({ action: 'attendance.corrected', before: attendanceDto(b), after: { ...attendanceDto(a), reason: input.reason } }),
-          });
+          }, auditRepository);
           return attendanceDto(after!);
         });
       } catch (e) {

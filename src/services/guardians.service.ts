@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { TenantContext } from '../core/context.js';
 import { notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { auditRepository } from '../repositories/audit.repository.js';
+import { auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
 import { forTenant, type Database, type Tx } from '../repositories/db.js';
 import { guardiansRepository, type GuardianRow } from '../repositories/guardians.repository.js';
 import { access } from './access.js';
@@ -33,7 +33,23 @@ export interface GuardianInput {
 /** Emails are stored lower-cased: a guardian record whose email matches a guardian member is that member's record. */
 const normalizeEmail = (e: string | null | undefined) => (e === undefined ? undefined : e === null ? null : e.trim().toLowerCase());
 
-export function createGuardiansService({ db, clock }: { db: Database; clock: Clock }) {
+/** The repositories the guardians service works through (a test hands in fakes to aim at one rule). */
+export interface GuardiansRepositories {
+  guardians: typeof guardiansRepository;
+  audit: Pick<AuditRepository, 'append'>;
+}
+
+export function createGuardiansService({
+  db,
+  clock,
+  repositories = { guardians: guardiansRepository, audit: auditRepository },
+}: {
+  db: Pick<Database, 'scoped'>;
+  clock: Clock;
+  repositories?: GuardiansRepositories;
+}) {
+  // The handed-in repositories stand in for the modules' own below.
+  const { guardians: guardiansRepository, audit: auditRepository } = repositories;
   /** A guardian-only member sees only their own guardian record(s); staff see all. */
   async function ownIds(tx: Tx, ctx: TenantContext): Promise<string[] | null> {
     return ctx.guardianOnly ? access.guardianIds(tx, ctx) : null;
@@ -86,7 +102,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
           lock: () => guardiansRepository.getForUpdate(tx, ctx.tenantId, id),
           write: async (b) => (Object.keys(changes).length ? guardiansRepository.update(tx, ctx.tenantId, id, changes, b.version, clock.now()) : UNCHANGED),
           audit: (b, a) => ({ action: 'guardian.updated', before: guardianDto(b), after: guardianDto(a) }),
-        });
+        }, auditRepository);
         return guardianDto(after ?? before);
       });
     },
@@ -102,7 +118,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
           lock: () => guardiansRepository.getForUpdate(tx, ctx.tenantId, id),
           write: async (b) => (b.archivedAt ? UNCHANGED : guardiansRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, b.version, clock.now())),
           audit: (b, a) => ({ action: 'guardian.archived', before: guardianDto(b), after: guardianDto(a) }),
-        }),
+        }, auditRepository),
       );
     },
   };

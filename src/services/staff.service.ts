@@ -2,7 +2,7 @@ import type { Clock } from '../core/clock.js';
 import type { TenantContext } from '../core/context.js';
 import { notFound, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
-import { auditRepository } from '../repositories/audit.repository.js';
+import { auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
 import { forTenant, type Database, type Tx } from '../repositories/db.js';
 import { roomsRepository } from '../repositories/rooms.repository.js';
 import { staffRepository, type StaffRow } from '../repositories/staff.repository.js';
@@ -33,7 +33,24 @@ export interface StaffInput {
 
 const normalizeEmail = (e: string | null | undefined) => (e === undefined ? undefined : e === null ? null : e.trim().toLowerCase());
 
-export function createStaffService({ db, clock }: { db: Database; clock: Clock }) {
+/** The repositories the staff service works through (a test hands in fakes to aim at one rule). */
+export interface StaffRepositories {
+  staff: typeof staffRepository;
+  rooms: Pick<typeof roomsRepository, 'liveIds'>;
+  audit: Pick<AuditRepository, 'append'>;
+}
+
+export function createStaffService({
+  db,
+  clock,
+  repositories = { staff: staffRepository, rooms: roomsRepository, audit: auditRepository },
+}: {
+  db: Pick<Database, 'scoped'>;
+  clock: Clock;
+  repositories?: StaffRepositories;
+}) {
+  // The handed-in repositories stand in for the modules' own below.
+  const { staff: staffRepository, rooms: roomsRepository, audit: auditRepository } = repositories;
   /** Each room must be a live room of this centre; answers the de-duplicated, sorted list. */
   async function checkRooms(tx: Tx, ctx: TenantContext, roomIds: string[]) {
     const wanted = [...new Set(roomIds.map((r) => r.toLowerCase()))].sort();
@@ -103,7 +120,7 @@ export function createStaffService({ db, clock }: { db: Database; clock: Clock }
             return staffRepository.update(tx, ctx.tenantId, id, fields, b.version, clock.now());
           },
           audit: (b, a) => ({ action: 'staff.updated', before: staffDto(b, beforeRooms), after: staffDto(a, roomIds) }),
-        });
+        }, auditRepository);
         return after ? staffDto(after, roomIds) : staffDto(before, beforeRooms);
       });
     },
@@ -123,7 +140,7 @@ export function createStaffService({ db, clock }: { db: Database; clock: Clock }
             return staffRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, b.version, clock.now());
           },
           audit: (b, a) => ({ action: 'staff.archived', before: staffDto(b, rooms), after: staffDto(a, rooms) }),
-        });
+        }, auditRepository);
       });
     },
   };
