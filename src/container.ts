@@ -9,7 +9,9 @@ import { createLogger, type Logger } from './core/logger.js';
 import { createSupabaseVerifier } from './core/security/supabase.js';
 import { TokenService } from './core/security/tokens.js';
 import { openDatabase, type Database } from './repositories/db.js';
-import { createAuthService } from './services/auth.service.js';
+import { createAuthenticator } from './services/auth/authenticator.js';
+import { createMemberContextService } from './services/auth/member-context.service.js';
+import { createSessionsService } from './services/auth/sessions.service.js';
 import { createTenancyService } from './services/tenancy.service.js';
 import { createInvitationsService } from './services/invitations.service.js';
 import { createIdempotencyService } from './services/idempotency.service.js';
@@ -47,7 +49,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
   const localAuthSecret = config.localAuth ? await localAuthSecretFor(config) : undefined;
   const tokens = new TokenService(sessionSecret, config.accessTokenTtlSeconds);
   const verifySupabase = createSupabaseVerifier({ supabaseUrl: config.supabaseUrl, jwtSecret: config.supabaseJwtSecret, localSecret: localAuthSecret });
-  const auth = createAuthService({ db, cache, tokens, verifySupabase, clock, logger, config: {
+  const authConfig = {
     refreshGraceSeconds: config.refreshGraceSeconds,
     sessionIdleSeconds: config.sessionIdleSeconds,
     sessionAbsoluteSeconds: config.sessionAbsoluteSeconds,
@@ -56,15 +58,19 @@ export async function createContainer(config: Config, overrides: { db?: Database
     rateLimitAuthPerMinute: config.rateLimitAuthPerMinute,
     tenantsPerAccountPerDay: config.rateLimitTenantsPerAccountPerDay,
     invitationsPerTenantPerHour: config.rateLimitInvitationsPerTenantPerHour,
-  } });
-  const tenancy = createTenancyService({ db, auth });
-  const invitations = createInvitationsService({ db, clock, auth });
+  };
+  // Auth in three rooms: sessions (sign-in, refresh, logout, switch), the per-request authenticator, /me/context.
+  const sessions = createSessionsService({ db, cache, tokens, verifySupabase, clock, logger, config: authConfig });
+  const authenticator = createAuthenticator({ db, cache, tokens, clock, config: authConfig });
+  const memberContext = createMemberContextService({ db });
+  const tenancy = createTenancyService({ db, authenticator });
+  const invitations = createInvitationsService({ db, clock, authenticator });
   const idempotency = createIdempotencyService({ db, clock });
   const storage = await openStorage(config, sessionSecret, clock);
   const queue = await openQueue(config);
   // The container decides which adapters stand behind the ports: services never ask which driver they were given.
   const localFiles = storage.kind === 'local' ? (storage as typeof storage & LocalFileServer) : undefined;
-  const deps: ServiceDeps = { config, logger, clock, db, cache, auth, tokens, storage, queue, localFiles };
+  const deps: ServiceDeps = { config, logger, clock, db, cache, tokens, storage, queue, localFiles };
   const centre = createCentreServices(deps);
   const attendance = createAttendanceService(deps);
   const shifts = createShiftsService(deps);
@@ -88,7 +94,9 @@ export async function createContainer(config: Config, overrides: { db?: Database
     db,
     cache,
     tokens,
-    auth,
+    sessions,
+    authenticator,
+    memberContext,
     tenancy,
     invitations,
     idempotency,

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import type { IssuedSession } from '../services/auth.service.js';
+import type { IssuedSession } from '../services/auth/session-state.js';
 
 export const COOKIE = {
   session: '__Host-session',

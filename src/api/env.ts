@@ -5,7 +5,9 @@ import type { KioskContext, RequestContext } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
 import type { AccessClaims, TokenService } from '../core/security/tokens.js';
 import type { AttendanceService } from '../services/attendance.service.js';
-import type { AuthService } from '../services/auth.service.js';
+import type { Authenticator } from '../services/auth/authenticator.js';
+import type { MemberContextService } from '../services/auth/member-context.service.js';
+import type { SessionsService } from '../services/auth/sessions.service.js';
 import type { CentreServices } from '../services/centre.js';
 import type { FilesService } from '../services/files.service.js';
 import type { IdempotencyService } from '../services/idempotency.service.js';
@@ -28,7 +30,10 @@ export interface AppContainer {
   /** Only the readiness probe (/health/ready) touches the database handle. */
   db: { ping(timeoutMs: number): Promise<unknown> };
   tokens: TokenService;
-  auth: AuthService;
+  /** Auth in three rooms: sign-in and the session's life, the per-request check, the member's context. */
+  sessions: SessionsService;
+  authenticator: Authenticator;
+  memberContext: MemberContextService;
   tenancy: TenancyService;
   invitations: InvitationsService;
   idempotency: IdempotencyService;

@@ -1,6 +1,6 @@
-import { and, desc, eq, lt, sql } from 'drizzle-orm';
+import { and, desc, eq, lt } from 'drizzle-orm';
 import { auditLogs } from '../models/index.js';
-import type { Tx } from './db.js';
+import { reScope, type Tx } from './db.js';
 
 export interface AuditEntry {
   tenantId: string | null;
@@ -55,7 +55,7 @@ export const auditRepository = {
    * setting is switched to the row's tenant first, for the rest of the transaction.
    */
   async appendAcrossTenants(tx: Tx, e: AuditEntry) {
-    if (e.tenantId) await tx.execute(sql`select set_config('app.tenant_id', ${e.tenantId}, true)`);
+    if (e.tenantId) await reScope(tx, { tenantId: e.tenantId });
     await auditRepository.append(tx, e);
   },
 

@@ -31,6 +31,39 @@ export interface DbScope {
   system?: boolean;
 }
 
+/**
+ * The one way to enter a tenant: a centre's ordinary work (a request, a job, a scheduled task) is bound to its tenant
+ * alone, so a member's rows in other centres stay out of its reach. Takes a context (RequestContext's tenant part, a
+ * JobActor) or a tenant id.
+ */
+export function forTenant(ctx: { tenantId: string } | string): DbScope {
+  return { tenantId: typeof ctx === 'string' ? ctx : ctx.tenantId };
+}
+
+/**
+ * The paths that cross centres (sign-in, refresh, switch, /me/context, invitations): the user (and email) reach RLS
+ * as `app.user_id`/`app.user_email`, with the active centre when there is one. `{}` is work for no one yet: a session
+ * looked up by its token before anyone is known.
+ */
+export function acrossCentres(user: { userId?: string | null; email?: string | null }, tenantId: string | null = null): DbScope {
+  return { tenantId, userId: user.userId ?? null, email: user.email ?? null, crossCentre: true };
+}
+
+/** The scheduler's view: it may enumerate centres (id and time zone only; see migrations/0001_security.sql). */
+export function systemWide(): DbScope {
+  return { tenantId: null, system: true };
+}
+
+/**
+ * The transaction-level re-scope of a path that crosses centres, for the rest of the transaction: to a user once the
+ * sign-in knows who it is (their memberships and the invitations to their email become visible), or to the tenant an
+ * audit row is written for. The only other place that sets RLS settings is `scoped()` itself.
+ */
+export async function reScope(tx: Tx, to: { tenantId: string } | { userId: string; email: string }): Promise<void> {
+  if ('tenantId' in to) await tx.execute(sql`select set_config('app.tenant_id', ${to.tenantId}, true)`);
+  else await tx.execute(sql`select set_config('app.user_id', ${to.userId}, true), set_config('app.user_email', ${to.email.toLowerCase()}, true)`);
+}
+
 export const APP_ROLE = 'daycare_app';
 /** No statement of application work may outlive the gateway's 30 s (long work is a job of short statements). */
 const STATEMENT_TIMEOUT = '25s';

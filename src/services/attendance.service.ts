@@ -4,9 +4,9 @@ import { isUuid, newId } from '../core/ids.js';
 import { ratioStatus } from '../core/ratios.js';
 import type { AttendanceMethod } from '../models/enums.js';
 import { addDays, localDate } from '../core/time.js';
-import { attendanceRepository as repo, type AttendanceRow } from '../repositories/attendance.repository.js';
-import { auditActor, auditRepository } from '../repositories/audit.repository.js';
-import { pgConstraint, type Tx } from '../repositories/db.js';
+import { attendanceRepository, type AttendanceRow } from '../repositories/attendance.repository.js';
+import { auditActor, auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
+import { forTenant, pgConstraint, type Tx } from '../repositories/db.js';
 import { rollupsRepository, type RollupRow } from '../repositories/rollups.repository.js';
 import { shiftsRepository } from '../repositories/shifts.repository.js';
 import { access } from './access.js';
@@ -73,9 +73,20 @@ const ONE_OPEN = 'attendance_one_open_per_student';
 const alreadyIn = () => conflict('The child is already checked in');
 
 /** Check-in/out (one open record per child), corrections, the attendance list and the room roster with ratios. */
-export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
-  const scope = (ctx: Actor) => ({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email });
+/** The repositories the attendance service works through (a test hands in fakes to aim at one rule). */
+export interface AttendanceRepositories {
+  attendance: typeof attendanceRepository;
+  rollups: Pick<typeof rollupsRepository, 'list'>;
+  audit: Pick<AuditRepository, 'append'>;
+}
 
+export function createAttendanceService({
+  db,
+  clock,
+  repositories = { attendance: attendanceRepository, rollups: rollupsRepository, audit: auditRepository },
+}: Pick<ServiceDeps, 'clock'> & { db: Pick<ServiceDeps['db'], 'scoped'>; repositories?: AttendanceRepositories }) {
+  // The handed-in repositories stand in for the modules' own below.
+  const { attendance: repo, rollups: rollupsRepository, audit: auditRepository } = repositories;
   function instant(value: string | undefined, field: string, now: Date): Date {
     const at = value === undefined ? now : new Date(value);
     if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: field, message: 'must be an ISO 8601 date-time' }]);
@@ -102,7 +113,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
       const from = q.from ?? addDays(to, -30);
       checkRange(from, to, MAX_REPORT_DAYS);
       if (q.roomId && !isUuid(q.roomId)) return { items: [], nextCursor: null };
-      const rows = await db.scoped({ tenantId: ctx.tenantId, userId: ctx.userId }, (tx) => rollupsRepository.list(tx, ctx.tenantId, { from, to, roomId: q.roomId?.toLowerCase() }));
+      const rows = await db.scoped(forTenant(ctx), (tx) => rollupsRepository.list(tx, ctx.tenantId, { from, to, roomId: q.roomId?.toLowerCase() }));
       return { items: rows.map(rollupDto), nextCursor: null };
     },
 
@@ -111,7 +122,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
       const now = clock.now();
       const at = instant(input.at, 'at', now);
       try {
-        return await db.scoped(scope(ctx), async (tx) => {
+        return await db.scoped(forTenant(ctx), async (tx) => {
           const s = await visibleStudent(tx, ctx, input.studentId);
           if (s.archivedAt) throw conflict('The child is archived');
           if (s.status !== 'enrolled') throw conflict('The child is withdrawn');
@@ -155,7 +166,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
       if (!isUuid(input.studentId)) throw notFound('Student');
       const now = clock.now();
       const at = instant(input.at, 'at', now);
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const s = await visibleStudent(tx, ctx, input.studentId);
         const open = await repo.findOpen(tx, ctx.tenantId, s.id, true);
         if (!open) throw conflict('The child is not checked in');
@@ -177,7 +188,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
 
     async list(ctx: TenantContext, q: { date?: string; roomId?: string; studentId?: string; limit: number; cursor?: string }) {
       const cursor = decodeUuidCursor(q.cursor);
-      const rows = await db.scoped(scope(ctx), async (tx) => {
+      const rows = await db.scoped(forTenant(ctx), async (tx) => {
         const studentIds = await access.visibleStudentIds(tx, ctx);
         return repo.list(tx, ctx.tenantId, { ...q, cursor, studentIds });
       });
@@ -189,7 +200,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
       if (!isUuid(id)) throw notFound('Attendance record');
       const now = clock.now();
       try {
-        return await db.scoped(scope(ctx), async (tx) => {
+        return await db.scoped(forTenant(ctx), async (tx) => {
           const { after } = await changeVersioned(tx, ctx, {
             what: 'Attendance record',
             target: { type: 'attendance', id },
@@ -210,7 +221,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
               return repo.update(tx, ctx.tenantId, id, patch, before.version, now);
             },
             audit: (b, a) => ({ action: 'attendance.corrected', before: attendanceDto(b), after: { ...attendanceDto(a), reason: input.reason } }),
-          });
+          }, auditRepository);
           return attendanceDto(after!);
         });
       } catch (e) {
@@ -225,7 +236,7 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
      */
     async roster(ctx: TenantContext, roomId: string) {
       if (!isUuid(roomId)) throw notFound('Room');
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const room = await repo.getRoom(tx, ctx.tenantId, roomId);
         if (!room) throw notFound('Room');
         await access.assertRoomVisible(tx, ctx, roomId);

@@ -6,7 +6,6 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { TokenService } from '../core/security/tokens.js';
 import type { Database } from '../repositories/db.js';
-import type { AuthService } from './auth.service.js';
 
 /**
  * What every service factory may take (each narrows it with Pick<> to what it uses). Only ports: the container decides
@@ -18,7 +17,6 @@ export interface ServiceDeps {
   clock: Clock;
   db: Database;
   cache: Cache;
-  auth: AuthService;
   tokens: TokenService;
   storage: Storage;
   queue: Queue;

@@ -14,6 +14,7 @@ import { auditActor, auditRepository } from '../repositories/audit.repository.js
 import { filesRepository, type FileRow } from '../repositories/files.repository.js';
 import { access } from './access.js';
 import type { ServiceDeps } from './deps.js';
+import { forTenant } from '../repositories/db.js';
 
 export interface PresignInput {
   purpose: Exclude<FilePurpose, 'report'>;
@@ -51,7 +52,6 @@ function mayReadCentreFile(ctx: TenantContext, f: { purpose: string; uploadedByM
 }
 
 export function createFilesService({ db, storage, clock, logger, localFiles }: Pick<ServiceDeps, 'db' | 'storage' | 'clock' | 'logger' | 'localFiles'>) {
-  const scope = (tenantId: string, userId?: string) => ({ tenantId, userId: userId ?? null });
 
   /**
    * Compares the stored object with the declared one (HeadObject): larger than declared or another type → the file is
@@ -65,7 +65,7 @@ export function createFilesService({ db, storage, clock, logger, localFiles }: P
     const tooLarge = info.size > row.size;
     const now = clock.now();
     if (wrongType || tooLarge) {
-      await db.scoped(scope(tenantId), async (tx) => {
+      await db.scoped(forTenant(tenantId), async (tx) => {
         const after = await filesRepository.settle(tx, tenantId, row.id, { status: 'rejected' }, now);
         if (after) await auditRepository.append(tx, { tenantId, action: 'file.rejected', targetType: 'file', targetId: row.id, after: { size: info.size, contentType: info.contentType ?? null } });
       });
@@ -73,7 +73,7 @@ export function createFilesService({ db, storage, clock, logger, localFiles }: P
       throw rejected(wrongType ? 'contentType' : 'size');
     }
     await storage.markConfirmed(row.storageKey);
-    const settled = await db.scoped(scope(tenantId), async (tx) => {
+    const settled = await db.scoped(forTenant(tenantId), async (tx) => {
       const after = await filesRepository.settle(tx, tenantId, row.id, { status: 'uploaded', size: info.size, uploadedAt: now }, now);
       if (after) await auditRepository.append(tx, { tenantId, action: 'file.uploaded', targetType: 'file', targetId: row.id, after: { size: info.size } });
       return after ?? (await filesRepository.get(tx, tenantId, row.id));
@@ -108,7 +108,7 @@ export function createFilesService({ db, storage, clock, logger, localFiles }: P
 
       const id = newId();
       const key = storageKey(ctx.tenantId, id);
-      const row = await db.scoped(scope(ctx.tenantId, ctx.userId), async (tx) => {
+      const row = await db.scoped(forTenant(ctx), async (tx) => {
         if (input.studentId) {
           if (!isUuid(input.studentId) || !(await filesRepository.studentExists(tx, ctx.tenantId, input.studentId))) throw notFound('Student');
           await access.assertStudentVisible(tx, ctx, input.studentId);
@@ -150,7 +150,7 @@ export function createFilesService({ db, storage, clock, logger, localFiles }: P
     /** GET /files/{id}: confirms a pending upload first, then hands out a short-lived download URL. */
     async get(ctx: TenantContext, id: string, opts: { baseUrl?: string } = {}) {
       if (!isUuid(id)) throw notFound('File');
-      let row = await db.scoped(scope(ctx.tenantId, ctx.userId), async (tx) => {
+      let row = await db.scoped(forTenant(ctx), async (tx) => {
         const f = await filesRepository.get(tx, ctx.tenantId, id);
         if (!f) throw notFound('File');
         if (ctx.guardianOnly) {
@@ -178,7 +178,7 @@ export function createFilesService({ db, storage, clock, logger, localFiles }: P
     /** For jobs (imports): the file must be uploaded and match what was declared; UNPROCESSABLE otherwise. */
     async confirmUploaded(ctx: { tenantId: string }, fileId: string) {
       if (!isUuid(fileId)) throw notFound('File');
-      let row = await db.scoped(scope(ctx.tenantId), (tx) => filesRepository.get(tx, ctx.tenantId, fileId));
+      let row = await db.scoped(forTenant(ctx), (tx) => filesRepository.get(tx, ctx.tenantId, fileId));
       if (!row) throw notFound('File');
       if (row.status === 'rejected') throw rejected();
       if (row.status === 'pending') row = await settle(ctx.tenantId, row, () => unprocessable('The file has not been uploaded yet'));
@@ -193,7 +193,7 @@ export function createFilesService({ db, storage, clock, logger, localFiles }: P
     ) {
       const id = newId();
       const key = storageKey(tenantId, id);
-      await db.scoped(scope(tenantId), (tx) =>
+      await db.scoped(forTenant(tenantId), (tx) =>
         filesRepository.insert(tx, {
           id,
           tenantId,
@@ -208,14 +208,14 @@ export function createFilesService({ db, storage, clock, logger, localFiles }: P
       );
       const { size } = await write(key);
       const now = clock.now();
-      const row = await db.scoped(scope(tenantId), (tx) => filesRepository.settle(tx, tenantId, id, { status: 'uploaded', size, uploadedAt: now }, now));
+      const row = await db.scoped(forTenant(tenantId), (tx) => filesRepository.settle(tx, tenantId, id, { status: 'uploaded', size, uploadedAt: now }, now));
       if (!row) throw new Error('server file vanished while it was written');
       return { id: row.id, storageKey: row.storageKey, contentType: row.contentType, size: row.size, purpose: row.purpose, status: row.status };
     },
 
     /** A job's read of an uploaded import file: its size and a stream of its bytes; undefined when it is gone. */
     async openImportFile(tenantId: string, fileId: string) {
-      const row = await db.scoped(scope(tenantId), (tx) => filesRepository.get(tx, tenantId, fileId));
+      const row = await db.scoped(forTenant(tenantId), (tx) => filesRepository.get(tx, tenantId, fileId));
       if (!row || row.purpose !== 'import') return undefined;
       return { size: row.size, open: () => storage.getStream(row.storageKey) };
     },

@@ -2,11 +2,11 @@ import type { Clock } from '../core/clock.js';
 import type { TenantContext } from '../core/context.js';
 import { notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
-import { auditRepository } from '../repositories/audit.repository.js';
-import type { Database, Tx } from '../repositories/db.js';
+import { auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
+import { forTenant, type Database, type Tx } from '../repositories/db.js';
 import { guardiansRepository, type GuardianRow } from '../repositories/guardians.repository.js';
 import { access } from './access.js';
-import { actor, iso, requireId, scopeOf, sent, type ListOptions } from './helpers.js';
+import { actor, iso, requireId, sent, type ListOptions } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned, UNCHANGED } from './versioned-change.js';
 
@@ -33,7 +33,23 @@ export interface GuardianInput {
 /** Emails are stored lower-cased: a guardian record whose email matches a guardian member is that member's record. */
 const normalizeEmail = (e: string | null | undefined) => (e === undefined ? undefined : e === null ? null : e.trim().toLowerCase());
 
-export function createGuardiansService({ db, clock }: { db: Database; clock: Clock }) {
+/** The repositories the guardians service works through (a test hands in fakes to aim at one rule). */
+export interface GuardiansRepositories {
+  guardians: typeof guardiansRepository;
+  audit: Pick<AuditRepository, 'append'>;
+}
+
+export function createGuardiansService({
+  db,
+  clock,
+  repositories = { guardians: guardiansRepository, audit: auditRepository },
+}: {
+  db: Pick<Database, 'scoped'>;
+  clock: Clock;
+  repositories?: GuardiansRepositories;
+}) {
+  // The handed-in repositories stand in for the modules' own below.
+  const { guardians: guardiansRepository, audit: auditRepository } = repositories;
   /** A guardian-only member sees only their own guardian record(s); staff see all. */
   async function ownIds(tx: Tx, ctx: TenantContext): Promise<string[] | null> {
     return ctx.guardianOnly ? access.guardianIds(tx, ctx) : null;
@@ -42,7 +58,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
   return {
     async list(ctx: TenantContext, q: ListOptions) {
       const cursor = decodeUuidCursor(q.cursor);
-      const rows = await db.scoped(scopeOf(ctx), async (tx) => {
+      const rows = await db.scoped(forTenant(ctx), async (tx) => {
         const own = await ownIds(tx, ctx);
         if (own && !own.length) return [];
         return guardiansRepository.list(tx, ctx.tenantId, { cursor, limit: q.limit, includeArchived: q.includeArchived, ids: own ?? undefined });
@@ -52,7 +68,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
 
     async get(ctx: TenantContext, rawId: string) {
       const id = requireId(rawId, 'Guardian');
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const row = await guardiansRepository.get(tx, ctx.tenantId, id);
         if (!row) throw notFound('Guardian');
         const own = await ownIds(tx, ctx);
@@ -62,7 +78,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
     },
 
     async create(ctx: TenantContext, input: GuardianInput) {
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const row = await guardiansRepository.insert(tx, ctx.tenantId, {
           id: newId(),
           firstName: input.firstName,
@@ -78,7 +94,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
     async update(ctx: TenantContext, rawId: string, patch: Partial<GuardianInput>, ifMatch?: number) {
       const id = requireId(rawId, 'Guardian');
       const changes = sent({ ...patch, email: normalizeEmail(patch.email) });
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const { before, after } = await changeVersioned(tx, ctx, {
           what: 'Guardian',
           target: { type: 'guardian', id },
@@ -86,7 +102,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
           lock: () => guardiansRepository.getForUpdate(tx, ctx.tenantId, id),
           write: async (b) => (Object.keys(changes).length ? guardiansRepository.update(tx, ctx.tenantId, id, changes, b.version, clock.now()) : UNCHANGED),
           audit: (b, a) => ({ action: 'guardian.updated', before: guardianDto(b), after: guardianDto(a) }),
-        });
+        }, auditRepository);
         return guardianDto(after ?? before);
       });
     },
@@ -94,7 +110,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
     /** Archives the record; links to children are kept (attendance history names the guardian). */
     async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
       const id = requireId(rawId, 'Guardian');
-      await db.scoped(scopeOf(ctx), (tx) =>
+      await db.scoped(forTenant(ctx), (tx) =>
         changeVersioned(tx, ctx, {
           what: 'Guardian',
           target: { type: 'guardian', id },
@@ -107,7 +123,7 @@ export function createGuardiansService({ db, clock }: { db: Database; clock: Clo
             return guardiansRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, b.version, clock.now());
           },
           audit: (b, a) => ({ action: 'guardian.archived', before: guardianDto(b), after: guardianDto(a) }),
-        }),
+        }, auditRepository),
       );
     },
   };

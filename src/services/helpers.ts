@@ -1,11 +1,8 @@
-import type { TenantContext } from '../core/context.js';
 import { notFound, preconditionFailed, validationError } from '../core/errors.js';
 import { isUuid } from '../core/ids.js';
 import { isCalendarDate } from '../core/time.js';
 
 /** Small steps every service shares (not specific to one resource). */
-
-export const scopeOf = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId });
 
 /** The actor fields of an audit row. */
 export { auditActor as actor } from '../repositories/audit.repository.js';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { sql } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
-import type { Database, DbScope } from '../repositories/db.js';
+import { acrossCentres, forTenant, type Database, type DbScope } from '../repositories/db.js';
 import { idempotencyRepository, type IdemScope } from '../repositories/idempotency.repository.js';
 
 export type { IdemScope };
@@ -32,7 +32,8 @@ const inProgress = () => new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with
  * waiting, and the lock goes away with the transaction, whatever kills it.
  */
 export function createIdempotencyService({ db, clock }: { db: Database; clock: Clock }) {
-  const dbScope = (s: IdemScope): DbScope => ({ tenantId: s.tenantId, userId: s.userId });
+  // A keyed request without a centre (POST /tenants, an invitation's answer) is its user's own.
+  const dbScope = (s: IdemScope): DbScope => (s.tenantId ? forTenant(s.tenantId) : acrossCentres({ userId: s.userId }));
   const lockKey = (s: IdemScope) =>
     createHash('sha256').update(JSON.stringify([s.tenantId, s.userId, s.method, s.path, s.key])).digest().readBigInt64BE(0).toString();
 

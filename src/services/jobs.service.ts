@@ -2,7 +2,7 @@ import type { TenantContext } from '../core/context.js';
 import { AppError, notFound, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
 import { auditRepository } from '../repositories/audit.repository.js';
-import type { Tx } from '../repositories/db.js';
+import { forTenant, systemWide, type Tx } from '../repositories/db.js';
 import { importsRepository } from '../repositories/imports.repository.js';
 import { jobsRepository, type JobRow } from '../repositories/jobs.repository.js';
 import { reportsRepository } from '../repositories/reports.repository.js';
@@ -32,12 +32,9 @@ type Deps = Pick<ServiceDeps, 'db' | 'clock' | 'queue' | 'logger'> & { files: Pi
  * runs a job (the worker host in src/workers/ does, calling services).
  */
 export function createJobsService({ db, clock, queue, logger, files }: Deps) {
-  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId });
-  const tenantScope = (tenantId: string) => ({ tenantId });
-
   /** Writes the job row (and its audit row) and sends `{jobId, tenantId}`; the payload is checked against the job name. */
   async function enqueue<N extends JobName>(ctx: TenantContext, type: N, input: JobPayload<N>, check?: (tx: Tx) => Promise<void>) {
-    const job = await db.scoped(scope(ctx), async (tx) => {
+    const job = await db.scoped(forTenant(ctx), async (tx) => {
       await check?.(tx);
       // The type checks the payload at compile time; the schema makes sure at run time (after the checks: a bad id is 404).
       const payload = JOB_PAYLOADS[type].parse(input) as Record<string, unknown>;
@@ -63,7 +60,7 @@ export function createJobsService({ db, clock, queue, logger, files }: Deps) {
         await queue.send({ jobId: job.id, tenantId: ctx.tenantId });
       } catch (err) {
         logger.error({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, 'could not enqueue a job');
-        await db.scoped(tenantScope(ctx.tenantId), (tx) => jobsRepository.fail(tx, ctx.tenantId, job.id, 'The job could not be queued', clock.now()));
+        await db.scoped(forTenant(ctx), (tx) => jobsRepository.fail(tx, ctx.tenantId, job.id, 'The job could not be queued', clock.now()));
         throw new AppError('NOT_READY', 'The job queue is not available; try again shortly');
       }
     });
@@ -81,7 +78,7 @@ export function createJobsService({ db, clock, queue, logger, files }: Deps) {
 
     async startImport(ctx: TenantContext, input: { type: 'students'; fileId: string; dryRun?: boolean }) {
       if (!isUuid(input.fileId)) throw notFound('File');
-      const file = await db.scoped(scope(ctx), (tx) => importsRepository.file(tx, ctx.tenantId, input.fileId));
+      const file = await db.scoped(forTenant(ctx), (tx) => importsRepository.file(tx, ctx.tenantId, input.fileId));
       if (!file) throw notFound('File');
       if (file.purpose !== 'import') throw unprocessable('The file was not uploaded for an import', [{ path: 'fileId', message: 'presign it with purpose "import"' }]);
       // Checks the object is really there (HeadObject) and matches what was presigned; throws 422 otherwise.
@@ -92,7 +89,7 @@ export function createJobsService({ db, clock, queue, logger, files }: Deps) {
     /** The creator reads their job; owners read every job of the centre. Anything else is not found. */
     async getJob(ctx: TenantContext, id: string) {
       if (!isUuid(id)) throw notFound('Job');
-      const job = await db.scoped(scope(ctx), (tx) => jobsRepository.get(tx, ctx.tenantId, id));
+      const job = await db.scoped(forTenant(ctx), (tx) => jobsRepository.get(tx, ctx.tenantId, id));
       if (!job || (job.createdByMembershipId !== ctx.membershipId && !ctx.roles.includes('owner'))) throw notFound('Job');
       return jobDto(job);
     },
@@ -100,22 +97,22 @@ export function createJobsService({ db, clock, queue, logger, files }: Deps) {
     /** The job row's life as the worker host runs it (queued → running → succeeded | failed). */
     runs: {
       /** Marks the job running (attempts + 1); undefined when it is already finished or unknown. */
-      start: (tenantId: string, jobId: string) => db.scoped(tenantScope(tenantId), (tx) => jobsRepository.start(tx, tenantId, jobId, clock.now())),
+      start: (tenantId: string, jobId: string) => db.scoped(forTenant(tenantId), (tx) => jobsRepository.start(tx, tenantId, jobId, clock.now())),
       progress: (tenantId: string, jobId: string, percent: number) =>
-        db.scoped(tenantScope(tenantId), (tx) => jobsRepository.progress(tx, tenantId, jobId, percent, clock.now())),
+        db.scoped(forTenant(tenantId), (tx) => jobsRepository.progress(tx, tenantId, jobId, percent, clock.now())),
       checkpoint: (tenantId: string, jobId: string, result: unknown) =>
-        db.scoped(tenantScope(tenantId), (tx) => jobsRepository.checkpoint(tx, tenantId, jobId, result, clock.now())),
+        db.scoped(forTenant(tenantId), (tx) => jobsRepository.checkpoint(tx, tenantId, jobId, result, clock.now())),
       succeed: (tenantId: string, jobId: string, result: unknown) =>
-        db.scoped(tenantScope(tenantId), (tx) => jobsRepository.succeed(tx, tenantId, jobId, result, clock.now())),
-      fail: (tenantId: string, jobId: string, error: string) => db.scoped(tenantScope(tenantId), (tx) => jobsRepository.fail(tx, tenantId, jobId, error, clock.now())),
+        db.scoped(forTenant(tenantId), (tx) => jobsRepository.succeed(tx, tenantId, jobId, result, clock.now())),
+      fail: (tenantId: string, jobId: string, error: string) => db.scoped(forTenant(tenantId), (tx) => jobsRepository.fail(tx, tenantId, jobId, error, clock.now())),
       requeue: (tenantId: string, jobId: string, error: string) =>
-        db.scoped(tenantScope(tenantId), (tx) => jobsRepository.requeue(tx, tenantId, jobId, error, clock.now())),
+        db.scoped(forTenant(tenantId), (tx) => jobsRepository.requeue(tx, tenantId, jobId, error, clock.now())),
       /** Every job a stopped process left queued or running, centre by centre. */
       async unfinished() {
-        const tenants = await db.scoped({ tenantId: null, system: true }, (tx) => tenantsRepository.directory(tx));
+        const tenants = await db.scoped(systemWide(), (tx) => tenantsRepository.directory(tx));
         const out: { jobId: string; tenantId: string }[] = [];
         for (const t of tenants) {
-          const open = await db.scoped(tenantScope(t.id), (tx) => jobsRepository.unfinished(tx, t.id));
+          const open = await db.scoped(forTenant(t.id), (tx) => jobsRepository.unfinished(tx, t.id));
           for (const j of open) out.push({ jobId: j.id, tenantId: t.id });
         }
         return out;

@@ -4,12 +4,12 @@ import { AppError, conflict, notFound, rateLimitedFor, unauthenticated } from '.
 import { newId } from '../core/ids.js';
 import { isPin, newKioskToken, parseKioskToken, secretMatches, type PinHasher } from '../core/security/kiosk-credentials.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
-import { pgConstraint, type Tx } from '../repositories/db.js';
+import { forTenant, pgConstraint, type Tx } from '../repositories/db.js';
 import { guardiansRepository } from '../repositories/guardians.repository.js';
 import { kiosksRepository, type KioskRow } from '../repositories/kiosks.repository.js';
 import type { AttendanceDto, AttendanceService } from './attendance.service.js';
 import type { ServiceDeps } from './deps.js';
-import { checkIfMatch, requireId, scopeOf } from './helpers.js';
+import { checkIfMatch, requireId } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned } from './versioned-change.js';
 
@@ -54,7 +54,7 @@ export function createKiosksService({ db, clock, cache, pins, attendance }: Kios
     const now = clock.now().getTime();
     const lockedUntil = Number((await cache.get(lockKey(k.kioskId))) ?? 0);
     if (lockedUntil > now) throw rateLimitedFor('Too many wrong PINs at this kiosk; try again later', (lockedUntil - now) / 1000);
-    const guardian = isPin(pin) ? await db.scoped({ tenantId: k.tenantId }, (tx) => guardiansRepository.byPinHash(tx, k.tenantId, pins.hash(pin))) : undefined;
+    const guardian = isPin(pin) ? await db.scoped(forTenant(k), (tx) => guardiansRepository.byPinHash(tx, k.tenantId, pins.hash(pin))) : undefined;
     if (guardian) return guardian;
     // A right PIN does not reset the count: an adult who knows their own PIN could otherwise try others between.
     const failures = await cache.incr(failKey(k.kioskId), PIN_WINDOW_SECONDS);
@@ -62,13 +62,13 @@ export function createKiosksService({ db, clock, cache, pins, attendance }: Kios
       await cache.set(lockKey(k.kioskId), String(now + PIN_WINDOW_SECONDS * 1000), PIN_WINDOW_SECONDS);
       await cache.del(failKey(k.kioskId));
     }
-    await db.scoped({ tenantId: k.tenantId }, (tx) => kioskAudit(tx, k, failures >= PIN_MAX_FAILURES ? 'kiosk.locked' : 'kiosk.pin_rejected', { failures }));
+    await db.scoped(forTenant(k), (tx) => kioskAudit(tx, k, failures >= PIN_MAX_FAILURES ? 'kiosk.locked' : 'kiosk.pin_rejected', { failures }));
     throw invalidPin();
   }
 
   /** The named children of the adult (404 for one not theirs), each once. */
   async function theirChildren(k: KioskContext, guardianId: string, studentIds: string[]) {
-    const children = await db.scoped({ tenantId: k.tenantId }, (tx) => kiosksRepository.childrenOf(tx, k.tenantId, guardianId));
+    const children = await db.scoped(forTenant(k), (tx) => kiosksRepository.childrenOf(tx, k.tenantId, guardianId));
     const byId = new Map(children.map((c) => [c.id, c]));
     const wanted = [...new Set(studentIds.map((s) => s.toLowerCase()))];
     for (const id of wanted) if (!byId.has(id)) throw notFound('Student');
@@ -79,7 +79,7 @@ export function createKiosksService({ db, clock, cache, pins, attendance }: Kios
     const guardian = await signer(k, pin);
     const ids = await theirChildren(k, guardian.id, studentIds);
     // All the children or none: the attendance service's transactions join this one.
-    return db.unitOfWork({ tenantId: k.tenantId }, async (tx) => {
+    return db.unitOfWork(forTenant(k), async (tx) => {
       const items: AttendanceDto[] = [];
       for (const id of ids) items.push(await run(actorOf(k), guardian.id, id));
       await kioskAudit(tx, k, action, { guardianId: guardian.id, studentIds: ids, attendanceIds: items.map((i) => i.id) });
@@ -93,7 +93,7 @@ export function createKiosksService({ db, clock, cache, pins, attendance }: Kios
       const id = requireId(rawId, 'Guardian');
       for (let attempt = 0; ; attempt++) {
         try {
-          return await db.scoped(scopeOf(ctx), async (tx) => {
+          return await db.scoped(forTenant(ctx), async (tx) => {
             const g = await guardiansRepository.getForUpdate(tx, ctx.tenantId, id);
             if (!g) throw notFound('Guardian');
             checkIfMatch(g.version, ifMatch);
@@ -116,7 +116,7 @@ export function createKiosksService({ db, clock, cache, pins, attendance }: Kios
     },
 
     async create(ctx: TenantContext, input: { name: string }) {
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const id = newId();
         const { token, hash } = newKioskToken(ctx.tenantId, id);
         const row = await kiosksRepository.insert(tx, { id, tenantId: ctx.tenantId, name: input.name, tokenHash: hash, createdByMembershipId: ctx.membershipId });
@@ -127,14 +127,14 @@ export function createKiosksService({ db, clock, cache, pins, attendance }: Kios
 
     async list(ctx: TenantContext, q: { limit: number; cursor?: string }) {
       const cursor = decodeUuidCursor(q.cursor);
-      const rows = await db.scoped(scopeOf(ctx), (tx) => kiosksRepository.listLive(tx, ctx.tenantId, { cursor, limit: q.limit }));
+      const rows = await db.scoped(forTenant(ctx), (tx) => kiosksRepository.listLive(tx, ctx.tenantId, { cursor, limit: q.limit }));
       return toPage(rows, q.limit, kioskDto, (r) => r.id);
     },
 
     /** Revokes the kiosk: its token fails from the next request on (every request reads the kiosk's row). */
     async revoke(ctx: TenantContext, rawId: string, ifMatch?: number) {
       const id = requireId(rawId, 'Kiosk');
-      await db.scoped(scopeOf(ctx), (tx) =>
+      await db.scoped(forTenant(ctx), (tx) =>
         changeVersioned(tx, ctx, {
           what: 'Kiosk',
           target: { type: 'kiosk', id },
@@ -153,14 +153,14 @@ export function createKiosksService({ db, clock, cache, pins, attendance }: Kios
     async authenticate(token: string, meta: RequestMeta): Promise<KioskContext> {
       const parsed = parseKioskToken(token);
       if (!parsed) throw unauthenticated('A valid kiosk token is required');
-      const row = await db.scoped({ tenantId: parsed.tenantId }, (tx) => kiosksRepository.getLive(tx, parsed.tenantId, parsed.kioskId));
+      const row = await db.scoped(forTenant(parsed.tenantId), (tx) => kiosksRepository.getLive(tx, parsed.tenantId, parsed.kioskId));
       if (!row || !secretMatches(parsed.secret, row.tokenHash)) throw unauthenticated('A valid kiosk token is required');
       return { ...meta, tenantId: row.tenantId, kioskId: row.id, kioskName: row.name };
     },
 
     async lookup(k: KioskContext, pin: string) {
       const guardian = await signer(k, pin);
-      return db.scoped({ tenantId: k.tenantId }, async (tx) => {
+      return db.scoped(forTenant(k), async (tx) => {
         const children = await kiosksRepository.childrenOf(tx, k.tenantId, guardian.id);
         await kioskAudit(tx, k, 'kiosk.lookup', { guardianId: guardian.id, studentIds: children.map((c) => c.id) });
         return {

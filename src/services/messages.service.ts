@@ -3,7 +3,7 @@ import type { TenantContext } from '../core/context.js';
 import { forbidden, notFound } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
-import type { Tx } from '../repositories/db.js';
+import { forTenant, type Tx } from '../repositories/db.js';
 import { messagesRepository as repo, type MessageRow, type MessageVisibility } from '../repositories/messages.repository.js';
 import { access } from './access.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
@@ -28,7 +28,6 @@ export type MessageDto = ReturnType<typeof messageDto>;
  * children's rooms, and what they wrote. Messages are never edited.
  */
 export function createMessagesService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
-  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email });
 
   async function visibility(tx: Tx, ctx: TenantContext): Promise<MessageVisibility | null> {
     const studentIds = await access.visibleStudentIds(tx, ctx);
@@ -42,7 +41,7 @@ export function createMessagesService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
       const { audience } = input;
       if (audience.type === 'tenant' && ctx.guardianOnly) throw forbidden('Guardians write about their own children or their rooms, not to the whole centre');
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         if (audience.type === 'student') {
           if (!isUuid(audience.id) || !(await repo.studentExists(tx, ctx.tenantId, audience.id))) throw notFound('Student');
           await access.assertStudentVisible(tx, ctx, audience.id);
@@ -74,14 +73,14 @@ export function createMessagesService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
 
     async list(ctx: TenantContext, q: { limit: number; cursor?: string }) {
       const cursor = decodeUuidCursor(q.cursor);
-      const rows = await db.scoped(scope(ctx), async (tx) => repo.list(tx, ctx.tenantId, ctx.membershipId, await visibility(tx, ctx), { cursor, limit: q.limit }));
+      const rows = await db.scoped(forTenant(ctx), async (tx) => repo.list(tx, ctx.tenantId, ctx.membershipId, await visibility(tx, ctx), { cursor, limit: q.limit }));
       return toPage(rows, q.limit, (r) => messageDto(r.m, r.readAt), (r) => r.m.id);
     },
 
     async markRead(ctx: TenantContext, id: string): Promise<void> {
       if (!isUuid(id)) throw notFound('Message');
       const now = clock.now();
-      await db.scoped(scope(ctx), async (tx) => {
+      await db.scoped(forTenant(ctx), async (tx) => {
         const m = await repo.getVisible(tx, ctx.tenantId, id, await visibility(tx, ctx));
         if (!m) throw notFound('Message');
         await repo.markRead(tx, ctx.tenantId, m.id, ctx.membershipId, now);

@@ -6,6 +6,7 @@ import { tenantsRepository } from '../repositories/tenancy.repository.js';
 import type { ServiceDeps } from './deps.js';
 import type { FilesService } from './files.service.js';
 import { PermanentJobError, type JobPayload } from './job-payloads.js';
+import { forTenant } from '../repositories/db.js';
 
 const PAGE = 1000;
 export const REPORT_COLUMNS = ['date', 'firstName', 'lastName', 'room', 'checkIn', 'checkOut', 'droppedOffBy', 'pickedUpBy', 'hours'];
@@ -22,7 +23,7 @@ export function createReportsService({ db, storage, files }: Pick<ServiceDeps, '
     async attendanceCsv(actor: JobActor, p: Omit<JobPayload<'report.attendance'>, 'tenantId'>, progress: (percent: number) => Promise<void>) {
       const { tenantId } = actor;
       const f: AttendanceReportFilter = { from: p.from, to: p.to, roomId: p.roomId };
-      const { tz, total } = await db.scoped({ tenantId }, async (tx) => {
+      const { tz, total } = await db.scoped(forTenant(tenantId), async (tx) => {
         const tenant = await tenantsRepository.get(tx, tenantId);
         if (!tenant) throw new PermanentJobError('The centre no longer exists');
         return { tz: tenant.timezone, total: await reportsRepository.countAttendance(tx, tenantId, f) };
@@ -33,7 +34,7 @@ export function createReportsService({ db, storage, files }: Pick<ServiceDeps, '
         yield csvLine(REPORT_COLUMNS);
         let after: { date: string; id: string } | undefined;
         for (;;) {
-          const page = await db.scoped({ tenantId }, (tx) => reportsRepository.attendancePage(tx, tenantId, f, after, PAGE));
+          const page = await db.scoped(forTenant(tenantId), (tx) => reportsRepository.attendancePage(tx, tenantId, f, after, PAGE));
           let chunk = '';
           for (const r of page) {
             const hours = r.checkOutAt ? ((r.checkOutAt.getTime() - r.checkInAt.getTime()) / 3_600_000).toFixed(2) : '';

@@ -4,10 +4,10 @@ import { notFound } from '../core/errors.js';
 import { newId } from '../core/ids.js';
 import type { AgeGroup } from '../models/enums.js';
 import { auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
-import type { Database } from '../repositories/db.js';
+import { forTenant, type Database } from '../repositories/db.js';
 import { roomsRepository, type RoomRow } from '../repositories/rooms.repository.js';
 import { access } from './access.js';
-import { actor, iso, requireId, scopeOf, sent, type ListOptions } from './helpers.js';
+import { actor, iso, requireId, sent, type ListOptions } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned, UNCHANGED } from './versioned-change.js';
 
@@ -51,7 +51,7 @@ export function createRoomsService({
   return {
     async list(ctx: TenantContext, q: ListOptions) {
       const cursor = decodeUuidCursor(q.cursor);
-      const rows = await db.scoped(scopeOf(ctx), async (tx) => {
+      const rows = await db.scoped(forTenant(ctx), async (tx) => {
         const visible = await access.visibleRoomIds(tx, ctx);
         if (visible && !visible.length) return [];
         return roomsRepo.list(tx, ctx.tenantId, { cursor, limit: q.limit, includeArchived: q.includeArchived, ids: visible ?? undefined });
@@ -61,7 +61,7 @@ export function createRoomsService({
 
     async get(ctx: TenantContext, rawId: string) {
       const id = requireId(rawId, 'Room');
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const row = await roomsRepo.get(tx, ctx.tenantId, id);
         if (!row) throw notFound('Room');
         await access.assertRoomVisible(tx, ctx, id);
@@ -70,7 +70,7 @@ export function createRoomsService({
     },
 
     async create(ctx: TenantContext, input: RoomInput) {
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const row = await roomsRepo.insert(tx, ctx.tenantId, {
           id: newId(),
           name: input.name,
@@ -86,7 +86,7 @@ export function createRoomsService({
     async update(ctx: TenantContext, rawId: string, patch: Partial<RoomInput>, ifMatch?: number) {
       const id = requireId(rawId, 'Room');
       const changes = sent(patch);
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const { before, after } = await changeVersioned(tx, ctx, {
           what: 'Room',
           target: { type: 'room', id },
@@ -102,7 +102,7 @@ export function createRoomsService({
     /** Archives (the room and its history stay; lists hide it). Archiving twice changes nothing. */
     async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
       const id = requireId(rawId, 'Room');
-      await db.scoped(scopeOf(ctx), (tx) =>
+      await db.scoped(forTenant(ctx), (tx) =>
         changeVersioned(tx, ctx, {
           what: 'Room',
           target: { type: 'room', id },

@@ -5,6 +5,7 @@ import { ENTITLEMENTS } from '../core/security/permissions.js';
 import { localSupabaseSub } from '../core/security/supabase.js';
 import { addDays, localDate, zonedInstant } from '../core/time.js';
 import { attendance, guardians, kiosks, memberships, rooms, shifts, staff, staffRooms, studentGuardians, students, tenants, users } from '../models/index.js';
+import { acrossCentres, forTenant } from '../repositories/db.js';
 import type { TenantContext } from '../core/context.js';
 import { permissionsFor } from '../core/security/permissions.js';
 import type { KiosksService } from './kiosks.service.js';
@@ -26,7 +27,7 @@ function rng(seed: number) {
 export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: KiosksService }): Promise<string> {
   const { db, clock } = c;
   const tz = 'America/Los_Angeles';
-  const existing = await db.scoped({ tenantId: DEMO_TENANT_ID }, (tx) => tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, DEMO_TENANT_ID)));
+  const existing = await db.scoped(forTenant(DEMO_TENANT_ID), (tx) => tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, DEMO_TENANT_ID)));
   if (!existing.length) {
     const rand = rng(42);
     const pick = <T>(a: T[]) => a[Math.floor(rand() * a.length)]!;
@@ -34,14 +35,14 @@ export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: 
     // already members: nothing here joins anyone by email (invitations need the invitee's consent).
     const demoUser = async (email: string) => {
       const supabaseId = await localSupabaseSub(email);
-      return db.scoped({ tenantId: null }, async (tx) => {
+      return db.scoped(acrossCentres({}), async (tx) => {
         await tx.insert(users).values({ supabaseId, email }).onConflictDoNothing({ target: users.supabaseId });
         const [u] = await tx.select({ id: users.id }).from(users).where(eq(users.supabaseId, supabaseId));
         return u!.id;
       });
     };
     const userIds = { owner: await demoUser(DEMO_EMAILS.owner), teacher: await demoUser(DEMO_EMAILS.teacher), guardian: await demoUser(DEMO_EMAILS.guardian) };
-    await db.scoped({ tenantId: DEMO_TENANT_ID }, async (tx) => {
+    await db.scoped(forTenant(DEMO_TENANT_ID), async (tx) => {
       await tx.insert(tenants).values({ id: DEMO_TENANT_ID, name: 'Sunshine Early Learning (demo)', timezone: tz, closingTime: '18:00' });
       await tx.insert(memberships).values([
         { id: newId(), tenantId: DEMO_TENANT_ID, userId: userIds.owner, email: DEMO_EMAILS.owner, roles: ['owner'], entitlements: [...ENTITLEMENTS], status: 'active' },
@@ -131,7 +132,7 @@ export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: 
  * are audited like any other): a PIN is shown only when it is made, so every run makes new ones.
  */
 async function demoKioskCredentials(c: Pick<ServiceDeps, 'db'> & { kiosks: KiosksService }) {
-  const { owner, adults, oldKiosks } = await c.db.scoped({ tenantId: DEMO_TENANT_ID }, async (tx) => ({
+  const { owner, adults, oldKiosks } = await c.db.scoped(forTenant(DEMO_TENANT_ID), async (tx) => ({
     owner: (await tx.select().from(memberships).where(eq(memberships.email, DEMO_EMAILS.owner)))[0]!,
     adults: (await tx.select().from(guardians).orderBy(guardians.email)).filter((g) => g.email === DEMO_EMAILS.guardian || /^parent[12]@/.test(g.email ?? '')),
     oldKiosks: await tx.select({ id: kiosks.id }).from(kiosks).where(and(isNull(kiosks.revokedAt), eq(kiosks.name, DEMO_KIOSK))),

@@ -4,7 +4,7 @@ import { isUuid, newId } from '../core/ids.js';
 import { addDays, localDate, zonedInstant } from '../core/time.js';
 import { attendanceRepository } from '../repositories/attendance.repository.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
-import { pgConstraint, type Tx } from '../repositories/db.js';
+import { forTenant, pgConstraint, type Tx } from '../repositories/db.js';
 import { shiftsRepository as repo, type ShiftRow } from '../repositories/shifts.repository.js';
 import { staffRepository } from '../repositories/staff.repository.js';
 import { FUTURE_SKEW_MS } from './attendance.service.js';
@@ -38,8 +38,6 @@ const actsOnAnyone = (ctx: TenantContext) => ctx.roles.includes('owner') || ctx.
 
 /** Clock-in, move and clock-out (one open shift per staff member) and timecards (CONTRACT §5 "Staff time"). */
 export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
-  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId });
-
   function instant(value: string | undefined, now: Date): Date {
     const at = value === undefined ? now : new Date(value);
     if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: 'at', message: 'must be an ISO 8601 date-time' }]);
@@ -92,7 +90,7 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
     async clockIn(ctx: TenantContext, staffId: string, input: { roomId: string; at?: string }): Promise<ShiftDto> {
       const now = clock.now();
       return withOneOpen(() =>
-        db.scoped(scope(ctx), async (tx) => {
+        db.scoped(forTenant(ctx), async (tx) => {
           const member = await actionable(tx, ctx, staffId);
           const at = instant(input.at, now);
           const roomId = await liveRoom(tx, ctx, input.roomId);
@@ -110,7 +108,7 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
     async move(ctx: TenantContext, staffId: string, input: { roomId: string; at?: string }): Promise<ShiftDto> {
       const now = clock.now();
       return withOneOpen(() =>
-        db.scoped(scope(ctx), async (tx) => {
+        db.scoped(forTenant(ctx), async (tx) => {
           const member = await actionable(tx, ctx, staffId);
           const at = instant(input.at, now);
           const roomId = await liveRoom(tx, ctx, input.roomId);
@@ -130,7 +128,7 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
 
     async clockOut(ctx: TenantContext, staffId: string, input: { at?: string }): Promise<ShiftDto> {
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const member = await actionable(tx, ctx, staffId);
         const at = instant(input.at, now);
         const current = await repo.findOpen(tx, ctx.tenantId, member.id, true);
@@ -148,7 +146,7 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
      * Owners and admins read everyone's; a teacher only their own staff record's (naming another → 403).
      */
     async timecards(ctx: TenantContext, q: { from?: string; to?: string; staffId?: string }) {
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const tz = await timezone(tx, ctx.tenantId);
         const to = q.to ?? (q.from ? addDays(q.from, 6) : localDate(clock.now(), tz));
         const from = q.from ?? addDays(to, -6);

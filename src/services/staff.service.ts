@@ -2,11 +2,11 @@ import type { Clock } from '../core/clock.js';
 import type { TenantContext } from '../core/context.js';
 import { notFound, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
-import { auditRepository } from '../repositories/audit.repository.js';
-import type { Database, Tx } from '../repositories/db.js';
+import { auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
+import { forTenant, type Database, type Tx } from '../repositories/db.js';
 import { roomsRepository } from '../repositories/rooms.repository.js';
 import { staffRepository, type StaffRow } from '../repositories/staff.repository.js';
-import { actor, iso, requireId, scopeOf, sent, type ListOptions } from './helpers.js';
+import { actor, iso, requireId, sent, type ListOptions } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned, UNCHANGED } from './versioned-change.js';
 
@@ -33,7 +33,24 @@ export interface StaffInput {
 
 const normalizeEmail = (e: string | null | undefined) => (e === undefined ? undefined : e === null ? null : e.trim().toLowerCase());
 
-export function createStaffService({ db, clock }: { db: Database; clock: Clock }) {
+/** The repositories the staff service works through (a test hands in fakes to aim at one rule). */
+export interface StaffRepositories {
+  staff: typeof staffRepository;
+  rooms: Pick<typeof roomsRepository, 'liveIds'>;
+  audit: Pick<AuditRepository, 'append'>;
+}
+
+export function createStaffService({
+  db,
+  clock,
+  repositories = { staff: staffRepository, rooms: roomsRepository, audit: auditRepository },
+}: {
+  db: Pick<Database, 'scoped'>;
+  clock: Clock;
+  repositories?: StaffRepositories;
+}) {
+  // The handed-in repositories stand in for the modules' own below.
+  const { staff: staffRepository, rooms: roomsRepository, audit: auditRepository } = repositories;
   /** Each room must be a live room of this centre; answers the de-duplicated, sorted list. */
   async function checkRooms(tx: Tx, ctx: TenantContext, roomIds: string[]) {
     const wanted = [...new Set(roomIds.map((r) => r.toLowerCase()))].sort();
@@ -49,7 +66,7 @@ export function createStaffService({ db, clock }: { db: Database; clock: Clock }
   return {
     async list(ctx: TenantContext, q: ListOptions & { roomId?: string }) {
       const cursor = decodeUuidCursor(q.cursor);
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const rows = await staffRepository.list(tx, ctx.tenantId, { cursor, limit: q.limit, includeArchived: q.includeArchived, roomId: q.roomId });
         const rooms = await staffRepository.roomIdsFor(tx, ctx.tenantId, rows.slice(0, q.limit).map((r) => r.id));
         return toPage(rows, q.limit, (r) => staffDto(r, rooms.get(r.id) ?? []), (r) => r.id);
@@ -58,7 +75,7 @@ export function createStaffService({ db, clock }: { db: Database; clock: Clock }
 
     async get(ctx: TenantContext, rawId: string) {
       const id = requireId(rawId, 'Staff member');
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const row = await staffRepository.get(tx, ctx.tenantId, id);
         if (!row) throw notFound('Staff member');
         return staffDto(row, await roomsOf(tx, ctx, id));
@@ -66,7 +83,7 @@ export function createStaffService({ db, clock }: { db: Database; clock: Clock }
     },
 
     async create(ctx: TenantContext, input: StaffInput) {
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const roomIds = await checkRooms(tx, ctx, input.roomIds ?? []);
         const row = await staffRepository.insert(tx, ctx.tenantId, {
           id: newId(),
@@ -84,7 +101,7 @@ export function createStaffService({ db, clock }: { db: Database; clock: Clock }
     async update(ctx: TenantContext, rawId: string, patch: Partial<StaffInput>, ifMatch?: number) {
       const id = requireId(rawId, 'Staff member');
       const { roomIds: newRooms, ...fields } = sent({ ...patch, email: normalizeEmail(patch.email) });
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         let beforeRooms: string[] = [];
         let roomIds: string[] = [];
         const { before, after } = await changeVersioned(tx, ctx, {
@@ -103,14 +120,14 @@ export function createStaffService({ db, clock }: { db: Database; clock: Clock }
             return staffRepository.update(tx, ctx.tenantId, id, fields, b.version, clock.now());
           },
           audit: (b, a) => ({ action: 'staff.updated', before: staffDto(b, beforeRooms), after: staffDto(a, roomIds) }),
-        });
+        }, auditRepository);
         return after ? staffDto(after, roomIds) : staffDto(before, beforeRooms);
       });
     },
 
     async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
       const id = requireId(rawId, 'Staff member');
-      await db.scoped(scopeOf(ctx), async (tx) => {
+      await db.scoped(forTenant(ctx), async (tx) => {
         let rooms: string[] = [];
         await changeVersioned(tx, ctx, {
           what: 'Staff member',
@@ -123,7 +140,7 @@ export function createStaffService({ db, clock }: { db: Database; clock: Clock }
             return staffRepository.update(tx, ctx.tenantId, id, { archivedAt: clock.now() }, b.version, clock.now());
           },
           audit: (b, a) => ({ action: 'staff.archived', before: staffDto(b, rooms), after: staffDto(a, rooms) }),
-        });
+        }, auditRepository);
       });
     },
   };

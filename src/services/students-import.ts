@@ -2,7 +2,7 @@ import type { JobActor } from '../core/context.js';
 import { newId } from '../core/ids.js';
 import { localDate } from '../core/time.js';
 import { auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
-import type { Database, Tx } from '../repositories/db.js';
+import { forTenant, type Database, type Tx } from '../repositories/db.js';
 import { importsRepository, type GuardianRow, type StudentRow } from '../repositories/imports.repository.js';
 import { jobsRepository } from '../repositories/jobs.repository.js';
 import { tenantsRepository } from '../repositories/tenancy.repository.js';
@@ -36,7 +36,7 @@ export function createStudentsImport({
   return {
     /** What validating rows needs: the centre's today and its live rooms. undefined when the centre is gone. */
     async importContext(actor: JobActor) {
-      return db.scoped({ tenantId: actor.tenantId }, async (tx) => {
+      return db.scoped(forTenant(actor), async (tx) => {
         const tenant = await tenantsRepository.get(tx, actor.tenantId);
         if (!tenant) return undefined;
         return { today: localDate(clock.now(), tenant.timezone), roomIds: await importsRepository.activeRoomIds(tx, actor.tenantId) };
@@ -53,7 +53,7 @@ export function createStudentsImport({
       opts: { dryRun: boolean; checkpoint?: (counts: ImportCounts) => unknown },
     ): Promise<ImportCounts> {
       const { tenantId } = actor;
-      return db.scoped({ tenantId }, async (tx) => {
+      return db.scoped(forTenant(tenantId), async (tx) => {
         const { inserted, ...c } = await applyBatch(tx, tenantId, rows, opts.dryRun, clock.now());
         // The job's resume point commits with the rows it counts (a retry after a crash skips them, counted once).
         if (!opts.dryRun && opts.checkpoint) await jobsRepository.checkpoint(tx, tenantId, actor.jobId, opts.checkpoint(c), clock.now());

@@ -5,13 +5,13 @@ import { isUuid, newId } from '../core/ids.js';
 import { localDate } from '../core/time.js';
 import type { StudentStatus } from '../models/enums.js';
 import { auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
-import { pgConstraint, type Database, type Tx } from '../repositories/db.js';
+import { forTenant, pgConstraint, type Database, type Tx } from '../repositories/db.js';
 import { guardiansRepository } from '../repositories/guardians.repository.js';
 import { roomsRepository } from '../repositories/rooms.repository.js';
 import { studentGuardiansRepository, studentsRepository, type StudentGuardianRow, type StudentRow } from '../repositories/students.repository.js';
 import { tenantsRepository } from '../repositories/tenancy.repository.js';
 import { access } from './access.js';
-import { actor, iso, requireId, scopeOf, sent, type ListOptions } from './helpers.js';
+import { actor, iso, requireId, sent, type ListOptions } from './helpers.js';
 import { guardianDto } from './guardians.service.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
 import { createStudentsImport } from './students-import.js';
@@ -120,7 +120,7 @@ export function createStudentsService({
 
     async list(ctx: TenantContext, q: StudentListQuery) {
       const cursor = decodeUuidCursor(q.cursor);
-      const rows = await db.scoped(scopeOf(ctx), async (tx) => {
+      const rows = await db.scoped(forTenant(ctx), async (tx) => {
         const visible = await access.visibleStudentIds(tx, ctx);
         if (visible && !visible.length) return [];
         return studentsRepository.list(tx, ctx.tenantId, {
@@ -138,12 +138,12 @@ export function createStudentsService({
 
     async get(ctx: TenantContext, rawId: string) {
       const id = requireId(rawId, 'Student');
-      return db.scoped(scopeOf(ctx), async (tx) => studentDto(await loadVisible(tx, ctx, id)));
+      return db.scoped(forTenant(ctx), async (tx) => studentDto(await loadVisible(tx, ctx, id)));
     },
 
     async create(ctx: TenantContext, input: StudentInput) {
       try {
-        return await db.scoped(scopeOf(ctx), async (tx) => {
+        return await db.scoped(forTenant(ctx), async (tx) => {
           await checkBirthDate(tx, ctx, input.dateOfBirth);
           await checkRoom(tx, ctx, input.roomId);
           const row = await studentsRepository.insert(tx, ctx.tenantId, {
@@ -169,7 +169,7 @@ export function createStudentsService({
       const id = requireId(rawId, 'Student');
       const changes = sent(patch);
       try {
-        return await db.scoped(scopeOf(ctx), async (tx) => {
+        return await db.scoped(forTenant(ctx), async (tx) => {
           const { before, after } = await changeVersioned(tx, ctx, {
             what: 'Student',
             target: { type: 'student', id },
@@ -193,7 +193,7 @@ export function createStudentsService({
     /** Archives: the record and its attendance are kept; GET still answers with `archivedAt`; lists hide it. */
     async archive(ctx: TenantContext, rawId: string, ifMatch?: number) {
       const id = requireId(rawId, 'Student');
-      await db.scoped(scopeOf(ctx), (tx) =>
+      await db.scoped(forTenant(ctx), (tx) =>
         changeVersioned(tx, ctx, {
           what: 'Student',
           target: { type: 'student', id },
@@ -208,7 +208,7 @@ export function createStudentsService({
     /** The child's guardians with the link fields (a guardian sees those of their own children). */
     async listGuardians(ctx: TenantContext, rawId: string) {
       const id = requireId(rawId, 'Student');
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         await loadVisible(tx, ctx, id);
         const rows = await studentGuardiansRepository.guardiansOf(tx, ctx.tenantId, id);
         return {
@@ -229,7 +229,7 @@ export function createStudentsService({
       };
       const studentId = requireId(rawStudentId, 'Student');
       const guardianId = requireId(rawGuardianId, 'Guardian');
-      return db.scoped(scopeOf(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         // The child's row lock serialises link changes: two first PUTs cannot both insert.
         const student = await studentsRepository.lockForLinks(tx, ctx.tenantId, studentId);
         if (!student) throw notFound('Student');
@@ -260,7 +260,7 @@ export function createStudentsService({
     async unlinkGuardian(ctx: TenantContext, rawStudentId: string, rawGuardianId: string, ifMatch?: number) {
       const studentId = requireId(rawStudentId, 'Student');
       const guardianId = requireId(rawGuardianId, 'Guardian');
-      await db.scoped(scopeOf(ctx), async (tx) => {
+      await db.scoped(forTenant(ctx), async (tx) => {
         if (!(await studentsRepository.lockForLinks(tx, ctx.tenantId, studentId))) throw notFound('Student');
         if (!(await guardiansRepository.get(tx, ctx.tenantId, guardianId))) throw notFound('Guardian');
         await changeVersioned(tx, ctx, {

@@ -3,6 +3,7 @@ import { cleanupSystem, cleanupTenant } from './tasks/cleanup.js';
 import { remindTenant } from './tasks/reminders.js';
 import { rollupTenant } from './tasks/rollup.js';
 import type { ScheduledTask, TaskDeps, TenantEntry } from './tasks/types.js';
+import { systemWide } from '../repositories/db.js';
 
 export { SCHEDULED_TASKS, type ScheduledTask, type TenantEntry } from './tasks/types.js';
 
@@ -19,7 +20,7 @@ const PER_TENANT: Record<ScheduledTask, (deps: TaskDeps, t: TenantEntry, now: Da
 export function createTasksService(deps: TaskDeps) {
   return {
     /** Every centre: ids, time zones, closing times only (the system scope). */
-    centres: (): Promise<TenantEntry[]> => deps.db.scoped({ tenantId: null, system: true }, (tx) => tenantsRepository.directory(tx)),
+    centres: (): Promise<TenantEntry[]> => deps.db.scoped(systemWide(), (tx) => tenantsRepository.directory(tx)),
     /** One task for one centre; answers its counts. */
     runForCentre: (task: ScheduledTask, t: TenantEntry, now: Date) => PER_TENANT[task](deps, t, now),
     /** The part of a task outside any centre (cleanup only). */

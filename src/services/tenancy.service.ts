@@ -4,9 +4,9 @@ import { isUuid, newId } from '../core/ids.js';
 import { ENTITLEMENTS, type Role } from '../core/security/permissions.js';
 import { isValidTimeZone } from '../core/time.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
-import { pgConstraint, type Database } from '../repositories/db.js';
+import { forTenant, pgConstraint, type Database, type Tx } from '../repositories/db.js';
 import { membershipsRepository, tenantsRepository, type MembershipRow, type TenantRow } from '../repositories/tenancy.repository.js';
-import type { AuthService } from './auth.service.js';
+import type { Authenticator } from './auth/authenticator.js';
 import { decodeNumberCursor, decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned } from './versioned-change.js';
 
@@ -36,14 +36,12 @@ export type MembershipDto = ReturnType<typeof membershipDto>;
 
 interface Deps {
   db: Database;
-  auth: Pick<AuthService, 'bumpEntitlementsVersion' | 'forgetMembership' | 'limitTenantCreation' | 'limitInvitations'>;
+  authenticator: Pick<Authenticator, 'bumpEntitlementsVersion' | 'forgetMembership' | 'limitTenantCreation' | 'limitInvitations'>;
 }
 
-export function createTenancyService({ db, auth }: Deps) {
-  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId });
-
+export function createTenancyService({ db, authenticator: auth }: Deps) {
   /** Rules that involve owners: only owners grant or remove `owner`, and a centre keeps at least one active owner. */
-  async function guardOwners(tx: Parameters<Parameters<Database['scoped']>[1]>[0], ctx: TenantContext, before: MembershipRow, after: { roles: string[]; status: string } | null) {
+  async function guardOwners(tx: Tx, ctx: TenantContext, before: MembershipRow, after: { roles: string[]; status: string } | null) {
     const touchesOwner = before.roles.includes('owner') || (after?.roles.includes('owner') ?? false);
     if (touchesOwner && !ctx.roles.includes('owner')) throw forbidden('Only an owner can grant or remove the owner role');
     const wasActiveOwner = before.roles.includes('owner') && before.status === 'active';
@@ -59,7 +57,7 @@ export function createTenancyService({ db, auth }: Deps) {
       if (!isValidTimeZone(input.timezone)) throw unprocessable('Unknown time zone', [{ path: 'timezone', message: 'use an IANA zone such as Europe/London' }]);
       await auth.limitTenantCreation(ctx.userId);
       const tenantId = newId();
-      return db.scoped({ tenantId, userId: ctx.userId }, async (tx) => {
+      return db.scoped(forTenant(tenantId), async (tx) => {
         const tenant = await tenantsRepository.insert(tx, { id: tenantId, name: input.name, timezone: input.timezone });
         const membership = await membershipsRepository.insert(tx, {
           id: newId(),
@@ -78,7 +76,7 @@ export function createTenancyService({ db, auth }: Deps) {
     },
 
     async getTenant(ctx: TenantContext) {
-      const t = await db.scoped(scope(ctx), (tx) => tenantsRepository.get(tx, ctx.tenantId));
+      const t = await db.scoped(forTenant(ctx), (tx) => tenantsRepository.get(tx, ctx.tenantId));
       if (!t) throw notFound('Tenant');
       return tenantDto(t);
     },
@@ -86,7 +84,7 @@ export function createTenancyService({ db, auth }: Deps) {
     async updateTenant(ctx: TenantContext, patch: { name?: string; timezone?: string; closingTime?: string }, ifMatch?: number) {
       if (patch.timezone !== undefined && !isValidTimeZone(patch.timezone))
         throw unprocessable('Unknown time zone', [{ path: 'timezone', message: 'use an IANA zone such as Europe/London' }]);
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const { after } = await changeVersioned(tx, ctx, {
           what: 'Tenant',
           target: { type: 'tenant', id: ctx.tenantId },
@@ -101,7 +99,7 @@ export function createTenancyService({ db, auth }: Deps) {
 
     async listMemberships(ctx: TenantContext, q: { limit: number; cursor?: string }) {
       const cursor = decodeUuidCursor(q.cursor);
-      const rows = await db.scoped(scope(ctx), (tx) => membershipsRepository.list(tx, ctx.tenantId, { cursor, limit: q.limit }));
+      const rows = await db.scoped(forTenant(ctx), (tx) => membershipsRepository.list(tx, ctx.tenantId, { cursor, limit: q.limit }));
       return toPage(rows, q.limit, membershipDto, (r) => r.id);
     },
 
@@ -110,7 +108,7 @@ export function createTenancyService({ db, auth }: Deps) {
       const email = input.email.trim().toLowerCase();
       await auth.limitInvitations(ctx.tenantId);
       try {
-        return await db.scoped(scope(ctx), async (tx) => {
+        return await db.scoped(forTenant(ctx), async (tx) => {
           const m = await membershipsRepository.insert(tx, {
             id: newId(),
             tenantId: ctx.tenantId,
@@ -131,7 +129,7 @@ export function createTenancyService({ db, auth }: Deps) {
 
     async updateMembership(ctx: TenantContext, id: string, patch: { roles?: Role[]; entitlements?: string[]; status?: 'active' | 'suspended' }, ifMatch?: number) {
       if (!isUuid(id)) throw notFound('Membership');
-      const updated = await db.scoped(scope(ctx), async (tx) => {
+      const updated = await db.scoped(forTenant(ctx), async (tx) => {
         const { before, after: changed } = await changeVersioned(tx, ctx, {
           what: 'Membership',
           target: { type: 'membership', id },
@@ -170,7 +168,7 @@ export function createTenancyService({ db, auth }: Deps) {
 
     async removeMembership(ctx: TenantContext, id: string, ifMatch?: number) {
       if (!isUuid(id)) throw notFound('Membership');
-      await db.scoped(scope(ctx), (tx) =>
+      await db.scoped(forTenant(ctx), (tx) =>
         changeVersioned(tx, ctx, {
           what: 'Membership',
           target: { type: 'membership', id },
@@ -191,7 +189,7 @@ export function createTenancyService({ db, auth }: Deps) {
 
     async listAudit(ctx: TenantContext, q: { action?: string; cursor?: string; limit: number }) {
       const cursor = decodeNumberCursor(q.cursor);
-      const rows = await db.scoped(scope(ctx), (tx) => auditRepository.list(tx, ctx.tenantId, { action: q.action, cursor, limit: q.limit }));
+      const rows = await db.scoped(forTenant(ctx), (tx) => auditRepository.list(tx, ctx.tenantId, { action: q.action, cursor, limit: q.limit }));
       return toPage(
         rows,
         q.limit,

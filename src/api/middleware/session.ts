@@ -29,8 +29,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = getCookie(c, COOKIE.session);
     if (!token) throw unauthenticated();
-    const { auth, tokens } = c.get('container');
-    const { ctx, claims } = await auth.authenticate(token, requestMeta(c));
+    const { authenticator, tokens } = c.get('container');
+    const { ctx, claims } = await authenticator.authenticate(token, requestMeta(c));
     if (UNSAFE.has(c.req.method)) {
       if (!tokens.verifyCsrf(claims.sid, c.req.header('x-csrf-token'), getCookie(c, COOKIE.csrf)))
         throw new AppError('CSRF_FAILED', 'Missing or invalid CSRF token (send X-CSRF-Token equal to the __Host-csrf cookie)');

@@ -11,7 +11,7 @@ import { ExchangeBody, ExchangeResponse, MeContext, RefreshResponse, SwitchBody,
 const err = (d: string) => ({ description: d, content: { 'application/json': { schema: ErrorSchema } } });
 
 /** Per-IP limit on /auth/* (a kiosk at drop-off: many parents, one IP). */
-const limitAuth = (c: Context<AppEnv>) => c.get('container').auth.limitIp(requestMeta(c).ip);
+const limitAuth = (c: Context<AppEnv>) => c.get('container').sessions.limitIp(requestMeta(c).ip);
 
 function lifetimes(c: Context<AppEnv>) {
   const { config } = c.get('container');
@@ -28,14 +28,14 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       responses: { 200: jsonResponse(ExchangeResponse, 'Signed in'), 401: err('INVALID_TOKEN'), 403: err('FORBIDDEN (Origin)'), 429: err('RATE_LIMITED') },
     }),
     async (c) => {
-      const { auth, config } = c.get('container');
+      const { sessions, config } = c.get('container');
       // No login CSRF: a browser request from an origin we do not serve is refused.
       const origin = c.req.header('origin');
       if (origin && origin !== new URL(c.req.url).origin && origin !== config.publicUrl && !config.appOrigins.includes(origin))
         throw new AppError('FORBIDDEN', 'Origin not allowed');
       await limitAuth(c);
       const { accessToken } = c.req.valid('json');
-      const { issued, body } = await auth.exchange(accessToken, requestMeta(c));
+      const { issued, body } = await sessions.exchange(accessToken, requestMeta(c));
       setSessionCookies(c, issued, lifetimes(c));
       c.header('Cache-Control', 'no-store');
       return c.json(body, 200);
@@ -50,15 +50,15 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       responses: { 200: jsonResponse(RefreshResponse, 'Refreshed'), 401: err('UNAUTHENTICATED'), 403: err('CSRF_FAILED') },
     }),
     async (c) => {
-      const { auth, tokens } = c.get('container');
+      const { sessions, tokens } = c.get('container');
       await limitAuth(c);
       const refresh = getCookie(c, COOKIE.refresh);
       if (!refresh) throw unauthenticated('No refresh token');
-      const sid = auth.sessionIdOfRefresh(refresh);
+      const sid = sessions.sessionIdOfRefresh(refresh);
       if (!sid) throw unauthenticated('The refresh token is not valid; sign in again');
       if (!tokens.verifyCsrf(sid, c.req.header('x-csrf-token'), getCookie(c, COOKIE.csrf)))
         throw new AppError('CSRF_FAILED', 'Missing or invalid CSRF token');
-      const { issued, body } = await auth.refresh(refresh, requestMeta(c));
+      const { issued, body } = await sessions.refresh(refresh, requestMeta(c));
       setSessionCookies(c, issued, lifetimes(c));
       c.header('Cache-Control', 'no-store');
       return c.json(body, 200);
@@ -73,16 +73,16 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       responses: { 204: { description: 'Signed out (also when there was no session)' }, 403: err('CSRF_FAILED') },
     }),
     async (c) => {
-      const { auth, tokens, clock } = c.get('container');
+      const { sessions, tokens, clock } = c.get('container');
       await limitAuth(c);
       const sessionCookie = getCookie(c, COOKIE.session);
       const refresh = getCookie(c, COOKIE.refresh);
       const claims = sessionCookie ? await tokens.verifyAccess(sessionCookie, clock.now().getTime()) : null;
-      const sid = claims?.sid ?? auth.sessionIdOfRefresh(refresh);
+      const sid = claims?.sid ?? sessions.sessionIdOfRefresh(refresh);
       if (sid) {
         if (!tokens.verifyCsrf(sid, c.req.header('x-csrf-token'), getCookie(c, COOKIE.csrf)))
           throw new AppError('CSRF_FAILED', 'Missing or invalid CSRF token');
-        await auth.logout(claims, refresh, requestMeta(c));
+        await sessions.logout(claims, refresh, requestMeta(c));
       }
       clearSessionCookies(c);
       return c.body(null, 204);
@@ -99,10 +99,10 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       responses: { 200: jsonResponse(SwitchResponse, 'Switched'), 401: err('UNAUTHENTICATED'), 404: err('NOT_FOUND') },
     }),
     async (c) => {
-      const { auth } = c.get('container');
+      const { sessions } = c.get('container');
       await limitAuth(c);
       const { membershipId } = c.req.valid('json');
-      const { issued, membership } = await auth.switchMembership(ctxOf(c), membershipId, requestMeta(c));
+      const { issued, membership } = await sessions.switchMembership(ctxOf(c), membershipId, requestMeta(c));
       setSessionCookies(c, issued, lifetimes(c));
       return c.json({ activeMembershipId: membership.id, csrfToken: issued.csrfToken, membership }, 200);
     },
@@ -120,9 +120,9 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       },
     }),
     async (c) => {
-      const { auth, tokens, config } = c.get('container');
+      const { memberContext, tokens, config } = c.get('container');
       const ctx = ctxOf(c);
-      const body = await auth.context(ctx);
+      const body = await memberContext.context(ctx);
       // The page may have lost its CSRF cookie (or never could read it): hand out a valid one bound to this session.
       let csrfToken = getCookie(c, COOKIE.csrf);
       if (!csrfToken || !tokens.verifyCsrf(ctx.sessionId, csrfToken, csrfToken)) {

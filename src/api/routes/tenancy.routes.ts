@@ -17,9 +17,9 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
       responses: { 201: jsonResponse(TenantCreated, 'Created') },
     }),
     async (c) => {
-      const { tenancy, auth, config } = c.get('container');
+      const { tenancy, sessions, config } = c.get('container');
       const { tenant, membership } = await tenancy.createTenant(ctxOf(c), c.req.valid('json'));
-      const issued = await auth.issueFor(ctxOf(c), membership);
+      const issued = await sessions.issueFor(ctxOf(c), membership);
       setSessionCookies(c, issued, { accessTtl: config.accessTokenTtlSeconds, refreshTtl: config.sessionAbsoluteSeconds });
       c.header('ETag', etag(tenant.version));
       return c.json({ tenant, membership, csrfToken: issued.csrfToken }, 201);

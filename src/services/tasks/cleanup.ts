@@ -2,19 +2,20 @@ import { idempotencyRepository } from '../../repositories/idempotency.repository
 import { maintenanceRepository } from '../../repositories/maintenance.repository.js';
 import { sessionsRepository } from '../../repositories/sessions.repository.js';
 import type { TaskDeps, TenantEntry } from './types.js';
+import { forTenant, systemWide } from '../../repositories/db.js';
 
 const ABANDONED_AFTER_MS = 24 * 3600_000;
 
 /** Hourly, per centre: expired idempotency keys, and uploads presigned more than 24 h ago but never confirmed. */
 export async function cleanupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
-  const idempotencyKeys = await deps.db.scoped({ tenantId: t.id }, (tx) => idempotencyRepository.deleteExpired(tx, t.id, now));
+  const idempotencyKeys = await deps.db.scoped(forTenant(t.id), (tx) => idempotencyRepository.deleteExpired(tx, t.id, now));
   let uploads = 0;
   for (;;) {
-    const batch = await deps.db.scoped({ tenantId: t.id }, (tx) => maintenanceRepository.abandonedUploads(tx, t.id, new Date(now.getTime() - ABANDONED_AFTER_MS)));
+    const batch = await deps.db.scoped(forTenant(t.id), (tx) => maintenanceRepository.abandonedUploads(tx, t.id, new Date(now.getTime() - ABANDONED_AFTER_MS)));
     if (!batch.length) break;
     // Objects first: a row left behind is retried next hour; an object whose row is gone would be orphaned for good.
     for (const f of batch) await deps.storage?.delete(f.storageKey).catch((err) => deps.logger.warn({ err: String(err), fileId: f.id }, 'could not delete an abandoned upload'));
-    uploads += await deps.db.scoped({ tenantId: t.id }, (tx) => maintenanceRepository.deleteFiles(tx, t.id, batch.map((f) => f.id)));
+    uploads += await deps.db.scoped(forTenant(t.id), (tx) => maintenanceRepository.deleteFiles(tx, t.id, batch.map((f) => f.id)));
     if (batch.length < 500) break;
   }
   return { idempotencyKeys, uploads };
@@ -22,7 +23,7 @@ export async function cleanupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
 
 /** Once per run, outside any centre: idempotency keys made before the caller had a centre, and expired sessions. */
 export async function cleanupSystem(deps: TaskDeps, now: Date) {
-  const idempotencyKeys = await deps.db.scoped({ tenantId: null, system: true }, (tx) => idempotencyRepository.deleteExpired(tx, null, now));
-  const sessions = await deps.db.scoped({ tenantId: null, system: true }, (tx) => sessionsRepository.deleteExpired(tx, now));
+  const idempotencyKeys = await deps.db.scoped(systemWide(), (tx) => idempotencyRepository.deleteExpired(tx, null, now));
+  const sessions = await deps.db.scoped(systemWide(), (tx) => sessionsRepository.deleteExpired(tx, now));
   return { idempotencyKeys, sessions };
 }

@@ -3,6 +3,7 @@ import { localDate, localTime } from '../../core/time.js';
 import { rollupsRepository } from '../../repositories/rollups.repository.js';
 import { shiftsRepository } from '../../repositories/shifts.repository.js';
 import type { TaskDeps, TenantEntry } from './types.js';
+import { forTenant } from '../../repositories/db.js';
 
 export const REMINDERS_TASK = 'attendance.reminders';
 /** The author of system messages: no membership has this id. */
@@ -16,7 +17,7 @@ export const ROOM_STAFF_AUDIENCE = 'room_staff';
 export async function remindTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
   if (localTime(now, t.timezone) < t.closingTime) return { messages: 0 };
   const day = localDate(now, t.timezone);
-  return deps.db.scoped({ tenantId: t.id }, async (tx) => {
+  return deps.db.scoped(forTenant(t.id), async (tx) => {
     if (!(await rollupsRepository.claimRun(tx, t.id, REMINDERS_TASK, day))) return { messages: 0 };
     const open = await rollupsRepository.stillCheckedIn(tx, t.id, day);
     const byRoom = new Map<string | null, { children: string[]; staff: string[] }>();

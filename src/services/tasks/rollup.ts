@@ -3,6 +3,7 @@ import { addDays, localDate, zonedInstant } from '../../core/time.js';
 import { rollupsRepository } from '../../repositories/rollups.repository.js';
 import { shiftsRepository } from '../../repositories/shifts.repository.js';
 import type { TenantEntry, TaskDeps } from './types.js';
+import { forTenant } from '../../repositories/db.js';
 
 export const ROLLUP_TASK = 'attendance.rollup';
 const LOOK_BACK_DAYS = 7;
@@ -97,7 +98,7 @@ export async function rollupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
   const today = localDate(now, t.timezone);
   const first = addDays(today, -LOOK_BACK_DAYS);
   const last = addDays(today, -1);
-  const { done, hasRooms } = await deps.db.scoped({ tenantId: t.id }, async (tx) => ({
+  const { done, hasRooms } = await deps.db.scoped(forTenant(t.id), async (tx) => ({
     done: await rollupsRepository.doneDays(tx, t.id, ROLLUP_TASK, first, last),
     hasRooms: (await rollupsRepository.roomsWithStaff(tx, t.id)).length > 0,
   }));
@@ -106,7 +107,7 @@ export async function rollupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
   let days = 0;
   for (let day = first; day <= last; day = addDays(day, 1)) {
     if (done.has(day)) continue;
-    const did = await deps.db.scoped({ tenantId: t.id }, async (tx) => {
+    const did = await deps.db.scoped(forTenant(t.id), async (tx) => {
       if (!(await rollupsRepository.claimRun(tx, t.id, ROLLUP_TASK, day))) return false;
       const dayStart = zonedInstant(day, '00:00', t.timezone);
       const dayEnd = zonedInstant(addDays(day, 1), '00:00', t.timezone);
