@@ -19,6 +19,7 @@ import type { LocalFileServer } from './adapters/storage/storage.js';
 import { createCentreServices } from './services/centre.js';
 import { createAttendanceService } from './services/attendance.service.js';
 import { createMessagesService } from './services/messages.service.js';
+import { createAbsencesService } from './services/absences.service.js';
 import { createFilesService } from './services/files.service.js';
 import { createJobsService } from './services/jobs.service.js';
 import type { ServiceDeps } from './services/deps.js';
@@ -64,6 +65,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
   const centre = createCentreServices(deps);
   const attendance = createAttendanceService(deps);
   const messages = createMessagesService(deps);
+  const absences = createAbsencesService(deps);
   const files = createFilesService(deps);
   const jobs = createJobsService({ ...deps, files });
   const reports = createReportsService({ ...deps, files });
@@ -89,6 +91,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
     queue,
     centre,
     attendance,
+    absences,
     messages,
     files,
     jobs,

@@ -14,6 +14,7 @@ import { registerInvitationRoutes } from './routes/invitations.routes.js';
 import { registerCentreRoutes } from './routes/centre.routes.js';
 import { registerAttendanceRoutes } from './routes/attendance.routes.js';
 import { registerMessagesRoutes } from './routes/messages.routes.js';
+import { registerAbsencesRoutes } from './routes/absences.routes.js';
 import { registerFilesRoutes } from './routes/files.routes.js';
 import { registerJobsRoutes } from './routes/jobs.routes.js';
 import { collectRoutes, type RouteMeta } from './routes/registry.js';
@@ -84,6 +85,7 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerCentreRoutes(app);
   registerJobsRoutes(app);
   registerAttendanceRoutes(app);
+  registerAbsencesRoutes(app);
   registerMessagesRoutes(app);
   registerFilesRoutes(app);
 }

@@ -12,6 +12,7 @@ import type { IdempotencyService } from '../services/idempotency.service.js';
 import type { InvitationsService } from '../services/invitations.service.js';
 import type { JobsService } from '../services/jobs.service.js';
 import type { MessagesService } from '../services/messages.service.js';
+import type { AbsencesService } from '../services/absences.service.js';
 import type { TenancyService } from '../services/tenancy.service.js';
 
 /**
@@ -32,6 +33,7 @@ export interface AppContainer {
   idempotency: IdempotencyService;
   centre: CentreServices;
   attendance: AttendanceService;
+  absences: AbsencesService;
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { boolean, date, foreignKey, index, integer, pgTable, primaryKey, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { resourceColumns, tenantIdColumn, ts } from './columns.js';
-import { AGE_GROUPS, STUDENT_STATUSES } from './enums.js';
+import { AGE_GROUPS, ATTENDANCE_METHODS, STUDENT_STATUSES } from './enums.js';
 import { tenants } from './tenancy.js';
 
 
@@ -124,6 +124,9 @@ export const attendance = pgTable(
     droppedOffByGuardianId: uuid('dropped_off_by_guardian_id'),
     pickedUpByGuardianId: uuid('picked_up_by_guardian_id'),
     note: text('note'),
+    /** Set when a move closed this stay: the room the child went to (the next stay opens there at the same instant). */
+    movedToRoomId: uuid('moved_to_room_id'),
+    method: text('method', { enum: ATTENDANCE_METHODS }).notNull().default('staff'),
   },
   (t) => [
     unique('attendance_tenant_id_id_key').on(t.tenantId, t.id),
@@ -135,6 +138,7 @@ export const attendance = pgTable(
     foreignKey({ name: 'attendance_student_fk', columns: [t.tenantId, t.studentId], foreignColumns: [students.tenantId, students.id] }),
     foreignKey({ name: 'attendance_room_fk', columns: [t.tenantId, t.roomId], foreignColumns: [rooms.tenantId, rooms.id] }),
     foreignKey({ name: 'attendance_dropped_off_by_fk', columns: [t.tenantId, t.droppedOffByGuardianId], foreignColumns: [guardians.tenantId, guardians.id] }),
+    foreignKey({ name: 'attendance_moved_to_room_fk', columns: [t.tenantId, t.movedToRoomId], foreignColumns: [rooms.tenantId, rooms.id] }),
     foreignKey({ name: 'attendance_picked_up_by_fk', columns: [t.tenantId, t.pickedUpByGuardianId], foreignColumns: [guardians.tenantId, guardians.id] }),
   ],
 );

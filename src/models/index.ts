@@ -1,5 +1,6 @@
 export * from './tenancy.js';
 export * from './centre.js';
+export * from './day.js';
 export * from './messages.js';
 export * from './files.js';
 export * from './jobs.js';

@@ -4,7 +4,9 @@ import { isUuid, newId } from '../core/ids.js';
 import { ratioStatus } from '../core/ratios.js';
 import { addDays, localDate } from '../core/time.js';
 import { attendanceRepository as repo, type AttendanceRow } from '../repositories/attendance.repository.js';
+import { absencesRepository } from '../repositories/absences.repository.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
+import { absenceDto } from './absences.dto.js';
 import { pgConstraint, type Tx } from '../repositories/db.js';
 import { rollupsRepository, type RollupRow } from '../repositories/rollups.repository.js';
 import { access } from './access.js';
@@ -28,6 +30,8 @@ export const attendanceDto = (r: AttendanceRow) => ({
   droppedOffByGuardianId: r.droppedOffByGuardianId,
   pickedUpByGuardianId: r.pickedUpByGuardianId,
   note: r.note,
+  movedToRoomId: r.movedToRoomId,
+  method: r.method,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
   version: r.version,
@@ -54,6 +58,11 @@ export interface CheckOutInput {
   studentId: string;
   at?: string;
   pickedUpByGuardianId?: string;
+}
+export interface MoveInput {
+  studentId: string;
+  roomId: string;
+  at?: string;
 }
 export interface CorrectionInput {
   checkInAt?: string;
@@ -119,12 +128,13 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
           const lastOut = await repo.lastCheckOut(tx, ctx.tenantId, s.id);
           if (lastOut && at < lastOut)
             throw unprocessable('The check-in is before the child’s last check-out', [{ path: 'at', message: `must not be before ${lastOut.toISOString()}` }]);
+          const date = localDate(at, await timezone(tx, ctx.tenantId));
           const row = await repo.insert(tx, {
             id: newId(),
             tenantId: ctx.tenantId,
             studentId: s.id,
             roomId: room?.id ?? null,
-            date: localDate(at, await timezone(tx, ctx.tenantId)),
+            date,
             checkInAt: at,
             checkedInByMembershipId: ctx.membershipId,
             droppedOffByGuardianId: guardianId ?? null,
@@ -134,6 +144,10 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
           });
           const dto = attendanceDto(row);
           await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_in', targetType: 'attendance', targetId: row.id, after: dto });
+          // The child is here: that day's absence goes, and the audit log keeps what it said.
+          const absence = await absencesRepository.deleteForDay(tx, ctx.tenantId, s.id, date);
+          if (absence)
+            await auditRepository.append(tx, { ...auditActor(ctx), action: 'absence.removed_by_check_in', targetType: 'absence', targetId: absence.id, before: absenceDto(absence), after: { attendanceId: row.id } });
           return dto;
         });
       } catch (e) {
@@ -165,6 +179,55 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
         await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_out', targetType: 'attendance', targetId: row.id, before: attendanceDto(open), after: dto });
         return dto;
       });
+    },
+
+    /**
+     * Moves a checked-in child to another room: the open stay closes at `at` with `movedToRoomId`, and a stay in the
+     * new room opens at the same instant, in one transaction. The destination room is locked first (its capacity holds
+     * against concurrent check-ins and moves), then the open stay; a concurrent move or check-out that closed it
+     * meanwhile leaves nothing open to move (409), so a child is never in two rooms or in none.
+     */
+    async move(ctx: TenantContext, input: MoveInput): Promise<AttendanceDto> {
+      if (!isUuid(input.studentId)) throw notFound('Student');
+      const now = clock.now();
+      const at = instant(input.at, 'at', now);
+      try {
+        return await db.scoped(scope(ctx), async (tx) => {
+          const s = await visibleStudent(tx, ctx, input.studentId);
+          const dest = isUuid(input.roomId) ? await repo.lockRoom(tx, ctx.tenantId, input.roomId.toLowerCase()) : undefined;
+          if (!dest || dest.archivedAt) throw unprocessable('No such room', [{ path: 'roomId', message: 'not a room of this centre' }]);
+          const open = await repo.findOpen(tx, ctx.tenantId, s.id, true);
+          if (!open) throw conflict('The child is not checked in');
+          if (open.roomId === dest.id) throw unprocessable('The child is already in that room', [{ path: 'roomId', message: 'the child is already in this room' }]);
+          if (at < open.checkInAt)
+            throw unprocessable('The move is before the child’s arrival in the current room', [{ path: 'at', message: `must not be before ${open.checkInAt.toISOString()}` }]);
+          if ((await repo.countOpenInRoom(tx, ctx.tenantId, dest.id)) >= dest.capacity)
+            throw conflict('The room is full', [{ path: 'roomId', message: `capacity ${dest.capacity} reached` }]);
+          const closed = await repo.closeByMove(tx, ctx.tenantId, open.id, { checkOutAt: at, checkedOutByMembershipId: ctx.membershipId, movedToRoomId: dest.id }, now);
+          if (!closed) throw conflict('The child is not checked in');
+          const row = await repo.insert(tx, {
+            id: newId(),
+            tenantId: ctx.tenantId,
+            studentId: s.id,
+            roomId: dest.id,
+            date: localDate(at, await timezone(tx, ctx.tenantId)),
+            checkInAt: at,
+            checkedInByMembershipId: ctx.membershipId,
+            // The same arrival continues in another room: who dropped the child off and how stay with the child.
+            droppedOffByGuardianId: open.droppedOffByGuardianId,
+            method: open.method,
+            note: null,
+            createdAt: now,
+            updatedAt: now,
+          });
+          const dto = attendanceDto(row);
+          await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.moved', targetType: 'attendance', targetId: row.id, before: attendanceDto(open), after: { closed: attendanceDto(closed), opened: dto } });
+          return dto;
+        });
+      } catch (e) {
+        if (pgConstraint(e) === ONE_OPEN) throw conflict('The child was moved or checked out meanwhile');
+        throw e;
+      }
     },
 
     async list(ctx: TenantContext, q: { date?: string; roomId?: string; studentId?: string; limit: number; cursor?: string }) {
@@ -224,10 +287,13 @@ export function createAttendanceService({ db, clock }: Pick<ServiceDeps, 'db' | 
         const visible = await access.visibleStudentIds(tx, ctx);
         const present = await repo.presentInRoom(tx, ctx.tenantId, roomId);
         const staff = await repo.staffInRoom(tx, ctx.tenantId, roomId);
+        const today = localDate(clock.now(), await timezone(tx, ctx.tenantId));
+        const absent = await absencesRepository.absentInRoom(tx, ctx.tenantId, roomId, today, visible);
         const shown = visible === null ? present : present.filter((p) => visible.includes(p.id));
         return {
           room: { id: room.id, name: room.name, capacity: room.capacity, ageGroup: room.ageGroup, ratio: room.ratio },
           present: shown.map((p) => ({ id: p.id, firstName: p.firstName, lastName: p.lastName, attendanceId: p.attendanceId, checkInAt: p.checkInAt.toISOString() })),
+          absent: absent.map((a) => ({ studentId: a.studentId, firstName: a.firstName, lastName: a.lastName, reason: a.reason, note: ctx.guardianOnly ? null : a.note, absenceId: a.id })),
           presentCount: present.length,
           staffOnDuty: staff.length,
           // A guardian gets their own children and the counts, never who is working (no staff identities).

@@ -57,7 +57,11 @@ const SAMPLES: Record<string, Sample> = {
   'DELETE /staff/{id}': { id: 'staff' },
   'POST /attendance/check-in': { body: (ids) => ({ studentId: ids.student }) },
   'POST /attendance/check-out': { body: (ids) => ({ studentId: ids.student }) },
+  'POST /attendance/move': { body: (ids) => ({ studentId: ids.student2, roomId: ids.room2 }) },
   'GET /attendance': {},
+  'POST /absences': { body: (ids) => ({ studentId: ids.student, date: '2099-01-01', reason: 'sick' }) },
+  'GET /absences': {},
+  'DELETE /absences/{id}': { id: 'absence' },
   'PATCH /attendance/{id}': { id: 'attendance', body: () => ({ note: 'corrected', reason: 'typo' }) },
   'GET /attendance/rollups': { query: 'from=2026-01-01&to=2026-01-31' },
   'GET /messages': {},
@@ -98,6 +102,7 @@ async function fixtures(srv: TestServer, owner: Agent): Promise<Ids> {
     return r.body;
   };
   ids.room = (await must(owner.post('/rooms', { name: 'Fixture room', capacity: 10 }), 'room')).id;
+  ids.room2 = (await must(owner.post('/rooms', { name: 'Nap room', capacity: 10 }), 'room2')).id;
   ids.student = (await must(owner.post('/students', { firstName: 'Fix', lastName: 'Ture', dateOfBirth: '2021-05-05', roomId: ids.room }), 'student')).id;
   ids.student2 = (await must(owner.post('/students', { firstName: 'Other', lastName: 'Child', dateOfBirth: '2021-06-06', roomId: ids.room }), 'student2')).id;
   ids.guardian = (await must(owner.post('/guardians', { firstName: 'Gu', lastName: 'Ardian' }), 'guardian')).id;
@@ -105,6 +110,7 @@ async function fixtures(srv: TestServer, owner: Agent): Promise<Ids> {
   ids.staff = (await must(owner.post('/staff', { firstName: 'St', lastName: 'Aff', roomIds: [ids.room] }), 'staff')).id;
   ids.membership = (await must(owner.post('/memberships', { email: uniqueEmail('fx'), roles: ['teacher'] }), 'membership')).id;
   ids.attendance = (await must(owner.post('/attendance/check-in', { studentId: ids.student2 }), 'check-in')).id;
+  ids.absence = (await must(owner.post('/absences', { studentId: ids.student, date: '2098-12-31', reason: 'vacation' }), 'absence')).id;
   ids.message = (await must(owner.post('/messages', { audience: { type: 'tenant' }, body: 'Welcome' }), 'message')).id;
   const file = await owner.post('/files/presign', { purpose: 'import', contentType: 'text/csv', size: 10, fileName: 'x.csv' });
   if (file.status === 201) ids.file = file.body.fileId;

@@ -26,6 +26,8 @@ export const REQUEST_EXAMPLES: Record<string, unknown> = {
   'staff.update': { roomIds: [ROOM] },
   'attendance.checkIn': { studentId: STUDENT, droppedOffByGuardianId: GUARDIAN, note: 'Slept badly last night' },
   'attendance.checkOut': { studentId: STUDENT, pickedUpByGuardianId: GUARDIAN },
+  'attendance.move': { studentId: STUDENT, roomId: ROOM, at: '2026-03-09T12:30:00Z' },
+  'absences.create': { studentId: STUDENT, date: '2026-03-10', reason: 'sick', note: 'Temperature since last night' },
   'attendance.update': { checkOutAt: '2026-03-09T16:05:00Z', reason: 'Check-out was forgotten' },
   'messages.create': { audience: { type: 'room', id: ROOM }, body: 'Pyjama day on Friday!' },
   'files.presign': { purpose: 'document', contentType: 'application/pdf', size: 183204, fileName: 'allergy-plan.pdf', studentId: STUDENT },

@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { str } from '../../core/strings.js';
 import { isCalendarDate } from '../../core/time.js';
+import { ATTENDANCE_METHODS } from '../../models/enums.js';
 import { CalendarDate, ListQuery, Timestamps } from './registry.js';
 
 /** Request and response schemas of the attendance routes (attendance.routes.ts), the daily rollups included. */
@@ -22,8 +23,12 @@ export const AttendanceRecord = z
     droppedOffByGuardianId: str().nullable(),
     pickedUpByGuardianId: str().nullable(),
     note: str().nullable(),
+    movedToRoomId: str().nullable().openapi({ description: 'Set when a move closed this stay: the room the child went to' }),
+    method: z.enum(ATTENDANCE_METHODS).openapi({ description: 'staff (the API) or kiosk (a PIN at the door)' }),
   })
   .openapi('AttendanceRecord');
+
+export const MoveBody = z.object({ studentId: str().max(100), roomId: str().max(100), at: instant.optional() });
 
 export const Rollup = z
   .object({
