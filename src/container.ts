@@ -20,6 +20,7 @@ import { createCentreServices } from './services/centre.js';
 import { createAttendanceService } from './services/attendance.service.js';
 import { createMessagesService } from './services/messages.service.js';
 import { createAbsencesService } from './services/absences.service.js';
+import { createCareEntriesService } from './services/care-entries.service.js';
 import { createFilesService } from './services/files.service.js';
 import { createJobsService } from './services/jobs.service.js';
 import type { ServiceDeps } from './services/deps.js';
@@ -66,6 +67,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
   const attendance = createAttendanceService(deps);
   const messages = createMessagesService(deps);
   const absences = createAbsencesService(deps);
+  const careEntries = createCareEntriesService(deps);
   const files = createFilesService(deps);
   const jobs = createJobsService({ ...deps, files });
   const reports = createReportsService({ ...deps, files });
@@ -92,6 +94,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
     centre,
     attendance,
     absences,
+    careEntries,
     messages,
     files,
     jobs,

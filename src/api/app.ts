@@ -15,6 +15,7 @@ import { registerCentreRoutes } from './routes/centre.routes.js';
 import { registerAttendanceRoutes } from './routes/attendance.routes.js';
 import { registerMessagesRoutes } from './routes/messages.routes.js';
 import { registerAbsencesRoutes } from './routes/absences.routes.js';
+import { registerCareEntriesRoutes } from './routes/care-entries.routes.js';
 import { registerFilesRoutes } from './routes/files.routes.js';
 import { registerJobsRoutes } from './routes/jobs.routes.js';
 import { collectRoutes, type RouteMeta } from './routes/registry.js';
@@ -86,6 +87,7 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerJobsRoutes(app);
   registerAttendanceRoutes(app);
   registerAbsencesRoutes(app);
+  registerCareEntriesRoutes(app);
   registerMessagesRoutes(app);
   registerFilesRoutes(app);
 }

@@ -13,6 +13,7 @@ import type { InvitationsService } from '../services/invitations.service.js';
 import type { JobsService } from '../services/jobs.service.js';
 import type { MessagesService } from '../services/messages.service.js';
 import type { AbsencesService } from '../services/absences.service.js';
+import type { CareEntriesService } from '../services/care-entries.service.js';
 import type { TenancyService } from '../services/tenancy.service.js';
 
 /**
@@ -34,6 +35,7 @@ export interface AppContainer {
   centre: CentreServices;
   attendance: AttendanceService;
   absences: AbsencesService;
+  careEntries: CareEntriesService;
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;

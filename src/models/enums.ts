@@ -33,6 +33,7 @@ export const BOTTLE_CONTENTS = ['breast_milk', 'formula', 'milk', 'water', 'othe
 export const DIAPER_KINDS = ['wet', 'bm', 'wet_bm', 'dry'] as const;
 export const TOILET_KINDS = ['wet', 'bm', 'tried'] as const;
 export const MOODS = ['happy', 'calm', 'tired', 'fussy', 'sad', 'unwell'] as const;
+export type Mood = (typeof MOODS)[number];
 
 export const INCIDENT_TYPES = ['injury', 'illness', 'allergic_reaction', 'behaviour', 'other'] as const;
 export type IncidentType = (typeof INCIDENT_TYPES)[number];

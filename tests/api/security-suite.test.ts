@@ -61,6 +61,13 @@ const SAMPLES: Record<string, Sample> = {
   'GET /attendance': {},
   'POST /absences': { body: (ids) => ({ studentId: ids.student, date: '2099-01-01', reason: 'sick' }) },
   'GET /absences': {},
+  'POST /students/{id}/care-entries': { id: 'student', body: () => ({ type: 'meal', details: { meal: 'lunch', amount: 'all' } }) },
+  'GET /students/{id}/care-entries': { id: 'student' },
+  'GET /students/{id}/daily-report': { id: 'student' },
+  'POST /rooms/{id}/care-entries': { id: 'room', body: () => ({ type: 'note', note: 'Quiet morning' }) },
+  'GET /care-entries/{id}': { id: 'careEntry' },
+  'PATCH /care-entries/{id}': { id: 'careEntry', body: () => ({ note: 'changed' }) },
+  'DELETE /care-entries/{id}': { id: 'careEntry' },
   'DELETE /absences/{id}': { id: 'absence' },
   'PATCH /attendance/{id}': { id: 'attendance', body: () => ({ note: 'corrected', reason: 'typo' }) },
   'GET /attendance/rollups': { query: 'from=2026-01-01&to=2026-01-31' },
@@ -111,6 +118,7 @@ async function fixtures(srv: TestServer, owner: Agent): Promise<Ids> {
   ids.membership = (await must(owner.post('/memberships', { email: uniqueEmail('fx'), roles: ['teacher'] }), 'membership')).id;
   ids.attendance = (await must(owner.post('/attendance/check-in', { studentId: ids.student2 }), 'check-in')).id;
   ids.absence = (await must(owner.post('/absences', { studentId: ids.student, date: '2098-12-31', reason: 'vacation' }), 'absence')).id;
+  ids.careEntry = (await must(owner.post(`/students/${ids.student}/care-entries`, { type: 'nap' }), 'care entry')).id;
   ids.message = (await must(owner.post('/messages', { audience: { type: 'tenant' }, body: 'Welcome' }), 'message')).id;
   const file = await owner.post('/files/presign', { purpose: 'import', contentType: 'text/csv', size: 10, fileName: 'x.csv' });
   if (file.status === 201) ids.file = file.body.fileId;
