@@ -1,8 +1,8 @@
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { etag, parseIfMatch } from '../etag.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
-import { CareEntry, CareEntryCreate, CareEntryPatch, DailyReport, DayQuery, RoomCareEntryCreate } from './care-entries.schemas.js';
+import { CareEntry, CareEntryBatch, CareEntryCreate, CareEntryPatch, DailyReport, DayQuery, RoomCareEntryCreate } from './care-entries.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, page } from './registry.js';
 
 export function registerCareEntriesRoutes(app: OpenAPIHono<AppEnv>) {
@@ -53,7 +53,7 @@ export function registerCareEntriesRoutes(app: OpenAPIHono<AppEnv>) {
       permission: 'day:write',
       summary: 'One entry for each child named, or for every child present in the room (one statement, audited once)',
       request: { params: IdParam, ...jsonBody(RoomCareEntryCreate) },
-      responses: { 201: jsonResponse(z.object({ items: z.array(CareEntry) }), 'Logged') },
+      responses: { 201: jsonResponse(CareEntryBatch, 'Logged') },
     }),
     async (c) => c.json(await c.get('container').careEntries.createForRoom(tenantCtx(c), c.req.valid('param').id, c.req.valid('json')), 201),
   );

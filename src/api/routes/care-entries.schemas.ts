@@ -35,7 +35,7 @@ export const CareEntryCreate = byType({
   endAt: instant.nullable().optional().openapi({ description: 'Not before `at` (a nap may get it later by PATCH)' }),
   note,
   visibleToGuardians: z.boolean().optional().openapi({ description: 'Default true; false = staff only' }),
-}).openapi('CareEntryCreate', { example: { type: 'meal', details: { meal: 'lunch', amount: 'most', food: 'Pasta' } } });
+}).openapi('CareEntryCreate');
 
 export const RoomCareEntryCreate = byType({
   at: instant.optional(),
@@ -77,6 +77,8 @@ export const CareEntry = z
     version: z.number().int(),
   })
   .openapi('CareEntry');
+
+export const CareEntryBatch = z.object({ items: z.array(CareEntry) }).openapi('CareEntryBatch');
 
 export const DayQuery = z.object({ date: CalendarDate.optional().openapi({ description: 'The centre’s local date; default today' }) });
 
