@@ -21,6 +21,7 @@ import { createAttendanceService } from './services/attendance.service.js';
 import { createMessagesService } from './services/messages.service.js';
 import { createAbsencesService } from './services/absences.service.js';
 import { createCareEntriesService } from './services/care-entries.service.js';
+import { createIncidentsService } from './services/incidents.service.js';
 import { createFilesService } from './services/files.service.js';
 import { createJobsService } from './services/jobs.service.js';
 import type { ServiceDeps } from './services/deps.js';
@@ -68,6 +69,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
   const messages = createMessagesService(deps);
   const absences = createAbsencesService(deps);
   const careEntries = createCareEntriesService(deps);
+  const incidents = createIncidentsService(deps);
   const files = createFilesService(deps);
   const jobs = createJobsService({ ...deps, files });
   const reports = createReportsService({ ...deps, files });
@@ -95,6 +97,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
     attendance,
     absences,
     careEntries,
+    incidents,
     messages,
     files,
     jobs,

@@ -14,6 +14,7 @@ import type { JobsService } from '../services/jobs.service.js';
 import type { MessagesService } from '../services/messages.service.js';
 import type { AbsencesService } from '../services/absences.service.js';
 import type { CareEntriesService } from '../services/care-entries.service.js';
+import type { IncidentsService } from '../services/incidents.service.js';
 import type { TenancyService } from '../services/tenancy.service.js';
 
 /**
@@ -36,6 +37,7 @@ export interface AppContainer {
   attendance: AttendanceService;
   absences: AbsencesService;
   careEntries: CareEntriesService;
+  incidents: IncidentsService;
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;

@@ -68,6 +68,12 @@ const SAMPLES: Record<string, Sample> = {
   'GET /care-entries/{id}': { id: 'careEntry' },
   'PATCH /care-entries/{id}': { id: 'careEntry', body: () => ({ note: 'changed' }) },
   'DELETE /care-entries/{id}': { id: 'careEntry' },
+  'POST /incidents': { body: (ids) => ({ studentId: ids.student, occurredAt: '2026-01-05T10:00:00Z', type: 'injury', description: 'Bumped head', actionTaken: 'Ice pack' }) },
+  'GET /incidents': {},
+  'GET /incidents/{id}': { id: 'incident' },
+  'PATCH /incidents/{id}': { id: 'incident', body: () => ({ location: 'Hall' }) },
+  'POST /incidents/{id}/review': { id: 'incident' },
+  'POST /incidents/{id}/acknowledge': { id: 'incident' },
   'DELETE /absences/{id}': { id: 'absence' },
   'PATCH /attendance/{id}': { id: 'attendance', body: () => ({ note: 'corrected', reason: 'typo' }) },
   'GET /attendance/rollups': { query: 'from=2026-01-01&to=2026-01-31' },
@@ -119,6 +125,7 @@ async function fixtures(srv: TestServer, owner: Agent): Promise<Ids> {
   ids.attendance = (await must(owner.post('/attendance/check-in', { studentId: ids.student2 }), 'check-in')).id;
   ids.absence = (await must(owner.post('/absences', { studentId: ids.student, date: '2098-12-31', reason: 'vacation' }), 'absence')).id;
   ids.careEntry = (await must(owner.post(`/students/${ids.student}/care-entries`, { type: 'nap' }), 'care entry')).id;
+  ids.incident = (await must(owner.post('/incidents', { studentId: ids.student, occurredAt: '2026-01-05T10:00:00Z', type: 'injury', description: 'Bumped head', actionTaken: 'Ice pack' }), 'incident')).id;
   ids.message = (await must(owner.post('/messages', { audience: { type: 'tenant' }, body: 'Welcome' }), 'message')).id;
   const file = await owner.post('/files/presign', { purpose: 'import', contentType: 'text/csv', size: 10, fileName: 'x.csv' });
   if (file.status === 201) ids.file = file.body.fileId;

@@ -31,6 +31,8 @@ export const REQUEST_EXAMPLES: Record<string, unknown> = {
   'students.careEntries.create': { type: 'meal', details: { meal: 'lunch', amount: 'most', food: 'Pasta with peas' } },
   'rooms.careEntries.create': { type: 'meal', details: { meal: 'pm_snack', amount: 'all', food: 'Apple slices' } },
   'careEntries.update': { endAt: '2026-03-09T14:10:00Z' },
+  'incidents.create': { studentId: STUDENT, occurredAt: '2026-03-09T10:40:00Z', type: 'injury', description: 'Fell from the low climbing frame and grazed her knee', actionTaken: 'Cleaned and plastered; comforted; back to play after 5 minutes', location: 'Garden' },
+  'incidents.update': { actionTaken: 'Cleaned, plastered and an ice pack for 10 minutes' },
   'attendance.update': { checkOutAt: '2026-03-09T16:05:00Z', reason: 'Check-out was forgotten' },
   'messages.create': { audience: { type: 'room', id: ROOM }, body: 'Pyjama day on Friday!' },
   'files.presign': { purpose: 'document', contentType: 'application/pdf', size: 183204, fileName: 'allergy-plan.pdf', studentId: STUDENT },
