@@ -131,4 +131,21 @@ describe('POST /attendance/move', () => {
     expect(res.map((r) => r.status).sort()).toEqual([201, 409]);
     expect((await owner.get(`/rooms/${small.id}/roster`)).body.presentCount).toBe(1);
   });
+
+  it('the daily rollup counts each stay in its own room: the morning in A, the afternoon in B', async () => {
+    const { owner, tenant } = await newCentre(srv);
+    const a = await mkRoom(owner);
+    const b = await mkRoom(owner);
+    const kid = await mkStudent(owner, { roomId: a.id });
+    // A fixed past day far from other tests' (the rollup covers every centre of a shared database).
+    await owner.post('/attendance/check-in', { studentId: kid.id, at: '2019-07-10T08:00:00Z' });
+    expect((await owner.post('/attendance/move', { studentId: kid.id, roomId: b.id, at: '2019-07-10T12:00:00Z' })).status).toBe(201);
+    expect((await owner.post('/attendance/check-out', { studentId: kid.id, at: '2019-07-10T17:30:00Z' })).status).toBe(200);
+    await srv.container.workers.runTask('attendance.rollup', new Date('2019-07-11T01:00:00Z'));
+    const r = await owner.get('/attendance/rollups?from=2019-07-10&to=2019-07-10');
+    const byRoom = Object.fromEntries(r.body.items.filter((x: any) => x.roomId === a.id || x.roomId === b.id).map((x: any) => [x.roomId, x]));
+    expect(byRoom[a.id]).toMatchObject({ childrenPresent: 1, totalMinutes: 240, peakCount: 1 });
+    expect(byRoom[b.id]).toMatchObject({ childrenPresent: 1, totalMinutes: 330, peakCount: 1 });
+    expect(tenant.id).toBeTruthy();
+  });
 });
