@@ -221,7 +221,9 @@ describe('shared security suite over every route', () => {
       const r: any = await srv.container.db.raw.execute(
         sql`select (select count(*) from rooms where tenant_id = ${b.tenant.id})::int r, (select count(*) from students where tenant_id = ${b.tenant.id})::int s,
                    (select count(*) from guardians where tenant_id = ${b.tenant.id})::int g, (select count(*) from staff where tenant_id = ${b.tenant.id})::int st,
-                   (select count(*) from messages where tenant_id = ${b.tenant.id})::int m, (select count(*) from memberships where tenant_id = ${b.tenant.id})::int mb`,
+                   (select count(*) from messages where tenant_id = ${b.tenant.id})::int m, (select count(*) from memberships where tenant_id = ${b.tenant.id})::int mb,
+                   (select count(*) from absences where tenant_id = ${b.tenant.id})::int ab, (select count(*) from care_entries where tenant_id = ${b.tenant.id})::int ce,
+                   (select count(*) from incidents where tenant_id = ${b.tenant.id})::int inc, (select count(*) from attendance where tenant_id = ${b.tenant.id})::int att`,
       );
       return r.rows[0];
     };
