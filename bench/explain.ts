@@ -16,7 +16,7 @@ const ADMIN = process.env.BENCH_ADMIN_URL ?? 'postgres://root@127.0.0.1:5432/pos
 const u = new URL(ADMIN);
 u.pathname = `/${DB}`;
 const DATABASE_URL = u.toString();
-const TENANT_TABLES = new Set(['tenants', 'memberships', 'rooms', 'students', 'guardians', 'student_guardians', 'staff', 'staff_rooms', 'attendance', 'attendance_rollups', 'messages', 'message_reads', 'files', 'jobs', 'audit_logs', 'idempotency_keys', 'sessions', 'refresh_tokens', 'users']);
+const TENANT_TABLES = new Set(['tenants', 'memberships', 'rooms', 'students', 'guardians', 'student_guardians', 'staff', 'staff_rooms', 'attendance', 'attendance_rollups', 'absences', 'care_entries', 'incidents', 'messages', 'message_reads', 'files', 'jobs', 'audit_logs', 'idempotency_keys', 'sessions', 'refresh_tokens', 'users']);
 
 /**
  * A sort bounded by one page (limit ≤ 200) of one centre's rows is cheap and the planner's own choice on small
@@ -89,6 +89,10 @@ async function main() {
   const day = new Date(Date.now() - 3 * 86400_000).toISOString().slice(0, 10);
   await call('GET /attendance?date&roomId', 'GET', `/attendance?date=${day}&roomId=${rooms[1].id}&limit=50`, owner.cookie);
   await call('GET /attendance?studentId', 'GET', `/attendance?studentId=${students[3].id}&limit=50`, owner.cookie);
+  await call('GET /students/{id}/care-entries?date', 'GET', `/students/${students[3].id}/care-entries?date=${day}`, owner.cookie);
+  await call('GET /students/{id}/daily-report', 'GET', `/students/${students[3].id}/daily-report?date=${day}`, owner.cookie);
+  await call('GET /incidents?status', 'GET', '/incidents?status=reviewed&limit=50', owner.cookie);
+  await call('GET /absences?from&to', 'GET', `/absences?from=${day}&to=${day}&limit=50`, owner.cookie);
   await call('GET /me/context', 'GET', '/me/context', owner.cookie);
   await call('POST /messages', 'POST', '/messages', owner.cookie, { audience: { type: 'room', id: rooms[1].id }, body: 'Hello' }, owner.csrf);
   // A guardian of child 3 (parent3 of centre t): invited once, then signed in.

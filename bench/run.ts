@@ -132,6 +132,8 @@ async function scenarioSet(base: string, sessions: Session[], label: string, onl
   if (want('list')) rows.push(await drive(`${label}GET /students?limit=50`, base, [withSession(() => '/students?limit=50')]));
   if (want('get')) rows.push(await drive(`${label}GET /students/{id}`, base, [withSession((s) => `/students/${s.students[Math.floor(Math.random() * s.students.length)]}`)]));
   if (want('roster')) rows.push(await drive(`${label}GET /rooms/{id}/roster`, base, [withSession((s) => `/rooms/${s.rooms[Math.floor(Math.random() * s.rooms.length)]}/roster`)]));
+  if (want('report'))
+    rows.push(await drive(`${label}GET /students/{id}/daily-report`, base, [withSession((s) => `/students/${s.students[Math.floor(Math.random() * s.students.length)]}/daily-report?date=${new Date(Date.now() - 2 * 86400_000).toISOString().slice(0, 10)}`)]));
   if (want('me')) rows.push(await drive(`${label}GET /me/context`, base, [withSession(() => '/me/context')]));
   if (want('checkin')) {
     // Each connection checks one child in and out again; a pool of free children avoids self-inflicted 409s.
@@ -207,7 +209,7 @@ async function main() {
     // A previous run stopped mid-pair leaves children checked in: close those, or their check-ins would be 409s.
     await c.query(`update attendance set check_out_at = now() where check_out_at is null`);
     await c.end();
-    const rows = await scenarioSet(base, sessions.slice(0, 10), '', ['list', 'get', 'roster', 'me', 'checkin']);
+    const rows = await scenarioSet(base, sessions.slice(0, 10), '', ['list', 'report', 'get', 'roster', 'me', 'checkin']);
     rows.push(...(await scenarioSet(base, sessions, '', ['mixed'])));
     return rows;
   });

@@ -70,6 +70,23 @@ async function main() {
     await c.query(`insert into shifts (id, tenant_id, staff_id, room_id, date, clock_in_at)
       select gen_random_uuid(), ${id('t', 't')}, ${id('st', 't', 'n')}, ${id('r', 't', '(1 + n % 4)')}, current_date, now() - interval '1 hour'
       from ${T}, generate_series(1, 8) n`);
+    // A week of care entries per child (meal, nap, mood each weekday; bottles and nappies for the infant room), a
+    // few absences, and incidents in every state.
+    await c.query(`insert into care_entries (id, tenant_id, student_id, type, at, end_at, date, details, visible_to_guardians, recorded_by_membership_id)
+      select gen_random_uuid(), ${id('t', 't')}, ${id('s', 't', 'n')}, e.type, d + e.at, case when e.type = 'nap' then d + e.at + interval '80 minutes' end, d::date,
+        e.details::jsonb, e.k <> 5, ${id('m', 't')}
+      from ${T}, generate_series(1, 100) n, generate_series(current_date - 7, current_date - 1, interval '1 day') d,
+        (values (1, 'meal', interval '12 hours', '{"meal":"lunch","amount":"most"}'), (2, 'nap', interval '13 hours', '{}'), (3, 'mood', interval '10 hours', '{"mood":"happy"}'),
+                (4, 'bottle', interval '10 hours 30 minutes', '{"ml":120}'), (5, 'diaper', interval '11 hours', '{"kind":"wet"}')) e(k, type, at, details)
+      where e.k <= 3 or n % 4 = 0`);
+    await c.query(`insert into absences (id, tenant_id, student_id, date, reason, reported_by_membership_id)
+      select gen_random_uuid(), ${id('t', 't')}, ${id('s', 't', 'n')}, current_date + (n % 3), 'sick', ${id('m', 't')} from ${T}, generate_series(1, 100, 9) n`);
+    await c.query(`insert into incidents (id, tenant_id, student_id, room_id, occurred_at, type, description, action_taken, status, reported_by_membership_id, reviewed_at, acknowledged_at, acknowledged_by_guardian_id)
+      select gen_random_uuid(), ${id('t', 't')}, ${id('s', 't', 'n')}, ${id('r', 't', '(1 + n % 4)')}, now() - (n || ' days')::interval, 'injury', 'Grazed knee', 'Plaster',
+        (array['open','reviewed','acknowledged'])[1 + n % 3], ${id('m', 't')},
+        case when n % 3 > 0 then now() - (n || ' days')::interval end, case when n % 3 = 2 then now() - (n || ' days')::interval end,
+        case when n % 3 = 2 then ${id('g', 't', 'n')} end
+      from ${T}, generate_series(1, 100, 4) n`);
     // Messages: 200 per centre across the three audiences, each read by the owner membership.
     await c.query(`insert into messages (id, tenant_id, author_membership_id, audience_type, audience_id, body, created_at)
       select ${id('msg', 't', 'n')}, ${id('t', 't')}, ${id('m', 't')},

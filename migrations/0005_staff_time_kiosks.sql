@@ -27,7 +27,7 @@ CREATE TABLE "shifts" (
 	CONSTRAINT "shifts_tenant_id_id_key" UNIQUE("tenant_id","id")
 );
 --> statement-breakpoint
-ALTER TABLE "attendance" ADD COLUMN "method" text DEFAULT 'staff' NOT NULL;--> statement-breakpoint
+-- attendance.method comes with 0004_day.
 ALTER TABLE "attendance_rollups" ADD COLUMN "staff_minutes" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "attendance_rollups" ADD COLUMN "out_of_ratio_minutes" integer DEFAULT 0 NOT NULL;--> statement-breakpoint
 ALTER TABLE "guardians" ADD COLUMN "pin_hash" text;--> statement-breakpoint

@@ -25,6 +25,9 @@ import { createKiosksService } from './services/kiosks.service.js';
 import { PinHasher } from './core/security/kiosk-credentials.js';
 import { ResponseSealer } from './core/security/sealer.js';
 import { createMessagesService } from './services/messages.service.js';
+import { createAbsencesService } from './services/absences.service.js';
+import { createCareEntriesService } from './services/care-entries.service.js';
+import { createIncidentsService } from './services/incidents.service.js';
 import { createFilesService } from './services/files.service.js';
 import { createJobsService } from './services/jobs.service.js';
 import type { ServiceDeps } from './services/deps.js';
@@ -77,6 +80,9 @@ export async function createContainer(config: Config, overrides: { db?: Database
   // Kiosk PINs are keyed by a secret derived from SESSION_SECRET under its own label (kiosk-credentials.ts).
   const kiosks = createKiosksService({ db, clock, cache, pins: new PinHasher(sessionSecret), attendance });
   const messages = createMessagesService(deps);
+  const absences = createAbsencesService(deps);
+  const careEntries = createCareEntriesService(deps);
+  const incidents = createIncidentsService(deps);
   const files = createFilesService(deps);
   const jobs = createJobsService({ ...deps, files });
   const reports = createReportsService({ ...deps, files });
@@ -107,6 +113,9 @@ export async function createContainer(config: Config, overrides: { db?: Database
     shifts,
     kiosks,
     sealer: new ResponseSealer(sessionSecret),
+    absences,
+    careEntries,
+    incidents,
     messages,
     files,
     jobs,

@@ -36,6 +36,7 @@ export const TENANT_PREFIX = 'tenants/';
 export const SCHEDULED_TASKS = [
   { id: 'AttendanceRollup', task: 'attendance.rollup', expression: 'cron(15 * * * ? *)', maxEventAge: Duration.hours(1) },
   { id: 'AttendanceReminders', task: 'attendance.reminders', expression: 'rate(15 minutes)', maxEventAge: Duration.minutes(10) },
+  { id: 'IncidentReminders', task: 'incidents.reminders', expression: 'cron(30 * * * ? *)', maxEventAge: Duration.hours(1) },
   { id: 'Cleanup', task: 'cleanup', expression: 'rate(1 hour)', maxEventAge: Duration.hours(1) },
 ] as const;
 

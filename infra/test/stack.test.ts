@@ -185,16 +185,17 @@ describe('jobs queue', () => {
 });
 
 describe('scheduler', () => {
-  it('has three schedules invoking the worker with the exact input JSON', () => {
+  it('has four schedules invoking the worker with the exact input JSON', () => {
     const schedules = resourcesOfType(s.json, 'AWS::Scheduler::Schedule').map(([, r]) => r.Properties);
-    expect(schedules).toHaveLength(3);
+    expect(schedules).toHaveLength(4);
     const byInput = new Map(schedules.map((p) => [p.Target.Input as string, p]));
     const expected: [string, string][] = [
       ['{"source":"daycare.scheduler","task":"attendance.rollup"}', 'cron(15 * * * ? *)'],
       ['{"source":"daycare.scheduler","task":"attendance.reminders"}', 'rate(15 minutes)'],
+      ['{"source":"daycare.scheduler","task":"incidents.reminders"}', 'cron(30 * * * ? *)'],
       ['{"source":"daycare.scheduler","task":"cleanup"}', 'rate(1 hour)'],
     ];
-    expect(SCHEDULED_TASKS).toHaveLength(3);
+    expect(SCHEDULED_TASKS).toHaveLength(4);
     for (const [input, expression] of expected) {
       const p = byInput.get(input);
       expect(p, input).toBeDefined();

@@ -16,6 +16,9 @@ import { registerAttendanceRoutes } from './routes/attendance.routes.js';
 import { registerShiftsRoutes } from './routes/shifts.routes.js';
 import { registerKioskRoutes } from './routes/kiosks.routes.js';
 import { registerMessagesRoutes } from './routes/messages.routes.js';
+import { registerAbsencesRoutes } from './routes/absences.routes.js';
+import { registerCareEntriesRoutes } from './routes/care-entries.routes.js';
+import { registerIncidentsRoutes } from './routes/incidents.routes.js';
 import { registerFilesRoutes } from './routes/files.routes.js';
 import { registerJobsRoutes } from './routes/jobs.routes.js';
 import { collectRoutes, type RouteMeta } from './routes/registry.js';
@@ -88,6 +91,9 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerAttendanceRoutes(app);
   registerShiftsRoutes(app);
   registerKioskRoutes(app);
+  registerAbsencesRoutes(app);
+  registerCareEntriesRoutes(app);
+  registerIncidentsRoutes(app);
   registerMessagesRoutes(app);
   registerFilesRoutes(app);
 }

@@ -14,6 +14,9 @@ import type { IdempotencyService } from '../services/idempotency.service.js';
 import type { InvitationsService } from '../services/invitations.service.js';
 import type { JobsService } from '../services/jobs.service.js';
 import type { MessagesService } from '../services/messages.service.js';
+import type { AbsencesService } from '../services/absences.service.js';
+import type { CareEntriesService } from '../services/care-entries.service.js';
+import type { IncidentsService } from '../services/incidents.service.js';
 import type { TenancyService } from '../services/tenancy.service.js';
 import type { ShiftsService } from '../services/shifts.service.js';
 import type { KiosksService } from '../services/kiosks.service.js';
@@ -43,6 +46,9 @@ export interface AppContainer {
   kiosks: KiosksService;
   /** Seals stored responses that carry a credential shown once (idempotency replays). */
   sealer: { seal(value: unknown): string; open(sealed: string): unknown };
+  absences: AbsencesService;
+  careEntries: CareEntriesService;
+  incidents: IncidentsService;
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;

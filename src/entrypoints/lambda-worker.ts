@@ -3,7 +3,7 @@ import { describeStartupError, getContainer } from './lambda-runtime.js';
 
 /**
  * Lambda handler for the worker: SQS batches of job messages (partial-failure reporting) and EventBridge Scheduler
- * events `{"source":"daycare.scheduler","task":"attendance.rollup"|"attendance.reminders"|"cleanup"}`. The container is
+ * events `{"source":"daycare.scheduler","task":"attendance.rollup"|"attendance.reminders"|"incidents.reminders"|"cleanup"}`. The container is
  * built once per execution environment (lambda-runtime.ts) and awaited on the first invocation.
  */
 export const handler = createWorkerHandler(async () => {

@@ -137,6 +137,8 @@ export const attendance = pgTable(
     /** Who opened the record: staff through the app, or an adult at a kiosk. */
     method: text('method', { enum: ATTENDANCE_METHODS }).notNull().default('staff'),
     note: text('note'),
+    /** Set when a move closed this stay: the room the child went to (the next stay opens there at the same instant). */
+    movedToRoomId: uuid('moved_to_room_id'),
   },
   (t) => [
     unique('attendance_tenant_id_id_key').on(t.tenantId, t.id),
@@ -148,6 +150,7 @@ export const attendance = pgTable(
     foreignKey({ name: 'attendance_student_fk', columns: [t.tenantId, t.studentId], foreignColumns: [students.tenantId, students.id] }),
     foreignKey({ name: 'attendance_room_fk', columns: [t.tenantId, t.roomId], foreignColumns: [rooms.tenantId, rooms.id] }),
     foreignKey({ name: 'attendance_dropped_off_by_fk', columns: [t.tenantId, t.droppedOffByGuardianId], foreignColumns: [guardians.tenantId, guardians.id] }),
+    foreignKey({ name: 'attendance_moved_to_room_fk', columns: [t.tenantId, t.movedToRoomId], foreignColumns: [rooms.tenantId, rooms.id] }),
     foreignKey({ name: 'attendance_picked_up_by_fk', columns: [t.tenantId, t.pickedUpByGuardianId], foreignColumns: [guardians.tenantId, guardians.id] }),
   ],
 );

@@ -21,3 +21,21 @@ export const AUDIENCE_TYPES = ['student', 'room', 'tenant', 'room_staff'] as con
 
 export const ATTENDANCE_METHODS = ['staff', 'kiosk'] as const;
 export type AttendanceMethod = (typeof ATTENDANCE_METHODS)[number];
+
+export const ABSENCE_REASONS = ['sick', 'vacation', 'appointment', 'family', 'other'] as const;
+export type AbsenceReason = (typeof ABSENCE_REASONS)[number];
+
+export const CARE_ENTRY_TYPES = ['meal', 'bottle', 'nap', 'diaper', 'toilet', 'mood', 'activity', 'note'] as const;
+export type CareEntryType = (typeof CARE_ENTRY_TYPES)[number];
+export const MEALS = ['breakfast', 'am_snack', 'lunch', 'pm_snack', 'dinner'] as const;
+export const MEAL_AMOUNTS = ['none', 'some', 'most', 'all'] as const;
+export const BOTTLE_CONTENTS = ['breast_milk', 'formula', 'milk', 'water', 'other'] as const;
+export const DIAPER_KINDS = ['wet', 'bm', 'wet_bm', 'dry'] as const;
+export const TOILET_KINDS = ['wet', 'bm', 'tried'] as const;
+export const MOODS = ['happy', 'calm', 'tired', 'fussy', 'sad', 'unwell'] as const;
+export type Mood = (typeof MOODS)[number];
+
+export const INCIDENT_TYPES = ['injury', 'illness', 'allergic_reaction', 'behaviour', 'other'] as const;
+export type IncidentType = (typeof INCIDENT_TYPES)[number];
+export const INCIDENT_STATUSES = ['open', 'reviewed', 'acknowledged'] as const;
+export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];

@@ -34,7 +34,7 @@ export const attendanceRepository = {
   /** Locks the room row: check-ins into one room are serialized, so two of them cannot both take its last place. */
   async lockRoom(tx: Tx, tenantId: string, id: string) {
     const [row] = await tx
-      .select({ id: rooms.id, capacity: rooms.capacity })
+      .select({ id: rooms.id, capacity: rooms.capacity, archivedAt: rooms.archivedAt })
       .from(rooms)
       .where(and(eq(rooms.tenantId, tenantId), eq(rooms.id, id)))
       .for('update');
@@ -89,6 +89,16 @@ export const attendanceRepository = {
 
   /** Closes the open record; undefined when it was closed meanwhile. */
   async close(tx: Tx, tenantId: string, id: string, values: { checkOutAt: Date; checkedOutByMembershipId: string | null; pickedUpByGuardianId: string | null }, now: Date) {
+    const [row] = await tx
+      .update(attendance)
+      .set({ ...values, updatedAt: now, version: sql`${attendance.version} + 1` })
+      .where(and(eq(attendance.tenantId, tenantId), eq(attendance.id, id), isNull(attendance.checkOutAt)))
+      .returning();
+    return row;
+  },
+
+  /** Closes the open stay because the child moved to `movedToRoomId`; undefined when it was closed meanwhile. */
+  async closeByMove(tx: Tx, tenantId: string, id: string, values: { checkOutAt: Date; checkedOutByMembershipId: string; movedToRoomId: string }, now: Date) {
     const [row] = await tx
       .update(attendance)
       .set({ ...values, updatedAt: now, version: sql`${attendance.version} + 1` })

@@ -7,6 +7,8 @@ import { addDays, localDate } from '../core/time.js';
 import { attendanceRepository, type AttendanceRow } from '../repositories/attendance.repository.js';
 import { auditActor, auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
 import { forTenant, pgConstraint, type Tx } from '../repositories/db.js';
+import { absencesRepository } from '../repositories/absences.repository.js';
+import { absenceDto } from './absences.dto.js';
 import { rollupsRepository, type RollupRow } from '../repositories/rollups.repository.js';
 import { shiftsRepository } from '../repositories/shifts.repository.js';
 import { access } from './access.js';
@@ -31,6 +33,7 @@ export const attendanceDto = (r: AttendanceRow) => ({
   pickedUpByGuardianId: r.pickedUpByGuardianId,
   method: r.method,
   note: r.note,
+  movedToRoomId: r.movedToRoomId,
   createdAt: r.createdAt.toISOString(),
   updatedAt: r.updatedAt.toISOString(),
   version: r.version,
@@ -61,6 +64,11 @@ export interface CheckOutInput {
   studentId: string;
   at?: string;
   pickedUpByGuardianId?: string;
+}
+export interface MoveInput {
+  studentId: string;
+  roomId: string;
+  at?: string;
 }
 export interface CorrectionInput {
   checkInAt?: string;
@@ -137,12 +145,13 @@ export function createAttendanceService({
           const lastOut = await repo.lastCheckOut(tx, ctx.tenantId, s.id);
           if (lastOut && at < lastOut)
             throw unprocessable('The check-in is before the child’s last check-out', [{ path: 'at', message: `must not be before ${lastOut.toISOString()}` }]);
+          const date = localDate(at, await timezone(tx, ctx.tenantId));
           const row = await repo.insert(tx, {
             id: newId(),
             tenantId: ctx.tenantId,
             studentId: s.id,
             roomId: room?.id ?? null,
-            date: localDate(at, await timezone(tx, ctx.tenantId)),
+            date,
             checkInAt: at,
             checkedInByMembershipId: ctx.membershipId,
             droppedOffByGuardianId: guardianId ?? null,
@@ -153,6 +162,10 @@ export function createAttendanceService({
           });
           const dto = attendanceDto(row);
           await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_in', targetType: 'attendance', targetId: row.id, after: dto });
+          // The child is here: that day's absence goes, and the audit log keeps what it said.
+          const absence = await absencesRepository.deleteForDay(tx, ctx.tenantId, s.id, date);
+          if (absence)
+            await auditRepository.append(tx, { ...auditActor(ctx), action: 'absence.removed_by_check_in', targetType: 'absence', targetId: absence.id, before: absenceDto(absence), after: { attendanceId: row.id } });
           return dto;
         });
       } catch (e) {
@@ -184,6 +197,55 @@ export function createAttendanceService({
         await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_out', targetType: 'attendance', targetId: row.id, before: attendanceDto(open), after: dto });
         return dto;
       });
+    },
+
+    /**
+     * Moves a checked-in child to another room: the open stay closes at `at` with `movedToRoomId`, and a stay in the
+     * new room opens at the same instant, in one transaction. The destination room is locked first (its capacity holds
+     * against concurrent check-ins and moves), then the open stay; a concurrent move or check-out that closed it
+     * meanwhile leaves nothing open to move (409), so a child is never in two rooms or in none.
+     */
+    async move(ctx: TenantContext, input: MoveInput): Promise<AttendanceDto> {
+      if (!isUuid(input.studentId)) throw notFound('Student');
+      const now = clock.now();
+      const at = instant(input.at, 'at', now);
+      try {
+        return await db.scoped(forTenant(ctx), async (tx) => {
+          const s = await visibleStudent(tx, ctx, input.studentId);
+          const dest = isUuid(input.roomId) ? await repo.lockRoom(tx, ctx.tenantId, input.roomId.toLowerCase()) : undefined;
+          if (!dest || dest.archivedAt) throw unprocessable('No such room', [{ path: 'roomId', message: 'not a room of this centre' }]);
+          const open = await repo.findOpen(tx, ctx.tenantId, s.id, true);
+          if (!open) throw conflict('The child is not checked in');
+          if (open.roomId === dest.id) throw unprocessable('The child is already in that room', [{ path: 'roomId', message: 'the child is already in this room' }]);
+          if (at < open.checkInAt)
+            throw unprocessable('The move is before the child’s arrival in the current room', [{ path: 'at', message: `must not be before ${open.checkInAt.toISOString()}` }]);
+          if ((await repo.countOpenInRoom(tx, ctx.tenantId, dest.id)) >= dest.capacity)
+            throw conflict('The room is full', [{ path: 'roomId', message: `capacity ${dest.capacity} reached` }]);
+          const closed = await repo.closeByMove(tx, ctx.tenantId, open.id, { checkOutAt: at, checkedOutByMembershipId: ctx.membershipId, movedToRoomId: dest.id }, now);
+          if (!closed) throw conflict('The child is not checked in');
+          const row = await repo.insert(tx, {
+            id: newId(),
+            tenantId: ctx.tenantId,
+            studentId: s.id,
+            roomId: dest.id,
+            date: localDate(at, await timezone(tx, ctx.tenantId)),
+            checkInAt: at,
+            checkedInByMembershipId: ctx.membershipId,
+            // The same arrival continues in another room: who dropped the child off and how stay with the child.
+            droppedOffByGuardianId: open.droppedOffByGuardianId,
+            method: open.method,
+            note: null,
+            createdAt: now,
+            updatedAt: now,
+          });
+          const dto = attendanceDto(row);
+          await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.moved', targetType: 'attendance', targetId: row.id, before: attendanceDto(open), after: { closed: attendanceDto(closed), opened: dto } });
+          return dto;
+        });
+      } catch (e) {
+        if (pgConstraint(e) === ONE_OPEN) throw conflict('The child was moved or checked out meanwhile');
+        throw e;
+      }
     },
 
     async list(ctx: TenantContext, q: { date?: string; roomId?: string; studentId?: string; limit: number; cursor?: string }) {
@@ -244,10 +306,13 @@ export function createAttendanceService({
         const present = await repo.presentInRoom(tx, ctx.tenantId, roomId);
         // Staff clocked in to this room now (CONTRACT §5): assignment to a room is not presence.
         const staff = (await shiftsRepository.onDutyInRoom(tx, ctx.tenantId, roomId)).map((s) => ({ id: s.id, firstName: s.firstName, lastName: s.lastName }));
+        const today = localDate(clock.now(), await timezone(tx, ctx.tenantId));
+        const absent = await absencesRepository.absentInRoom(tx, ctx.tenantId, roomId, today, visible);
         const shown = visible === null ? present : present.filter((p) => visible.includes(p.id));
         return {
           room: { id: room.id, name: room.name, capacity: room.capacity, ageGroup: room.ageGroup, ratio: room.ratio },
           present: shown.map((p) => ({ id: p.id, firstName: p.firstName, lastName: p.lastName, attendanceId: p.attendanceId, checkInAt: p.checkInAt.toISOString() })),
+          absent: absent.map((a) => ({ studentId: a.studentId, firstName: a.firstName, lastName: a.lastName, reason: a.reason, note: ctx.guardianOnly ? null : a.note, absenceId: a.id })),
           presentCount: present.length,
           staffOnDuty: staff.length,
           // A guardian gets their own children and the counts, never who is working (no staff identities).

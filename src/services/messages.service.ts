@@ -2,7 +2,7 @@ import type { ServiceDeps } from './deps.js';
 import type { TenantContext } from '../core/context.js';
 import { forbidden, notFound } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
-import { auditActor, auditRepository } from '../repositories/audit.repository.js';
+import { auditActor, auditRepository, type AuditEntry } from '../repositories/audit.repository.js';
 import { forTenant, type Tx } from '../repositories/db.js';
 import { messagesRepository as repo, type MessageRow, type MessageVisibility } from '../repositories/messages.repository.js';
 import { access } from './access.js';
@@ -21,6 +21,28 @@ export const messageDto = (m: MessageRow, readAt: Date | null) => ({
   read: !!readAt,
 });
 export type MessageDto = ReturnType<typeof messageDto>;
+
+/**
+ * A message to a child's audience (their guardians and the staff) written inside the caller's transaction: how other
+ * services tell guardians something (an incident waiting for acknowledgement). Audited like a sent message.
+ */
+export async function postStudentMessage(
+  tx: Tx,
+  v: { tenantId: string; authorMembershipId: string; actor: Omit<AuditEntry, 'action' | 'targetType' | 'targetId'>; studentId: string; body: string; now: Date },
+) {
+  const row = await repo.insert(tx, {
+    id: newId(),
+    tenantId: v.tenantId,
+    authorMembershipId: v.authorMembershipId,
+    audienceType: 'student',
+    audienceId: v.studentId,
+    body: v.body,
+    createdAt: v.now,
+    updatedAt: v.now,
+  });
+  await auditRepository.append(tx, { ...v.actor, action: 'message.sent', targetType: 'message', targetId: row.id, after: { audience: { type: 'student', id: v.studentId } } });
+  return messageDto(row, null);
+}
 
 /**
  * Messages between staff and guardians (CONTRACT §5, entitlement `messaging` checked by the route's permission).

@@ -9,7 +9,7 @@ import { PermanentJobError, type JobPayload } from './job-payloads.js';
 import { forTenant } from '../repositories/db.js';
 
 const PAGE = 1000;
-export const REPORT_COLUMNS = ['date', 'firstName', 'lastName', 'room', 'checkIn', 'checkOut', 'droppedOffBy', 'pickedUpBy', 'hours'];
+export const REPORT_COLUMNS = ['date', 'firstName', 'lastName', 'room', 'checkIn', 'checkOut', 'droppedOffBy', 'pickedUpBy', 'hours', 'movedTo', 'method', 'absence'];
 
 const fullName = (first: string | null, last: string | null) => (first || last ? `${first ?? ''} ${last ?? ''}`.trim() : '');
 
@@ -17,7 +17,8 @@ const fullName = (first: string | null, last: string | null) => (first || last ?
 export function createReportsService({ db, storage, files }: Pick<ServiceDeps, 'db' | 'storage'> & { files: Pick<FilesService, 'createServerFile'> }) {
   return {
     /**
-     * Attendance report: one CSV row per attendance record in [from, to], times in the centre's time zone. Rows are
+     * Attendance report: one CSV row per stay in [from, to] (a move closes one stay, naming the room moved to, and
+     * opens the next), then one row per absence (its reason in `absence`), times in the centre's time zone. Rows are
      * read in keyset pages and streamed into storage, so memory does not grow with the range.
      */
     async attendanceCsv(actor: JobActor, p: Omit<JobPayload<'report.attendance'>, 'tenantId'>, progress: (percent: number) => Promise<void>) {
@@ -26,7 +27,7 @@ export function createReportsService({ db, storage, files }: Pick<ServiceDeps, '
       const { tz, total } = await db.scoped(forTenant(tenantId), async (tx) => {
         const tenant = await tenantsRepository.get(tx, tenantId);
         if (!tenant) throw new PermanentJobError('The centre no longer exists');
-        return { tz: tenant.timezone, total: await reportsRepository.countAttendance(tx, tenantId, f) };
+        return { tz: tenant.timezone, total: (await reportsRepository.countAttendance(tx, tenantId, f)) + (await reportsRepository.countAbsences(tx, tenantId, f)) };
       });
 
       let rows = 0;
@@ -49,6 +50,9 @@ export function createReportsService({ db, storage, files }: Pick<ServiceDeps, '
                 fullName(r.droppedOffFirst, r.droppedOffLast),
                 fullName(r.pickedUpFirst, r.pickedUpLast),
                 hours,
+                r.movedToName ?? '',
+                r.method,
+                '',
               ],
               { neutralizeFormulas: true },
             );
@@ -56,9 +60,21 @@ export function createReportsService({ db, storage, files }: Pick<ServiceDeps, '
           rows += page.length;
           if (chunk) yield chunk;
           if (total) await progress((rows / total) * 95);
-          if (page.length < PAGE) return;
+          if (page.length < PAGE) break;
           const last = page[page.length - 1]!;
           after = { date: last.date, id: last.id };
+        }
+        let afterAbsence: { date: string; id: string } | undefined;
+        for (;;) {
+          const page = await db.scoped({ tenantId }, (tx) => reportsRepository.absencePage(tx, tenantId, f, afterAbsence, PAGE));
+          let chunk = '';
+          for (const r of page) chunk += csvLine([r.date, r.firstName, r.lastName, r.roomName ?? '', '', '', '', '', '', '', '', r.reason], { neutralizeFormulas: true });
+          rows += page.length;
+          if (chunk) yield chunk;
+          if (total) await progress((rows / total) * 95);
+          if (page.length < PAGE) return;
+          const last = page[page.length - 1]!;
+          afterAbsence = { date: last.date, id: last.id };
         }
       }
 

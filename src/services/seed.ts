@@ -1,10 +1,11 @@
-import { and, eq, isNull } from 'drizzle-orm';
+import { and, eq, inArray, isNull } from 'drizzle-orm';
 import type { ServiceDeps } from './deps.js';
 import { newId } from '../core/ids.js';
 import { ENTITLEMENTS } from '../core/security/permissions.js';
 import { localSupabaseSub } from '../core/security/supabase.js';
 import { addDays, localDate, zonedInstant } from '../core/time.js';
-import { attendance, guardians, kiosks, memberships, rooms, shifts, staff, staffRooms, studentGuardians, students, tenants, users } from '../models/index.js';
+import { absences, attendance, careEntries, guardians, incidents, kiosks, memberships, rooms, shifts, staff, staffRooms, studentGuardians, students, tenants, users } from '../models/index.js';
+import { ABSENCE_REASONS, MOODS } from '../models/enums.js';
 import { acrossCentres, forTenant } from '../repositories/db.js';
 import type { TenantContext } from '../core/context.js';
 import { permissionsFor } from '../core/security/permissions.js';
@@ -44,9 +45,11 @@ export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: 
     const userIds = { owner: await demoUser(DEMO_EMAILS.owner), teacher: await demoUser(DEMO_EMAILS.teacher), guardian: await demoUser(DEMO_EMAILS.guardian) };
     await db.scoped(forTenant(DEMO_TENANT_ID), async (tx) => {
       await tx.insert(tenants).values({ id: DEMO_TENANT_ID, name: 'Sunshine Early Learning (demo)', timezone: tz, closingTime: '18:00' });
+      const ownerMembership = newId();
+      const teacherMembership = newId();
       await tx.insert(memberships).values([
-        { id: newId(), tenantId: DEMO_TENANT_ID, userId: userIds.owner, email: DEMO_EMAILS.owner, roles: ['owner'], entitlements: [...ENTITLEMENTS], status: 'active' },
-        { id: newId(), tenantId: DEMO_TENANT_ID, userId: userIds.teacher, email: DEMO_EMAILS.teacher, roles: ['teacher'], entitlements: [...ENTITLEMENTS], status: 'active' },
+        { id: ownerMembership, tenantId: DEMO_TENANT_ID, userId: userIds.owner, email: DEMO_EMAILS.owner, roles: ['owner'], entitlements: [...ENTITLEMENTS], status: 'active' },
+        { id: teacherMembership, tenantId: DEMO_TENANT_ID, userId: userIds.teacher, email: DEMO_EMAILS.teacher, roles: ['teacher'], entitlements: [...ENTITLEMENTS], status: 'active' },
         { id: newId(), tenantId: DEMO_TENANT_ID, userId: userIds.guardian, email: DEMO_EMAILS.guardian, roles: ['guardian'], entitlements: [...ENTITLEMENTS], status: 'active' },
       ]);
       const roomDefs = [
@@ -83,18 +86,77 @@ export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: 
       }));
       await tx.insert(guardians).values(guardianRows);
       await tx.insert(studentGuardians).values(studentRows.map((s, i) => ({ tenantId: DEMO_TENANT_ID, studentId: s.id, guardianId: guardianRows[i]!.id, relationship: 'parent', authorizedPickup: true })));
-      // A week of attendance (weekdays), dropped off and picked up by the child's guardian.
-      const rows = [];
+      // A week of attendance (weekdays), dropped off and picked up by the child's guardian. Some toddlers spend the
+      // afternoon with the preschoolers (a move: two stays); a child who stays home has an absence; the care log has
+      // the day's meals, bottles, naps, nappies and moods, and now and then a staff-only note.
+      const rows: (typeof attendance.$inferInsert)[] = [];
+      const absenceRows: (typeof absences.$inferInsert)[] = [];
+      const entryRows: (typeof careEntries.$inferInsert)[] = [];
+      const at = (date: string, hhmm: string) => zonedInstant(date, hhmm, tz);
+      const entry = (studentId: string, date: string, type: (typeof careEntries.$inferInsert)['type'], hhmm: string, details: Record<string, unknown> = {}, extra: Partial<typeof careEntries.$inferInsert> = {}) => {
+        const t = at(date, hhmm);
+        entryRows.push({ id: newId(t.getTime()), tenantId: DEMO_TENANT_ID, studentId, type, at: t, date, details, recordedByMembershipId: teacherMembership, ...extra });
+      };
+      let lastDay = '';
       for (let d = 7; d >= 1; d--) {
         const date = addDays(today, -d);
         const dow = new Date(`${date}T12:00:00Z`).getUTCDay();
         if (dow === 0 || dow === 6) continue;
+        lastDay = date;
         for (const [i, s] of studentRows.entries()) {
-          if (rand() < 0.1) continue;
+          if (rand() < 0.1) {
+            absenceRows.push({ id: newId(), tenantId: DEMO_TENANT_ID, studentId: s.id, date, reason: pick([...ABSENCE_REASONS]), note: null, reportedByMembershipId: teacherMembership });
+            continue;
+          }
           const inAt = zonedInstant(date, `0${7 + Math.floor(rand() * 2)}:${String(Math.floor(rand() * 60)).padStart(2, '0')}`, tz);
           const outAt = zonedInstant(date, `1${5 + Math.floor(rand() * 3)}:${String(Math.floor(rand() * 60)).padStart(2, '0')}`, tz);
-          rows.push({ id: newId(inAt.getTime()), tenantId: DEMO_TENANT_ID, studentId: s.id, roomId: s.roomId, date, checkInAt: inAt, checkOutAt: outAt, droppedOffByGuardianId: guardianRows[i]!.id, pickedUpByGuardianId: guardianRows[i]!.id });
+          const base = { tenantId: DEMO_TENANT_ID, studentId: s.id, date, droppedOffByGuardianId: guardianRows[i]!.id };
+          if (i % 4 === 1 && rand() < 0.4) {
+            const moveAt = at(date, '13:00');
+            rows.push({ ...base, id: newId(inAt.getTime()), roomId: s.roomId, checkInAt: inAt, checkOutAt: moveAt, movedToRoomId: roomRows[2]!.id });
+            rows.push({ ...base, id: newId(moveAt.getTime()), roomId: roomRows[2]!.id, checkInAt: moveAt, checkOutAt: outAt, pickedUpByGuardianId: guardianRows[i]!.id });
+          } else {
+            rows.push({ ...base, id: newId(inAt.getTime()), roomId: s.roomId, checkInAt: inAt, checkOutAt: outAt, pickedUpByGuardianId: guardianRows[i]!.id });
+          }
+          const little = i % 4 <= 1;
+          entry(s.id, date, 'meal', '09:00', { meal: little ? 'am_snack' : 'breakfast', amount: pick(['some', 'most', 'all']) });
+          entry(s.id, date, 'meal', '12:00', { meal: 'lunch', amount: pick(['none', 'some', 'most', 'all']), food: pick(['Pasta', 'Rice and beans', 'Soup', 'Fish pie']) });
+          entry(s.id, date, 'mood', '10:30', { mood: pick([...MOODS]) });
+          if (i % 4 === 0) {
+            entry(s.id, date, 'bottle', '10:00', { ml: 90 + Math.floor(rand() * 8) * 15, contents: pick(['formula', 'breast_milk']) });
+            entry(s.id, date, 'diaper', '11:00', { kind: pick(['wet', 'bm', 'wet_bm', 'dry']) });
+            entry(s.id, date, 'diaper', '14:30', { kind: pick(['wet', 'bm', 'wet_bm', 'dry']) });
+          }
+          if (little) entry(s.id, date, 'nap', '12:45', {}, { endAt: at(date, `14:${String(Math.floor(rand() * 30)).padStart(2, '0')}`) });
+          else entry(s.id, date, 'activity', '10:00', { title: pick(['Painting', 'Sand play', 'Story time', 'Music']) });
+          if (rand() < 0.1) entry(s.id, date, 'note', '15:00', {}, { note: 'Seemed tired after lunch; keep an eye on it', visibleToGuardians: false });
         }
+      }
+      // Today: one child is home sick (the roster's `absent`).
+      absenceRows.push({ id: newId(), tenantId: DEMO_TENANT_ID, studentId: studentRows[4]!.id, date: today, reason: 'sick', note: 'Temperature last night', reportedByMembershipId: teacherMembership });
+      if (absenceRows.length) await tx.insert(absences).values(absenceRows);
+      if (entryRows.length) await tx.insert(careEntries).values(entryRows);
+      // One incident in each state (the demo guardian's child has the reviewed and the acknowledged ones).
+      if (lastDay) {
+        const mk = (studentId: string, hhmm: string, type: (typeof incidents.$inferInsert)['type'], description: string, actionTaken: string) => ({
+          id: newId(),
+          tenantId: DEMO_TENANT_ID,
+          studentId,
+          roomId: studentRows.find((x) => x.id === studentId)!.roomId,
+          occurredAt: at(lastDay, hhmm),
+          type,
+          description,
+          actionTaken,
+          location: 'Garden',
+          reportedByMembershipId: teacherMembership,
+        });
+        const open = mk(studentRows[5]!.id, '10:20', 'behaviour', 'Bit a friend during outdoor play', 'Separated, talked it through; the friend’s bite checked (no broken skin)');
+        const reviewed = mk(studentRows[0]!.id, '11:05', 'injury', 'Tripped on the path and grazed a knee', 'Cleaned with water, plaster applied, comforted');
+        const acked = mk(studentRows[0]!.id, '15:40', 'illness', 'Temperature of 38.1 °C after nap', 'Cool drink, rested in the quiet corner; parent called');
+        await tx.insert(incidents).values([open, reviewed, acked]);
+        const reviewedAt = at(lastDay, '16:00');
+        await tx.update(incidents).set({ status: 'reviewed', reviewedAt, reviewedByMembershipId: ownerMembership, version: 2 }).where(inArray(incidents.id, [reviewed.id, acked.id]));
+        await tx.update(incidents).set({ status: 'acknowledged', acknowledgedAt: at(lastDay, '17:10'), acknowledgedByGuardianId: guardianRows[0]!.id, version: 3 }).where(eq(incidents.id, acked.id));
       }
       if (rows.length) await tx.insert(attendance).values(rows);
       // Staff time: the week's weekdays 07:00–16:00 in their room, and one adult per room on shift now.
@@ -116,7 +178,7 @@ export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: 
   }
   const kiosk = await demoKioskCredentials(c);
   return [
-    `Demo centre ready: "Sunshine Early Learning (demo)" (${tz}), 4 rooms, 40 children, 40 guardians, 8 staff, a week of attendance.`,
+    `Demo centre ready: "Sunshine Early Learning (demo)" (${tz}), 4 rooms, 40 children, 40 guardians, 8 staff, a week of attendance with room moves, absences and the care log, one incident in each state.`,
     'Sign in locally (local mode: no SUPABASE_URL / SUPABASE_JWT_SECRET):',
     ...Object.entries(DEMO_EMAILS).map(([role, email]) => `  ${role.padEnd(8)} TOKEN=$(npm run -s token -- --email ${email})`),
     '  then: curl -c jar -H "content-type: application/json" -d "{\\"accessToken\\":\\"$TOKEN\\"}" http://localhost:3000/auth/exchange',

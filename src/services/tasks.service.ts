@@ -1,5 +1,6 @@
 import { tenantsRepository } from '../repositories/tenancy.repository.js';
 import { cleanupSystem, cleanupTenant } from './tasks/cleanup.js';
+import { remindIncidents } from './tasks/incident-reminders.js';
 import { remindTenant } from './tasks/reminders.js';
 import { rollupTenant } from './tasks/rollup.js';
 import type { ScheduledTask, TaskDeps, TenantEntry } from './tasks/types.js';
@@ -10,6 +11,7 @@ export { SCHEDULED_TASKS, type ScheduledTask, type TenantEntry } from './tasks/t
 const PER_TENANT: Record<ScheduledTask, (deps: TaskDeps, t: TenantEntry, now: Date) => Promise<Record<string, number>>> = {
   'attendance.rollup': rollupTenant,
   'attendance.reminders': remindTenant,
+  'incidents.reminders': remindIncidents,
   cleanup: cleanupTenant,
 };
 

@@ -37,10 +37,10 @@ describe('POST /reports (attendance CSV)', () => {
     const csv = await download(owner, job.result.fileId);
     const lines = csv.trimEnd().split('\r\n');
     expect(lines).toEqual([
-      'date,firstName,lastName,room,checkIn,checkOut,droppedOffBy,pickedUpBy,hours',
-      '2025-01-10,Ada,Lovelace,Sunflowers,2025-01-10 08:30,2025-01-10 17:15,Mary Lovelace,John Lovelace,8.75',
-      `2025-01-10,'=Bob,Tables,"Moon, ""big"" room",2025-01-10 09:00,,,,`,
-      '2025-01-11,Ada,Lovelace,Sunflowers,2025-01-11 09:00,2025-01-11 10:00,,,1.00',
+      'date,firstName,lastName,room,checkIn,checkOut,droppedOffBy,pickedUpBy,hours,movedTo,method,absence',
+      '2025-01-10,Ada,Lovelace,Sunflowers,2025-01-10 08:30,2025-01-10 17:15,Mary Lovelace,John Lovelace,8.75,,staff,',
+      `2025-01-10,'=Bob,Tables,"Moon, ""big"" room",2025-01-10 09:00,,,,,,staff,`,
+      '2025-01-11,Ada,Lovelace,Sunflowers,2025-01-11 09:00,2025-01-11 10:00,,,1.00,,staff,',
     ]);
 
     // One room only.
@@ -51,12 +51,33 @@ describe('POST /reports (attendance CSV)', () => {
     expect((await download(owner, job2.result.fileId)).split('\r\n')[1]).toContain('Bob');
   });
 
+  it('one row per stay (a move names the room moved to) and one per absence', async () => {
+    const { owner } = await newTenant(srv);
+    const a = (await owner.post('/rooms', { name: 'Ants', capacity: 5 })).body;
+    const b = (await owner.post('/rooms', { name: 'Bees', capacity: 5 })).body;
+    const kid = (await owner.post('/students', { firstName: 'Cy', lastName: 'Moves', dateOfBirth: '2021-01-01', roomId: a.id })).body;
+    const sick = (await owner.post('/students', { firstName: 'Di', lastName: 'Away', dateOfBirth: '2021-01-01', roomId: b.id })).body;
+    await owner.post('/attendance/check-in', { studentId: kid.id, at: '2025-03-03T08:00:00Z' });
+    await owner.post('/attendance/move', { studentId: kid.id, roomId: b.id, at: '2025-03-03T12:00:00Z' });
+    await owner.post('/attendance/check-out', { studentId: kid.id, at: '2025-03-03T15:30:00Z' });
+    await owner.post('/absences', { studentId: sick.id, date: '2025-03-03', reason: 'sick' });
+    const job = await waitJob(owner, (await owner.post('/reports', { type: 'attendance', from: '2025-03-01', to: '2025-03-31' })).body.jobId);
+    expect(job.result.rows).toBe(3);
+    expect((await download(owner, job.result.fileId)).trimEnd().split('\r\n').slice(1)).toEqual([
+      expect.stringMatching(/^2025-03-03,Cy,Moves,Ants,2025-03-03 08:00,2025-03-03 12:00,,,4\.00,Bees,staff,$/),
+      expect.stringMatching(/^2025-03-03,Cy,Moves,Bees,2025-03-03 12:00,2025-03-03 15:30,,,3\.50,,staff,$/),
+      '2025-03-03,Di,Away,Bees,,,,,,,,sick',
+    ].sort((x, y) => (typeof x === 'string' ? 1 : typeof y === 'string' ? -1 : 0)));
+    const onlyA = await waitJob(owner, (await owner.post('/reports', { type: 'attendance', from: '2025-03-01', to: '2025-03-31', roomId: a.id })).body.jobId);
+    expect(onlyA.result.rows).toBe(1);
+  });
+
   it('an empty range still makes a file with the header only', async () => {
     const { owner } = await newTenant(srv);
     const r = await owner.post('/reports', { type: 'attendance', from: '2020-01-01', to: '2020-01-02' });
     const job = await waitJob(owner, r.body.jobId);
     expect(job.result.rows).toBe(0);
-    expect(await download(owner, job.result.fileId)).toBe('date,firstName,lastName,room,checkIn,checkOut,droppedOffBy,pickedUpBy,hours\r\n');
+    expect(await download(owner, job.result.fileId)).toBe('date,firstName,lastName,room,checkIn,checkOut,droppedOffBy,pickedUpBy,hours,movedTo,method,absence\r\n');
   });
 
   it('validates the range: real dates, from ≤ to, at most 366 days (400); another centre’s room is 404', async () => {

@@ -57,7 +57,24 @@ const SAMPLES: Record<string, Sample> = {
   'DELETE /staff/{id}': { id: 'staff' },
   'POST /attendance/check-in': { body: (ids) => ({ studentId: ids.student }) },
   'POST /attendance/check-out': { body: (ids) => ({ studentId: ids.student }) },
+  'POST /attendance/move': { body: (ids) => ({ studentId: ids.student2, roomId: ids.room2 }) },
   'GET /attendance': {},
+  'POST /absences': { body: (ids) => ({ studentId: ids.student, date: '2099-01-01', reason: 'sick' }) },
+  'GET /absences': {},
+  'POST /students/{id}/care-entries': { id: 'student', body: () => ({ type: 'meal', details: { meal: 'lunch', amount: 'all' } }) },
+  'GET /students/{id}/care-entries': { id: 'student' },
+  'GET /students/{id}/daily-report': { id: 'student' },
+  'POST /rooms/{id}/care-entries': { id: 'room', body: () => ({ type: 'note', note: 'Quiet morning' }) },
+  'GET /care-entries/{id}': { id: 'careEntry' },
+  'PATCH /care-entries/{id}': { id: 'careEntry', body: () => ({ note: 'changed' }) },
+  'DELETE /care-entries/{id}': { id: 'careEntry' },
+  'POST /incidents': { body: (ids) => ({ studentId: ids.student, occurredAt: '2026-01-05T10:00:00Z', type: 'injury', description: 'Bumped head', actionTaken: 'Ice pack' }) },
+  'GET /incidents': {},
+  'GET /incidents/{id}': { id: 'incident' },
+  'PATCH /incidents/{id}': { id: 'incident', body: () => ({ location: 'Hall' }) },
+  'POST /incidents/{id}/review': { id: 'incident' },
+  'POST /incidents/{id}/acknowledge': { id: 'incident' },
+  'DELETE /absences/{id}': { id: 'absence' },
   'PATCH /attendance/{id}': { id: 'attendance', body: () => ({ note: 'corrected', reason: 'typo' }) },
   'GET /attendance/rollups': { query: 'from=2026-01-01&to=2026-01-31' },
   'GET /messages': {},
@@ -113,6 +130,7 @@ async function fixtures(srv: TestServer, owner: Agent): Promise<Ids> {
     return r.body;
   };
   ids.room = (await must(owner.post('/rooms', { name: 'Fixture room', capacity: 10 }), 'room')).id;
+  ids.room2 = (await must(owner.post('/rooms', { name: 'Nap room', capacity: 10 }), 'room2')).id;
   ids.student = (await must(owner.post('/students', { firstName: 'Fix', lastName: 'Ture', dateOfBirth: '2021-05-05', roomId: ids.room }), 'student')).id;
   ids.student2 = (await must(owner.post('/students', { firstName: 'Other', lastName: 'Child', dateOfBirth: '2021-06-06', roomId: ids.room }), 'student2')).id;
   ids.guardian = (await must(owner.post('/guardians', { firstName: 'Gu', lastName: 'Ardian' }), 'guardian')).id;
@@ -121,6 +139,9 @@ async function fixtures(srv: TestServer, owner: Agent): Promise<Ids> {
   ids.membership = (await must(owner.post('/memberships', { email: uniqueEmail('fx'), roles: ['teacher'] }), 'membership')).id;
   ids.attendance = (await must(owner.post('/attendance/check-in', { studentId: ids.student2 }), 'check-in')).id;
   ids.kiosk = (await must(owner.post('/kiosks', { name: 'Fixture kiosk' }), 'kiosk')).id;
+  ids.absence = (await must(owner.post('/absences', { studentId: ids.student, date: '2098-12-31', reason: 'vacation' }), 'absence')).id;
+  ids.careEntry = (await must(owner.post(`/students/${ids.student}/care-entries`, { type: 'nap' }), 'care entry')).id;
+  ids.incident = (await must(owner.post('/incidents', { studentId: ids.student, occurredAt: '2026-01-05T10:00:00Z', type: 'injury', description: 'Bumped head', actionTaken: 'Ice pack' }), 'incident')).id;
   ids.message = (await must(owner.post('/messages', { audience: { type: 'tenant' }, body: 'Welcome' }), 'message')).id;
   const file = await owner.post('/files/presign', { purpose: 'import', contentType: 'text/csv', size: 10, fileName: 'x.csv' });
   if (file.status === 201) ids.file = file.body.fileId;
@@ -216,7 +237,9 @@ describe('shared security suite over every route', () => {
       const r: any = await srv.container.db.raw.execute(
         sql`select (select count(*) from rooms where tenant_id = ${b.tenant.id})::int r, (select count(*) from students where tenant_id = ${b.tenant.id})::int s,
                    (select count(*) from guardians where tenant_id = ${b.tenant.id})::int g, (select count(*) from staff where tenant_id = ${b.tenant.id})::int st,
-                   (select count(*) from messages where tenant_id = ${b.tenant.id})::int m, (select count(*) from memberships where tenant_id = ${b.tenant.id})::int mb`,
+                   (select count(*) from messages where tenant_id = ${b.tenant.id})::int m, (select count(*) from memberships where tenant_id = ${b.tenant.id})::int mb,
+                   (select count(*) from absences where tenant_id = ${b.tenant.id})::int ab, (select count(*) from care_entries where tenant_id = ${b.tenant.id})::int ce,
+                   (select count(*) from incidents where tenant_id = ${b.tenant.id})::int inc, (select count(*) from attendance where tenant_id = ${b.tenant.id})::int att`,
       );
       return r.rows[0];
     };

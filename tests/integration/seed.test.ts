@@ -20,10 +20,15 @@ describe('npm run seed', () => {
     expect(((await look.json()) as any).children.length).toBeGreaterThan(0);
     expect((await kiosk(/KIOSK_TOKEN=(\S+)/.exec(first)![1]!, { pin })).status).toBe(401);
     const counts: any = await srv.container.db.scoped({ tenantId: DEMO_TENANT_ID }, (tx) =>
-      tx.execute(sql`select (select count(*)::int from rooms) r, (select count(*)::int from students) s, (select count(*)::int from guardians) g, (select count(*)::int from staff) st, (select count(*)::int from attendance) a`),
+      tx.execute(sql`select (select count(*)::int from rooms) r, (select count(*)::int from students) s, (select count(*)::int from guardians) g, (select count(*)::int from staff) st, (select count(*)::int from attendance) a, (select count(*)::int from attendance where moved_to_room_id is not null) mv, (select count(*)::int from absences) ab, (select count(*)::int from care_entries) ce, (select count(*)::int from care_entries where not visible_to_guardians) hidden, (select array_agg(status order by status) from incidents) inc`),
     );
     expect(counts.rows[0]).toMatchObject({ r: 4, s: 40, g: 40, st: 8 });
     expect(counts.rows[0].a).toBeGreaterThan(50);
+    expect(counts.rows[0].mv).toBeGreaterThan(0);
+    expect(counts.rows[0].ab).toBeGreaterThan(1);
+    expect(counts.rows[0].ce).toBeGreaterThan(400);
+    expect(counts.rows[0].hidden).toBeGreaterThan(0);
+    expect(counts.rows[0].inc).toEqual(['acknowledged', 'open', 'reviewed']);
     const owner = await srv.signIn('owner@demo.example');
     const ctx = await owner.get('/me/context');
     expect(ctx.body.tenant.id).toBe(DEMO_TENANT_ID);

@@ -2,7 +2,7 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { etag, parseIfMatch } from '../etag.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
-import { AttendanceCorrection, AttendanceListQuery, AttendanceRecord, CheckInBody, CheckOutBody, RollupPage, RollupsQuery } from './attendance.schemas.js';
+import { AttendanceCorrection, AttendanceListQuery, AttendanceRecord, CheckInBody, CheckOutBody, MoveBody, RollupPage, RollupsQuery } from './attendance.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, page } from './registry.js';
 
 export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
@@ -50,6 +50,22 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       const r = await c.get('container').attendance.checkOut(tenantCtx(c), c.req.valid('json'));
       c.header('ETag', etag(r.version));
       return c.json(r, 200);
+    },
+  );
+
+  app.openapi(
+    defineRoute({
+      method: 'post',
+      path: '/attendance/move',
+      permission: 'attendance:write',
+      summary: 'Move a checked-in child to another room: the open stay closes with movedToRoomId and a stay opens in the new room at the same instant',
+      request: jsonBody(MoveBody),
+      responses: { 201: jsonResponse(AttendanceRecord, 'The new stay, in the new room') },
+    }),
+    async (c) => {
+      const r = await c.get('container').attendance.move(tenantCtx(c), c.req.valid('json'));
+      c.header('ETag', etag(r.version));
+      return c.json(r, 201);
     },
   );
 

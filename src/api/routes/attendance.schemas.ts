@@ -24,8 +24,11 @@ export const AttendanceRecord = z
     pickedUpByGuardianId: str().nullable(),
     method: z.enum(ATTENDANCE_METHODS).openapi({ description: 'staff: checked by a member in the app; kiosk: by an adult with their PIN at the door' }),
     note: str().nullable(),
+    movedToRoomId: str().nullable().openapi({ description: 'Set when a move closed this stay: the room the child went to' }),
   })
   .openapi('AttendanceRecord');
+
+export const MoveBody = z.object({ studentId: str().max(100), roomId: str().max(100), at: instant.optional() });
 
 export const Rollup = z
   .object({

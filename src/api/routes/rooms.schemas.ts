@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { str } from '../../core/strings.js';
-import { AGE_GROUPS } from '../../models/enums.js';
+import { ABSENCE_REASONS, AGE_GROUPS } from '../../models/enums.js';
 import { Name, Stamps } from './registry.js';
 
 /** Request and response schemas of the rooms routes (rooms.routes.ts). */
@@ -29,6 +29,9 @@ export const Roster = z
   .object({
     room: z.object({ id: str(), name: str(), capacity: z.number().int(), ageGroup: str().nullable(), ratio: z.number().int().nullable() }),
     present: z.array(z.object({ id: str(), firstName: str(), lastName: str(), attendanceId: str(), checkInAt: str() })),
+    absent: z
+      .array(z.object({ studentId: str(), firstName: str(), lastName: str(), reason: z.enum(ABSENCE_REASONS), note: str().nullable(), absenceId: str() }))
+      .openapi({ description: 'The room’s children marked absent today (the centre’s local date), with the reason' }),
     presentCount: z.number().int().openapi({ description: 'Children in the room now (a guardian’s `present` lists only their own)' }),
     staffOnDuty: z.number().int(),
     staff: z.array(z.object({ id: str(), firstName: str(), lastName: str() })),

@@ -30,17 +30,30 @@ export const PERMISSIONS = [
   'timecards:read',
   'guardians:pin',
   'kiosks:manage',
+  /** Read the care log, daily reports, absences and incidents (a guardian: their own children's, as §4 says). */
+  'day:read',
+  /** Write the care log, record and change incidents. */
+  'day:write',
+  'absences:report',
+  'incidents:review',
+  'incidents:acknowledge',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
 // Teachers clock in, out and move on their own staff record and read their own timecard (the services hold them to it).
-const STAFF_READ: Permission[] = ['tenant:read', 'centre:read', 'staff:read', 'attendance:read', 'attendance:write', 'rollups:read', 'messages:read', 'messages:send', 'files:presign', 'files:read', 'shifts:write', 'timecards:read'];
+const STAFF_READ: Permission[] = [
+  'tenant:read', 'centre:read', 'staff:read', 'attendance:read', 'attendance:write', 'rollups:read', 'messages:read', 'messages:send', 'files:presign', 'files:read',
+  'shifts:write', 'timecards:read',
+  'day:read', 'day:write', 'absences:report',
+];
+/** Only a guardian acknowledges an incident (their signature, not the centre's). */
+const GUARDIAN_ONLY: Permission[] = ['incidents:acknowledge'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  owner: PERMISSIONS,
-  admin: PERMISSIONS.filter((p) => p !== 'tenant:manage' && p !== 'owners:grant'),
+  owner: PERMISSIONS.filter((p) => !GUARDIAN_ONLY.includes(p)),
+  admin: PERMISSIONS.filter((p) => p !== 'tenant:manage' && p !== 'owners:grant' && !GUARDIAN_ONLY.includes(p)),
   teacher: STAFF_READ,
-  guardian: ['tenant:read', 'centre:read', 'attendance:read', 'messages:read', 'messages:send', 'files:presign', 'files:read'],
+  guardian: ['tenant:read', 'centre:read', 'attendance:read', 'messages:read', 'messages:send', 'files:presign', 'files:read', 'day:read', 'absences:report', 'incidents:acknowledge'],
 };
 
 /** Plan features that gate permissions: without the entitlement the permission is not granted whatever the role. */

@@ -1,6 +1,6 @@
 import type { ServiceDeps } from '../deps.js';
 
-export const SCHEDULED_TASKS = ['attendance.rollup', 'attendance.reminders', 'cleanup'] as const;
+export const SCHEDULED_TASKS = ['attendance.rollup', 'attendance.reminders', 'incidents.reminders', 'cleanup'] as const;
 export type ScheduledTask = (typeof SCHEDULED_TASKS)[number];
 
 export type TaskDeps = Pick<ServiceDeps, 'db' | 'clock' | 'logger' | 'storage'>;

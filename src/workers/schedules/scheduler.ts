@@ -6,6 +6,7 @@ import type { ScheduledTask } from '../../services/tasks/types.js';
 export const SCHEDULES: Record<ScheduledTask, string> = {
   'attendance.rollup': '15 * * * *',
   'attendance.reminders': '*/15 * * * *',
+  'incidents.reminders': '30 * * * *',
   cleanup: '0 * * * *',
 };
 
