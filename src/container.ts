@@ -25,9 +25,13 @@ import type { ServiceDeps } from './services/deps.js';
 import { createReportsService } from './services/reports.service.js';
 import { createTasksService } from './services/tasks.service.js';
 import { createWorkerHost } from './workers/host.js';
+import { MAX_ATTEMPTS } from './workers/runner.js';
 
 /** The one composition root: built once per process (or Lambda environment). */
-export async function createContainer(config: Config, overrides: { db?: Database; cache?: Cache; clock?: Clock; logger?: Logger } = {}) {
+export async function createContainer(
+  config: Config,
+  overrides: { db?: Database; cache?: Cache; clock?: Clock; logger?: Logger; /** `npm run worker`: pg-boss also supervises and keeps the clock. */ queueRole?: 'sender' | 'worker' } = {},
+) {
   const logger = overrides.logger ?? createLogger(config.logLevel);
   const clock = overrides.clock ?? systemClock;
   const db =
@@ -57,7 +61,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
   const invitations = createInvitationsService({ db, clock, auth });
   const idempotency = createIdempotencyService({ db, clock });
   const storage = await openStorage(config, sessionSecret, clock);
-  const queue = await openQueue(config);
+  const queue = await openQueue(config, { maxAttempts: MAX_ATTEMPTS, role: overrides.queueRole, onError: (err) => logger.warn({ err: err.message }, 'job queue error') });
   // The container decides which adapters stand behind the ports: services never ask which driver they were given.
   const localFiles = storage.kind === 'local' ? (storage as typeof storage & LocalFileServer) : undefined;
   const deps: ServiceDeps = { config, logger, clock, db, cache, auth, tokens, storage, queue, localFiles };
