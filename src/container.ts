@@ -6,6 +6,7 @@ import { MemoryCache } from './adapters/cache/memory-cache.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Config } from './core/config.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { startTelemetry, telemetry } from './core/telemetry.js';
 import { createSupabaseVerifier } from './core/security/supabase.js';
 import { TokenService } from './core/security/tokens.js';
 import { openDatabase, type Database } from './repositories/db.js';
@@ -32,7 +33,9 @@ export async function createContainer(
   config: Config,
   overrides: { db?: Database; cache?: Cache; clock?: Clock; logger?: Logger; /** `npm run worker`: pg-boss also supervises and keeps the clock. */ queueRole?: 'sender' | 'worker' } = {},
 ) {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
+  const logger = overrides.logger ?? createLogger(config.logLevel, undefined, { pretty: config.logPretty });
+  // Only with OTEL_EXPORTER_OTLP_ENDPOINT: the SDK is imported here, once per process, never otherwise.
+  if (config.otel) await startTelemetry({ serviceName: config.otel.serviceName });
   const clock = overrides.clock ?? systemClock;
   const db =
     overrides.db ??
@@ -77,6 +80,7 @@ export async function createContainer(
   const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks }, queue, logger, clock });
   // The in-process queue runs jobs in this process (local server and tests); SQS messages go to the worker Lambda.
   if (queue instanceof MemoryQueue) queue.setHandler((message, attempt) => workers.consume(message, attempt));
+  if (telemetry.enabled) telemetry.observeQueueDepth(() => queueDepth(queue));
 
   return {
     config,
@@ -112,6 +116,7 @@ export async function createContainer(
       clearTimeout(t);
     },
     async close() {
+      await telemetry.flush().catch(() => undefined);
       await queue.close();
       await cache.close();
       await db.close();
@@ -124,6 +129,12 @@ export async function openCache(config: Config, logger: Logger): Promise<Cache> 
   if (!config.redisUrl) return new MemoryCache();
   const { RedisCache } = await import('./adapters/cache/redis-cache.js');
   return new RedisCache({ url: config.redisUrl, cluster: config.redisCluster, onError: (err) => logger.warn({ err: err.message }, 'redis error') });
+}
+
+/** Jobs waiting: the in-process queue's length, pg-boss's count (SQS: CloudWatch's ApproximateNumberOfMessagesVisible). */
+async function queueDepth(queue: object): Promise<number> {
+  if ('depth' in queue && typeof queue.depth === 'function') return ((await queue.depth()) as { waiting: number }).waiting;
+  return 'size' in queue && typeof queue.size === 'number' ? queue.size : 0;
 }
 
 /** The local-mode signing secret for Supabase-shaped tokens (`npm run token`), without opening the database. */

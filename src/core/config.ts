@@ -105,6 +105,9 @@ const envSchema = z.object({
   RATE_LIMIT_INVITATIONS_PER_TENANT_PER_HOUR: int(200, 1, 1_000_000),
   SCHEDULER_ENABLED: bool,
   SHUTDOWN_DRAIN_SECONDS: int(10, 0, 120),
+  LOG_PRETTY: bool,
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['https:', 'http:']),
+  OTEL_SERVICE_NAME: optionalString,
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
 });
 
@@ -164,6 +167,10 @@ function toConfig(e: z.infer<typeof envSchema>) {
     /** On SIGTERM/SIGINT: how long requests in flight (then a running job) may take before the pools close. */
     shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
     logLevel: e.LOG_LEVEL,
+    /** Readable logs (pino-pretty, a dev dependency): LOG_PRETTY=true, or development on a terminal. */
+    logPretty: e.LOG_PRETTY ?? (e.NODE_ENV === 'development' && process.stdout.isTTY === true),
+    /** OpenTelemetry traces and metrics over OTLP/HTTP; off (and the SDK never loaded) without the endpoint. */
+    otel: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME ?? 'daycare-api' } : undefined,
   };
 }
 
