@@ -34,8 +34,8 @@ export async function createContainer(
   overrides: { db?: Database; cache?: Cache; clock?: Clock; logger?: Logger; /** `npm run worker`: pg-boss also supervises and keeps the clock. */ queueRole?: 'sender' | 'worker' } = {},
 ) {
   const logger = overrides.logger ?? createLogger(config.logLevel, undefined, { pretty: config.logPretty });
-  // Only with OTEL_EXPORTER_OTLP_ENDPOINT: the SDK is imported here, once per process, never otherwise.
-  if (config.otel) await startTelemetry({ serviceName: config.otel.serviceName });
+  // Only with OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_METRICS_EXPORTER=awsemf): the SDK is imported here, once per process, never otherwise.
+  if (config.otel) await startTelemetry(config.otel);
   const clock = overrides.clock ?? systemClock;
   const db =
     overrides.db ??

@@ -108,6 +108,7 @@ const envSchema = z.object({
   LOG_PRETTY: bool,
   OTEL_EXPORTER_OTLP_ENDPOINT: url(['https:', 'http:']),
   OTEL_SERVICE_NAME: optionalString,
+  OTEL_METRICS_EXPORTER: z.enum(['otlp', 'awsemf']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
 });
 
@@ -170,7 +171,14 @@ function toConfig(e: z.infer<typeof envSchema>) {
     /** Readable logs (pino-pretty, a dev dependency): LOG_PRETTY=true, or development on a terminal. */
     logPretty: e.LOG_PRETTY ?? (e.NODE_ENV === 'development' && process.stdout.isTTY === true),
     /** OpenTelemetry traces and metrics over OTLP/HTTP; off (and the SDK never loaded) without the endpoint. */
-    otel: e.OTEL_EXPORTER_OTLP_ENDPOINT ? { endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT, serviceName: e.OTEL_SERVICE_NAME ?? 'daycare-api' } : undefined,
+    otel:
+      e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_METRICS_EXPORTER === 'awsemf'
+        ? {
+            serviceName: e.OTEL_SERVICE_NAME ?? 'daycare-api',
+            metricsExporter: e.OTEL_METRICS_EXPORTER ?? 'otlp',
+            tracesExporter: e.OTEL_EXPORTER_OTLP_ENDPOINT ? ('otlp' as const) : ('none' as const),
+          }
+        : undefined,
   };
 }
 
@@ -196,6 +204,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!config.supabaseUrl && !config.supabaseJwtSecret)
       problems.push({ variable: 'SUPABASE_URL', reason: 'or SUPABASE_JWT_SECRET is required when NODE_ENV=production' });
   }
+  if (env.OTEL_METRICS_EXPORTER === 'otlp' && !config.otel)
+    problems.push({ variable: 'OTEL_METRICS_EXPORTER', reason: 'otlp needs OTEL_EXPORTER_OTLP_ENDPOINT' });
   if (config.jobsQueue === 'pgboss' && !config.databaseUrl)
     problems.push({ variable: 'JOBS_QUEUE', reason: 'pgboss needs DATABASE_URL (pg-boss keeps its queue in PostgreSQL, not in the embedded database)' });
   if (config.jobsQueue === 'pgboss' && config.sqs) problems.push({ variable: 'JOBS_QUEUE', reason: 'pgboss cannot be combined with JOBS_QUEUE_URL (SQS)' });

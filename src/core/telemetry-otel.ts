@@ -13,24 +13,23 @@ import type { Attributes, TelemetryImpl, TelemetryOptions } from './telemetry.js
  */
 export async function createOtelTelemetry(opts: TelemetryOptions): Promise<TelemetryImpl> {
   const resource = resourceFromAttributes({ 'service.name': opts.serviceName });
-  let spanExporter: SpanExporter;
+  let spanExporter: SpanExporter | undefined;
   let metricExporter: PushMetricExporter;
   if (opts.exporters) {
     spanExporter = opts.exporters.spans as SpanExporter;
     metricExporter = opts.exporters.metrics as PushMetricExporter;
   } else {
-    // Both read OTEL_EXPORTER_OTLP_ENDPOINT (and _HEADERS) and add /v1/traces, /v1/metrics.
-    const [{ OTLPTraceExporter }, { OTLPMetricExporter }] = await Promise.all([
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/exporter-metrics-otlp-http'),
-    ]);
-    spanExporter = new OTLPTraceExporter();
-    metricExporter = new OTLPMetricExporter();
+    // The OTLP exporters read OTEL_EXPORTER_OTLP_ENDPOINT (and _HEADERS) and add /v1/traces, /v1/metrics.
+    if (opts.tracesExporter !== 'none') spanExporter = new (await import('@opentelemetry/exporter-trace-otlp-http')).OTLPTraceExporter();
+    metricExporter =
+      opts.metricsExporter === 'awsemf'
+        ? new (await import('./telemetry-emf.js')).EmfMetricExporter(opts.serviceName)
+        : new (await import('@opentelemetry/exporter-metrics-otlp-http')).OTLPMetricExporter();
   }
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   const tracerProvider = new BasicTracerProvider({
     resource,
-    spanProcessors: [opts.exporters ? new SimpleSpanProcessor(spanExporter) : new BatchSpanProcessor(spanExporter)],
+    spanProcessors: spanExporter ? [opts.exporters ? new SimpleSpanProcessor(spanExporter) : new BatchSpanProcessor(spanExporter)] : [],
   });
   const reader = new PeriodicExportingMetricReader({ exporter: metricExporter, exportIntervalMillis: opts.exporters?.metricIntervalMs ?? 60_000 });
   const meterProvider = new MeterProvider({ resource, readers: [reader] });

@@ -50,6 +50,10 @@ export const telemetry = {
 
 export interface TelemetryOptions {
   serviceName: string;
+  /** `otlp` (OTEL_EXPORTER_OTLP_ENDPOINT) or `awsemf` (CloudWatch EMF lines on stdout, Lambda without a collector). */
+  metricsExporter?: 'otlp' | 'awsemf';
+  /** Spans are exported only to an OTLP endpoint (on Lambda: the ADOT collector layer's localhost:4318). */
+  tracesExporter?: 'otlp' | 'none';
   /** Tests hand in-memory exporters; otherwise OTLP over HTTP to OTEL_EXPORTER_OTLP_ENDPOINT. */
   exporters?: { spans: unknown; metrics: unknown; metricIntervalMs?: number };
 }
