@@ -84,4 +84,22 @@ export default tseslint.config(
       ],
     },
   },
+  {
+    // One place for a resource's schemas: src/api/routes/<resource>.schemas.ts. A routes file declares routes and
+    // handlers only (shared pieces such as IdParam, ListQuery and page() come from registry.ts).
+    files: ['src/api/routes/*.routes.ts'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='z'][callee.property.name='string']",
+          message: 'Use str() from src/core/strings.ts: it refuses NUL bytes (PostgreSQL cannot store them).',
+        },
+        {
+          selector: "CallExpression[callee.object.name='z'], CallExpression[callee.object.object.name='z'], CallExpression[callee.name='str'], CallExpression[callee.property.name=/^(extend|merge|pick|omit|partial|strict)$/]",
+          message: 'Declare schemas in src/api/routes/<resource>.schemas.ts and import them into the routes file.',
+        },
+      ],
+    },
+  },
 );

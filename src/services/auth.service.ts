@@ -46,6 +46,9 @@ export interface MembershipView {
   status: string;
 }
 
+/** What a session token is minted for: a membership's id, centre, grants and version. */
+type MintedMembership = Pick<MembershipRow, 'id' | 'tenantId' | 'roles' | 'entitlements' | 'version'>;
+
 interface Deps {
   db: Database;
   cache: Cache;
@@ -71,7 +74,7 @@ export function createAuthService(d: Deps) {
   async function mint(
     user: { id: string; email: string },
     sessionId: string,
-    m: MembershipRow | null,
+    m: MintedMembership | null,
     refreshToken?: string,
     atMs: number = nowMs(),
   ): Promise<IssuedSession> {
@@ -321,7 +324,7 @@ export function createAuthService(d: Deps) {
     },
 
     /** Mints a session for a membership just created (POST /tenants switches the caller to the new centre). */
-    async issueFor(ctx: RequestContext, m: MembershipRow) {
+    async issueFor(ctx: RequestContext, m: MintedMembership) {
       const now = d.clock.now();
       const cut = await d.db.scoped({ tenantId: m.tenantId }, async (tx) => {
         await sessionsRepository.setMembership(tx, ctx.sessionId, m.id, m.tenantId, now);

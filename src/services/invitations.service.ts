@@ -7,6 +7,7 @@ import type { Database, DbScope } from '../repositories/db.js';
 import { membershipsRepository } from '../repositories/tenancy.repository.js';
 import type { AuthService } from './auth.service.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
+import { membershipDto } from './tenancy.service.js';
 
 interface Deps {
   db: Database;
@@ -50,7 +51,7 @@ export function createInvitationsService({ db, clock, auth }: Deps) {
       });
       if (!m) throw notFound('Invitation');
       await auth.bumpEntitlementsVersion(m.id, m.version);
-      return m;
+      return membershipDto(m);
     },
 
     async decline(ctx: RequestContext, id: string) {

@@ -19,6 +19,7 @@ export const tenantDto = (t: TenantRow) => ({
   updatedAt: t.updatedAt.toISOString(),
   version: t.version,
 });
+export type TenantDto = ReturnType<typeof tenantDto>;
 export const membershipDto = (m: MembershipRow) => ({
   id: m.id,
   tenantId: m.tenantId,
@@ -31,6 +32,7 @@ export const membershipDto = (m: MembershipRow) => ({
   updatedAt: m.updatedAt.toISOString(),
   version: m.version,
 });
+export type MembershipDto = ReturnType<typeof membershipDto>;
 
 interface Deps {
   db: Database;
@@ -71,14 +73,14 @@ export function createTenancyService({ db, auth }: Deps) {
         const a = { ...auditActor(ctx), actorMembershipId: membership.id, tenantId };
         await auditRepository.append(tx, { ...a, action: 'tenant.created', targetType: 'tenant', targetId: tenantId, after: tenantDto(tenant) });
         await auditRepository.append(tx, { ...a, action: 'membership.created', targetType: 'membership', targetId: membership.id, after: { roles: membership.roles, entitlements: membership.entitlements, status: 'active' } });
-        return { tenant, membership };
+        return { tenant: tenantDto(tenant), membership: membershipDto(membership) };
       });
     },
 
     async getTenant(ctx: TenantContext) {
       const t = await db.scoped(scope(ctx), (tx) => tenantsRepository.get(tx, ctx.tenantId));
       if (!t) throw notFound('Tenant');
-      return t;
+      return tenantDto(t);
     },
 
     async updateTenant(ctx: TenantContext, patch: { name?: string; timezone?: string; closingTime?: string }, ifMatch?: number) {
@@ -93,7 +95,7 @@ export function createTenancyService({ db, auth }: Deps) {
           write: (b) => tenantsRepository.update(tx, ctx.tenantId, patch, b.version),
           audit: (b, a) => ({ action: 'tenant.updated', before: tenantDto(b), after: tenantDto(a) }),
         });
-        return after!;
+        return tenantDto(after!);
       });
     },
 
@@ -119,7 +121,7 @@ export function createTenancyService({ db, auth }: Deps) {
             invitedByUserId: ctx.userId,
           });
           await auditRepository.append(tx, { ...auditActor(ctx), tenantId: ctx.tenantId, action: 'membership.invited', targetType: 'membership', targetId: m.id, after: membershipDto(m) });
-          return m;
+          return membershipDto(m);
         });
       } catch (e) {
         if (pgConstraint(e) === 'memberships_tenant_email_key') throw conflict('This email already has a membership in this centre');
@@ -163,7 +165,7 @@ export function createTenancyService({ db, auth }: Deps) {
       });
       // After commit: the member's next request recomputes permissions.
       await auth.bumpEntitlementsVersion(updated.id, updated.version);
-      return updated;
+      return membershipDto(updated);
     },
 
     async removeMembership(ctx: TenantContext, id: string, ifMatch?: number) {

@@ -1,44 +1,9 @@
-import { str } from '../../core/strings.js';
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { isCalendarDate } from '../../core/time.js';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { etag, parseIfMatch } from '../etag.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
-import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page, Timestamps, CalendarDate } from './registry.js';
-
-const uuid = str().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
-const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-09T08:15:00Z', description: 'ISO 8601 instant; defaults to now' });
-const note = str().trim().max(1000);
-
-const AttendanceRecord = z
-  .object({
-    ...Timestamps,
-    studentId: str(),
-    roomId: str().nullable(),
-    date: str().openapi({ description: 'The local date of the check-in in the centre’s time zone', example: '2026-03-09' }),
-    checkInAt: str(),
-    checkOutAt: str().nullable(),
-    checkedInByMembershipId: str().nullable(),
-    checkedOutByMembershipId: str().nullable(),
-    droppedOffByGuardianId: str().nullable(),
-    pickedUpByGuardianId: str().nullable(),
-    note: str().nullable(),
-  })
-  .openapi('AttendanceRecord');
-
-
-
-
-const Rollup = z
-  .object({
-    roomId: str(),
-    date: str(),
-    childrenPresent: z.number().int(),
-    totalMinutes: z.number().int(),
-    peakCount: z.number().int(),
-    ratioBreaches: z.number().int().openapi({ description: 'Check-ins after which the room held more children than its staff may look after' }),
-  })
-  .openapi('AttendanceRollup');
+import { AttendanceCorrection, AttendanceListQuery, AttendanceRecord, CheckInBody, CheckOutBody, RollupPage, RollupsQuery } from './attendance.schemas.js';
+import { defineRoute, IdParam, jsonBody, jsonResponse, page } from './registry.js';
 
 export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
   // Before the routes with `{id}`: a reader finds the whole /attendance family here.
@@ -49,13 +14,9 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       permission: 'rollups:read',
       summary: 'Daily figures per room (computed hourly for days that have ended)',
       request: {
-        query: z.object({
-          from: CalendarDate.optional().openapi({ description: 'Default: 30 days before `to`' }),
-          to: CalendarDate.optional().openapi({ description: 'Default: 30 days after `from`, or today' }),
-          roomId: str().max(100).optional(),
-        }),
+        query: RollupsQuery,
       },
-      responses: { 200: jsonResponse(z.object({ items: z.array(Rollup), nextCursor: str().nullable() }), 'Rollups ordered by date, then room') },
+      responses: { 200: jsonResponse(RollupPage, 'Rollups ordered by date, then room') },
     }),
     async (c) => c.json(await c.get('container').attendance.listRollups(tenantCtx(c), c.req.valid('query')), 200),
   );
@@ -66,7 +27,7 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/attendance/check-in',
       permission: 'attendance:write',
       summary: 'Check a child in (one open record per child; the record’s date is the centre’s local date)',
-      request: jsonBody(z.object({ studentId: str().max(100), at: instant.optional(), note: note.optional(), droppedOffByGuardianId: str().max(100).optional() })),
+      request: jsonBody(CheckInBody),
       responses: { 201: jsonResponse(AttendanceRecord, 'Checked in') },
     }),
     async (c) => {
@@ -82,7 +43,7 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/attendance/check-out',
       permission: 'attendance:write',
       summary: 'Check a child out; a named guardian must be an authorized pickup',
-      request: jsonBody(z.object({ studentId: str().max(100), at: instant.optional(), pickedUpByGuardianId: str().max(100).optional() })),
+      request: jsonBody(CheckOutBody),
       responses: { 200: jsonResponse(AttendanceRecord, 'Checked out') },
     }),
     async (c) => {
@@ -99,11 +60,7 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       permission: 'attendance:read',
       summary: 'Attendance records (a guardian sees only their own children’s)',
       request: {
-        query: ListQuery.extend({
-          date: str().refine(isCalendarDate, 'must be a real date YYYY-MM-DD').optional(),
-          roomId: uuid.optional(),
-          studentId: uuid.optional(),
-        }),
+        query: AttendanceListQuery,
       },
       responses: { 200: jsonResponse(page(AttendanceRecord), 'Records, oldest first') },
     }),
@@ -118,12 +75,7 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       summary: 'Correct a record (audited with the reason)',
       request: {
         params: IdParam,
-        ...jsonBody(
-          z
-            .object({ checkInAt: instant.optional(), checkOutAt: instant.optional(), note: note.nullable().optional(), reason: str().trim().min(1, 'is required').max(500) })
-            .strict()
-            .refine((b) => b.checkInAt !== undefined || b.checkOutAt !== undefined || b.note !== undefined, { message: 'change at least one of checkInAt, checkOutAt, note' }),
-        ),
+        ...jsonBody(AttendanceCorrection),
       },
       responses: { 200: jsonResponse(AttendanceRecord, 'Corrected') },
     }),

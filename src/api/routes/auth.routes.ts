@@ -1,4 +1,4 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { getCookie } from 'hono/cookie';
 import { AppError, unauthenticated } from '../../core/errors.js';
 import { clearSessionCookies, COOKIE, setCsrfCookie, setSessionCookies } from '../cookies.js';
@@ -6,20 +6,8 @@ import type { AppEnv } from '../env.js';
 import { authenticate, ctxOf, requestMeta } from '../middleware/session.js';
 import { ErrorSchema, jsonBody, jsonResponse } from './registry.js';
 import type { Context } from 'hono';
-import { str } from '../../core/strings.js';
+import { ExchangeBody, ExchangeResponse, MeContext, RefreshResponse, SwitchBody, SwitchResponse } from './auth.schemas.js';
 
-const Membership = z
-  .object({ id: str(), tenantId: str(), tenantName: str(), roles: z.array(str()), entitlements: z.array(str()), status: str() })
-  .openapi('Membership');
-const ExchangeResponse = z.object({
-  user: z.object({ id: str(), email: str() }),
-  memberships: z.array(Membership),
-  activeMembershipId: str().nullable(),
-  invitations: z
-    .array(z.object({ id: str(), tenantId: str(), tenantName: str(), roles: z.array(str()) }))
-    .openapi({ description: 'Invitations waiting for this email; nothing is joined until one is accepted (POST /invitations/{id}/accept)' }),
-  csrfToken: str(),
-});
 const err = (d: string) => ({ description: d, content: { 'application/json': { schema: ErrorSchema } } });
 
 /** Per-IP limit on /auth/* (a kiosk at drop-off: many parents, one IP). */
@@ -36,7 +24,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/auth/exchange',
       summary: 'Exchange a Supabase access token for the service session (sets the three cookies)',
-      request: jsonBody(z.object({ accessToken: str().max(8192) })),
+      request: jsonBody(ExchangeBody),
       responses: { 200: jsonResponse(ExchangeResponse, 'Signed in'), 401: err('INVALID_TOKEN'), 403: err('FORBIDDEN (Origin)'), 429: err('RATE_LIMITED') },
     }),
     async (c) => {
@@ -59,7 +47,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/auth/refresh',
       summary: 'Rotate the refresh token and get a new session (needs X-CSRF-Token)',
-      responses: { 200: jsonResponse(z.object({ csrfToken: str(), activeMembershipId: str().nullable() }), 'Refreshed'), 401: err('UNAUTHENTICATED'), 403: err('CSRF_FAILED') },
+      responses: { 200: jsonResponse(RefreshResponse, 'Refreshed'), 401: err('UNAUTHENTICATED'), 403: err('CSRF_FAILED') },
     }),
     async (c) => {
       const { auth, tokens } = c.get('container');
@@ -107,8 +95,8 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       path: '/auth/switch',
       summary: 'Make another of your memberships the active one (new cookies)',
       middleware: [authenticate()],
-      request: jsonBody(z.object({ membershipId: str().max(100) })),
-      responses: { 200: jsonResponse(z.object({ activeMembershipId: str(), csrfToken: str(), membership: Membership }), 'Switched'), 401: err('UNAUTHENTICATED'), 404: err('NOT_FOUND') },
+      request: jsonBody(SwitchBody),
+      responses: { 200: jsonResponse(SwitchResponse, 'Switched'), 401: err('UNAUTHENTICATED'), 404: err('NOT_FOUND') },
     }),
     async (c) => {
       const { auth } = c.get('container');
@@ -127,20 +115,7 @@ export function registerAuthRoutes(app: OpenAPIHono<AppEnv>) {
       summary: 'Who am I, where, and what may I do: roles, permissions, entitlements, menu',
       middleware: [authenticate()],
       responses: {
-        200: jsonResponse(
-          z.object({
-            user: z.object({ id: str(), email: str() }),
-            tenant: z.object({ id: str(), name: str(), timezone: str() }).nullable(),
-            membership: Membership.nullable(),
-            roles: z.array(str()),
-            permissions: z.array(str()),
-            entitlements: z.array(str()),
-            menu: z.array(z.object({ id: str(), label: str(), path: str() })),
-            memberships: z.array(Membership),
-            csrfToken: str(),
-          }),
-          'The context',
-        ),
+        200: jsonResponse(MeContext, 'The context'),
         401: err('UNAUTHENTICATED'),
       },
     }),

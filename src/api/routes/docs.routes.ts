@@ -3,8 +3,8 @@ import { notFound } from '../../core/errors.js';
 import type { AppEnv } from '../env.js';
 import { DOCS_ASSETS, readDocsAsset } from '../openapi/assets.js';
 import { buildOpenApiDocument } from '../openapi/document.js';
+import { HealthStatus } from './health.schemas.js';
 import { ErrorSchema } from './registry.js';
-import { str } from '../../core/strings.js';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Daycare API reference</title>
@@ -32,7 +32,7 @@ const DOCS_CSP =
 
 /** The health routes are plain handlers (health.routes.ts); they are described here so the reference lists them too. */
 function describeHealthRoutes(app: OpenAPIHono<AppEnv>) {
-  const ok = z.object({ status: z.literal('ok'), checks: z.record(str(), z.enum(['ok', 'unavailable'])).optional() });
+  const ok = HealthStatus;
   const json = (schema: z.ZodType, description: string) => ({ description, content: { 'application/json': { schema } } });
   app.openAPIRegistry.registerPath({ method: 'get', path: '/health/live', summary: 'The process runs', responses: { 200: json(ok, 'Alive') } });
   app.openAPIRegistry.registerPath({

@@ -2,8 +2,8 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { etag, parseIfMatch } from '../etag.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
-import { ArchivedListQuery, Guardian, GuardianCreate, GuardianPatch, includeArchived } from './centre.schemas.js';
-import { defineRoute, IdParam, jsonBody, jsonResponse, page } from './registry.js';
+import { Guardian, GuardianCreate, GuardianPatch } from './guardians.schemas.js';
+import { ArchivedListQuery, defineRoute, IdParam, includeArchived, jsonBody, jsonResponse, page } from './registry.js';
 
 export function registerGuardiansRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(

@@ -1,11 +1,8 @@
-import { createRoute, z, type OpenAPIHono } from '@hono/zod-openapi';
+import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '../../core/errors.js';
-import { str } from '../../core/strings.js';
 import type { AppEnv } from '../env.js';
+import { Live, Ready } from './health.schemas.js';
 import { ErrorSchema } from './registry.js';
-
-const Live = z.object({ status: z.literal('ok') }).openapi('Liveness');
-const Ready = z.object({ status: z.literal('ok'), checks: z.record(str(), str()) }).openapi('Readiness');
 
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(

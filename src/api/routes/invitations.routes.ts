@@ -1,14 +1,8 @@
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
-import { membershipDto } from '../../services/tenancy.service.js';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../env.js';
 import { ctxOf } from '../middleware/session.js';
-import { MembershipFull } from './tenancy.routes.js';
+import { Invitation, InvitationAccepted } from './invitations.schemas.js';
 import { defineRoute, IdParam, jsonResponse, ListQuery, page } from './registry.js';
-import { str } from '../../core/strings.js';
-
-const Invitation = z
-  .object({ id: str(), tenantId: str(), tenantName: str(), roles: z.array(str()) })
-  .openapi('Invitation', { description: 'A centre inviting the signed-in email; it joins nothing until accepted' });
 
 export function registerInvitationRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(
@@ -30,11 +24,11 @@ export function registerInvitationRoutes(app: OpenAPIHono<AppEnv>) {
       permission: 'authenticated',
       summary: 'Accept an invitation: its membership becomes active (the session stays where it is; POST /auth/switch goes there)',
       request: { params: IdParam },
-      responses: { 200: jsonResponse(z.object({ membership: MembershipFull }), 'Accepted') },
+      responses: { 200: jsonResponse(InvitationAccepted, 'Accepted') },
     }),
     async (c) => {
       const m = await c.get('container').invitations.accept(ctxOf(c), c.req.valid('param').id);
-      return c.json({ membership: membershipDto(m) }, 200);
+      return c.json({ membership: m }, 200);
     },
   );
 

@@ -2,10 +2,16 @@ import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import { ERROR_STATUS, type ErrorCode } from '../../core/errors.js';
 import type { Permission } from '../../core/security/permissions.js';
+import { UUID_RE } from '../../core/ids.js';
 import { isCalendarDate } from '../../core/time.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { authenticate, requirePermission, UNSAFE } from '../middleware/session.js';
 import { str } from '../../core/strings.js';
+
+/**
+ * defineRoute and the route table, and the schema pieces every resource shares (ids, lists, stamps, errors). A
+ * resource's own request and response schemas live in `<resource>.schemas.ts`; its routes in `<resource>.routes.ts`.
+ */
 
 /** One row per authenticated route: the shared security suite iterates this table, so no route escapes it. */
 export interface RouteMeta {
@@ -112,6 +118,24 @@ export const Timestamps = {
   updatedAt: str(),
   version: z.number().int(),
 };
+
+/** createdAt, updatedAt and version: the stamps every versioned record answers with. */
+export const Stamps = { createdAt: str(), updatedAt: str(), version: z.number().int() };
+
+/** A person's or a room's name. */
+export const Name = str().trim().min(1, 'is required').max(100);
+/** An id the client sends in a body or a query (a path id is any string: see IdParam). */
+export const Id = str().regex(UUID_RE, 'must be an id');
+/** Optional free text of at most `max` characters (null clears it). */
+export const OptionalText = (max: number) => str().trim().max(max).nullable().optional();
+export const Email = str().trim().email().max(320);
+
+export const IncludeArchived = z
+  .enum(['true', 'false'])
+  .optional()
+  .openapi({ description: 'Include archived records (default false)' });
+export const includeArchived = (v: 'true' | 'false' | undefined) => v === 'true';
+export const ArchivedListQuery = ListQuery.extend({ includeArchived: IncludeArchived });
 
 /** A real calendar date (YYYY-MM-DD). */
 export const CalendarDate = str().refine(isCalendarDate, 'must be a real date (YYYY-MM-DD)').openapi({ format: 'date', example: '2025-01-31' });

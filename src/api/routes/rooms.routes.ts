@@ -1,27 +1,9 @@
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import { etag, parseIfMatch } from '../etag.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
-import { ArchivedListQuery, includeArchived, Room, RoomCreate, RoomPatch } from './centre.schemas.js';
-import { defineRoute, IdParam, jsonBody, jsonResponse, page } from './registry.js';
-import { str } from '../../core/strings.js';
-
-const Roster = z
-  .object({
-    room: z.object({ id: str(), name: str(), capacity: z.number().int(), ageGroup: str().nullable(), ratio: z.number().int().nullable() }),
-    present: z.array(z.object({ id: str(), firstName: str(), lastName: str(), attendanceId: str(), checkInAt: str() })),
-    presentCount: z.number().int().openapi({ description: 'Children in the room now (a guardian’s `present` lists only their own)' }),
-    staffOnDuty: z.number().int(),
-    staff: z.array(z.object({ id: str(), firstName: str(), lastName: str() })),
-    ratio: z.object({
-      required: z.number().int().openapi({ description: 'Staff needed: ceil(presentCount / childrenPerStaff)' }),
-      actual: z.number().int(),
-      compliant: z.boolean(),
-      childrenPerStaff: z.number().int(),
-      source: z.enum(['room', 'ageGroup', 'default']).openapi({ description: 'The room’s own ratio, its age group’s default, or the preschool fallback' }),
-    }),
-  })
-  .openapi('Roster');
+import { ArchivedListQuery, defineRoute, IdParam, includeArchived, jsonBody, jsonResponse, page } from './registry.js';
+import { Room, RoomCreate, RoomPatch, Roster } from './rooms.schemas.js';
 
 export function registerRoomsRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(

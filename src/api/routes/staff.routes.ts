@@ -2,8 +2,8 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { etag, parseIfMatch } from '../etag.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
-import { includeArchived, Staff, StaffCreate, StaffListQuery, StaffPatch } from './centre.schemas.js';
-import { defineRoute, IdParam, jsonBody, jsonResponse, page } from './registry.js';
+import { defineRoute, IdParam, includeArchived, jsonBody, jsonResponse, page } from './registry.js';
+import { Staff, StaffCreate, StaffListQuery, StaffPatch } from './staff.schemas.js';
 
 export function registerStaffRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(

@@ -2,8 +2,8 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { etag, parseIfMatch } from '../etag.js';
 import type { AppEnv } from '../env.js';
 import { tenantCtx } from '../middleware/session.js';
-import { includeArchived, Link, LinkBody, LinkParams, Student, StudentCreate, StudentGuardian, StudentListQuery, StudentPatch } from './centre.schemas.js';
-import { defineRoute, IdParam, jsonBody, jsonResponse, page } from './registry.js';
+import { defineRoute, IdParam, includeArchived, jsonBody, jsonResponse, page } from './registry.js';
+import { Link, LinkBody, LinkParams, Student, StudentCreate, StudentGuardian, StudentListQuery, StudentPatch } from './students.schemas.js';
 
 export function registerStudentsRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(
