@@ -6,6 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
@@ -165,8 +166,9 @@ async function scenarioSet(base: string, sessions: Session[], label: string, onl
   return rows;
 }
 
-async function runApi(dbName: string, port: number, fn: (base: string, secret: string) => Promise<Row[]>) {
+async function runApi(dbName: string, port: number, fn: (base: string, secret: string) => Promise<Row[]>, extraEnv: Record<string, string> = {}) {
   const env = {
+    ...extraEnv,
     DATABASE_URL: dbUrl(dbName),
     REDIS_URL,
     PORT: String(port),
@@ -228,6 +230,26 @@ async function main() {
   const ceiling = await drive('ceiling: bare Hono, constant', 'http://127.0.0.1:3903', [{ method: 'GET', path: '/' }]);
   await stop(honoChild);
 
+  // Telemetry on: the same scenarios with OTLP export to a local sink that accepts everything (spans batched, metrics
+  // every minute), against the run above with telemetry off.
+  const sink = createServer((req, res) => {
+    req.resume();
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));
+  });
+  await new Promise<void>((r) => sink.listen(3906, '127.0.0.1', r));
+  const withTelemetry = await runApi(
+    primary,
+    3907,
+    async (base, secret) => {
+      const sessions: Session[] = [];
+      for (let t = 1; t <= 10; t++) sessions.push(await signIn(base, secret, t));
+      return scenarioSet(base, sessions, 'telemetry on: ', ['list', 'get']);
+    },
+    { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:3906', OTEL_SERVICE_NAME: 'daycare-bench' },
+  );
+  await new Promise((r) => sink.close(r));
+  for (const r of withTelemetry) results[r.name] = r;
+
   let growth: { list: number; roster: number } | null = null;
   if (big) {
     const small = await runApi('daycare_bench_10', 3904, async (base, secret) => {
@@ -243,7 +265,9 @@ async function main() {
   const list = results['GET /students?limit=50']!;
   const fraction = list.rps / floor.rps;
   const overheadUs = (1e6 / list.rps - 1e6 / floor.rps) ;
+  const listOn = results['telemetry on: GET /students?limit=50'];
   const summary = [
+    ...(listOn ? [`telemetry (OTLP spans + metrics) costs ${((1 - listOn.rps / list.rps) * 100).toFixed(0)}% of GET /students?limit=50 throughput (off ${list.rps} req/s, on ${listOn.rps} req/s)`] : []),
     `authenticated GET /students?limit=50 = ${(fraction * 100).toFixed(0)}% of the floor's throughput (target ≥ 70%)`,
     `per-request overhead of session + RLS + permissions over the floor ≈ ${overheadUs.toFixed(0)} µs of server time`,
     `framework ceiling (bare Hono) ${ceiling.rps} req/s; floor ${floor.rps} req/s; floor inside the RLS transaction ${floorRls.rps} req/s (${((floorRls.rps / floor.rps) * 100).toFixed(0)}% of the floor)`,

@@ -14,8 +14,11 @@ export const API_LIMIT_BYTES = 1024 * 1024;
 export const DOCS_ASSETS_DIR = 'docs-assets';
 export const DOCS_ASSET_FILES = ['swagger-ui-bundle.js', 'swagger-ui.css'];
 
-/** Never bundled: PGlite (a WASM build of PostgreSQL, ~10 MB) with drizzle's PGlite driver, and pg's optional native binding. */
-export const EXTERNAL = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'drizzle-orm/pglite', 'drizzle-orm/pglite/*', 'pg-native'];
+/**
+ * Never bundled: PGlite (a WASM build of PostgreSQL, ~10 MB) with drizzle's PGlite driver, pg's optional native
+ * binding, and pg-boss (the self-hosted queue, JOBS_QUEUE=pgboss; Lambda uses SQS).
+ */
+export const EXTERNAL = ['@electric-sql/pglite', '@electric-sql/pglite/*', 'drizzle-orm/pglite', 'drizzle-orm/pglite/*', 'pg-native', 'pg-boss'];
 
 /**
  * zod registers English error messages by itself; its `locales` namespace (40-odd translations, ~260 KB minified)

@@ -2,7 +2,7 @@
 import { build } from 'esbuild';
 
 await build({
-  entryPoints: { 'http-server': 'src/entrypoints/http-server.ts', cli: 'src/entrypoints/cli.ts' },
+  entryPoints: { 'http-server': 'src/entrypoints/http-server.ts', worker: 'src/entrypoints/worker.ts', cli: 'src/entrypoints/cli.ts' },
   outdir: 'dist/server',
   outExtension: { '.js': '.mjs' },
   bundle: true,

@@ -1,9 +1,9 @@
-// `npm start`: build when the sources are newer than the build, then serve.
+// `npm start` (the API) and `npm run worker` (start.mjs worker): build when the sources are newer than the build, then run.
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
 
-const out = 'dist/server/http-server.mjs';
+const out = `dist/server/${process.argv[2] === 'worker' ? 'worker' : 'http-server'}.mjs`;
 function newest(dir) {
   let t = 0;
   for (const e of readdirSync(dir, { withFileTypes: true })) {

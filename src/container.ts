@@ -6,6 +6,7 @@ import { MemoryCache } from './adapters/cache/memory-cache.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Config } from './core/config.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { startTelemetry, telemetry } from './core/telemetry.js';
 import { createSupabaseVerifier } from './core/security/supabase.js';
 import { TokenService } from './core/security/tokens.js';
 import { openDatabase, type Database } from './repositories/db.js';
@@ -34,10 +35,16 @@ import type { ServiceDeps } from './services/deps.js';
 import { createReportsService } from './services/reports.service.js';
 import { createTasksService } from './services/tasks.service.js';
 import { createWorkerHost } from './workers/host.js';
+import { MAX_ATTEMPTS } from './workers/runner.js';
 
 /** The one composition root: built once per process (or Lambda environment). */
-export async function createContainer(config: Config, overrides: { db?: Database; cache?: Cache; clock?: Clock; logger?: Logger } = {}) {
-  const logger = overrides.logger ?? createLogger(config.logLevel);
+export async function createContainer(
+  config: Config,
+  overrides: { db?: Database; cache?: Cache; clock?: Clock; logger?: Logger; /** `npm run worker`: pg-boss also supervises and keeps the clock. */ queueRole?: 'sender' | 'worker' } = {},
+) {
+  const logger = overrides.logger ?? createLogger(config.logLevel, undefined, { pretty: config.logPretty });
+  // Only with OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_METRICS_EXPORTER=awsemf): the SDK is imported here, once per process, never otherwise.
+  if (config.otel) await startTelemetry(config.otel);
   const clock = overrides.clock ?? systemClock;
   const db =
     overrides.db ??
@@ -70,7 +77,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
   const invitations = createInvitationsService({ db, clock, authenticator });
   const idempotency = createIdempotencyService({ db, clock });
   const storage = await openStorage(config, sessionSecret, clock);
-  const queue = await openQueue(config);
+  const queue = await openQueue(config, { maxAttempts: MAX_ATTEMPTS, role: overrides.queueRole, onError: (err) => logger.warn({ err: err.message }, 'job queue error') });
   // The container decides which adapters stand behind the ports: services never ask which driver they were given.
   const localFiles = storage.kind === 'local' ? (storage as typeof storage & LocalFileServer) : undefined;
   const deps: ServiceDeps = { config, logger, clock, db, cache, tokens, storage, queue, localFiles };
@@ -92,6 +99,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
   const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks }, queue, logger, clock });
   // The in-process queue runs jobs in this process (local server and tests); SQS messages go to the worker Lambda.
   if (queue instanceof MemoryQueue) queue.setHandler((message, attempt) => workers.consume(message, attempt));
+  if (telemetry.enabled) telemetry.observeQueueDepth(() => queueDepth(queue));
 
   return {
     config,
@@ -135,6 +143,7 @@ export async function createContainer(config: Config, overrides: { db?: Database
       clearTimeout(t);
     },
     async close() {
+      await telemetry.flush().catch(() => undefined);
       await queue.close();
       await cache.close();
       await db.close();
@@ -147,6 +156,12 @@ export async function openCache(config: Config, logger: Logger): Promise<Cache> 
   if (!config.redisUrl) return new MemoryCache();
   const { RedisCache } = await import('./adapters/cache/redis-cache.js');
   return new RedisCache({ url: config.redisUrl, cluster: config.redisCluster, onError: (err) => logger.warn({ err: err.message }, 'redis error') });
+}
+
+/** Jobs waiting: the in-process queue's length, pg-boss's count (SQS: CloudWatch's ApproximateNumberOfMessagesVisible). */
+async function queueDepth(queue: object): Promise<number> {
+  if ('depth' in queue && typeof queue.depth === 'function') return ((await queue.depth()) as { waiting: number }).waiting;
+  return 'size' in queue && typeof queue.size === 'number' ? queue.size : 0;
 }
 
 /** The local-mode signing secret for Supabase-shaped tokens (`npm run token`), without opening the database. */

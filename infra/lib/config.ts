@@ -30,6 +30,14 @@ export interface DaycareConfig {
   readonly migrateOnDeploy: boolean;
   /** Use an existing Secrets Manager secret (complete ARN) for the database URL instead of creating one. */
   readonly databaseUrlSecretArn?: string;
+  /**
+   * `emf` (default): metrics as CloudWatch Embedded Metric Format log lines (OTEL_METRICS_EXPORTER=awsemf, no
+   * collector). `adot`: also traces, through the AWS Distro for OpenTelemetry collector layer (`adotLayerArn`) on
+   * localhost:4318, with X-Ray active tracing. `off`: neither (the SDK is never loaded).
+   */
+  readonly telemetry: 'off' | 'emf' | 'adot';
+  /** The ADOT collector Lambda layer (arm64) for `telemetry=adot`, e.g. arn:aws:lambda:<region>:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0:1. */
+  readonly adotLayerArn?: string;
 }
 
 export const DEFAULT_CONFIG: DaycareConfig = {
@@ -44,6 +52,8 @@ export const DEFAULT_CONFIG: DaycareConfig = {
   apiThrottleBurst: 1000,
   migrateOnDeploy: true,
   databaseUrlSecretArn: undefined,
+  telemetry: 'emf',
+  adotLayerArn: undefined,
 };
 
 function fail(key: string, message: string): never {
@@ -128,6 +138,12 @@ export function readConfig(node: Node, overrides: Partial<DaycareConfig> = {}): 
     fail('databaseUrlSecretArn', 'expected the complete secret ARN (ending in the 6-character suffix)');
   }
 
+  const telemetry = str(node, 'telemetry') ?? DEFAULT_CONFIG.telemetry;
+  if (telemetry !== 'off' && telemetry !== 'emf' && telemetry !== 'adot') fail('telemetry', `expected "off", "emf" or "adot", got "${telemetry}"`);
+  const adotLayerArn = str(node, 'adotLayerArn');
+  if (adotLayerArn !== undefined && !/^arn:aws[a-z-]*:lambda:[^:]+:\d{12}:layer:[^:]+:\d+$/.test(adotLayerArn)) fail('adotLayerArn', 'expected a Lambda layer version ARN');
+  if (telemetry === 'adot' && !adotLayerArn && !overrides.adotLayerArn) fail('adotLayerArn', 'is required with telemetry=adot');
+
   const fromContext: DaycareConfig = {
     cache: cacheRaw,
     appOrigins: parseOrigins(str(node, 'appOrigins')),
@@ -140,6 +156,8 @@ export function readConfig(node: Node, overrides: Partial<DaycareConfig> = {}): 
     apiThrottleBurst: int(node, 'apiThrottleBurst', DEFAULT_CONFIG.apiThrottleBurst, 1, 100_000)!,
     migrateOnDeploy: bool(node, 'migrateOnDeploy', DEFAULT_CONFIG.migrateOnDeploy),
     databaseUrlSecretArn,
+    telemetry,
+    adotLayerArn,
   };
   return { ...fromContext, ...stripUndefined(overrides) };
 }

@@ -169,6 +169,17 @@ export class DaycareStack extends Stack {
     if (supabaseJwtSecret) environment.SUPABASE_JWT_SECRET_ARN = supabaseJwtSecret.secretArn;
     if (redisUrl) environment.REDIS_URL = redisUrl;
     if (redisUrlSecret) environment.REDIS_URL_SECRET_ARN = redisUrlSecret.secretArn;
+    // Telemetry (src/core/telemetry.ts): metrics as EMF log lines; with the ADOT collector layer, spans over OTLP to
+    // it (it forwards them to X-Ray). Each invocation flushes before it returns.
+    if (config.telemetry !== 'off') {
+      environment.OTEL_SERVICE_NAME = 'daycare';
+      environment.OTEL_METRICS_EXPORTER = 'awsemf';
+    }
+    if (config.telemetry === 'adot') environment.OTEL_EXPORTER_OTLP_ENDPOINT = 'http://localhost:4318';
+    const telemetryProps: Partial<lambda.FunctionProps> =
+      config.telemetry === 'adot' && config.adotLayerArn
+        ? { layers: [lambda.LayerVersion.fromLayerVersionArn(this, 'AdotCollectorLayer', config.adotLayerArn)], tracing: lambda.Tracing.ACTIVE }
+        : {};
 
     const makeFunction = (
       name: 'Api' | 'Worker' | 'Migrate',
@@ -187,6 +198,7 @@ export class DaycareStack extends Stack {
         loggingFormat: lambda.LoggingFormat.JSON,
         environment: env,
         ...vpcProps,
+        ...(name === 'Migrate' ? {} : telemetryProps),
         ...extra,
       });
     };

@@ -89,6 +89,10 @@ const envSchema = z.object({
   S3_ENDPOINT: url(['https:', 'http:']),
   JOBS_QUEUE_URL: url(['https:', 'http:']),
   SQS_ENDPOINT: url(['https:', 'http:']),
+  JOBS_QUEUE: z.enum(['memory', 'pgboss', 'sqs']).optional(),
+  JOBS_TIMEOUT_SECONDS: int(900, 2, 24 * 3600),
+  JOBS_RETRY_DELAY_SECONDS: int(30, 0, 3600),
+  WORKER_CONCURRENCY: int(1, 1, 50),
   BODY_LIMIT: int(1024 * 1024, 1024, 6 * 1024 * 1024),
   REFRESH_REUSE_GRACE_SECONDS: int(10, 0, 300),
   ACCESS_TOKEN_TTL_SECONDS: int(600, 30, 900),
@@ -101,6 +105,10 @@ const envSchema = z.object({
   RATE_LIMIT_INVITATIONS_PER_TENANT_PER_HOUR: int(200, 1, 1_000_000),
   SCHEDULER_ENABLED: bool,
   SHUTDOWN_DRAIN_SECONDS: int(10, 0, 120),
+  LOG_PRETTY: bool,
+  OTEL_EXPORTER_OTLP_ENDPOINT: url(['https:', 'http:']),
+  OTEL_SERVICE_NAME: optionalString,
+  OTEL_METRICS_EXPORTER: z.enum(['otlp', 'awsemf']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
 });
 
@@ -141,6 +149,10 @@ function toConfig(e: z.infer<typeof envSchema>) {
     appOrigins: e.APP_ORIGINS,
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
     s3: e.S3_BUCKET ? { bucket: e.S3_BUCKET, region: e.AWS_REGION ?? 'us-east-1', endpoint: e.S3_ENDPOINT } : undefined,
+    /** Where jobs go: SQS (AWS), pg-boss on DATABASE_URL (self-hosted, several processes), or this process (default). */
+    jobsQueue: (e.JOBS_QUEUE ?? (e.JOBS_QUEUE_URL ? 'sqs' : 'memory')) as 'memory' | 'pgboss' | 'sqs',
+    /** pg-boss: a job running longer is taken for lost (its worker died) and retried; retries back off from the delay. */
+    jobs: { timeoutSeconds: e.JOBS_TIMEOUT_SECONDS, retryDelaySeconds: e.JOBS_RETRY_DELAY_SECONDS, workerConcurrency: e.WORKER_CONCURRENCY },
     sqs: e.JOBS_QUEUE_URL ? { queueUrl: e.JOBS_QUEUE_URL, endpoint: e.SQS_ENDPOINT, region: e.AWS_REGION ?? 'us-east-1' } : undefined,
     bodyLimit: e.BODY_LIMIT,
     refreshGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
@@ -156,6 +168,17 @@ function toConfig(e: z.infer<typeof envSchema>) {
     /** On SIGTERM/SIGINT: how long requests in flight (then a running job) may take before the pools close. */
     shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
     logLevel: e.LOG_LEVEL,
+    /** Readable logs (pino-pretty, a dev dependency): LOG_PRETTY=true, or development on a terminal. */
+    logPretty: e.LOG_PRETTY ?? (e.NODE_ENV === 'development' && process.stdout.isTTY === true),
+    /** OpenTelemetry traces and metrics over OTLP/HTTP; off (and the SDK never loaded) without the endpoint. */
+    otel:
+      e.OTEL_EXPORTER_OTLP_ENDPOINT || e.OTEL_METRICS_EXPORTER === 'awsemf'
+        ? {
+            serviceName: e.OTEL_SERVICE_NAME ?? 'daycare-api',
+            metricsExporter: e.OTEL_METRICS_EXPORTER ?? 'otlp',
+            tracesExporter: e.OTEL_EXPORTER_OTLP_ENDPOINT ? ('otlp' as const) : ('none' as const),
+          }
+        : undefined,
   };
 }
 
@@ -181,6 +204,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!config.supabaseUrl && !config.supabaseJwtSecret)
       problems.push({ variable: 'SUPABASE_URL', reason: 'or SUPABASE_JWT_SECRET is required when NODE_ENV=production' });
   }
+  if (env.OTEL_METRICS_EXPORTER === 'otlp' && !config.otel)
+    problems.push({ variable: 'OTEL_METRICS_EXPORTER', reason: 'otlp needs OTEL_EXPORTER_OTLP_ENDPOINT' });
+  if (config.jobsQueue === 'pgboss' && !config.databaseUrl)
+    problems.push({ variable: 'JOBS_QUEUE', reason: 'pgboss needs DATABASE_URL (pg-boss keeps its queue in PostgreSQL, not in the embedded database)' });
+  if (config.jobsQueue === 'pgboss' && config.sqs) problems.push({ variable: 'JOBS_QUEUE', reason: 'pgboss cannot be combined with JOBS_QUEUE_URL (SQS)' });
+  if (config.jobsQueue === 'sqs' && !config.sqs) problems.push({ variable: 'JOBS_QUEUE_URL', reason: 'is required with JOBS_QUEUE=sqs' });
   if (config.s3 && !env.AWS_REGION && !config.s3.endpoint) problems.push({ variable: 'AWS_REGION', reason: 'is required with S3_BUCKET' });
   if (problems.length) throw configError(problems);
   return config;

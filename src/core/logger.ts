@@ -1,4 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 
 /** Per-request log fields (requestId, tenantId). AsyncLocalStorage is used for logging only. */
@@ -33,7 +34,19 @@ export function serializeError(err: unknown): Record<string, unknown> {
   return out;
 }
 
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+/**
+ * Credentials wherever they sit: top level, one or two levels down (`{ req: { headers: { cookie } } }`), and header
+ * maps. pino's wildcards match one level each, so each depth is listed.
+ */
+const SECRET_KEYS = ['accessToken', 'refreshToken', 'authorization', 'Authorization', 'cookie', 'Cookie', '["set-cookie"]', '["Set-Cookie"]', 'password', 'token'];
+const at = (prefix: string, k: string) => (k.startsWith('[') ? `${prefix.replace(/\.$/, '')}${k}` : `${prefix}${k}`);
+const REDACT_PATHS = [
+  ...SECRET_KEYS.flatMap((k) => [at('', k), at('*.', k), at('*.*.', k), at('*.*.*.', k)]),
+  // Issue 11's rule: never query parameters or bodies, at any of these depths.
+  ...['query', 'params', 'body'].flatMap((k) => [k, `*.${k}`, `*.*.${k}`]),
+];
+
+export function createLogger(level: string, destination?: pino.DestinationStream, opts: { pretty?: boolean } = {}): Logger {
   const options: pino.LoggerOptions = {
     level,
     base: undefined,
@@ -43,24 +56,24 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     serializers: { err: serializeError, error: serializeError },
     // Never log credentials, query parameters or request bodies, even by accident.
     redact: {
-      paths: [
-        '*.accessToken',
-        '*.refreshToken',
-        '*.authorization',
-        '*.cookie',
-        'headers.cookie',
-        'headers.authorization',
-        '*.password',
-        'query',
-        'params',
-        'body',
-        '*.query',
-        '*.params',
-        '*.body',
-      ],
+      paths: REDACT_PATHS,
       censor: '[redacted]',
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  if (destination) return pino(options, destination);
+  if (opts.pretty && prettyAvailable()) {
+    return pino(options, pino.transport({ target: 'pino-pretty', options: { colorize: true, translateTime: 'SYS:HH:MM:ss.l', ignore: 'pid,hostname' } }));
+  }
+  return pino(options);
+}
+
+/** pino-pretty is a dev dependency: absent from a production install, where logs stay JSON. */
+function prettyAvailable() {
+  try {
+    createRequire(import.meta.url).resolve('pino-pretty');
+    return true;
+  } catch {
+    return false;
+  }
 }
 export type { Logger };

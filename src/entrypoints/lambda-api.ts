@@ -3,6 +3,7 @@ import { createApp } from '../api/app.js';
 import type { Container } from '../container.js';
 import { errorBody } from '../core/errors.js';
 import { newId } from '../core/ids.js';
+import { telemetry } from '../core/telemetry.js';
 import { describeStartupError, getContainer } from './lambda-runtime.js';
 
 /**
@@ -21,7 +22,10 @@ export async function handler(event: LambdaEvent, context?: LambdaContext): Prom
     return startupFailure(event, err);
   }
   if (app?.container !== container) app = { container, handle: handle(createApp(container)) };
-  return app.handle(withRequestId(event), context);
+  const response = await app.handle(withRequestId(event), context);
+  // The environment may be frozen after the answer: export this invocation's spans and metrics first (no-op when off).
+  await telemetry.flush().catch(() => undefined);
+  return response;
 }
 
 /** The gateway's request id becomes ours when the client sent none, so access logs and app logs line up. */

@@ -1,3 +1,4 @@
+import { telemetry } from '../core/telemetry.js';
 import { createWorkerHandler } from '../workers/worker.js';
 import { describeStartupError, getContainer } from './lambda-runtime.js';
 
@@ -6,7 +7,7 @@ import { describeStartupError, getContainer } from './lambda-runtime.js';
  * events `{"source":"daycare.scheduler","task":"attendance.rollup"|"attendance.reminders"|"incidents.reminders"|"cleanup"}`. The container is
  * built once per execution environment (lambda-runtime.ts) and awaited on the first invocation.
  */
-export const handler = createWorkerHandler(async () => {
+const handle = createWorkerHandler(async () => {
   try {
     const c = await getContainer();
     return c.workers;
@@ -15,3 +16,12 @@ export const handler = createWorkerHandler(async () => {
     throw err;
   }
 });
+
+export async function handler(event: unknown) {
+  try {
+    return await handle(event);
+  } finally {
+    // Export this invocation's spans and job metrics before the environment is frozen (no-op when telemetry is off).
+    await telemetry.flush().catch(() => undefined);
+  }
+}

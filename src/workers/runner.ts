@@ -1,4 +1,5 @@
 import type { Logger } from '../core/logger.js';
+import { telemetry } from '../core/telemetry.js';
 import { JOB_REGISTRY, PermanentJobError, type JobContext, type JobRegistry, type WorkerServices } from './jobs.js';
 
 /** Deliveries of one job before it is marked failed (SQS: the redrive policy's maxReceiveCount is the same 5). */
@@ -21,7 +22,12 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 export function createJobRunner({ services, logger }: { services: WorkerServices; logger: Logger }, registry: JobRegistry = JOB_REGISTRY) {
   const runs = services.jobs.runs;
 
-  async function runJob(jobId: string, tenantId: string, attempt = 1): Promise<RunOutcome> {
+  /** One span per delivery (its database spans beneath it) when telemetry is on. */
+  function runJob(jobId: string, tenantId: string, attempt = 1): Promise<RunOutcome> {
+    return telemetry.span('job', { 'job.id': jobId, 'tenant.id': tenantId, 'job.attempt': attempt }, () => deliver(jobId, tenantId, attempt));
+  }
+
+  async function deliver(jobId: string, tenantId: string, attempt: number): Promise<RunOutcome> {
     const job = await runs.start(tenantId, jobId);
     if (!job) {
       logger.info({ jobId, tenantId }, 'job already finished or unknown; delivery ignored');
@@ -60,6 +66,7 @@ export function createJobRunner({ services, logger }: { services: WorkerServices
       const result = await def.run(ctx, parsed.data);
       await runs.succeed(tenantId, jobId, result ?? null);
       log.info({ ms: Date.now() - started }, 'job succeeded');
+      telemetry.recordJob(job.type, 'succeeded', Date.now() - started);
       return { status: 'succeeded' };
     } catch (err) {
       const error = message(err);
@@ -68,10 +75,12 @@ export function createJobRunner({ services, logger }: { services: WorkerServices
         const text = permanent ? error : `Failed after ${effectiveAttempt} attempts: ${error}`;
         await runs.fail(tenantId, jobId, text);
         log.warn({ err: error, ms: Date.now() - started }, 'job failed');
+        telemetry.recordJob(job.type, 'failed', Date.now() - started);
         return { status: 'failed', reason: permanent ? 'permanent' : 'exhausted', error: text };
       }
       await runs.requeue(tenantId, jobId, error);
       log.warn({ err: error }, 'job attempt failed; it will be retried');
+      telemetry.recordJob(job.type, 'retry', Date.now() - started);
       return { status: 'retry', error };
     }
   }

@@ -4,13 +4,14 @@ import { startScheduler } from './schedules/scheduler.js';
 
 /**
  * Background work hosted by the local server process: re-sends the jobs a previous process left unfinished (in-process
- * queue only — on SQS the messages are still in the queue) and, when SCHEDULER_ENABLED, runs the scheduled tasks.
+ * queue only — on SQS and pg-boss the messages are still in the queue) and, when SCHEDULER_ENABLED, runs the scheduled
+ * tasks — except with pg-boss, where the worker processes run them once per tick between them (src/workers/pgboss.ts).
  */
 export async function startBackground(container: {
   workers: WorkerHost;
   logger: Logger;
   config: { schedulerEnabled: boolean };
-  queue: { kind: 'sqs' | 'memory' };
+  queue: { kind: 'sqs' | 'memory' | 'pgboss' };
 }): Promise<{ stop(): Promise<void> }> {
   const { workers, logger, config, queue } = container;
   if (queue.kind === 'memory') {
@@ -20,7 +21,7 @@ export async function startBackground(container: {
     });
     if (n) logger.info({ jobs: n }, 'unfinished jobs queued again');
   }
-  const scheduler = config.schedulerEnabled ? startScheduler((task) => workers.runTask(task), logger) : undefined;
+  const scheduler = config.schedulerEnabled && queue.kind !== 'pgboss' ? startScheduler((task) => workers.runTask(task), logger) : undefined;
   return {
     async stop() {
       scheduler?.stop();

@@ -8,8 +8,8 @@ export interface JobMessage {
 export type DeliveryOutcome = 'done' | 'retry';
 
 export interface Queue {
-  readonly kind: 'sqs' | 'memory';
+  readonly kind: 'sqs' | 'memory' | 'pgboss';
   send(message: JobMessage, opts?: { delaySeconds?: number }): Promise<void>;
-  /** Stops local delivery (pending timers); SQS has nothing to close. */
+  /** Stops local delivery (pending timers) or pg-boss's pool; SQS has nothing to close. */
   close(): Promise<void>;
 }

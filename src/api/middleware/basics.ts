@@ -1,8 +1,11 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import { routePath } from 'hono/route';
 import { AppError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { logContext } from '../../core/logger.js';
+import { telemetry } from '../../core/telemetry.js';
 import type { AppEnv } from '../env.js';
+import { clientIp } from './session.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@=+/-]{1,128}$/; // `=`, `+`, `/`: API Gateway HTTP API ids are base64
 
@@ -14,9 +17,12 @@ export function requestBasics(): MiddlewareHandler<AppEnv> {
     c.set('requestId', requestId);
     const started = performance.now();
     const fields: Record<string, unknown> = { requestId };
-    await logContext.run(fields, async () => {
-      await next();
-    });
+    const log = c.get('container').logger;
+    if (log.isLevelEnabled('debug')) log.debug({ ...fields, method: c.req.method, path: c.req.path, contentLength: c.req.header('content-length') }, 'request started');
+    // One span per request, named by the route template (telemetry.ts: a direct call when telemetry is off).
+    await logContext.run(fields, () =>
+      telemetry.request(c.req.method, next, () => ({ route: routeTemplate(c), status: c.res.status, requestId, tenantId: c.get('ctx')?.tenantId })),
+    );
     c.header('X-Request-Id', requestId);
     // CONTRACT §2: JSON says its charset (Hono's c.json and replayed responses say only `application/json`).
     if (c.res.headers.get('content-type')?.toLowerCase() === 'application/json') c.header('Content-Type', 'application/json; charset=utf-8');
@@ -28,13 +34,43 @@ export function requestBasics(): MiddlewareHandler<AppEnv> {
     c.header('X-Frame-Options', 'DENY');
     c.header('Cross-Origin-Resource-Policy', 'same-site');
     if (c.get('ctx') || c.req.header('cookie')) c.header('Cache-Control', 'no-store');
-    const log = c.get('container').logger;
-    if (log.isLevelEnabled('info'))
-      log.info(
-        { ...fields, method: c.req.method, path: c.req.path, status: c.res.status, ms: Math.round(performance.now() - started) },
-        'request',
-      );
+    if (log.isLevelEnabled('info')) {
+      // One line per request: who (user, centre, address), what (route; the path without its query), how it ended
+      // (status, the error code of a 4xx/5xx), how long. Never query parameters or bodies.
+      const status = c.res.status;
+      const ctx = c.get('ctx');
+      const line: Record<string, unknown> = {
+        ...fields,
+        method: c.req.method,
+        route: routeTemplate(c),
+        path: c.req.path,
+        status,
+        ms: Math.round(performance.now() - started),
+        userId: ctx?.userId ?? undefined,
+        ip: clientIp(c) ?? undefined,
+      };
+      if (status >= 400) line.code = await errorCode(c.res);
+      if (log.isLevelEnabled('debug')) Object.assign(line, { membershipId: ctx?.membershipId, roles: ctx?.roles, userAgent: c.req.header('user-agent'), responseBytes: c.res.headers.get('content-length') ?? undefined });
+      log.info(line, 'request');
+    }
   };
+}
+
+/** The matched route's template (`/students/:id`); `unmatched` when only middleware ran (a 404 for an unknown path). */
+function routeTemplate(c: Context<AppEnv>): string {
+  const path = routePath(c, -1);
+  return path && path !== '*' && path !== '/*' ? path : 'unmatched';
+}
+
+/** The contract's error code of an error answer (read from a copy of the body: errors only, and they are small). */
+async function errorCode(res: Response): Promise<string | undefined> {
+  if (!res.headers.get('content-type')?.includes('json')) return undefined;
+  try {
+    const body = (await res.clone().json()) as { error?: { code?: unknown } };
+    return typeof body?.error?.code === 'string' ? body.error.code : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Unsafe methods with a body must send JSON (415 otherwise); signed local upload URLs are exempt. */

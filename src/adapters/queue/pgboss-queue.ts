@@ -1,0 +1,137 @@
+import PgBoss from 'pg-boss';
+import type { DeliveryOutcome, JobMessage, Queue } from './queue.js';
+
+/** pg-boss queue names (its own schema `pgboss` in the app's database; no app migration). */
+export const PGBOSS_JOBS = 'daycare-jobs';
+export const PGBOSS_DEAD = 'daycare-jobs-dead';
+const taskQueue = (task: string) => `daycare-task-${task}`;
+
+export interface PgBossQueueOptions {
+  databaseUrl: string;
+  /** Deliveries of one job in all (the runner's MAX_ATTEMPTS): pg-boss retries `maxAttempts - 1` times. */
+  maxAttempts: number;
+  /** A job still active after this long is taken for lost (its process died) and delivered again. */
+  timeoutSeconds: number;
+  /** First retry delay; the next ones double (pg-boss's retryBackoff). */
+  retryDelaySeconds: number;
+  /** How often a worker checks the schedules (any interval under 60 s sees every minute's tick). */
+  clockSeconds?: number;
+  /** Connections of pg-boss's own pool. */
+  poolMax?: number;
+  onError?: (err: Error) => void;
+}
+
+export type PgBossHandler = (message: JobMessage, attempt: number) => Promise<DeliveryOutcome>;
+
+/**
+ * Jobs on PostgreSQL for self-hosted deployments with several processes (`JOBS_QUEUE=pgboss`). API processes only send;
+ * `npm run worker` processes (src/entrypoints/worker.ts) consume and run the schedules. A delivery is claimed with
+ * `FOR UPDATE SKIP LOCKED`, so one job runs in one process at a time; a failed attempt comes back with an exponential
+ * backoff; the last failure leaves the job `failed` in pg-boss with a copy in the dead-letter queue; a job whose worker
+ * died is retried by another once its timeout passes (pg-boss's maintenance, itself run by one process at a time).
+ */
+export class PgBossQueue implements Queue {
+  readonly kind = 'pgboss' as const;
+  private readonly boss: PgBoss;
+  private started: Promise<void> | undefined;
+
+  constructor(private readonly opts: PgBossQueueOptions, role: 'sender' | 'worker' = 'sender') {
+    const worker = role === 'worker';
+    this.boss = new PgBoss({
+      connectionString: opts.databaseUrl,
+      application_name: `daycare-${role}`,
+      max: opts.poolMax ?? (worker ? 4 : 2),
+      // Only workers supervise (expire lost jobs, archive) and run the clock; an API process just inserts rows.
+      supervise: worker,
+      schedule: worker,
+      maintenanceIntervalSeconds: Math.max(1, Math.min(60, Math.floor(opts.timeoutSeconds / 2))),
+      cronMonitorIntervalSeconds: opts.clockSeconds ?? 30,
+      cronWorkerIntervalSeconds: Math.min(5, opts.clockSeconds ?? 5),
+    });
+    this.boss.on('error', (err) => opts.onError?.(err));
+  }
+
+  /** Installs or upgrades pg-boss's schema (under its own advisory lock) and the queues; idempotent. */
+  start(): Promise<void> {
+    this.started ??= (async () => {
+      await this.boss.start();
+      const retry = { retryLimit: this.opts.maxAttempts - 1, retryDelay: this.opts.retryDelaySeconds, retryBackoff: true };
+      await this.ensureQueue(PGBOSS_DEAD, { retentionDays: 14 });
+      // 'short': while a job waits, sending it again (an enqueue retried) adds no second delivery.
+      await this.ensureQueue(PGBOSS_JOBS, { ...retry, policy: 'short', expireInSeconds: this.opts.timeoutSeconds, deadLetter: PGBOSS_DEAD });
+    })();
+    return this.started;
+  }
+
+  /**
+   * Creates the queue (a no-op when another process did) and applies the current settings. Two processes creating
+   * queues at once can deadlock inside pg-boss (each attaches a partition to its job table): PostgreSQL aborts one,
+   * which tries again.
+   */
+  private async ensureQueue(name: string, options: Omit<PgBoss.Queue, 'name'>) {
+    const queue = { name, policy: 'standard' as const, ...options };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        if (!(await this.boss.getQueue(name))) await this.boss.createQueue(name, queue);
+        break;
+      } catch (err) {
+        if ((err as { code?: string }).code !== '40P01' || attempt >= 5) throw err;
+        await new Promise((r) => setTimeout(r, 50 + Math.random() * 200 * attempt));
+      }
+    }
+    await this.boss.updateQueue(name, queue);
+  }
+
+  async send(message: JobMessage, opts: { delaySeconds?: number } = {}) {
+    await this.start();
+    const delay = Math.max(0, Math.round(opts.delaySeconds ?? 0));
+    await this.boss.send(PGBOSS_JOBS, { jobId: message.jobId, tenantId: message.tenantId }, { singletonKey: message.jobId, ...(delay ? { startAfter: delay } : {}) });
+  }
+
+  /**
+   * Consumes jobs: `retry` (or a throw) fails this attempt, so pg-boss delivers it again after the backoff — or, after
+   * the last attempt, marks it failed and copies it to the dead-letter queue.
+   */
+  async consume(handler: PgBossHandler, { concurrency = 1, pollingIntervalSeconds = 2 } = {}) {
+    await this.start();
+    for (let i = 0; i < concurrency; i++) {
+      await this.boss.work<JobMessage>(PGBOSS_JOBS, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds }, async ([job]) => {
+        if (!job) return;
+        const outcome = await handler(job.data, job.retryCount + 1);
+        if (outcome === 'retry') throw new Error('job attempt failed');
+      });
+    }
+  }
+
+  /**
+   * One run per tick across every worker process: pg-boss's clock (one process per interval, a row lock) sends each
+   * due schedule with a singleton key per minute, and the run is a job on the task's own queue (claimed once).
+   */
+  async schedule(schedules: Record<string, string>, run: (task: string) => Promise<unknown>, { pollingIntervalSeconds = 2 } = {}) {
+    await this.start();
+    for (const [task, cron] of Object.entries(schedules)) {
+      const name = taskQueue(task);
+      // A missed tick is not worth a retry: the next one does the same (idempotent) work. 'singleton': never two runs
+      // of one task at once, even when a run outlasts its tick (croner's `protect` locally).
+      await this.ensureQueue(name, { retryLimit: 0, expireInSeconds: this.opts.timeoutSeconds, policy: 'singleton' });
+      await this.boss.schedule(name, cron, { task }, { tz: 'UTC' });
+      await this.boss.work<{ task: string }>(name, { batchSize: 1, pollingIntervalSeconds }, async () => {
+        await run(task);
+      });
+    }
+  }
+
+  /** Jobs waiting or being retried (queue depth), and active ones. */
+  async depth() {
+    await this.start();
+    const [waiting, active] = await Promise.all([this.boss.getQueueSize(PGBOSS_JOBS), this.boss.getQueueSize(PGBOSS_JOBS, { before: 'completed' })]);
+    return { waiting, active: Math.max(0, active - waiting) };
+  }
+
+  /** Stops fetching, waits up to `timeoutMs` for running jobs (the rest are failed and so retried), closes the pool. */
+  async close(timeoutMs = 10_000) {
+    if (!this.started) return;
+    await this.started.catch(() => undefined);
+    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+  }
+}
