@@ -4,7 +4,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader, type PushMetricExporter } from '@opentelemetry/sdk-metrics';
 import { BasicTracerProvider, BatchSpanProcessor, SimpleSpanProcessor, type SpanExporter } from '@opentelemetry/sdk-trace-base';
 import pg from 'pg';
-import type { Attributes, TelemetryImpl, TelemetryOptions } from './telemetry.js';
+import type { Attributes, TelemetryImpl, TelemetryOptions } from './telemetry-types.js';
 
 /**
  * The OpenTelemetry SDK behind src/core/telemetry.ts, loaded only when telemetry is on. Database spans wrap pg's

@@ -4,26 +4,9 @@
  * With it, src/core/telemetry-otel.ts is imported once and stands behind these hooks. Attributes are ids and
  * templates only — never children's data, query text or parameters.
  */
-export type Attributes = Record<string, string | number | boolean>;
+import type { Attributes, RequestOutcome, TelemetryImpl, TelemetryOptions } from './telemetry-types.js';
 
-export interface RequestOutcome {
-  /** The matched route template (`/students/:id`), never the path itself. */
-  route: string;
-  status: number;
-  requestId?: string;
-  tenantId?: string | null;
-}
-
-export interface TelemetryImpl {
-  request<T>(method: string, run: () => Promise<T>, outcome: () => RequestOutcome): Promise<T>;
-  span<T>(name: string, attributes: Attributes, run: () => Promise<T>): Promise<T>;
-  recordJob(type: string, outcome: string, ms: number): void;
-  /** Queue depth, read whenever metrics are collected. */
-  observeQueueDepth(read: () => Promise<number> | number): void;
-  /** Exports what is buffered (end of a Lambda invocation). */
-  flush(): Promise<void>;
-  shutdown(): Promise<void>;
-}
+export type { Attributes, RequestOutcome, TelemetryImpl, TelemetryOptions } from './telemetry-types.js';
 
 let impl: TelemetryImpl | undefined;
 
@@ -47,16 +30,6 @@ export const telemetry = {
     await impl?.flush();
   },
 };
-
-export interface TelemetryOptions {
-  serviceName: string;
-  /** `otlp` (OTEL_EXPORTER_OTLP_ENDPOINT) or `awsemf` (CloudWatch EMF lines on stdout, Lambda without a collector). */
-  metricsExporter?: 'otlp' | 'awsemf';
-  /** Spans are exported only to an OTLP endpoint (on Lambda: the ADOT collector layer's localhost:4318). */
-  tracesExporter?: 'otlp' | 'none';
-  /** Tests hand in-memory exporters; otherwise OTLP over HTTP to OTEL_EXPORTER_OTLP_ENDPOINT. */
-  exporters?: { spans: unknown; metrics: unknown; metricIntervalMs?: number };
-}
 
 /** Installs OpenTelemetry once per process; a no-op when already installed. */
 export async function startTelemetry(opts: TelemetryOptions): Promise<void> {
