@@ -93,6 +93,20 @@ describe('kiosk', () => {
     expect(staffIn.body).toMatchObject({ method: 'staff', droppedOffByGuardianId: null });
   });
 
+  it('a kiosk check-in removes that day\'s absence and audits it, like a staff check-in (the same service)', async () => {
+    const { owner, room, kid1, pin, k } = await family(srv);
+    const today = new Date().toISOString().slice(0, 10); // the test centres are in UTC
+    const abs = await owner.post('/absences', { studentId: kid1.id, date: today, reason: 'sick' });
+    expect(abs.status, abs.text).toBe(201);
+    expect((await owner.get(`/rooms/${room.id}/roster`)).body.absent.map((a: any) => a.studentId)).toEqual([kid1.id]);
+    const cin = await k.post('/kiosk/check-in', { pin, studentIds: [kid1.id] });
+    expect(cin.status, cin.text).toBe(201);
+    expect((await owner.get(`/absences?studentId=${kid1.id}`)).body.items).toEqual([]);
+    expect((await owner.get(`/rooms/${room.id}/roster`)).body.absent).toEqual([]);
+    const audit = await auditActions(owner, 'absence.removed_by_check_in');
+    expect(audit[0]).toMatchObject({ targetId: abs.body.id, before: expect.objectContaining({ reason: 'sick' }) });
+  });
+
   it('a child not theirs → 404, one they may not pick up → 422, archived or full → the attendance rules; all or none', async () => {
     const { fx, owner, g, kid1, pin, k } = await family(srv);
     const stranger = await fx.student();
