@@ -96,6 +96,12 @@ async function main() {
       from ${T}, generate_series(1, 200) n`);
     await c.query(`insert into message_reads (tenant_id, message_id, membership_id) select ${id('t', 't')}, ${id('msg', 't', 'n')}, ${id('m', 't')}
       from ${T}, generate_series(1, 200, 2) n`);
+    // Sign-ins: each centre's owner with 20 sessions (a realistic sessions table, so the planner's choices for the
+    // session statements — refresh, switch, the revocation cut-off — are the ones production sees).
+    await c.query(`insert into users (id, supabase_id, email) select ${id('u', 't')}, 'bench-' || t, 'owner.t' || t || '@bench.example' from ${T}`);
+    await c.query(`insert into sessions (id, user_id, membership_id, active_tenant_id, idle_expires_at, absolute_expires_at)
+      select gen_random_uuid(), ${id('u', 't')}, ${id('m', 't')}, ${id('t', 't')}, now() + interval '7 days', now() + interval '30 days'
+      from ${T}, generate_series(1, 20) n`);
     await c.query('commit');
     process.stdout.write(`\r${to}/${tenants} centres (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
