@@ -5,7 +5,9 @@
  * server answering a constant (the framework's ceiling). Prints a table and rewrites the figures in docs/performance.md.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHmac, randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -17,6 +19,10 @@ const arg = (name: string, def: string) => {
   return i > 0 ? process.argv[i + 1]! : def;
 };
 const DURATION = Number(arg('duration', '8'));
+/** `--only list,roster`: a quick run of just these API scenarios and the floor (for profiling; writes no figures). */
+const ONLY = process.argv.includes('--only') ? arg('only', '').split(',') : null;
+/** `--profile`: the API process runs with --cpu-prof; its profile is summarised by `npx tsx bench/profile-summary.ts`. */
+const PROFILE = process.argv.includes('--profile');
 const CONNECTIONS = Number(arg('connections', '32'));
 const ADMIN = process.env.BENCH_ADMIN_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -26,6 +32,14 @@ const dbUrl = (name: string) => {
   return u.toString();
 };
 const DATA_DIR = path.resolve('.bench/data');
+/**
+ * The list statement of GET /students?limit=50 as the floor and the peers run it ($1 = tenant, $2 = page size + 1): the
+ * same columns, filter and order as the API's own.
+ */
+const LIST_SQL =
+  'select id, first_name, last_name, date_of_birth, room_id, allergies, notes, external_id, status, archived_at, created_at, updated_at, version from students where tenant_id = $1 and archived_at is null order by id limit $2';
+/** The HS256 secret the peers verify their session cookies with (they sign nothing themselves). */
+const PEER_SECRET = 'bench-peer-secret-0123456789abcdef0123456789abcdef';
 
 async function dbExists(name: string) {
   const c = new pg.Client({ connectionString: ADMIN });
@@ -40,19 +54,20 @@ async function dbExists(name: string) {
   return t.rows[0].n > 0;
 }
 
-function startChild(file: string, env: Record<string, string>): Promise<ChildProcess> {
+function startChild(file: string, env: Record<string, string>, command: string[] = [process.execPath, file]): Promise<ChildProcess> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [file], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(command[0]!, command.slice(1), { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
     child.on('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
     child.stdout!.on('data', () => undefined);
     resolve(child);
   });
 }
+/** Waits for an answer (any status below 500: the peers answer 401 without a cookie). */
 async function waitReady(url: string) {
   for (let i = 0; i < 150; i++) {
     try {
       const r = await fetch(url);
-      if (r.ok) return;
+      if (r.status < 500) return;
     } catch {}
     await new Promise((r) => setTimeout(r, 200));
   }
@@ -106,11 +121,46 @@ interface Row {
   p99: number;
   errors: number;
   non2xx: number;
+  /** The API process's peak RSS during this scenario (MiB); API scenarios only. */
+  rssMb?: number;
 }
+/** Samples the RSS of the API process being measured (Linux /proc), so each scenario reports its peak. */
+const rss = {
+  pid: 0,
+  peak: 0,
+  timer: undefined as NodeJS.Timeout | undefined,
+  read(): number {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${this.pid}/status`, 'utf8'));
+      return m ? Number(m[1]) / 1024 : 0;
+    } catch {
+      return 0;
+    }
+  },
+  watch(pid: number) {
+    this.pid = pid;
+    this.peak = 0;
+    this.timer = setInterval(() => (this.peak = Math.max(this.peak, this.read())), 100);
+  },
+  stop() {
+    clearInterval(this.timer);
+    this.pid = 0;
+  },
+  /** The peak since the last call (and restarts the window). */
+  take(): number | undefined {
+    if (!this.pid) return undefined;
+    const p = Math.max(this.peak, this.read());
+    this.peak = 0;
+    return Math.round(p);
+  },
+};
 async function drive(name: string, url: string, requests: autocannon.Request[], connections = CONNECTIONS): Promise<Row> {
+  rss.take();
   const res = await autocannon({ url, connections, duration: DURATION, requests, pipelining: 1 });
-  const row = { name, rps: Math.round(res.requests.average), p50: res.latency.p50, p99: res.latency.p99, errors: res.errors + res.timeouts, non2xx: res.non2xx };
-  console.log(`${name.padEnd(34)} ${String(row.rps).padStart(7)} req/s  p50 ${String(row.p50).padStart(4)} ms  p99 ${String(row.p99).padStart(4)} ms  errors ${row.errors}  non-2xx ${row.non2xx}`);
+  const row: Row = { name, rps: Math.round(res.requests.average), p50: res.latency.p50, p99: res.latency.p99, errors: res.errors + res.timeouts, non2xx: res.non2xx, rssMb: rss.take() };
+  console.log(
+    `${name.padEnd(44)} ${String(row.rps).padStart(7)} req/s  p50 ${String(row.p50).padStart(4)} ms  p99 ${String(row.p99).padStart(4)} ms  errors ${row.errors}  non-2xx ${row.non2xx}${row.rssMb ? `  rss ${row.rssMb} MiB` : ''}`,
+  );
   return row;
 }
 
@@ -137,33 +187,79 @@ async function scenarioSet(base: string, sessions: Session[], label: string, onl
     rows.push(await drive(`${label}GET /students/{id}/daily-report`, base, [withSession((s) => `/students/${s.students[Math.floor(Math.random() * s.students.length)]}/daily-report?date=${new Date(Date.now() - 2 * 86400_000).toISOString().slice(0, 10)}`)]));
   if (want('me')) rows.push(await drive(`${label}GET /me/context`, base, [withSession(() => '/me/context')]));
   if (want('checkin')) {
-    // Each connection checks one child in and out again; a pool of free children avoids self-inflicted 409s.
-    const free = sessions.flatMap((s) => s.students.slice(0, 60).map((id) => ({ s, id })));
-    rows.push(
-      await drive(`${label}POST check-in + check-out`, base, [
-        {
-          method: 'POST',
-          setupRequest: (req: any, ctx: any) => {
-            ctx.pick = free.shift();
-            if (!ctx.pick) return req;
-            return { ...req, path: '/attendance/check-in', headers: { cookie: ctx.pick.s.cookie, 'x-csrf-token': ctx.pick.s.csrf, 'content-type': 'application/json' }, body: JSON.stringify({ studentId: ctx.pick.id }) };
-          },
-        },
-        {
-          method: 'POST',
-          setupRequest: (req: any, ctx: any) => ({ ...req, path: '/attendance/check-out', headers: { cookie: ctx.pick.s.cookie, 'x-csrf-token': ctx.pick.s.csrf, 'content-type': 'application/json' }, body: JSON.stringify({ studentId: ctx.pick.id }) }),
-          onResponse: (_status: number, _body: string, ctx: any) => {
-            if (ctx.pick) free.push(ctx.pick);
-          },
-        },
-      ]),
-    );
+    const free = sessions.flatMap((s) => s.students.slice(0, 60).map((id) => ({ id, headers: { cookie: s.cookie, 'x-csrf-token': s.csrf } })));
+    rows.push(await drivePairs(`${label}POST check-in + check-out`, base, free));
   }
   if (want('mixed')) {
     const paths = [(_s: Session) => '/students?limit=50', (s: Session) => `/students/${s.students[0]}`, (s: Session) => `/rooms/${s.rooms[0]}/roster`, () => '/me/context', () => '/attendance?limit=50'];
     rows.push(await drive(`${label}mixed, ${sessions.length} centres`, base, [withSession((s) => paths[Math.floor(Math.random() * paths.length)]!(s))]));
   }
   return rows;
+}
+
+/**
+ * Check-in + check-out pairs: each connection checks one child in and out again (two requests per pair, counted as
+ * two). A pool of free children avoids self-inflicted 409s. The API and the write floor are driven the same way.
+ */
+function drivePairs(name: string, base: string, free: { id: string; headers: Record<string, string> }[]) {
+  const request = (path: string) => (req: any, ctx: any) => ({ ...req, path, headers: { ...ctx.pick.headers, 'content-type': 'application/json' }, body: JSON.stringify({ studentId: ctx.pick.id }) });
+  return drive(name, base, [
+    {
+      method: 'POST',
+      setupRequest: (req: any, ctx: any) => {
+        ctx.pick = free.shift();
+        return ctx.pick ? request('/attendance/check-in')(req, ctx) : req;
+      },
+    },
+    {
+      method: 'POST',
+      setupRequest: request('/attendance/check-out'),
+      onResponse: (_status: number, _body: string, ctx: any) => {
+        if (ctx.pick) free.push(ctx.pick);
+      },
+    },
+  ]);
+}
+
+/** An HS256 session cookie for the peers: `{ sub, tid, jti, exp }` signed with PEER_SECRET (their README). */
+function peerCookie(tenantId: string) {
+  const b64 = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
+  const body = `${b64({ alg: 'HS256', typ: 'JWT' })}.${b64({ sub: randomUUID(), tid: tenantId, jti: randomUUID(), exp: Math.floor(Date.now() / 1000) + 3600 })}`;
+  return `__Host-session=${body}.${createHmac('sha256', PEER_SECRET).update(body).digest('base64url')}`;
+}
+
+/** The two peers of ../shared/peers (copied to bench/peers), each only when its packages are installed. */
+function peers(dbName: string) {
+  const env = { DATABASE_URL: dbUrl(dbName), REDIS_URL, SESSION_SECRET: PEER_SECRET, PEER_SQL: LIST_SQL, PEER_ROLE: 'daycare_app' };
+  const python = '/usr/bin/python3';
+  const fastapi = existsSync(python) && spawnSync(python, ['-c', 'import fastapi, uvicorn, asyncpg, jwt, redis'], { stdio: 'ignore' }).status === 0;
+  const resolve = (m: string) => {
+    try {
+      createRequire(import.meta.url).resolve(m);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const express = ['express', 'cookie-parser', 'jsonwebtoken', 'ioredis', 'pg'].every(resolve);
+  return [
+    {
+      name: 'peer: FastAPI + asyncpg + Redis',
+      key: 'fastapi',
+      available: fastapi,
+      missing: 'apt-get install -y python3-fastapi python3-uvicorn python3-asyncpg python3-jwt python3-redis',
+      port: 8701,
+      start: () => startChild('', env, [python, '-m', 'uvicorn', 'peer_fastapi:app', '--app-dir', 'bench/peers', '--port', '8701', '--log-level', 'warning']),
+    },
+    {
+      name: 'peer: Express 5 + pg + ioredis',
+      key: 'express',
+      available: express,
+      missing: 'npm install (express, cookie-parser, jsonwebtoken are devDependencies)',
+      port: 8703,
+      start: () => startChild('bench/peers/peer_express.mjs', env, [process.execPath, 'bench/peers/peer_express.mjs', '8703']),
+    },
+  ];
 }
 
 async function runApi(dbName: string, port: number, fn: (base: string, secret: string) => Promise<Row[]>, extraEnv: Record<string, string> = {}) {
@@ -179,16 +275,32 @@ async function runApi(dbName: string, port: number, fn: (base: string, secret: s
     SCHEDULER_ENABLED: 'false',
     DB_POOL_MAX: '10',
   };
-  const child = await startChild('dist/server/http-server.mjs', env);
+  const server = 'dist/server/http-server.mjs';
+  const child = await startChild(server, env, [process.execPath, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('.bench/profile')}`] : []), server]);
+  rss.watch(child.pid!);
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitReady(`${base}/health/ready`);
     const secret = readFileSync(path.join(DATA_DIR, 'local-auth-secret'), 'utf8').trim();
     return await fn(base, secret);
   } finally {
+    rss.stop();
     await stop(child);
   }
 }
+
+/** Runs one baseline server (a child process), drives it, stops it. */
+async function measure(name: string, file: string, env: Record<string, string>, port: number, scenario: (base: string) => Promise<Row> | undefined = (base) => drive(name, base, [{ method: 'GET', path: '/' }])) {
+  const child = await startChild(file, { PORT: String(port), ...env });
+  try {
+    await waitReady(`http://127.0.0.1:${port}/`);
+    return await scenario(`http://127.0.0.1:${port}`)!;
+  } finally {
+    await stop(child);
+  }
+}
+
+const READS = ['list', 'report', 'get', 'roster', 'me', 'checkin'];
 
 async function main() {
   mkdirSync(DATA_DIR, { recursive: true });
@@ -201,6 +313,8 @@ async function main() {
 
   const results: Record<string, Row> = {};
   const tenantIds: string[] = [];
+  const picks: [string, string][] = [];
+  // The API, twice in one process: the second run shows whether memory grows from one run to the next.
   const main = await runApi(primary, 3901, async (base, secret) => {
     const many = big ? 100 : 10;
     const sessions: Session[] = [];
@@ -210,25 +324,49 @@ async function main() {
     tenantIds.push(...(await c.query(`select id from tenants order by name limit 10`)).rows.map((r) => r.id));
     // A previous run stopped mid-pair leaves children checked in: close those, or their check-ins would be 409s.
     await c.query(`update attendance set check_out_at = now() where check_out_at is null`);
+    // The write floor checks in other children of the same centres (its own pool, so neither run meets the other's).
+    const floorKids = sessions.slice(0, 10).flatMap((s) => s.students.slice(60, 100));
+    picks.push(...(await c.query(`select tenant_id, id from students where id = any($1::uuid[])`, [floorKids])).rows.map((r): [string, string] => [r.tenant_id, r.id]));
     await c.end();
-    const rows = await scenarioSet(base, sessions.slice(0, 10), '', ['list', 'report', 'get', 'roster', 'me', 'checkin']);
+    if (ONLY) return scenarioSet(base, sessions.slice(0, 10), '', ONLY);
+    const rows = await scenarioSet(base, sessions.slice(0, 10), '', READS);
     rows.push(...(await scenarioSet(base, sessions, '', ['mixed'])));
+    rows.push(...(await scenarioSet(base, sessions.slice(0, 10), 'run 2: ', READS)));
+    rows.push(...(await scenarioSet(base, sessions, 'run 2: ', ['mixed'])));
     return rows;
   });
   for (const r of main) results[r.name] = r;
 
-  const floorChild = await startChild('bench/baselines/bare-pg.mjs', { DATABASE_URL: dbUrl(primary), PORT: '3902', BENCH_TENANTS: JSON.stringify(tenantIds) });
-  await waitReady('http://127.0.0.1:3902/');
-  const floor = await drive('floor: node:http + pg, same SQL', 'http://127.0.0.1:3902', [{ method: 'GET', path: '/' }]);
-  await stop(floorChild);
-  const rlsChild = await startChild('bench/baselines/bare-pg.mjs', { DATABASE_URL: dbUrl(primary), PORT: '3905', BENCH_TENANTS: JSON.stringify(tenantIds), BENCH_RLS: '1' });
-  await waitReady('http://127.0.0.1:3905/');
-  const floorRls = await drive('floor + RLS transaction, same SQL', 'http://127.0.0.1:3905', [{ method: 'GET', path: '/' }]);
-  await stop(rlsChild);
-  const honoChild = await startChild('bench/baselines/bare-hono.mjs', { PORT: '3903' });
-  await waitReady('http://127.0.0.1:3903/');
-  const ceiling = await drive('ceiling: bare Hono, constant', 'http://127.0.0.1:3903', [{ method: 'GET', path: '/' }]);
-  await stop(honoChild);
+  const baselines: Row[] = [];
+  const floorEnv = { DATABASE_URL: dbUrl(primary), BENCH_TENANTS: JSON.stringify(tenantIds), BENCH_SQL: LIST_SQL };
+  const floor = await measure('floor: node:http + pg, same SQL', 'bench/baselines/bare-pg.mjs', floorEnv, 3902);
+  if (ONLY) return;
+  const floorRls = await measure('floor + RLS transaction, same SQL', 'bench/baselines/bare-pg.mjs', { ...floorEnv, BENCH_RLS: '1' }, 3905);
+  baselines.push(floor, floorRls);
+  const peerRows: Record<string, Row> = {};
+  for (const p of peers(primary)) {
+    if (!p.available) {
+      console.log(`${p.name}: not measured (${p.missing})`);
+      continue;
+    }
+    const cookies = tenantIds.map(peerCookie);
+    const child = await p.start();
+    try {
+      await waitReady(`http://127.0.0.1:${p.port}/students`);
+      const next = rr(cookies);
+      const row = await drive(p.name, `http://127.0.0.1:${p.port}`, [{ method: 'GET', setupRequest: (req: any) => ({ ...req, path: '/students?limit=51', headers: { cookie: next() } }) }]);
+      peerRows[p.key] = row;
+      baselines.push(row);
+    } finally {
+      await stop(child);
+    }
+  }
+  const writeFloor = await measure('write floor: node:http + pg, same 2 transactions', 'bench/baselines/bare-pg-writes.mjs', { DATABASE_URL: dbUrl(primary), BENCH_STUDENTS: JSON.stringify(picks) }, 3908, (base) =>
+    drivePairs('write floor: node:http + pg, same 2 transactions', base, picks.map(([, id]) => ({ id, headers: {} }))),
+  );
+  baselines.push(writeFloor);
+  const ceiling = await measure('ceiling: bare Hono, constant', 'bench/baselines/bare-hono.mjs', {}, 3903);
+  baselines.push(ceiling);
 
   // Telemetry on: the same scenarios with OTLP export to a local sink that accepts everything (spans batched, metrics
   // every minute), against the run above with telemetry off.
@@ -257,31 +395,52 @@ async function main() {
       for (let t = 1; t <= 10; t++) sessions.push(await signIn(base, secret, t));
       return scenarioSet(base, sessions, '10 centres: ', ['list', 'roster']);
     });
-    const bigList = results['GET /students?limit=50']!;
-    const bigRoster = results['GET /rooms/{id}/roster']!;
-    growth = { list: small[0]!.rps / bigList.rps, roster: small[1]!.rps / bigRoster.rps };
+    for (const r of small) results[r.name] = r;
+    growth = { list: small[0]!.rps / results['GET /students?limit=50']!.rps, roster: small[1]!.rps / results['GET /rooms/{id}/roster']!.rps };
   }
 
   const list = results['GET /students?limit=50']!;
-  const fraction = list.rps / floor.rps;
-  const overheadUs = (1e6 / list.rps - 1e6 / floor.rps) ;
-  const listOn = results['telemetry on: GET /students?limit=50'];
+  const roster = results['GET /rooms/{id}/roster']!;
+  const report = results['GET /students/{id}/daily-report']!;
+  const pairs = results['POST check-in + check-out']!;
+  const pct = (a: number, b: number) => `${((a / b) * 100).toFixed(0)}%`;
+  const mark = (ok: boolean) => (ok ? 'met' : 'MISSED');
+  const apiRows = Object.values(results);
+  const peakOf = (prefix: (n: string) => boolean) => Math.max(...main.filter((r) => prefix(r.name)).map((r) => r.rssMb ?? 0));
+  const rss1 = peakOf((n) => !n.startsWith('run 2: '));
+  const rss2 = peakOf((n) => n.startsWith('run 2: '));
+  const rssMax = Math.max(...apiRows.map((r) => r.rssMb ?? 0));
+  const errors = [...apiRows, ...baselines].reduce((a, r) => a + r.errors, 0);
+  const readP99 = [list, roster, report].map((r) => r.p99);
+  const fastapi = peerRows.fastapi;
+  const express = peerRows.express;
   const summary = [
-    ...(listOn ? [`telemetry (OTLP spans + metrics) costs ${((1 - listOn.rps / list.rps) * 100).toFixed(0)}% of GET /students?limit=50 throughput (off ${list.rps} req/s, on ${listOn.rps} req/s)`] : []),
-    `authenticated GET /students?limit=50 = ${(fraction * 100).toFixed(0)}% of the floor's throughput (target ≥ 70%)`,
-    `per-request overhead of session + RLS + permissions over the floor ≈ ${overheadUs.toFixed(0)} µs of server time`,
-    `framework ceiling (bare Hono) ${ceiling.rps} req/s; floor ${floor.rps} req/s; floor inside the RLS transaction ${floorRls.rps} req/s (${((floorRls.rps / floor.rps) * 100).toFixed(0)}% of the floor)`,
-    `authenticated GET /students?limit=50 = ${((list.rps / floorRls.rps) * 100).toFixed(0)}% of the floor-with-RLS (the cost of Hono, session, permissions and Redis)`,
-    `p99 of GET /students?limit=50 at ${CONNECTIONS} connections: ${list.p99} ms (target < 50 ms)`,
-    `errors across all runs: ${Object.values(results).reduce((a, r) => a + r.errors, 0)} (target 0)`,
-    growth ? `growth 10 → 1000 centres (throughput ratio, 10/1000): list ${growth.list.toFixed(2)}, roster ${growth.roster.toFixed(2)} (target ≤ 1.3)` : 'growth: not measured (no 1000-centre data set)',
+    `authenticated GET /students?limit=50 = ${pct(list.rps, floor.rps)} of the floor (target ≥ 70%): ${mark(list.rps >= 0.7 * floor.rps)}`,
+    fastapi
+      ? `authenticated GET /students?limit=50 = ${(list.rps / fastapi.rps).toFixed(2)}× the FastAPI peer (${fastapi.rps} req/s; target ≥ 1.5×): ${mark(list.rps >= 1.5 * fastapi.rps)}`
+      : 'FastAPI peer: not measured (its Debian packages are not installed)',
+    express ? `Express peer: ${express.rps} req/s (${pct(express.rps, floor.rps)} of the floor); the API is ${(list.rps / express.rps).toFixed(2)}× it` : 'Express peer: not measured',
+    `GET /rooms/{id}/roster = ${pct(roster.rps, floor.rps)} of the floor (target ≥ 50%): ${mark(roster.rps >= 0.5 * floor.rps)}`,
+    `GET /students/{id}/daily-report = ${pct(report.rps, floor.rps)} of the floor (target ≥ 50%): ${mark(report.rps >= 0.5 * floor.rps)}`,
+    `p99 at ${CONNECTIONS} connections: list ${readP99[0]} ms, roster ${readP99[1]} ms, daily report ${readP99[2]} ms (target < 50 ms): ${mark(readP99.every((p) => p < 50))}`,
+    `check-in + check-out = ${pct(pairs.rps, writeFloor.rps)} of the write floor doing the same two transactions (${pairs.rps} vs ${writeFloor.rps} req/s; target ≥ 50%): ${mark(pairs.rps >= 0.5 * writeFloor.rps)}`,
+    `errors across all runs: ${errors} (target 0): ${mark(errors === 0)}`,
+    growth
+      ? `growth 10 → 1000 centres (throughput ratio, 10/1000): list ${growth.list.toFixed(2)}, roster ${growth.roster.toFixed(2)} (target ≤ 1.3): ${mark(growth.list <= 1.3 && growth.roster <= 1.3)}`
+      : 'growth: not measured (no 1000-centre data set)',
+    `API RSS: peak ${rssMax} MiB over the whole benchmark (target < 200 MiB): ${mark(rssMax < 200)}; peak in run 1 ${rss1} MiB, in run 2 ${rss2} MiB (target: no growth, ≤ +10%): ${mark(rss2 <= rss1 * 1.1)}`,
+    `floor ${floor.rps} req/s; floor inside a BEGIN … COMMIT RLS transaction ${floorRls.rps} req/s (${pct(floorRls.rps, floor.rps)}); framework ceiling (bare Hono) ${ceiling.rps} req/s`,
+    `per-request overhead of the API over the floor ≈ ${(1e6 / list.rps - 1e6 / floor.rps).toFixed(0)} µs of machine time (both cores)`,
+    ...(results['telemetry on: GET /students?limit=50']
+      ? [`telemetry (OTLP spans + metrics) costs ${((1 - results['telemetry on: GET /students?limit=50']!.rps / list.rps) * 100).toFixed(0)}% of GET /students?limit=50 throughput`]
+      : []),
   ];
   console.log('\n' + summary.join('\n'));
 
   const table = [
-    '| scenario | req/s | p50 ms | p99 ms | errors | non-2xx |',
-    '| --- | ---: | ---: | ---: | ---: | ---: |',
-    ...[...Object.values(results), floor, floorRls, ceiling].map((r) => `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} |`),
+    '| scenario | req/s | p50 ms | p99 ms | errors | non-2xx | API RSS MiB |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
+    ...[...apiRows, ...baselines].map((r) => `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} | ${r.rssMb ?? ''} |`),
   ].join('\n');
   const docPath = 'docs/performance.md';
   if (existsSync(docPath)) {
