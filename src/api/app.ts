@@ -1,10 +1,9 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
-import { cors } from 'hono/cors';
 import type { AppContainer } from './env.js';
 import { AppError, errorBody } from '../core/errors.js';
 import type { AppEnv } from './env.js';
-import { requestBasics, requireJson } from './middleware/basics.js';
+import { corsHeaders, requestBasics, requireJson } from './middleware/basics.js';
 import { handleError } from './middleware/errors.js';
 import { registerAuthRoutes } from './routes/auth.routes.js';
 import { registerDocsRoutes } from './routes/docs.routes.js';
@@ -45,9 +44,8 @@ export function createApp(container: AppContainer) {
   app.use('*', requestBasics());
   app.use(
     '*',
-    cors({
-      origin: (origin) => (container.config.appOrigins.includes(origin) ? origin : null),
-      credentials: true,
+    corsHeaders({
+      allowOrigin: (origin) => (container.config.appOrigins.includes(origin) ? origin : null),
       allowMethods: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'],
       allowHeaders: ['Content-Type', 'Authorization', 'X-CSRF-Token', 'Idempotency-Key', 'If-Match', 'X-Request-Id'],
       exposeHeaders: ['ETag', 'X-Request-Id', 'Idempotent-Replayed', 'Retry-After', 'Location'],

@@ -9,6 +9,22 @@ import { clientIp } from './session.js';
 
 const SANE_REQUEST_ID = /^[A-Za-z0-9._:@=+/-]{1,128}$/; // `=`, `+`, `/`: API Gateway HTTP API ids are base64
 
+const JSON_TYPE = 'application/json; charset=utf-8';
+
+/**
+ * The headers every answer carries. They are set before the handler runs, into the context's prepared headers, so the
+ * response the handler builds is written out as it is: a header set on a finished response makes Hono (and the Node
+ * adapter) rebuild it as a full WHATWG Response with a body stream.
+ */
+const SECURITY_HEADERS: [string, string][] = [
+  ['Strict-Transport-Security', 'max-age=63072000; includeSubDomains'],
+  ['Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'"],
+  ['X-Content-Type-Options', 'nosniff'],
+  ['Referrer-Policy', 'no-referrer'],
+  ['X-Frame-Options', 'DENY'],
+  ['Cross-Origin-Resource-Policy', 'same-site'],
+];
+
 /** Request id (the client's when sane), JSON access log, security headers. */
 export function requestBasics(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -19,21 +35,27 @@ export function requestBasics(): MiddlewareHandler<AppEnv> {
     const fields: Record<string, unknown> = { requestId };
     const log = c.get('container').logger;
     if (log.isLevelEnabled('debug')) log.debug({ ...fields, method: c.req.method, path: c.req.path, contentLength: c.req.header('content-length') }, 'request started');
+    c.header('X-Request-Id', requestId);
+    for (const [name, value] of SECURITY_HEADERS) c.header(name, value);
+    // Credentials (a session cookie, a kiosk token) mean a personal answer: never stored by a cache.
+    const personal = c.req.header('cookie') !== undefined || c.req.header('authorization') !== undefined;
+    if (personal) c.header('Cache-Control', 'no-store');
+    // CONTRACT §2: JSON says its charset (Hono's c.json says only `application/json`).
+    const json = c.json;
+    c.json = ((object: unknown, arg?: unknown, headers?: Record<string, string>) => json(object as never, arg as never, { 'Content-Type': JSON_TYPE, ...headers })) as typeof c.json;
     // One span per request, named by the route template (telemetry.ts: a direct call when telemetry is off).
     await logContext.run(fields, () =>
       telemetry.request(c.req.method, next, () => ({ route: routeTemplate(c), status: c.res.status, requestId, tenantId: c.get('ctx')?.tenantId })),
     );
-    c.header('X-Request-Id', requestId);
-    // CONTRACT §2: JSON says its charset (Hono's c.json and replayed responses say only `application/json`).
-    if (c.res.headers.get('content-type')?.toLowerCase() === 'application/json') c.header('Content-Type', 'application/json; charset=utf-8');
-    c.header('Strict-Transport-Security', 'max-age=63072000; includeSubDomains');
-    if (!c.res.headers.has('Content-Security-Policy'))
-      c.header('Content-Security-Policy', "default-src 'none'; frame-ancestors 'none'");
-    c.header('X-Content-Type-Options', 'nosniff');
-    c.header('Referrer-Policy', 'no-referrer');
-    c.header('X-Frame-Options', 'DENY');
-    c.header('Cross-Origin-Resource-Policy', 'same-site');
-    if (c.get('ctx') || c.req.header('cookie')) c.header('Cache-Control', 'no-store');
+    const res = c.res;
+    if (res.headers.get('x-request-id') === null) {
+      // A response built outside the context (a replayed idempotent answer): the same headers, set afterwards.
+      c.header('X-Request-Id', requestId);
+      if (res.headers.get('content-type')?.toLowerCase() === 'application/json') c.header('Content-Type', JSON_TYPE);
+      for (const [name, value] of SECURITY_HEADERS) if (name !== 'Content-Security-Policy' || !res.headers.has(name)) c.header(name, value);
+      if (personal) c.header('Cache-Control', 'no-store');
+    }
+    if (!personal && c.get('ctx') && !c.res.headers.has('cache-control')) c.header('Cache-Control', 'no-store');
     if (log.isLevelEnabled('info')) {
       // One line per request: who (user, centre, address), what (route; the path without its query), how it ended
       // (status, the error code of a 4xx/5xx), how long. Never query parameters or bodies.
@@ -53,6 +75,39 @@ export function requestBasics(): MiddlewareHandler<AppEnv> {
       if (log.isLevelEnabled('debug')) Object.assign(line, { membershipId: ctx?.membershipId, roles: ctx?.roles, userAgent: c.req.header('user-agent'), responseBytes: c.res.headers.get('content-length') ?? undefined });
       log.info(line, 'request');
     }
+  };
+}
+
+export interface CorsOptions {
+  allowOrigin: (origin: string) => string | null;
+  allowMethods: string[];
+  allowHeaders: string[];
+  exposeHeaders: string[];
+  maxAge: number;
+}
+
+/**
+ * CORS with credentials (the same answers as hono/cors with a function origin), its headers set before the handler
+ * runs (see SECURITY_HEADERS for why). A preflight (OPTIONS) is answered here with 204.
+ */
+export function corsHeaders(o: CorsOptions): MiddlewareHandler<AppEnv> {
+  const methods = o.allowMethods.join(',');
+  const allowHeaders = o.allowHeaders.join(',');
+  const expose = o.exposeHeaders.join(',');
+  return async (c, next) => {
+    const origin = o.allowOrigin(c.req.header('origin') || '');
+    if (origin) c.header('Access-Control-Allow-Origin', origin);
+    c.header('Access-Control-Allow-Credentials', 'true');
+    c.header('Access-Control-Expose-Headers', expose);
+    c.header('Vary', 'Origin', { append: true });
+    if (c.req.method === 'OPTIONS') {
+      c.header('Access-Control-Max-Age', String(o.maxAge));
+      c.header('Access-Control-Allow-Methods', methods);
+      c.header('Access-Control-Allow-Headers', allowHeaders);
+      c.header('Vary', 'Access-Control-Request-Headers', { append: true });
+      return c.body(null, 204);
+    }
+    await next();
   };
 }
 

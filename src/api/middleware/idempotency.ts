@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, errorBody } from '../../core/errors.js';
 import type { IdemScope, StoredResponse } from '../../services/idempotency.service.js';
 import type { AppEnv } from '../env.js';
@@ -40,7 +41,7 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
         return stored;
       },
     );
-    if ('replay' in outcome) c.res = replay(unseal(outcome.replay, c.get('container').sealer));
+    if ('replay' in outcome) c.res = replay(c, unseal(outcome.replay, c.get('container').sealer));
   };
 }
 
@@ -68,8 +69,10 @@ function unseal(stored: StoredResponse, sealer: { open(s: string): unknown }): S
   return body && typeof body === 'object' && typeof body[SEALED] === 'string' ? { ...stored, body: sealer.open(body[SEALED]) } : stored;
 }
 
-function replay(stored: StoredResponse): Response {
-  const headers = new Headers(stored.headers);
-  headers.set('Idempotent-Replayed', 'true');
-  return new Response(stored.status === 204 ? null : JSON.stringify(stored.body), { status: stored.status, headers });
+/** The stored answer, built through the context so that it carries this request's own headers (request id, CORS). */
+function replay(c: Context<AppEnv>, stored: StoredResponse): Response {
+  const headers: Record<string, string> = { ...stored.headers, 'Idempotent-Replayed': 'true' };
+  // Answers stored before the charset was added said only `application/json`.
+  if (headers['content-type']?.toLowerCase() === 'application/json') headers['content-type'] = 'application/json; charset=utf-8';
+  return c.body((stored.status === 204 ? null : JSON.stringify(stored.body)) as string, stored.status as ContentfulStatusCode, headers);
 }
