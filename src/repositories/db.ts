@@ -174,6 +174,23 @@ class ScopedConnection {
     this.started = false;
   }
 
+  /**
+   * Statements written as SQL (see `queryMany`), sent together in one simple-protocol round trip with their
+   * parameters inlined: behind the RLS settings as a plain read, or opening the real transaction when one writes.
+   */
+  async many(statements: Statement[]): Promise<Record<string, unknown>[][]> {
+    const lit = (v: string) => this.client.escapeLiteral(v);
+    let text = statements.map((st) => inlineParams(st.text, st.values, lit)).join('; ');
+    if (this.settings !== null && !this.started) {
+      const read = statements.every((st) => isPlainRead(st.text));
+      text = `${read ? this.settings : `begin; ${this.settings}`}; ${text}`;
+      if (!read) this.started = true;
+    }
+    const results = (await this.client.query(text)) as unknown as { rows: Record<string, unknown>[] } | { rows: Record<string, unknown>[] }[];
+    const all = Array.isArray(results) ? results : [results];
+    return all.slice(all.length - statements.length).map((r) => r.rows);
+  }
+
   async query(config: string | { text: string; name?: string; values?: unknown[] }, values?: unknown[]): Promise<unknown> {
     const settings = this.settings;
     if (settings === null || this.started) return this.client.query(config as any, values as any);
@@ -191,6 +208,36 @@ class ScopedConnection {
     const results = (await this.client.query({ ...cfg, text, values: undefined } as any)) as unknown;
     return Array.isArray(results) ? results[results.length - 1] : results;
   }
+}
+
+/** A statement written once as SQL: `$1…$n` parameters, its columns aliased to the row shape its caller reads. */
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+type RawSession = { session: { client: unknown; logger: { logQuery(query: string, params: unknown[]): void } } };
+
+/**
+ * Runs hot statements without Drizzle: no query building per request and no general-purpose row mapper (rows are the
+ * driver's plain objects, named by the statements' aliases). They run on the scoped transaction's own connection, so
+ * the RLS context applies exactly as it does to every other statement. On a server, the statements given together go
+ * to PostgreSQL in one round trip (after the RLS settings, as a plain read, or opening the transaction when one of
+ * them writes or locks); on PGlite they run one after the other in the transaction.
+ */
+export async function queryMany(tx: Tx, statements: Statement[]): Promise<Record<string, unknown>[][]> {
+  const { client, logger } = (tx as unknown as RawSession).session;
+  for (const st of statements) logger.logQuery(st.text, st.values);
+  if (client instanceof ScopedConnection) return client.many(statements);
+  const out: Record<string, unknown>[][] = [];
+  const pglite = client as { query(text: string, values: unknown[]): Promise<{ rows: Record<string, unknown>[] }> };
+  for (const st of statements) out.push((await pglite.query(st.text, st.values)).rows);
+  return out;
+}
+
+/** One statement of `queryMany`; its rows typed by the caller (the statement's aliases must match `T`). */
+export async function queryRows<T>(tx: Tx, text: string, values: unknown[]): Promise<T[]> {
+  return (await queryMany(tx, [{ text, values }]))[0] as T[];
 }
 
 const LOCKING = /\bfor\s+(update|share|no\s+key\s+update|key\s+share)\b/i;

@@ -1,8 +1,12 @@
-import { and, asc, eq, gt, ilike, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, eq, sql } from 'drizzle-orm';
 import { guardians, studentGuardians, students } from '../models/index.js';
-import type { Tx } from './db.js';
+import { queryRows, type Tx } from './db.js';
+import { selectList } from './columns-sql.js';
 
 export type StudentRow = typeof students.$inferSelect;
+/** A child as the lists read it (every column but the tenant). */
+export type StudentListRow = Omit<StudentRow, 'tenantId'>;
+const LIST_COLUMNS = selectList(students, { except: ['tenantId'] });
 export type StudentValues = Pick<StudentRow, 'firstName' | 'lastName' | 'dateOfBirth' | 'roomId' | 'allergies' | 'notes' | 'externalId' | 'status'>;
 export type StudentGuardianRow = typeof studentGuardians.$inferSelect;
 export type LinkFields = Pick<StudentGuardianRow, 'relationship' | 'authorizedPickup' | 'emergencyContact' | 'canViewRecords'>;
@@ -21,11 +25,8 @@ export interface StudentFilter {
 
 const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 
-function nameSearch(q: string | undefined): SQL | undefined {
-  const terms = (q ?? '').trim().split(/\s+/).filter(Boolean).slice(0, 5);
-  if (!terms.length) return undefined;
-  return and(...terms.map((t) => or(ilike(students.firstName, `%${likeEscape(t)}%`), ilike(students.lastName, `%${likeEscape(t)}%`))));
-}
+/** Every whitespace-separated term (at most 5) must match the first or the last name. */
+const searchTerms = (q: string | undefined) => (q ?? '').trim().split(/\s+/).filter(Boolean).slice(0, 5);
 
 export const studentsRepository = {
   async insert(tx: Tx, tenantId: string, values: StudentValues & { id: string }) {
@@ -46,23 +47,22 @@ export const studentsRepository = {
     const [row] = await tx.select().from(students).where(and(eq(students.tenantId, tenantId), eq(students.id, id))).for('update');
     return row;
   },
-  async list(tx: Tx, tenantId: string, f: StudentFilter) {
-    return tx
-      .select()
-      .from(students)
-      .where(
-        and(
-          eq(students.tenantId, tenantId),
-          f.includeArchived ? undefined : isNull(students.archivedAt),
-          f.ids ? inArray(students.id, f.ids) : undefined,
-          f.roomId ? eq(students.roomId, f.roomId) : undefined,
-          f.status ? eq(students.status, f.status) : undefined,
-          nameSearch(f.q),
-          f.cursor ? gt(students.id, f.cursor) : undefined,
-        ),
-      )
-      .orderBy(asc(students.id))
-      .limit(f.limit + 1);
+  /** The hot list (GET /students): written as SQL, one statement per filter shape, rows without a mapper. */
+  async list(tx: Tx, tenantId: string, f: StudentFilter): Promise<StudentListRow[]> {
+    const values: unknown[] = [tenantId];
+    const where = ['tenant_id = $1'];
+    const add = (condition: (param: string) => string, value: unknown) => {
+      values.push(value);
+      where.push(condition(`$${values.length}`));
+    };
+    if (!f.includeArchived) where.push('archived_at is null');
+    if (f.ids) add((p) => `id = any(${p}::uuid[])`, f.ids);
+    if (f.roomId) add((p) => `room_id = ${p}`, f.roomId);
+    if (f.status) add((p) => `status = ${p}`, f.status);
+    for (const t of searchTerms(f.q)) add((p) => `(first_name ilike ${p} or last_name ilike ${p})`, `%${likeEscape(t)}%`);
+    if (f.cursor) add((p) => `id > ${p}`, f.cursor);
+    values.push(f.limit + 1);
+    return queryRows<StudentListRow>(tx, `select ${LIST_COLUMNS} from students where ${where.join(' and ')} order by id limit $${values.length}`, values);
   },
   async update(tx: Tx, tenantId: string, id: string, patch: Partial<StudentValues> & { archivedAt?: Date }, expectedVersion: number, now: Date) {
     const [row] = await tx
