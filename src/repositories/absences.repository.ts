@@ -65,22 +65,4 @@ export const absencesRepository = {
       .limit(f.limit + 1);
     return rows.map((r) => r.a);
   },
-
-  /** The children of this room (their home room) marked absent on `date`; `onlyStudentIds` = a guardian's own. */
-  async absentInRoom(tx: Tx, tenantId: string, roomId: string, date: string, onlyStudentIds: string[] | null) {
-    if (onlyStudentIds && !onlyStudentIds.length) return [];
-    return tx
-      .select({ id: absences.id, studentId: absences.studentId, reason: absences.reason, note: absences.note, firstName: students.firstName, lastName: students.lastName })
-      .from(absences)
-      .innerJoin(students, and(eq(students.tenantId, absences.tenantId), eq(students.id, absences.studentId)))
-      .where(
-        and(
-          eq(absences.tenantId, tenantId),
-          eq(absences.date, date),
-          eq(students.roomId, roomId),
-          onlyStudentIds ? inArray(absences.studentId, onlyStudentIds) : undefined,
-        ),
-      )
-      .orderBy(asc(students.lastName), asc(students.firstName), asc(students.id));
-  },
 };

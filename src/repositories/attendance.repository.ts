@@ -1,8 +1,23 @@
 import { and, asc, count, eq, gt, inArray, isNull, max, sql } from 'drizzle-orm';
 import { attendance, rooms, studentGuardians, students, tenants } from '../models/index.js';
-import type { Tx } from './db.js';
+import type { AbsenceReason, AgeGroup } from '../models/enums.js';
+import { queryMany, type Tx } from './db.js';
 
 export type AttendanceRow = typeof attendance.$inferSelect;
+
+const ROSTER_ROOM = 'select id, name, capacity, age_group as "ageGroup", ratio, archived_at as "archivedAt" from rooms where tenant_id = $1 and id = $2';
+const ROSTER_PRESENT = `select s.id, s.first_name as "firstName", s.last_name as "lastName", a.id as "attendanceId", a.check_in_at as "checkInAt"
+  from attendance a join students s on s.tenant_id = a.tenant_id and s.id = a.student_id
+  where a.tenant_id = $1 and a.room_id = $2 and a.check_out_at is null order by s.last_name, s.first_name, s.id`;
+const ROSTER_STAFF = `select st.id, st.first_name as "firstName", st.last_name as "lastName"
+  from shifts sh join staff st on st.tenant_id = sh.tenant_id and st.id = sh.staff_id
+  where sh.tenant_id = $1 and sh.room_id = $2 and sh.clock_out_at is null order by st.last_name, st.first_name, st.id`;
+/** The centre's local date at $3 (the service's clock), in its own time zone: what `localDate(now, timezone)` answers. */
+const ROSTER_ABSENT = `select ab.id, ab.student_id as "studentId", ab.reason, ab.note, s.first_name as "firstName", s.last_name as "lastName"
+  from absences ab join students s on s.tenant_id = ab.tenant_id and s.id = ab.student_id
+  where ab.tenant_id = $1 and s.room_id = $2
+    and ab.date = ($3::timestamptz at time zone coalesce((select timezone from tenants where id = $1), 'UTC'))::date`;
+const ROSTER_ABSENT_ORDER = 'order by s.last_name, s.first_name, s.id';
 export type AttendanceInsert = typeof attendance.$inferInsert;
 
 /**
@@ -144,26 +159,24 @@ export const attendanceRepository = {
   },
 
   /** Children checked in to the room right now, optionally only some of them (a guardian's own). */
-  async presentInRoom(tx: Tx, tenantId: string, roomId: string, onlyStudentIds?: string[] | null) {
-    if (onlyStudentIds && !onlyStudentIds.length) return [];
-    return tx
-      .select({
-        id: students.id,
-        firstName: students.firstName,
-        lastName: students.lastName,
-        attendanceId: attendance.id,
-        checkInAt: attendance.checkInAt,
-      })
-      .from(attendance)
-      .innerJoin(students, and(eq(students.tenantId, attendance.tenantId), eq(students.id, attendance.studentId)))
-      .where(
-        and(
-          eq(attendance.tenantId, tenantId),
-          eq(attendance.roomId, roomId),
-          isNull(attendance.checkOutAt),
-          onlyStudentIds ? inArray(attendance.studentId, onlyStudentIds) : undefined,
-        ),
-      )
-      .orderBy(asc(students.lastName), asc(students.firstName), asc(students.id));
+  /**
+   * Everything the roster shows, read in one round trip (written as SQL): the room, the children in it now, the staff
+   * clocked in to it now (CONTRACT §5: assignment to a room is not presence), and the children of the room absent on
+   * the centre's local date at `now` (of `onlyStudentIds` when given). undefined when there is no such room.
+   */
+  async roster(tx: Tx, tenantId: string, roomId: string, now: Date, onlyStudentIds: string[] | null) {
+    const [room, present, staff, absent] = await queryMany(tx, [
+      { text: ROSTER_ROOM, values: [tenantId, roomId] },
+      { text: ROSTER_PRESENT, values: [tenantId, roomId] },
+      { text: ROSTER_STAFF, values: [tenantId, roomId] },
+      onlyStudentIds ? { text: `${ROSTER_ABSENT} and ab.student_id = any($4::uuid[]) ${ROSTER_ABSENT_ORDER}`, values: [tenantId, roomId, now, onlyStudentIds] } : { text: `${ROSTER_ABSENT} ${ROSTER_ABSENT_ORDER}`, values: [tenantId, roomId, now] },
+    ]);
+    if (!room!.length) return undefined;
+    return {
+      room: room![0] as { id: string; name: string; capacity: number; ageGroup: AgeGroup | null; ratio: number | null; archivedAt: Date | null },
+      present: present as { id: string; firstName: string; lastName: string; attendanceId: string; checkInAt: Date }[],
+      staff: staff as { id: string; firstName: string; lastName: string }[],
+      absent: absent as { id: string; studentId: string; reason: AbsenceReason; note: string | null; firstName: string; lastName: string }[],
+    };
   },
 };

@@ -1,9 +1,18 @@
 import { and, asc, eq, inArray, isNull, sql } from 'drizzle-orm';
-import { attendance, careEntries, students } from '../models/index.js';
-import type { Tx } from './db.js';
+import { absences, attendance, careEntries, students } from '../models/index.js';
+import { selectList } from './columns-sql.js';
+import { queryMany, type Tx } from './db.js';
+import type { AbsenceRow } from './absences.repository.js';
+import type { AttendanceRow } from './attendance.repository.js';
 
 export type CareEntryRow = typeof careEntries.$inferSelect;
 export type CareEntryInsert = typeof careEntries.$inferInsert;
+
+const DAY_STUDENT = 'select id from students where tenant_id = $1 and id = $2';
+const DAY_STAYS = `select ${selectList(attendance)} from attendance where tenant_id = $1 and student_id = $2 and date = $3 order by check_in_at, id`;
+const DAY_ABSENCE = `select ${selectList(absences)} from absences where tenant_id = $1 and student_id = $2 and date = $3`;
+const DAY_ENTRIES = `select ${selectList(careEntries)} from care_entries where tenant_id = $1 and student_id = $2 and date = $3`;
+const DAY_ENTRIES_ORDER = 'order by at, created_at, id';
 
 /** The care log. Every query names the tenant as well as running under row-level security. */
 export const careEntriesRepository = {
@@ -17,6 +26,22 @@ export const careEntriesRepository = {
     const q = tx.select().from(careEntries).where(and(eq(careEntries.tenantId, tenantId), eq(careEntries.id, id)));
     const [row] = forUpdate ? await q.for('update') : await q;
     return row;
+  },
+
+  /**
+   * One child's day (the daily report), read in one round trip (written as SQL): its stays, its absence and its care
+   * entries (`guardianView`: only those visible to guardians). undefined when the centre has no such child.
+   */
+  async day(tx: Tx, tenantId: string, studentId: string, date: string, guardianView: boolean) {
+    const values = [tenantId, studentId, date];
+    const [student, stays, absence, entries] = await queryMany(tx, [
+      { text: DAY_STUDENT, values: [tenantId, studentId] },
+      { text: DAY_STAYS, values },
+      { text: DAY_ABSENCE, values },
+      { text: `${DAY_ENTRIES}${guardianView ? ' and visible_to_guardians' : ''} ${DAY_ENTRIES_ORDER}`, values },
+    ]);
+    if (!student!.length) return undefined;
+    return { stays: stays as AttendanceRow[], absence: absence![0] as AbsenceRow | undefined, entries: entries as CareEntryRow[] };
   },
 
   /** One child's entries on a local day, by `at`; `guardianView` keeps only those visible to guardians. */
@@ -59,14 +84,6 @@ export const careEntriesRepository = {
   },
 
   /** The day's stays of one child, in order. */
-  async staysOn(tx: Tx, tenantId: string, studentId: string, date: string) {
-    return tx
-      .select()
-      .from(attendance)
-      .where(and(eq(attendance.tenantId, tenantId), eq(attendance.studentId, studentId), eq(attendance.date, date)))
-      .orderBy(asc(attendance.checkInAt), asc(attendance.id));
-  },
-
   async existingStudentIds(tx: Tx, tenantId: string, ids: string[]) {
     const rows = await tx.select({ id: students.id }).from(students).where(and(eq(students.tenantId, tenantId), inArray(students.id, ids)));
     return rows.map((r) => r.id);

@@ -47,15 +47,6 @@ export const shiftsRepository = {
       )
       .orderBy(asc(shifts.staffId), asc(shifts.clockInAt), asc(shifts.id));
   },
-  /** Staff clocked in to the room now (the ratio's `actual`). */
-  async onDutyInRoom(tx: Tx, tenantId: string, roomId: string) {
-    return tx
-      .select({ id: staff.id, firstName: staff.firstName, lastName: staff.lastName, shiftId: shifts.id, clockInAt: shifts.clockInAt })
-      .from(shifts)
-      .innerJoin(staff, and(eq(staff.tenantId, shifts.tenantId), eq(staff.id, shifts.staffId)))
-      .where(and(eq(shifts.tenantId, tenantId), eq(shifts.roomId, roomId), isNull(shifts.clockOutAt)))
-      .orderBy(asc(staff.lastName), asc(staff.firstName), asc(staff.id));
-  },
   /** Everyone clocked in anywhere in the centre now (the end-of-day reminder). */
   async openShifts(tx: Tx, tenantId: string) {
     return tx

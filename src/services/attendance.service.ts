@@ -10,7 +10,6 @@ import { forTenant, pgConstraint, type Tx } from '../repositories/db.js';
 import { absencesRepository } from '../repositories/absences.repository.js';
 import { absenceDto } from './absences.dto.js';
 import { rollupsRepository, type RollupRow } from '../repositories/rollups.repository.js';
-import { shiftsRepository } from '../repositories/shifts.repository.js';
 import { access } from './access.js';
 import type { ServiceDeps } from './deps.js';
 import { checkRange, MAX_REPORT_DAYS } from './helpers.js';
@@ -299,15 +298,15 @@ export function createAttendanceService({
     async roster(ctx: TenantContext, roomId: string) {
       if (!isUuid(roomId)) throw notFound('Room');
       return db.scoped(forTenant(ctx), async (tx) => {
-        const room = await repo.getRoom(tx, ctx.tenantId, roomId);
-        if (!room) throw notFound('Room');
-        await access.assertRoomVisible(tx, ctx, roomId);
+        // A guardian: first whether the room is one of their children's, and which children are theirs.
+        if (ctx.guardianOnly) {
+          if (!(await repo.getRoom(tx, ctx.tenantId, roomId))) throw notFound('Room');
+          await access.assertRoomVisible(tx, ctx, roomId);
+        }
         const visible = await access.visibleStudentIds(tx, ctx);
-        const present = await repo.presentInRoom(tx, ctx.tenantId, roomId);
-        // Staff clocked in to this room now (CONTRACT §5): assignment to a room is not presence.
-        const staff = (await shiftsRepository.onDutyInRoom(tx, ctx.tenantId, roomId)).map((s) => ({ id: s.id, firstName: s.firstName, lastName: s.lastName }));
-        const today = localDate(clock.now(), await timezone(tx, ctx.tenantId));
-        const absent = await absencesRepository.absentInRoom(tx, ctx.tenantId, roomId, today, visible);
+        const read = await repo.roster(tx, ctx.tenantId, roomId, clock.now(), visible);
+        if (!read) throw notFound('Room');
+        const { room, present, absent, staff } = read;
         const shown = visible === null ? present : present.filter((p) => visible.includes(p.id));
         return {
           room: { id: room.id, name: room.name, capacity: room.capacity, ageGroup: room.ageGroup, ratio: room.ratio },

@@ -5,7 +5,6 @@ import { notFound, unprocessable, validationError } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
 import { localDate } from '../core/time.js';
 import type { CareEntryType, Mood } from '../models/enums.js';
-import { absencesRepository } from '../repositories/absences.repository.js';
 import { attendanceRepository } from '../repositories/attendance.repository.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
 import { careEntriesRepository as repo, type CareEntryRow } from '../repositories/care-entries.repository.js';
@@ -116,10 +115,15 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
     }
     if (ctx.guardianOnly && !e.visibleToGuardians) throw notFound('Care entry');
   }
-  async function visibleStudent(tx: Tx, ctx: TenantContext, studentId: string) {
+  /** The child's id when the caller may see it (404 otherwise); whether the centre has the child is checked apart. */
+  async function visibleStudentId(tx: Tx, ctx: TenantContext, studentId: string) {
     if (!isUuid(studentId)) throw notFound('Student');
     const id = studentId.toLowerCase();
     await access.assertStudentVisible(tx, ctx, id);
+    return id;
+  }
+  async function visibleStudent(tx: Tx, ctx: TenantContext, studentId: string) {
+    const id = await visibleStudentId(tx, ctx, studentId);
     if (!(await attendanceRepository.getStudent(tx, ctx.tenantId, id))) throw notFound('Student');
     return id;
   }
@@ -287,13 +291,11 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
     /** The day in one read transaction: stays, absence, entries (a guardian: visible ones) and the summary of those. */
     async dailyReport(ctx: TenantContext, studentId: string, q: { date?: string }) {
       return db.scoped(scope(ctx), async (tx) => {
-        const sid = await visibleStudent(tx, ctx, studentId);
+        const sid = await visibleStudentId(tx, ctx, studentId);
         const date = await day(tx, ctx, q.date);
-        const [stays, absence, entries] = [
-          await repo.staysOn(tx, ctx.tenantId, sid, date),
-          await absencesRepository.forDay(tx, ctx.tenantId, sid, date),
-          await repo.forDay(tx, ctx.tenantId, sid, date, ctx.guardianOnly),
-        ];
+        const read = await repo.day(tx, ctx.tenantId, sid, date, ctx.guardianOnly);
+        if (!read) throw notFound('Student');
+        const { stays, absence, entries } = read;
         return {
           date,
           studentId: sid,
