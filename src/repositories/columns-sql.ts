@@ -22,3 +22,10 @@ export function selectList(table: Table, opts: { alias?: string; except?: string
     })
     .join(', ');
 }
+
+/**
+ * A timestamptz as the API writes it (`Date.prototype.toISOString()`: UTC, milliseconds, `Z`), formatted by PostgreSQL,
+ * so that a hot list needs neither a Date per value nor a DTO mapping. Truncates to the millisecond exactly as the
+ * driver's Date does (tests/integration/sql-statements.test.ts compares the two).
+ */
+export const isoText = (column: string) => `to_char(${column} at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;

@@ -1,12 +1,32 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
 import { guardians, studentGuardians, students } from '../models/index.js';
 import { queryRows, type Tx } from './db.js';
-import { selectList } from './columns-sql.js';
+import { isoText } from './columns-sql.js';
 
 export type StudentRow = typeof students.$inferSelect;
-/** A child as the lists read it (every column but the tenant). */
+/** What a child's DTO is made from: every column but the tenant. */
 export type StudentListRow = Omit<StudentRow, 'tenantId'>;
-const LIST_COLUMNS = selectList(students, { except: ['tenantId'] });
+/** A child as the API answers it (the students service's DTO). */
+export interface StudentItem {
+  id: string;
+  firstName: string;
+  lastName: string;
+  dateOfBirth: string;
+  roomId: string | null;
+  allergies: string | null;
+  notes: string | null;
+  externalId: string | null;
+  status: StudentRow['status'];
+  photoFileId: string | null;
+  archivedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  version: number;
+}
+/** The list's select list: the DTO itself, in its key order, times formatted by PostgreSQL (no mapping per row). */
+const LIST_ITEM = `id, first_name as "firstName", last_name as "lastName", date_of_birth::text as "dateOfBirth", room_id as "roomId", allergies, notes,
+  external_id as "externalId", status, photo_file_id as "photoFileId", ${isoText('archived_at')} as "archivedAt", ${isoText('created_at')} as "createdAt",
+  ${isoText('updated_at')} as "updatedAt", version`;
 export type StudentValues = Pick<StudentRow, 'firstName' | 'lastName' | 'dateOfBirth' | 'roomId' | 'allergies' | 'notes' | 'externalId' | 'status'>;
 export type StudentGuardianRow = typeof studentGuardians.$inferSelect;
 export type LinkFields = Pick<StudentGuardianRow, 'relationship' | 'authorizedPickup' | 'emergencyContact' | 'canViewRecords'>;
@@ -47,8 +67,8 @@ export const studentsRepository = {
     const [row] = await tx.select().from(students).where(and(eq(students.tenantId, tenantId), eq(students.id, id))).for('update');
     return row;
   },
-  /** The hot list (GET /students): written as SQL, one statement per filter shape, rows without a mapper. */
-  async list(tx: Tx, tenantId: string, f: StudentFilter): Promise<StudentListRow[]> {
+  /** The hot list (GET /students), written as SQL: its rows are the DTOs the API answers with. */
+  async list(tx: Tx, tenantId: string, f: StudentFilter): Promise<StudentItem[]> {
     const values: unknown[] = [tenantId];
     const where = ['tenant_id = $1'];
     const add = (condition: (param: string) => string, value: unknown) => {
@@ -62,7 +82,7 @@ export const studentsRepository = {
     for (const t of searchTerms(f.q)) add((p) => `(first_name ilike ${p} or last_name ilike ${p})`, `%${likeEscape(t)}%`);
     if (f.cursor) add((p) => `id > ${p}`, f.cursor);
     values.push(f.limit + 1);
-    return queryRows<StudentListRow>(tx, `select ${LIST_COLUMNS} from students where ${where.join(' and ')} order by id limit $${values.length}`, values);
+    return queryRows<StudentItem>(tx, `select ${LIST_ITEM} from students where ${where.join(' and ')} order by id limit $${values.length}`, values);
   },
   async update(tx: Tx, tenantId: string, id: string, patch: Partial<StudentValues> & { archivedAt?: Date }, expectedVersion: number, now: Date) {
     const [row] = await tx

@@ -8,7 +8,7 @@ import { auditRepository, type AuditRepository } from '../repositories/audit.rep
 import { forTenant, pgConstraint, type Database, type Tx } from '../repositories/db.js';
 import { guardiansRepository } from '../repositories/guardians.repository.js';
 import { roomsRepository } from '../repositories/rooms.repository.js';
-import { studentGuardiansRepository, studentsRepository, type StudentGuardianRow, type StudentListRow } from '../repositories/students.repository.js';
+import { studentGuardiansRepository, studentsRepository, type StudentGuardianRow, type StudentItem, type StudentListRow } from '../repositories/students.repository.js';
 import { tenantsRepository } from '../repositories/tenancy.repository.js';
 import { access } from './access.js';
 import { actor, iso, requireId, sent, type ListOptions } from './helpers.js';
@@ -19,7 +19,7 @@ import { birthDateProblem, NOT_A_ROOM } from './students.rules.js';
 import { changeVersioned, UNCHANGED } from './versioned-change.js';
 
 
-export const studentDto = (s: StudentListRow) => ({
+export const studentDto = (s: StudentListRow): StudentItem => ({
   id: s.id,
   firstName: s.firstName,
   lastName: s.lastName,
@@ -133,7 +133,8 @@ export function createStudentsService({
           ids: visible ?? undefined,
         });
       });
-      return toPage(rows, q.limit, studentDto, (r) => r.id);
+      // The list's rows are already DTOs (studentsRepository.list).
+      return toPage(rows, q.limit, (r) => r, (r) => r.id);
     },
 
     async get(ctx: TenantContext, rawId: string) {
