@@ -30,7 +30,7 @@ describe.each(ENGINES)('statements written as SQL on %s', (engine) => {
     for (const table of [students, rooms, attendance, careEntries]) expect(selectList(table)).toMatch(/ as "id"/);
     expect(selectList(students)).toContain('"date_of_birth"::text as "dateOfBirth"');
     expect(selectList(students, { alias: 's', except: ['tenantId'] })).not.toContain('tenant_id');
-    const drizzleRow = await db.scoped({ tenantId: null }, async (tx) => (await tx.execute(sql`select '2020-02-29'::date::text as d, '{"a":[1]}'::jsonb as j`)).rows[0]);
+    const drizzleRow: unknown = await db.scoped({ tenantId: null }, async (tx) => ((await tx.execute(sql`select '2020-02-29'::date::text as d, '{"a":[1]}'::jsonb as j`)) as unknown as { rows: unknown[] }).rows[0]);
     const raw = await db.scoped({ tenantId: null }, (tx) => queryRows(tx, `select '2020-02-29'::date::text as d, '{"a":[1]}'::jsonb as j`, []));
     expect(raw[0]).toEqual(drizzleRow);
   });

@@ -65,6 +65,19 @@ export const ENTITLEMENT_GATES: Partial<Record<Permission, Entitlement>> = {
 };
 
 export function permissionsFor(roles: readonly string[], entitlements: readonly string[]): Permission[] {
+  // A pure function of its arguments, asked on every request: the answers are kept (frozen, so no caller can change
+  // one another caller holds: a write throws). There are only so many combinations; the map is bounded anyway.
+  const key = `${roles.join(',')}|${entitlements.join(',')}`;
+  const known = memo.get(key);
+  if (known) return known;
+  if (memo.size >= 1000) memo.clear();
+  const answer = Object.freeze(computePermissions(roles, entitlements)) as Permission[];
+  memo.set(key, answer);
+  return answer;
+}
+const memo = new Map<string, Permission[]>();
+
+function computePermissions(roles: readonly string[], entitlements: readonly string[]): Permission[] {
   const set = new Set<Permission>();
   for (const r of roles) for (const p of ROLE_PERMISSIONS[r as Role] ?? []) set.add(p);
   for (const [p, ent] of Object.entries(ENTITLEMENT_GATES)) if (!entitlements.includes(ent!)) set.delete(p as Permission);
