@@ -184,7 +184,8 @@ function toConfig(e: z.infer<typeof envSchema>) {
 
 /** Parses the environment; throws one ConfigError naming every bad or missing variable at once. */
 export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  const parsed = envSchema.safeParse(env);
+  // Parsed once per process: zod's compiled fast path would cost more to generate than it saves (a cold start pays it).
+  const parsed = envSchema.safeParse(env, { jitless: true });
   if (!parsed.success) {
     const seen = new Set<string>();
     const problems = [];
