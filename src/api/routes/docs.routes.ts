@@ -4,7 +4,7 @@ import type { AppEnv } from '../env.js';
 import { DOCS_ASSETS, readDocsAsset } from '../openapi/assets.js';
 import { buildOpenApiDocument } from '../openapi/document.js';
 import { HealthStatus } from './health.schemas.js';
-import { ErrorSchema } from './registry.js';
+import { ErrorSchema } from './error.schemas.js';
 
 const PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Daycare API reference</title>

@@ -2,7 +2,7 @@ import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
 import { AppError } from '../../core/errors.js';
 import type { AppEnv } from '../env.js';
 import { Live, Ready } from './health.schemas.js';
-import { ErrorSchema } from './registry.js';
+import { ErrorSchema } from './error.schemas.js';
 
 export function registerHealthRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(

@@ -1,6 +1,5 @@
 import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
-import { ERROR_STATUS, type ErrorCode } from '../../core/errors.js';
 import type { Permission } from '../../core/security/permissions.js';
 import { UUID_RE } from '../../core/ids.js';
 import { isCalendarDate } from '../../core/time.js';
@@ -8,6 +7,9 @@ import { idempotency } from '../middleware/idempotency.js';
 import { authenticate, requirePermission, UNSAFE } from '../middleware/session.js';
 import { authenticateKiosk } from '../middleware/kiosk.js';
 import { str } from '../../core/strings.js';
+import { ErrorSchema } from './error.schemas.js';
+
+export { ErrorSchema };
 
 /**
  * defineRoute and the route table, and the schema pieces every resource shares (ids, lists, stamps, errors). A
@@ -37,17 +39,6 @@ export function collectRoutes(register: () => void): RouteMeta[] {
   }
   return table;
 }
-
-export const ErrorSchema = z
-  .object({
-    error: z.object({
-      code: z.enum(Object.keys(ERROR_STATUS) as [ErrorCode, ...ErrorCode[]]).openapi({ example: 'NOT_FOUND' }),
-      message: str(),
-      requestId: str(),
-      details: z.array(z.record(str(), z.unknown())).optional(),
-    }),
-  })
-  .openapi('Error');
 
 const err = (description: string) => ({ description, content: { 'application/json': { schema: ErrorSchema } } });
 const COMMON_ERRORS = {
