@@ -38,6 +38,8 @@ const DATA_DIR = path.resolve('.bench/data');
  */
 const LIST_SQL =
   'select id, first_name, last_name, date_of_birth, room_id, allergies, notes, external_id, status, archived_at, created_at, updated_at, version from students where tenant_id = $1 and archived_at is null order by id limit $2';
+/** The API runs with the Node flags `npm start` gives it (package.json): its heap limit bounds its RSS. */
+const NODE_FLAGS = (JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string).match(/--[\w-]+=\S+/g) ?? [];
 /** The HS256 secret the peers verify their session cookies with (they sign nothing themselves). */
 const PEER_SECRET = 'bench-peer-secret-0123456789abcdef0123456789abcdef';
 
@@ -276,7 +278,8 @@ async function runApi(dbName: string, port: number, fn: (base: string, secret: s
     DB_POOL_MAX: '10',
   };
   const server = 'dist/server/http-server.mjs';
-  const child = await startChild(server, env, [process.execPath, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('.bench/profile')}`] : []), server]);
+  const command = [process.execPath, ...NODE_FLAGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('.bench/profile')}`] : []), server];
+  const child = await startChild(server, env, command);
   rss.watch(child.pid!);
   try {
     const base = `http://127.0.0.1:${port}`;
