@@ -6,7 +6,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { createHmac, randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { createServer } from 'node:http';
 import path from 'node:path';
@@ -19,6 +19,9 @@ const arg = (name: string, def: string) => {
   return i > 0 ? process.argv[i + 1]! : def;
 };
 const DURATION = Number(arg('duration', '8'));
+const WARMUP = Number(arg('warmup', '2'));
+/** Closes the stays a check-in + check-out run left open (a pair cut by the end of a run), before the next run. */
+let resetStays: (() => Promise<void>) | undefined;
 /** `--only list,roster`: a quick run of just these API scenarios and the floor (for profiling; writes no figures). */
 const ONLY = process.argv.includes('--only') ? arg('only', '').split(',') : null;
 /** `--profile`: the API process runs with --cpu-prof; its profile is summarised by `npx tsx bench/profile-summary.ts`. */
@@ -125,6 +128,36 @@ interface Row {
   non2xx: number;
   /** The API process's peak RSS during this scenario (MiB); API scenarios only. */
   rssMb?: number;
+  /** CPU time per request (µs), by process: the server measured, PostgreSQL, Redis, the load generator, the rest. */
+  cpu?: Record<CpuPart, number>;
+}
+type CpuPart = 'server' | 'postgres' | 'redis' | 'load generator' | 'other';
+/** The server being measured (its CPU is the `server` part). */
+let measuredPid = 0;
+/** CPU ticks (1/100 s) of every process, from /proc (Linux), by part. */
+function cpuTicks(): Record<CpuPart, number> {
+  const out: Record<CpuPart, number> = { server: 0, postgres: 0, redis: 0, 'load generator': 0, other: 0 };
+  let pids: string[] = [];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return out;
+  }
+  for (const pid of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]);
+    const n = Number(pid);
+    const part: CpuPart = n === measuredPid ? 'server' : comm === 'postgres' ? 'postgres' : comm.startsWith('redis-server') ? 'redis' : n === process.pid ? 'load generator' : 'other';
+    out[part] += ticks;
+  }
+  return out;
 }
 /** Samples the RSS of the API process being measured (Linux /proc), so each scenario reports its peak. */
 const rss = {
@@ -156,12 +189,20 @@ const rss = {
     return Math.round(p);
   },
 };
-async function drive(name: string, url: string, requests: autocannon.Request[], connections = CONNECTIONS): Promise<Row> {
+async function drive(name: string, url: string, requests: autocannon.Request[], beforeRun?: () => Promise<void>): Promise<Row> {
+  const connections = CONNECTIONS;
+  // Every server gets the same warm-up (JIT, pools, caches) before it is measured.
+  await autocannon({ url, connections, duration: WARMUP, requests, pipelining: 1 });
+  await beforeRun?.();
   rss.take();
+  const before = cpuTicks();
   const res = await autocannon({ url, connections, duration: DURATION, requests, pipelining: 1 });
-  const row: Row = { name, rps: Math.round(res.requests.average), p50: res.latency.p50, p99: res.latency.p99, errors: res.errors + res.timeouts, non2xx: res.non2xx, rssMb: rss.take() };
+  const after = cpuTicks();
+  const total = res.requests.total || 1;
+  const cpu = Object.fromEntries(Object.keys(before).map((k) => [k, Math.round((((after[k as CpuPart] - before[k as CpuPart]) * 10) / total) * 1000)])) as Record<CpuPart, number>;
+  const row: Row = { name, rps: Math.round(res.requests.average), p50: res.latency.p50, p99: res.latency.p99, errors: res.errors + res.timeouts, non2xx: res.non2xx, rssMb: rss.take(), cpu };
   console.log(
-    `${name.padEnd(44)} ${String(row.rps).padStart(7)} req/s  p50 ${String(row.p50).padStart(4)} ms  p99 ${String(row.p99).padStart(4)} ms  errors ${row.errors}  non-2xx ${row.non2xx}${row.rssMb ? `  rss ${row.rssMb} MiB` : ''}`,
+    `${name.padEnd(44)} ${String(row.rps).padStart(7)} req/s  p50 ${String(row.p50).padStart(4)} ms  p99 ${String(row.p99).padStart(4)} ms  errors ${row.errors}  non-2xx ${row.non2xx}${row.rssMb ? `  rss ${row.rssMb} MiB` : ''}  µs/req: server ${cpu.server} pg ${cpu.postgres} redis ${cpu.redis} loadgen ${cpu['load generator']} other ${cpu.other}`,
   );
   return row;
 }
@@ -205,7 +246,7 @@ async function scenarioSet(base: string, sessions: Session[], label: string, onl
  */
 function drivePairs(name: string, base: string, free: { id: string; headers: Record<string, string> }[]) {
   const request = (path: string) => (req: any, ctx: any) => ({ ...req, path, headers: { ...ctx.pick.headers, 'content-type': 'application/json' }, body: JSON.stringify({ studentId: ctx.pick.id }) });
-  return drive(name, base, [
+  const pairs: autocannon.Request[] = [
     {
       method: 'POST',
       setupRequest: (req: any, ctx: any) => {
@@ -220,7 +261,9 @@ function drivePairs(name: string, base: string, free: { id: string; headers: Rec
         if (ctx.pick) free.push(ctx.pick);
       },
     },
-  ]);
+  ];
+  // A pair the end of the warm-up cut in half left its child checked in: close such stays before the measured run.
+  return drive(name, base, pairs, resetStays);
 }
 
 /** An HS256 session cookie for the peers: `{ sub, tid, jti, exp }` signed with PEER_SECRET (their README). */
@@ -281,6 +324,7 @@ async function runApi(dbName: string, port: number, fn: (base: string, secret: s
   const command = [process.execPath, ...NODE_FLAGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('.bench/profile')}`] : []), server];
   const child = await startChild(server, env, command);
   rss.watch(child.pid!);
+  measuredPid = child.pid!;
   try {
     const base = `http://127.0.0.1:${port}`;
     await waitReady(`${base}/health/ready`);
@@ -295,6 +339,7 @@ async function runApi(dbName: string, port: number, fn: (base: string, secret: s
 /** Runs one baseline server (a child process), drives it, stops it. */
 async function measure(name: string, file: string, env: Record<string, string>, port: number, scenario: (base: string) => Promise<Row> | undefined = (base) => drive(name, base, [{ method: 'GET', path: '/' }])) {
   const child = await startChild(file, { PORT: String(port), ...env });
+  measuredPid = child.pid!;
   try {
     await waitReady(`http://127.0.0.1:${port}/`);
     return await scenario(`http://127.0.0.1:${port}`)!;
@@ -326,6 +371,12 @@ async function main() {
     await c.connect();
     tenantIds.push(...(await c.query(`select id from tenants order by name limit 10`)).rows.map((r) => r.id));
     // A previous run stopped mid-pair leaves children checked in: close those, or their check-ins would be 409s.
+    resetStays = async () => {
+      const r = new pg.Client({ connectionString: dbUrl(primary) });
+      await r.connect();
+      await r.query(`update attendance set check_out_at = now() where check_out_at is null and check_in_at > now() - interval '1 hour'`);
+      await r.end();
+    };
     await c.query(`update attendance set check_out_at = now() where check_out_at is null`);
     // The write floor checks in other children of the same centres (its own pool, so neither run meets the other's).
     const floorKids = sessions.slice(0, 10).flatMap((s) => s.students.slice(60, 100));
@@ -354,6 +405,7 @@ async function main() {
     }
     const cookies = tenantIds.map(peerCookie);
     const child = await p.start();
+    measuredPid = child.pid!;
     try {
       await waitReady(`http://127.0.0.1:${p.port}/students`);
       const next = rr(cookies);
@@ -445,10 +497,17 @@ async function main() {
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: |',
     ...[...apiRows, ...baselines].map((r) => `| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.errors} | ${r.non2xx} | ${r.rssMb ?? ''} |`),
   ].join('\n');
+  const parts: CpuPart[] = ['server', 'postgres', 'redis', 'load generator', 'other'];
+  const cpuTable = [
+    `| scenario | ${parts.join(' | ')} | total |`,
+    `| --- | ${parts.map(() => '---:').join(' | ')} | ---: |`,
+    ...[...apiRows, ...baselines].filter((r) => r.cpu).map((r) => `| ${r.name} | ${parts.map((p) => r.cpu![p]).join(' | ')} | ${parts.reduce((a, p) => a + r.cpu![p], 0)} |`),
+  ].join('\n');
+  console.log(`\nCPU time per request (µs), by process:\n${cpuTable}`);
   const docPath = 'docs/performance.md';
   if (existsSync(docPath)) {
     const doc = readFileSync(docPath, 'utf8');
-    const block = `<!-- bench:start -->\nLatest run: ${new Date().toISOString()} on ${primary}, ${CONNECTIONS} connections, ${DURATION} s per scenario.\n\n${table}\n\n${summary.map((s) => `- ${s}`).join('\n')}\n<!-- bench:end -->`;
+    const block = `<!-- bench:start -->\nLatest run: ${new Date().toISOString()} on ${primary}, ${CONNECTIONS} connections, ${DURATION} s per scenario after ${WARMUP} s of warm-up.\n\n${table}\n\n${summary.map((s) => `- ${s}`).join('\n')}\n\nCPU time per request (µs) by process, from /proc: where the machine's two cores go in each scenario.\n\n${cpuTable}\n<!-- bench:end -->`;
     writeFileSync(docPath, doc.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, block));
     console.log(`\nfigures written to ${docPath}`);
   }
