@@ -1,8 +1,10 @@
 import { and, asc, eq, gt, gte, inArray, lte } from 'drizzle-orm';
 import { absences, attendance, students } from '../models/index.js';
-import type { Tx } from './db.js';
+import { selectList } from './columns-sql.js';
+import { queryRows, type Tx } from './db.js';
 
 export type AbsenceRow = typeof absences.$inferSelect;
+const DELETE_FOR_DAY = `delete from absences where tenant_id = $1 and student_id = $2 and date = $3 returning ${selectList(absences)}`;
 export type AbsenceInsert = typeof absences.$inferInsert;
 
 /** Absences: one per child per local day. Every query names the tenant as well as running under row-level security. */
@@ -25,7 +27,8 @@ export const absencesRepository = {
 
   /** Removes the child's absence on that day (a check-in: the child is here); answers the removed row. */
   async deleteForDay(tx: Tx, tenantId: string, studentId: string, date: string) {
-    const [row] = await tx.delete(absences).where(and(eq(absences.tenantId, tenantId), eq(absences.studentId, studentId), eq(absences.date, date))).returning();
+    // Written as SQL: every check-in asks it (the hot write path).
+    const [row] = await queryRows<AbsenceRow>(tx, DELETE_FOR_DAY, [tenantId, studentId, date]);
     return row;
   },
 

@@ -1,7 +1,9 @@
-import { and, asc, count, eq, gt, inArray, isNull, max, sql } from 'drizzle-orm';
-import { attendance, rooms, studentGuardians, students, tenants } from '../models/index.js';
+import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
+import { attendance, rooms, studentGuardians } from '../models/index.js';
 import type { AbsenceReason, AgeGroup } from '../models/enums.js';
-import { queryMany, type Tx } from './db.js';
+import { insertStatement, selectList } from './columns-sql.js';
+import { queryMany, queryRows, type Tx } from './db.js';
+import type { StudentRow } from './students.repository.js';
 
 export type AttendanceRow = typeof attendance.$inferSelect;
 
@@ -20,21 +22,28 @@ const ROSTER_ABSENT = `select ab.id, ab.student_id as "studentId", ab.reason, ab
 const ROSTER_ABSENT_ORDER = 'order by s.last_name, s.first_name, s.id';
 export type AttendanceInsert = typeof attendance.$inferInsert;
 
+/** Check-in and check-out, written as SQL (the hot write path): no query building per request. */
+const ATTENDANCE_COLUMNS = selectList(attendance);
+const FIND_OPEN = `select ${ATTENDANCE_COLUMNS} from attendance where tenant_id = $1 and student_id = $2 and check_out_at is null`;
+const CLOSE = `update attendance set check_out_at = $3, checked_out_by_membership_id = $4, picked_up_by_guardian_id = $5, updated_at = $6, version = version + 1
+  where tenant_id = $1 and id = $2 and check_out_at is null returning ${ATTENDANCE_COLUMNS}`;
+
 /**
  * Attendance records plus the few reads on rooms, students, guardians and staff that check-in, check-out and the
  * roster need. Every query names the tenant explicitly as well as running under row-level security.
  */
 export const attendanceRepository = {
   async tenantTimezone(tx: Tx, tenantId: string): Promise<string | undefined> {
-    const [row] = await tx.select({ timezone: tenants.timezone }).from(tenants).where(eq(tenants.id, tenantId));
+    const [row] = await queryRows<{ timezone: string }>(tx, 'select timezone from tenants where id = $1', [tenantId]);
     return row?.timezone;
   },
 
   async getStudent(tx: Tx, tenantId: string, id: string) {
-    const [row] = await tx
-      .select({ id: students.id, roomId: students.roomId, status: students.status, archivedAt: students.archivedAt })
-      .from(students)
-      .where(and(eq(students.tenantId, tenantId), eq(students.id, id)));
+    const [row] = await queryRows<Pick<StudentRow, 'id' | 'roomId' | 'status' | 'archivedAt'>>(
+      tx,
+      'select id, room_id as "roomId", status, archived_at as "archivedAt" from students where tenant_id = $1 and id = $2',
+      [tenantId, id],
+    );
     return row;
   },
 
@@ -48,39 +57,28 @@ export const attendanceRepository = {
 
   /** Locks the room row: check-ins into one room are serialized, so two of them cannot both take its last place. */
   async lockRoom(tx: Tx, tenantId: string, id: string) {
-    const [row] = await tx
-      .select({ id: rooms.id, capacity: rooms.capacity, archivedAt: rooms.archivedAt })
-      .from(rooms)
-      .where(and(eq(rooms.tenantId, tenantId), eq(rooms.id, id)))
-      .for('update');
+    const [row] = await queryRows<{ id: string; capacity: number; archivedAt: Date | null }>(
+      tx,
+      'select id, capacity, archived_at as "archivedAt" from rooms where tenant_id = $1 and id = $2 for update',
+      [tenantId, id],
+    );
     return row;
   },
 
   async countOpenInRoom(tx: Tx, tenantId: string, roomId: string): Promise<number> {
-    const [row] = await tx
-      .select({ n: count() })
-      .from(attendance)
-      .where(and(eq(attendance.tenantId, tenantId), eq(attendance.roomId, roomId), isNull(attendance.checkOutAt)));
-    return Number(row?.n ?? 0);
+    const [row] = await queryRows<{ n: number }>(tx, 'select count(*)::int as n from attendance where tenant_id = $1 and room_id = $2 and check_out_at is null', [tenantId, roomId]);
+    return row?.n ?? 0;
   },
 
   async findOpen(tx: Tx, tenantId: string, studentId: string, forUpdate = false) {
-    const q = tx
-      .select()
-      .from(attendance)
-      .where(and(eq(attendance.tenantId, tenantId), eq(attendance.studentId, studentId), isNull(attendance.checkOutAt)));
-    const [row] = forUpdate ? await q.for('update') : await q;
+    const [row] = await queryRows<AttendanceRow>(tx, forUpdate ? `${FIND_OPEN} for update` : FIND_OPEN, [tenantId, studentId]);
     return row;
   },
 
   /** The child's latest check-out: a new check-in may not start before it (stays never overlap). */
   async lastCheckOut(tx: Tx, tenantId: string, studentId: string): Promise<Date | null> {
-    const [row] = await tx
-      .select({ at: max(attendance.checkOutAt) })
-      .from(attendance)
-      .where(and(eq(attendance.tenantId, tenantId), eq(attendance.studentId, studentId)));
-    const at = row?.at as Date | string | null | undefined;
-    return at ? new Date(at) : null;
+    const [row] = await queryRows<{ at: Date | null }>(tx, 'select max(check_out_at) as at from attendance where tenant_id = $1 and student_id = $2', [tenantId, studentId]);
+    return row?.at ?? null;
   },
 
   async guardianLink(tx: Tx, tenantId: string, studentId: string, guardianId: string) {
@@ -92,7 +90,8 @@ export const attendanceRepository = {
   },
 
   async insert(tx: Tx, values: AttendanceInsert) {
-    const [row] = await tx.insert(attendance).values(values).returning();
+    const st = insertStatement(attendance, values);
+    const [row] = await queryRows<AttendanceRow>(tx, st.text, st.values);
     return row!;
   },
 
@@ -104,11 +103,7 @@ export const attendanceRepository = {
 
   /** Closes the open record; undefined when it was closed meanwhile. */
   async close(tx: Tx, tenantId: string, id: string, values: { checkOutAt: Date; checkedOutByMembershipId: string | null; pickedUpByGuardianId: string | null }, now: Date) {
-    const [row] = await tx
-      .update(attendance)
-      .set({ ...values, updatedAt: now, version: sql`${attendance.version} + 1` })
-      .where(and(eq(attendance.tenantId, tenantId), eq(attendance.id, id), isNull(attendance.checkOutAt)))
-      .returning();
+    const [row] = await queryRows<AttendanceRow>(tx, CLOSE, [tenantId, id, values.checkOutAt, values.checkedOutByMembershipId, values.pickedUpByGuardianId, now]);
     return row;
   },
 

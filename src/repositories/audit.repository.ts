@@ -1,6 +1,6 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
 import { auditLogs } from '../models/index.js';
-import { reScope, type Tx } from './db.js';
+import { queryRows, reScope, type Tx } from './db.js';
 
 export interface AuditEntry {
   tenantId: string | null;
@@ -42,11 +42,18 @@ const toRow = (e: AuditEntry) => ({
   requestId: e.requestId ?? null,
 });
 
+const APPEND = `insert into audit_logs (tenant_id, actor_user_id, actor_membership_id, action, target_type, target_id, before, after, ip, user_agent, request_id)
+  values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::inet, $10, $11)`;
+/** A jsonb value as Drizzle sends it: JSON text, or NULL. */
+const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
+
 /** Append-only: there is no update or delete here, and the database refuses them too. */
 export const auditRepository = {
   /** A row for the transaction's own tenant (or a tenant-less one). */
   async append(tx: Tx, e: AuditEntry) {
-    await tx.insert(auditLogs).values(toRow(e));
+    // Written as SQL (every change appends one): no query building per request.
+    const r = toRow(e);
+    await queryRows(tx, APPEND, [r.tenantId, r.actorUserId, r.actorMembershipId, r.action, r.targetType, r.targetId, json(r.before), json(r.after), r.ip, r.userAgent, r.requestId]);
   },
 
   /**
