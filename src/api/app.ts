@@ -64,6 +64,10 @@ export function createApp(container: AppContainer) {
       }
       throw new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${container.config.bodyLimit} bytes`);
     }
+    // On Node, a declared length within the limit is exact (the HTTP parser reads that many bytes and no more): nothing
+    // to count. A body without one (chunked), or on Lambda, is counted as it streams, which needs the full Request.
+    const onNode = (c.env as { incoming?: unknown } | undefined)?.incoming !== undefined;
+    if (onNode && c.req.header('content-length') !== undefined && c.req.header('transfer-encoding') === undefined) return next();
     return bodyLimit({
       maxSize: container.config.bodyLimit,
       onError: () => {
