@@ -75,6 +75,11 @@ async function main() {
   await call('GET /guardians', 'GET', '/guardians?limit=50', owner.cookie);
   await call('GET /staff', 'GET', '/staff?limit=50', owner.cookie);
   await call('GET /rooms/{id}/roster', 'GET', `/rooms/${rooms[1].id}/roster`, owner.cookie);
+  // The write path: a check-in and a check-out (the child is checked out first in case the seed left it in).
+  const kid = students[5].id;
+  await call('POST /attendance/check-out', 'POST', '/attendance/check-out', owner.cookie, { studentId: kid }, owner.csrf).catch(() => undefined);
+  await call('POST /attendance/check-in', 'POST', '/attendance/check-in', owner.cookie, { studentId: kid }, owner.csrf);
+  await call('POST /attendance/check-out', 'POST', '/attendance/check-out', owner.cookie, { studentId: kid }, owner.csrf);
   // Staff time: the roster counts staff clocked in (seeded shifts), a clock-in/out pair, and a 31-day timecard.
   const staffList = (await call('GET /staff', 'GET', '/staff?limit=50', owner.cookie)).json.items;
   const worker = staffList[staffList.length - 1];
