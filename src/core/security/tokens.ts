@@ -30,7 +30,7 @@ export function issuedAtMs(c: Pick<AccessClaims, 'jti'>): number {
 
 /** The service's own short-lived access tokens and CSRF tokens, both keyed by SESSION_SECRET. */
 export class TokenService {
-  private readonly rawKey: Buffer;
+  private readonly rawKey: Buffer<ArrayBuffer>;
   /**
    * Imported once for signing with jose (which would otherwise import the raw key on every call), on the first
    * signature: a cold start that only verifies tokens (node:crypto) needs neither WebCrypto nor jose.
