@@ -1,7 +1,7 @@
 // `npm run bench:coldstart`: builds the Lambda bundles, prints their sizes (the API must load < 1 MB at import), then
 // measures cold starts in fresh Node processes: import the bundle + answer a first API Gateway v2 `GET /health/live`.
 //   a   dist/lambda/api.mjs with DATABASE_URL (local PostgreSQL) and SESSION_SECRET, NODE_ENV=production
-//   a+  the same with S3, SQS and Redis configured too (their chunks load at cold start, as in production)
+//   a+  the same with S3, SQS and Redis configured too (Redis's chunk loads at cold start; S3's and SQS's on first use)
 //   b   a bare Hono app (`hono/aws-lambda`, one constant route) bundled with the same esbuild options
 // and the cold start of a real first request, import + first `GET /students?limit=50`:
 //   r   api.mjs (pg) with a valid session cookie: authenticated, the list read from the database (200)
