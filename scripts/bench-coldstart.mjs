@@ -1,10 +1,18 @@
 // `npm run bench:coldstart`: builds the Lambda bundles, prints their sizes (the API must load < 1 MB at import), then
 // measures cold starts in fresh Node processes: import the bundle + answer a first API Gateway v2 `GET /health/live`.
 //   a   dist/lambda/api.mjs with DATABASE_URL (local PostgreSQL) and SESSION_SECRET, NODE_ENV=production
-//   a+  the same with S3, SQS and Redis configured too (their chunks load at cold start, as in production)
+//   a+  the same with S3, SQS and Redis configured too (Redis's chunk loads at cold start; S3's and SQS's on first use)
 //   b   a bare Hono app (`hono/aws-lambda`, one constant route) bundled with the same esbuild options
+// and the cold start of a real first request, import + first `GET /students?limit=50`:
+//   r   api.mjs (pg) with a valid session cookie: authenticated, the list read from the database (200)
+//   r+  the same with S3, SQS and Redis configured too
+//   u   api.mjs (pg) without a cookie: the container is built, the route answers 401 (no query)
+// The real route runs against its own database (BENCH_DATABASE_URL, default daycare_coldstart), created, migrated and
+// given the demo seed (`npm run seed`) the first time; one setup process signs the demo owner in through
+// POST /auth/exchange (a Supabase HS256 token signed with the bench's SUPABASE_JWT_SECRET) for the session cookie.
 // Prints medians of N runs and the ratios to b. No AWS needed (clients are built, nothing is sent).
 import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
 import net from 'node:net';
 import path from 'node:path';
@@ -16,6 +24,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const N = Number(process.env.BENCH_RUNS ?? 10);
 const DATABASE_URL = process.env.DATABASE_URL || 'postgres://root@127.0.0.1:5432/daycare_test';
 const REDIS_URL = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
+const BENCH_DATABASE_URL = process.env.BENCH_DATABASE_URL || 'postgres://root@127.0.0.1:5432/daycare_coldstart';
 
 // ---------------------------------------------------------------- build + sizes
 console.log('== bundles');
@@ -38,25 +47,41 @@ const CHILD = `
 const t0 = performance.now();
 const { handler } = await import(process.env.BENCH_BUNDLE);
 const t1 = performance.now();
+const req = JSON.parse(process.env.BENCH_REQUEST ?? '{}');
+const method = req.method ?? 'GET', rawPath = req.path ?? '/health/live', rawQueryString = req.query ?? '';
+const headers = { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'user-agent': 'bench', ...(req.headers ?? {}) };
+if (req.body !== undefined) headers['content-type'] = 'application/json';
 const res = await handler({
-  version: '2.0', routeKey: '$default', rawPath: '/health/live', rawQueryString: '',
-  headers: { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'user-agent': 'bench' },
+  version: '2.0', routeKey: '$default', rawPath, rawQueryString,
+  ...(req.cookies ? { cookies: req.cookies } : {}),
+  headers,
+  ...(rawQueryString ? { queryStringParameters: Object.fromEntries(new URLSearchParams(rawQueryString)) } : {}),
   requestContext: { accountId: '123456789012', apiId: 'abc123', domainName: 'abc123.execute-api.eu-west-1.amazonaws.com',
-    domainPrefix: 'abc123', http: { method: 'GET', path: '/health/live', protocol: 'HTTP/1.1', sourceIp: '203.0.113.10', userAgent: 'bench' },
+    domainPrefix: 'abc123', http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.10', userAgent: 'bench' },
     requestId: 'BenchReqId0000=', routeKey: '$default', stage: '$default', time: '01/Jan/2026:00:00:00 +0000', timeEpoch: Date.now() },
+  ...(req.body !== undefined ? { body: JSON.stringify(req.body) } : {}),
   isBase64Encoded: false,
 }, { awsRequestId: 'bench' });
 const t2 = performance.now();
-process.stdout.write(JSON.stringify({ status: res.statusCode, importMs: t1 - t0, firstMs: t2 - t1, totalMs: t2 - t0 }) + '\\n');
+const out = { status: res.statusCode, importMs: t1 - t0, firstMs: t2 - t1, totalMs: t2 - t0 };
+if (process.env.BENCH_KEEP) Object.assign(out, { cookies: res.cookies ?? [], headers: res.headers, body: res.body });
+process.stdout.write(JSON.stringify(out) + '\\n');
 process.exit(0);
 `;
 
-function coldStart(bundle, env) {
+function coldStart(bundle, env, request, expect = 200, keep = false) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
     const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
       cwd: path.dirname(bundle),
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, BENCH_BUNDLE: pathToFileURL(bundle).href, ...env },
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        BENCH_BUNDLE: pathToFileURL(bundle).href,
+        ...(request ? { BENCH_REQUEST: JSON.stringify(request) } : {}),
+        ...(keep ? { BENCH_KEEP: '1' } : {}),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let out = '';
@@ -68,7 +93,8 @@ function coldStart(bundle, env) {
       const line = out.trim().split('\n').pop();
       if (code !== 0 || !line) return reject(new Error(`cold start failed (${code}): ${err || out}`));
       const r = JSON.parse(line);
-      if (r.status !== 200) return reject(new Error(`GET /health/live answered ${r.status}: ${err}`));
+      if (r.status !== expect)
+        return reject(new Error(`${request?.method ?? 'GET'} ${request?.path ?? '/health/live'} answered ${r.status}, not ${expect}: ${err}${r.body ?? ''}`));
       resolve({ ...r, wallMs });
     });
   });
@@ -100,16 +126,91 @@ const fullEnv = {
   ...(withRedis ? { REDIS_URL } : {}),
 };
 
+// ---------------------------------------------------------------- the real route's database and session
+/** Creates, migrates and seeds BENCH_DATABASE_URL's database the first time; returns the demo owner's email. */
+async function prepareDatabase() {
+  const { default: pg } = await import('pg');
+  const target = new URL(BENCH_DATABASE_URL);
+  const dbName = decodeURIComponent(target.pathname.slice(1));
+  const admin = new URL(BENCH_DATABASE_URL);
+  admin.pathname = '/postgres';
+  const a = new pg.Client({ connectionString: admin.href });
+  await a.connect();
+  try {
+    const { rowCount } = await a.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
+    if (!rowCount) await a.query(`CREATE DATABASE "${dbName.replace(/"/g, '""')}"`);
+  } finally {
+    await a.end();
+  }
+  const c = new pg.Client({ connectionString: BENCH_DATABASE_URL });
+  await c.connect();
+  let seeded = false;
+  try {
+    seeded = !!(await c.query(`SELECT 1 FROM pg_tables WHERE tablename = 'tenants'`)).rowCount &&
+      !!(await c.query(`SELECT 1 FROM tenants WHERE id = '00000000-0000-4000-8000-00000000d3e0'`)).rowCount;
+  } finally {
+    await c.end();
+  }
+  if (!seeded) {
+    console.log(`(seeding ${dbName}: migrations + the demo seed, once)`);
+    await new Promise((resolve, reject) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', 'src/entrypoints/cli.ts', 'seed'], {
+        cwd: root,
+        env: { ...process.env, DATABASE_URL: BENCH_DATABASE_URL, NODE_ENV: 'development', REDIS_URL: '', LOG_LEVEL: 'warn' },
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`npm run seed failed (${code})`))));
+    });
+  }
+  return 'owner@demo.example';
+}
+
+/** The Supabase user id the seed gave a demo account (src/core/security/supabase.ts localSupabaseSub). */
+function localSupabaseSub(email) {
+  const h = createHash('sha256').update(`local:${email.toLowerCase()}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-a${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/** Signs the owner in once through POST /auth/exchange (a fresh process of the same bundle) and returns the cookie. */
+async function signIn(env, email) {
+  const { SignJWT } = await import('jose');
+  const supabaseToken = await new SignJWT({ role: 'authenticated', session_id: randomUUID(), is_anonymous: false, email })
+    .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+    .setSubject(localSupabaseSub(email))
+    .setIssuedAt()
+    .setAudience('authenticated')
+    .setExpirationTime('1h')
+    .sign(new TextEncoder().encode(env.SUPABASE_JWT_SECRET));
+  const r = await coldStart(bundles.api.file, env, { method: 'POST', path: '/auth/exchange', body: { accessToken: supabaseToken } }, 200, true);
+  const session = r.cookies.find((c) => c.startsWith('__Host-session='));
+  if (!session) throw new Error(`POST /auth/exchange set no session cookie: ${r.body}`);
+  if (!JSON.parse(r.body).activeMembershipId) throw new Error(`the demo owner has no active membership: ${r.body}`);
+  return session.split(';')[0];
+}
+
+const realEnv = { ...apiEnv, DATABASE_URL: BENCH_DATABASE_URL };
+const realFullEnv = { ...fullEnv, DATABASE_URL: BENCH_DATABASE_URL };
+const owner = await prepareDatabase();
+const cookie = await signIn(realEnv, owner);
+// Prove the Supabase user id matches the seed's (else exchange would have made a new user without a membership).
+const students = { method: 'GET', path: '/students', query: 'limit=50', cookies: [cookie] };
+const check = await coldStart(bundles.api.file, realEnv, students, 200, true);
+const listed = JSON.parse(check.body);
+if (!Array.isArray(listed.items) || listed.items.length === 0) throw new Error(`GET /students listed nothing: ${check.body.slice(0, 200)}`);
+
 const variants = [
   { key: 'a', label: 'a  daycare api.mjs (pg)', bundle: bundles.api.file, env: apiEnv },
   { key: 'a+', label: `a+ daycare api.mjs (pg, S3, SQS${withRedis ? ', Redis' : ''})`, bundle: bundles.api.file, env: fullEnv },
+  { key: 'r', label: 'r  GET /students, signed in (pg)', bundle: bundles.api.file, env: realEnv, request: students },
+  { key: 'r+', label: `r+ GET /students, signed in (+S3, SQS${withRedis ? ', Redis' : ''})`, bundle: bundles.api.file, env: realFullEnv, request: students },
+  { key: 'u', label: 'u  GET /students, no cookie: 401 (pg)', bundle: bundles.api.file, env: realEnv, request: { ...students, cookies: undefined }, expect: 401 },
   { key: 'b', label: 'b  bare Hono app', bundle: bare, env: { NODE_ENV: 'production' } },
 ];
 
-console.log(`\n== cold starts: ${N} fresh processes per variant (interleaved), first v2 GET /health/live`);
+console.log(`\n== cold starts: ${N} fresh processes per variant (interleaved); a, a+, b: first v2 GET /health/live; r, r+, u: first GET /students?limit=50`);
 const runs = Object.fromEntries(variants.map((v) => [v.key, []]));
 await coldStart(bare, {}); // warm the OS file cache once, so the first variant is not penalised
-for (let i = 0; i < N; i++) for (const v of variants) runs[v.key].push(await coldStart(v.bundle, v.env));
+for (let i = 0; i < N; i++) for (const v of variants) runs[v.key].push(await coldStart(v.bundle, v.env, v.request, v.expect));
 
 const median = (xs) => {
   const s = [...xs].sort((x, y) => x - y);
@@ -118,10 +219,13 @@ const median = (xs) => {
 };
 const med = (key, field) => median(runs[key].map((r) => r[field]));
 const f = (n) => `${n.toFixed(1).padStart(7)} ms`;
-console.log(`${'variant'.padEnd(42)} ${'import'.padStart(10)} ${'1st event'.padStart(10)} ${'import+1st'.padStart(10)} ${'process'.padStart(10)}`);
+console.log(`${'variant'.padEnd(46)} ${'import'.padStart(10)} ${'1st event'.padStart(10)} ${'import+1st'.padStart(10)} ${'process'.padStart(10)}`);
 for (const v of variants)
-  console.log(`${v.label.padEnd(42)} ${f(med(v.key, 'importMs'))} ${f(med(v.key, 'firstMs'))} ${f(med(v.key, 'totalMs'))} ${f(med(v.key, 'wallMs'))}`);
+  console.log(`${v.label.padEnd(46)} ${f(med(v.key, 'importMs'))} ${f(med(v.key, 'firstMs'))} ${f(med(v.key, 'totalMs'))} ${f(med(v.key, 'wallMs'))}`);
 const ratio = (k) => (med(k, 'totalMs') / med('b', 'totalMs')).toFixed(2);
 const wallRatio = (k) => (med(k, 'wallMs') / med('b', 'wallMs')).toFixed(2);
 console.log(`\nratio a/b  (import + first event): ${ratio('a')}   (whole process incl. Node start: ${wallRatio('a')})`);
 console.log(`ratio a+/b (import + first event): ${ratio('a+')}   (whole process incl. Node start: ${wallRatio('a+')})`);
+console.log(`ratio r/b  (import + first GET /students, signed in): ${ratio('r')}   (whole process incl. Node start: ${wallRatio('r')})`);
+console.log(`ratio r+/b (import + first GET /students, signed in): ${ratio('r+')}   (whole process incl. Node start: ${wallRatio('r+')})`);
+console.log(`ratio u/b  (import + first GET /students, 401): ${ratio('u')}   (whole process incl. Node start: ${wallRatio('u')})`);

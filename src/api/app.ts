@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { bodyLimit } from 'hono/body-limit';
+import { TrieRouter } from 'hono/router/trie-router';
 import type { AppContainer } from './env.js';
 import { AppError, errorBody } from '../core/errors.js';
 import type { AppEnv } from './env.js';
@@ -29,6 +30,9 @@ const DRAIN_LIMIT = 16 * 1024 * 1024;
 /** Builds the Hono app. It never listens: entrypoints host it (Node server, Lambda). */
 export function createApp(container: AppContainer) {
   const app = new OpenAPIHono<AppEnv>({
+    // The router Hono's default (SmartRouter) settles on for these routes: RegExpRouter cannot hold them
+    // (tests/unit/router.test.ts), so the default built and dropped one on the first request before using a trie.
+    router: new TrieRouter(),
     defaultHook: (result) => {
       if (!result.success) throw result.error;
     },

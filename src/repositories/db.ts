@@ -5,16 +5,18 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
-import type { ExtractTablesWithRelations } from 'drizzle-orm';
 import { isUuid } from '../core/ids.js';
-import * as schema from '../models/index.js';
 import pgUtils from 'pg/lib/utils.js';
 
 const prepareValue = pgUtils.prepareValue;
 
-export type Schema = typeof schema;
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
-export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+/**
+ * Handles built without a schema: every statement names its tables (src/models), nothing uses Drizzle's relational
+ * `db.query.*` API, so no handle pays for deriving its relational config from all the tables (each pooled
+ * connection's handle did, on its first checkout).
+ */
+export type Db = PgDatabase<PgQueryResultHKT>;
+export type Tx = PgTransaction<PgQueryResultHKT>;
 
 /** Who a transaction acts for. Row-level security reads these settings; the tenant never comes from the client. */
 export interface DbScope {
@@ -332,7 +334,6 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
 async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database> {
   const pg = (await import('pg')).default;
   const { drizzle } = await import('drizzle-orm/node-postgres');
-  const { migrate } = await import('drizzle-orm/node-postgres/migrator');
   const pool = new pg.Pool({
     connectionString: url,
     max: opts.poolMax ?? 10,
@@ -341,7 +342,7 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
   });
   // A dropped idle connection must not crash the process; the pool replaces it on next use.
   pool.on('error', (err) => opts.onPoolError?.(err));
-  const db = drizzle(pool, { schema, logger: opts.queryLogger }) as unknown as Db;
+  const db = drizzle(pool, { logger: opts.queryLogger }) as unknown as Db;
   // One Drizzle handle per pooled connection, reused across transactions, talking through a ScopedConnection.
   const handles = new WeakMap<object, { tx: Tx; conn: ScopedConnection; dead: boolean }>();
   const owner = {};
@@ -350,7 +351,7 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
     let handle = handles.get(client);
     if (!handle) {
       const conn = new ScopedConnection(client);
-      const h = { conn, dead: false, tx: drizzle({ client: conn as unknown as InstanceType<typeof pg.Pool>, schema, logger: opts.queryLogger }) as unknown as Tx };
+      const h = { conn, dead: false, tx: drizzle({ client: conn as unknown as InstanceType<typeof pg.Pool>, logger: opts.queryLogger }) as unknown as Tx };
       // pg-pool drops its own 'error' listener while a client is checked out: without this one, a server restart
       // (57P01) under a running transaction is an unhandled 'error' event that kills the process. The query in
       // flight fails on its own; the connection is thrown away when released.
@@ -450,6 +451,8 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
       try {
         await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_ID]);
         try {
+          // Imported here: only the Migrate function and local tools migrate, never an API cold start.
+          const { migrate } = await import('drizzle-orm/node-postgres/migrator');
           await migrate(drizzle(client), { migrationsFolder: findMigrationsDir() });
         } finally {
           await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_ID]);
@@ -477,7 +480,7 @@ async function openPglite(dataDir: string, opts: OpenDatabaseOptions): Promise<D
     client = new PGlite(dir);
   }
   await client.waitReady;
-  const db = drizzle(client, { schema, logger: opts.queryLogger }) as unknown as Db;
+  const db = drizzle(client, { logger: opts.queryLogger }) as unknown as Db;
   const owner = {};
   return {
     kind: 'pglite',

@@ -15,13 +15,33 @@ export async function openQueue(config: Config, opts: { maxAttempts: number; rol
     await queue.start();
     return queue;
   }
-  if (config.sqs) {
-    const { SqsQueue } = await import('./sqs-queue.js');
-    return new SqsQueue(config.sqs);
-  }
+  if (config.sqs) return lazySqs(config.sqs);
   // Under tests retries come back within milliseconds, so a failing job settles quickly.
   const backoffMs = config.env === 'test' ? (attempt: number) => 20 * 2 ** (attempt - 1) : undefined;
   return new MemoryQueue({ backoffMs });
 }
 export type { Queue };
 export { MemoryQueue };
+
+/**
+ * The SQS driver (the AWS SDK's SQS client) is imported and its client built on the first message sent, not when the
+ * container is built: most requests never enqueue a job. Closing a queue that never sent has nothing to close.
+ */
+function lazySqs(opts: NonNullable<Config['sqs']>): Queue {
+  let pending: Promise<Queue> | undefined;
+  const driver = () =>
+    (pending ??= import('./sqs-queue.js').then(
+      ({ SqsQueue }) => new SqsQueue(opts),
+      (err) => {
+        pending = undefined;
+        throw err;
+      },
+    ));
+  return {
+    kind: 'sqs',
+    send: async (message, o) => (await driver()).send(message, o),
+    close: async () => {
+      if (pending) await (await pending.catch(() => undefined))?.close();
+    },
+  };
+}

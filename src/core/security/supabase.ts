@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, SignJWT, type JWTPayload } from 'jose';
+import type { JWTPayload } from 'jose';
 import { invalidToken } from '../errors.js';
 
 /** What we take from a verified Supabase access token. Roles and memberships come from our database, never from here. */
@@ -6,6 +6,19 @@ export interface SupabaseIdentity {
   sub: string;
   email: string;
   sessionId: string;
+}
+
+type Jose = typeof import('./jose.js');
+let jose: Promise<Jose> | undefined;
+/**
+ * jose (JWT signing and Supabase verification) is imported on first use: a request that only presents a session
+ * cookie never needs it (the service's own tokens are verified with node:crypto), so a cold start does not load it.
+ */
+export function loadJose(): Promise<Jose> {
+  return (jose ??= import('./jose.js').catch((err) => {
+    jose = undefined;
+    throw err;
+  }));
 }
 
 export const LOCAL_ISSUER = 'http://localhost/auth/v1';
@@ -26,18 +39,17 @@ export interface SupabaseVerifierOptions {
  */
 export function createSupabaseVerifier(opts: SupabaseVerifierOptions) {
   const issuer = opts.supabaseUrl ? `${opts.supabaseUrl}/auth/v1` : opts.localSecret ? LOCAL_ISSUER : undefined;
-  const jwks = opts.supabaseUrl
-    ? createRemoteJWKSet(new URL(`${opts.supabaseUrl}/auth/v1/.well-known/jwks.json`), {
-        cooldownDuration: opts.jwksCooldownMs ?? 30_000,
-        cacheMaxAge: 10 * 60_000,
-        timeoutDuration: 5_000,
-      })
-    : undefined;
+  const jwksUrl = opts.supabaseUrl ? new URL(`${opts.supabaseUrl}/auth/v1/.well-known/jwks.json`) : undefined;
+  /** jose is loaded, and the one JWKS of the process made, by the first sign-in, not by the container. */
+  let jwks: ReturnType<Jose['createRemoteJWKSet']> | undefined;
   const hsSecret = opts.jwtSecret ?? opts.localSecret;
   const hsKey = hsSecret ? new TextEncoder().encode(hsSecret) : undefined;
 
   return async function verify(token: unknown): Promise<SupabaseIdentity> {
     if (typeof token !== 'string' || token.length > 8192 || token.split('.').length !== 3) throw invalidToken();
+    const { createRemoteJWKSet, decodeProtectedHeader, jwtVerify } = await loadJose();
+    if (jwksUrl)
+      jwks ??= createRemoteJWKSet(jwksUrl, { cooldownDuration: opts.jwksCooldownMs ?? 30_000, cacheMaxAge: 10 * 60_000, timeoutDuration: 5_000 });
     let alg: string | undefined;
     try {
       alg = decodeProtectedHeader(token).alg;
@@ -82,6 +94,7 @@ export async function localSupabaseSub(email: string) {
 export async function signLocalSupabaseToken(secret: string, email: string, opts: { sub?: string; ttlSeconds?: number } = {}) {
   const { randomUUID } = await import('node:crypto');
   const sub = opts.sub ?? (await localSupabaseSub(email));
+  const { SignJWT } = await loadJose();
   return new SignJWT({ email: email.toLowerCase(), role: 'authenticated', session_id: randomUUID(), is_anonymous: false, aal: 'aal1' })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)

@@ -1,6 +1,6 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { SignJWT } from 'jose';
 import { randomToken, newId } from '../ids.js';
+import { loadJose } from './supabase.js';
 
 const ISSUER = 'daycare-api';
 const AUDIENCE = 'daycare-api';
@@ -30,15 +30,17 @@ export function issuedAtMs(c: Pick<AccessClaims, 'jti'>): number {
 
 /** The service's own short-lived access tokens and CSRF tokens, both keyed by SESSION_SECRET. */
 export class TokenService {
-  private readonly rawKey: Buffer;
-  /** Imported once for signing with jose (which would otherwise import the raw key on every call). */
-  private readonly key: Promise<CryptoKey>;
+  private readonly rawKey: Buffer<ArrayBuffer>;
+  /**
+   * Imported once for signing with jose (which would otherwise import the raw key on every call), on the first
+   * signature: a cold start that only verifies tokens (node:crypto) needs neither WebCrypto nor jose.
+   */
+  private key: Promise<CryptoKey> | undefined;
   private readonly csrfKey: Buffer;
 
   constructor(secret: string, readonly accessTtlSeconds: number) {
     const raw = createHash('sha256').update(`access|${secret}`).digest();
     this.rawKey = raw;
-    this.key = crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
     this.csrfKey = createHash('sha256').update(`csrf|${secret}`).digest();
   }
 
@@ -46,6 +48,8 @@ export class TokenService {
     const jti = newId(nowMs);
     const iat = Math.floor(nowMs / 1000);
     const exp = iat + this.accessTtlSeconds;
+    const { SignJWT } = await loadJose();
+    this.key ??= crypto.subtle.importKey('raw', this.rawKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
     const token = await new SignJWT({ email: c.email, sid: c.sid, mid: c.mid, tid: c.tid, roles: c.roles, ent: c.ent, ev: c.ev })
       .setProtectedHeader({ alg: 'HS256', typ: TYP })
       .setSubject(c.sub)
