@@ -18,8 +18,8 @@ const ROSTER_STAFF = `select st.id, st.first_name as "firstName", st.last_name a
 const ROSTER_ABSENT = `select ab.id, ab.student_id as "studentId", ab.reason, ab.note, s.first_name as "firstName", s.last_name as "lastName"
   from absences ab join students s on s.tenant_id = ab.tenant_id and s.id = ab.student_id
   where ab.tenant_id = $1 and s.room_id = $2
-    and ab.date = ($3::timestamptz at time zone coalesce((select timezone from tenants where id = $1), 'UTC'))::date`;
-const ROSTER_ABSENT_ORDER = 'order by s.last_name, s.first_name, s.id';
+    and ab.date = ($3::timestamptz at time zone coalesce((select timezone from tenants where id = $1), 'UTC'))::date
+  order by s.last_name, s.first_name, s.id`;
 export type AttendanceInsert = typeof attendance.$inferInsert;
 
 /** Check-in and check-out, written as SQL (the hot write path): no query building per request. */
@@ -153,18 +153,17 @@ export const attendanceRepository = {
       .limit(f.limit + 1);
   },
 
-  /** Children checked in to the room right now, optionally only some of them (a guardian's own). */
   /**
    * Everything the roster shows, read in one round trip (written as SQL): the room, the children in it now, the staff
    * clocked in to it now (CONTRACT §5: assignment to a room is not presence), and the children of the room absent on
-   * the centre's local date at `now` (of `onlyStudentIds` when given). undefined when there is no such room.
+   * the centre's local date at `now`. undefined when there is no such room.
    */
-  async roster(tx: Tx, tenantId: string, roomId: string, now: Date, onlyStudentIds: string[] | null) {
+  async roster(tx: Tx, tenantId: string, roomId: string, now: Date) {
     const [room, present, staff, absent] = await queryMany(tx, [
       { text: ROSTER_ROOM, values: [tenantId, roomId] },
       { text: ROSTER_PRESENT, values: [tenantId, roomId] },
       { text: ROSTER_STAFF, values: [tenantId, roomId] },
-      onlyStudentIds ? { text: `${ROSTER_ABSENT} and ab.student_id = any($4::uuid[]) ${ROSTER_ABSENT_ORDER}`, values: [tenantId, roomId, now, onlyStudentIds] } : { text: `${ROSTER_ABSENT} ${ROSTER_ABSENT_ORDER}`, values: [tenantId, roomId, now] },
+      { text: ROSTER_ABSENT, values: [tenantId, roomId, now] },
     ]);
     if (!room!.length) return undefined;
     return {

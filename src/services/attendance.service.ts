@@ -298,16 +298,14 @@ export function createAttendanceService({
     async roster(ctx: TenantContext, roomId: string) {
       if (!isUuid(roomId)) throw notFound('Room');
       return db.scoped(forTenant(ctx), async (tx) => {
-        // A guardian: first whether the room is one of their children's, and which children are theirs.
-        if (ctx.guardianOnly) {
-          if (!(await repo.getRoom(tx, ctx.tenantId, roomId))) throw notFound('Room');
-          await access.assertRoomVisible(tx, ctx, roomId);
-        }
-        const visible = await access.visibleStudentIds(tx, ctx);
-        const read = await repo.roster(tx, ctx.tenantId, roomId, clock.now(), visible);
+        const read = await repo.roster(tx, ctx.tenantId, roomId, clock.now());
         if (!read) throw notFound('Room');
-        const { room, present, absent, staff } = read;
+        // A guardian: only a room of their own children, and in it only their own children by name.
+        await access.assertRoomVisible(tx, ctx, roomId);
+        const visible = await access.visibleStudentIds(tx, ctx);
+        const { room, present, staff } = read;
         const shown = visible === null ? present : present.filter((p) => visible.includes(p.id));
+        const absent = visible === null ? read.absent : read.absent.filter((a) => visible.includes(a.studentId));
         return {
           room: { id: room.id, name: room.name, capacity: room.capacity, ageGroup: room.ageGroup, ratio: room.ratio },
           present: shown.map((p) => ({ id: p.id, firstName: p.firstName, lastName: p.lastName, attendanceId: p.attendanceId, checkInAt: p.checkInAt.toISOString() })),
