@@ -294,16 +294,14 @@ function peers(dbName: string) {
       key: 'fastapi',
       available: fastapi,
       missing: 'apt-get install -y python3-fastapi python3-uvicorn python3-asyncpg python3-jwt python3-redis',
-      port: 8701,
-      start: () => startChild('', env, [python, '-m', 'uvicorn', 'peer_fastapi:app', '--app-dir', 'bench/peers', '--port', '8701', '--log-level', 'warning']),
+      server: { file: 'bench/peers/peer_fastapi.py', env, port: 8701, command: [python, '-m', 'uvicorn', 'peer_fastapi:app', '--app-dir', 'bench/peers', '--port', '8701', '--log-level', 'warning'] },
     },
     {
       name: 'peer: Express 5 + pg + ioredis',
       key: 'express',
       available: express,
       missing: 'npm install (express, cookie-parser, jsonwebtoken are devDependencies)',
-      port: 8703,
-      start: () => startChild('bench/peers/peer_express.mjs', env, [process.execPath, 'bench/peers/peer_express.mjs', '8703']),
+      server: { file: 'bench/peers/peer_express.mjs', env, port: 8703, command: [process.execPath, 'bench/peers/peer_express.mjs', '8703'] },
     },
   ];
 }
@@ -337,13 +335,18 @@ async function runApi(dbName: string, port: number, fn: (base: string, secret: s
   }
 }
 
-/** Runs one baseline server (a child process), drives it, stops it. */
-async function measure(name: string, file: string, env: Record<string, string>, port: number, scenario: (base: string) => Promise<Row> | undefined = (base) => drive(name, base, [{ method: 'GET', path: '/' }])) {
-  const child = await startChild(file, { PORT: String(port), ...env });
+/** Runs one baseline or peer server (a child process), waits until it answers at `readyPath`, drives it, stops it. */
+async function measure(
+  name: string,
+  server: { file: string; env: Record<string, string>; port: number; command?: string[]; readyPath?: string },
+  scenario: (base: string) => Promise<Row> = (base) => drive(name, base, [{ method: 'GET', path: '/' }]),
+) {
+  const child = await startChild(server.file, { PORT: String(server.port), ...server.env }, server.command);
   measuredPid = child.pid!;
+  const base = `http://127.0.0.1:${server.port}`;
   try {
-    await waitReady(`http://127.0.0.1:${port}/`);
-    return await scenario(`http://127.0.0.1:${port}`)!;
+    await waitReady(base + (server.readyPath ?? '/'));
+    return await scenario(base);
   } finally {
     await stop(child);
   }
@@ -394,9 +397,9 @@ async function main() {
 
   const baselines: Row[] = [];
   const floorEnv = { DATABASE_URL: dbUrl(primary), BENCH_TENANTS: JSON.stringify(tenantIds), BENCH_SQL: LIST_SQL };
-  const floor = await measure('floor: node:http + pg, same SQL', 'bench/baselines/bare-pg.mjs', floorEnv, 3902);
+  const floor = await measure('floor: node:http + pg, same SQL', { file: 'bench/baselines/bare-pg.mjs', env: floorEnv, port: 3902 });
   if (ONLY) return;
-  const floorRls = await measure('floor + RLS transaction, same SQL', 'bench/baselines/bare-pg.mjs', { ...floorEnv, BENCH_RLS: '1' }, 3905);
+  const floorRls = await measure('floor + RLS transaction, same SQL', { file: 'bench/baselines/bare-pg.mjs', env: { ...floorEnv, BENCH_RLS: '1' }, port: 3905 });
   baselines.push(floor, floorRls);
   const peerRows: Record<string, Row> = {};
   for (const p of peers(primary)) {
@@ -404,24 +407,19 @@ async function main() {
       console.log(`${p.name}: not measured (${p.missing})`);
       continue;
     }
-    const cookies = tenantIds.map(peerCookie);
-    const child = await p.start();
-    measuredPid = child.pid!;
-    try {
-      await waitReady(`http://127.0.0.1:${p.port}/students`);
-      const next = rr(cookies);
-      const row = await drive(p.name, `http://127.0.0.1:${p.port}`, [{ method: 'GET', setupRequest: (req: any) => ({ ...req, path: '/students?limit=51', headers: { cookie: next() } }) }]);
-      peerRows[p.key] = row;
-      baselines.push(row);
-    } finally {
-      await stop(child);
-    }
+    const next = rr(tenantIds.map(peerCookie));
+    const row = await measure(p.name, { ...p.server, readyPath: '/students' }, (base) =>
+      drive(p.name, base, [{ method: 'GET', setupRequest: (req: any) => ({ ...req, path: '/students?limit=51', headers: { cookie: next() } }) }]),
+    );
+    peerRows[p.key] = row;
+    baselines.push(row);
   }
-  const writeFloor = await measure('write floor: node:http + pg, same 2 transactions', 'bench/baselines/bare-pg-writes.mjs', { DATABASE_URL: dbUrl(primary), BENCH_STUDENTS: JSON.stringify(picks) }, 3908, (base) =>
-    drivePairs('write floor: node:http + pg, same 2 transactions', base, picks.map(([, id]) => ({ id, headers: {} }))),
+  const writeFloorName = 'write floor: node:http + pg, same 2 transactions';
+  const writeFloor = await measure(writeFloorName, { file: 'bench/baselines/bare-pg-writes.mjs', env: { DATABASE_URL: dbUrl(primary), BENCH_STUDENTS: JSON.stringify(picks) }, port: 3908 }, (base) =>
+    drivePairs(writeFloorName, base, picks.map(([, id]) => ({ id, headers: {} }))),
   );
   baselines.push(writeFloor);
-  const ceiling = await measure('ceiling: bare Hono, constant', 'bench/baselines/bare-hono.mjs', {}, 3903);
+  const ceiling = await measure('ceiling: bare Hono, constant', { file: 'bench/baselines/bare-hono.mjs', env: {}, port: 3903 });
   baselines.push(ceiling);
 
   // Telemetry on: the same scenarios with OTLP export to a local sink that accepts everything (spans batched, metrics
