@@ -165,7 +165,7 @@ for (const cache of CACHES) {
     it('/me/context describes the active membership', async () => {
       const { owner, tenant } = await newTenant(srv);
       const r = await owner.get('/me/context');
-      expect(r.body).toMatchObject({ tenant: { id: tenant.id }, roles: ['owner'], entitlements: ['messaging', 'reports', 'imports'] });
+      expect(r.body).toMatchObject({ tenant: { id: tenant.id }, roles: ['owner'], entitlements: ['messaging', 'reports', 'imports', 'billing'] });
       expect(r.body.permissions).toContain('members:manage');
       expect(r.body.menu.map((m: any) => m.id)).toContain('settings');
       expect(r.body.csrfToken).toBe(owner.cookie('__Host-csrf'));

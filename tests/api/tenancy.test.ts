@@ -15,7 +15,7 @@ describe('tenancy, memberships and roles', () => {
     const r = await a.post('/tenants', { name: 'Sunny Days', timezone: 'Europe/London' });
     expect(r.status).toBe(201);
     expect(r.body.membership.roles).toEqual(['owner']);
-    expect(r.body.membership.entitlements).toEqual(['messaging', 'reports', 'imports']);
+    expect(r.body.membership.entitlements).toEqual(['messaging', 'reports', 'imports', 'billing']);
     const t = await a.get('/tenant');
     expect(t.body).toMatchObject({ name: 'Sunny Days', timezone: 'Europe/London', version: 1 });
     expect(t.headers.get('etag')).toBe('"1"');

@@ -4,7 +4,7 @@
  */
 export const ROLES = ['owner', 'admin', 'teacher', 'guardian'] as const;
 export type Role = (typeof ROLES)[number];
-export const ENTITLEMENTS = ['messaging', 'reports', 'imports'] as const;
+export const ENTITLEMENTS = ['messaging', 'reports', 'imports', 'billing'] as const;
 export type Entitlement = (typeof ENTITLEMENTS)[number];
 
 export const PERMISSIONS = [
@@ -37,6 +37,18 @@ export const PERMISSIONS = [
   'absences:report',
   'incidents:review',
   'incidents:acknowledge',
+  /** One's own notifications and notification preferences (every member). */
+  'notifications:own',
+  /** The centre's notification delivery log. */
+  'notifications:deliveries',
+  /** Billing settings, plans, accounts, subscriptions, charges, runs, invoices, credits, recorded payments, refunds. */
+  'billing:manage',
+  /** Read billing accounts, invoices, ledger, payments, statements (a guardian: the accounts they pay for). */
+  'billing:read',
+  /** Start an online payment (a guardian: for the accounts they pay for). */
+  'billing:pay',
+  /** Applications, the waitlist, offers and application forms. */
+  'enrolment:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -44,16 +56,18 @@ export type Permission = (typeof PERMISSIONS)[number];
 const STAFF_READ: Permission[] = [
   'tenant:read', 'centre:read', 'staff:read', 'attendance:read', 'attendance:write', 'rollups:read', 'messages:read', 'messages:send', 'files:presign', 'files:read',
   'shifts:write', 'timecards:read',
-  'day:read', 'day:write', 'absences:report',
+  'day:read', 'day:write', 'absences:report', 'notifications:own',
 ];
 /** Only a guardian acknowledges an incident (their signature, not the centre's). */
 const GUARDIAN_ONLY: Permission[] = ['incidents:acknowledge'];
+/** Guardians read and pay only the billing accounts they pay for (the billing services hold them to it). */
+const GUARDIAN_BILLING: Permission[] = ['billing:read', 'billing:pay'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   owner: PERMISSIONS.filter((p) => !GUARDIAN_ONLY.includes(p)),
   admin: PERMISSIONS.filter((p) => p !== 'tenant:manage' && p !== 'owners:grant' && !GUARDIAN_ONLY.includes(p)),
   teacher: STAFF_READ,
-  guardian: ['tenant:read', 'centre:read', 'attendance:read', 'messages:read', 'messages:send', 'files:presign', 'files:read', 'day:read', 'absences:report', 'incidents:acknowledge'],
+  guardian: ['tenant:read', 'centre:read', 'attendance:read', 'messages:read', 'messages:send', 'files:presign', 'files:read', 'day:read', 'absences:report', 'incidents:acknowledge', 'notifications:own', ...GUARDIAN_BILLING],
 };
 
 /** Plan features that gate permissions: without the entitlement the permission is not granted whatever the role. */
@@ -62,6 +76,9 @@ export const ENTITLEMENT_GATES: Partial<Record<Permission, Entitlement>> = {
   'messages:send': 'messaging',
   'reports:run': 'reports',
   'imports:run': 'imports',
+  'billing:manage': 'billing',
+  'billing:read': 'billing',
+  'billing:pay': 'billing',
 };
 
 export function permissionsFor(roles: readonly string[], entitlements: readonly string[]): Permission[] {
@@ -103,6 +120,8 @@ const MENU: (MenuItem & { needs: Permission; staffOnly?: boolean })[] = [
   { id: 'staff', label: 'Staff', path: '/staff', needs: 'staff:read' },
   { id: 'reports', label: 'Reports', path: '/reports', needs: 'reports:run' },
   { id: 'imports', label: 'Imports', path: '/imports', needs: 'imports:run' },
+  { id: 'billing', label: 'Billing', path: '/billing', needs: 'billing:read' },
+  { id: 'enrolment', label: 'Waitlist', path: '/waitlist', needs: 'enrolment:manage' },
   { id: 'members', label: 'Members', path: '/members', needs: 'members:manage' },
   { id: 'audit', label: 'Audit log', path: '/audit-logs', needs: 'audit:read' },
   { id: 'settings', label: 'Centre settings', path: '/settings', needs: 'tenant:manage' },
