@@ -52,7 +52,7 @@ export async function createContainer(
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       poolMax: config.dbPoolMax,
-      onPoolError: (err) => logger.warn({ err: err.message }, 'database connection dropped'),
+      onPoolError: (err) => logger.warn({ err }, 'database connection dropped'),
     }));
   const cache = overrides.cache ?? (await openCache(config, logger));
   const sessionSecret = config.sessionSecret ?? (await localSecret(config, 'session-secret'));
@@ -77,7 +77,7 @@ export async function createContainer(
   const invitations = createInvitationsService({ db, clock, authenticator });
   const idempotency = createIdempotencyService({ db, clock });
   const storage = await openStorage(config, sessionSecret, clock);
-  const queue = await openQueue(config, { maxAttempts: MAX_ATTEMPTS, role: overrides.queueRole, onError: (err) => logger.warn({ err: err.message }, 'job queue error') });
+  const queue = await openQueue(config, { maxAttempts: MAX_ATTEMPTS, role: overrides.queueRole, onError: (err) => logger.warn({ err }, 'job queue error') });
   // The container decides which adapters stand behind the ports: services never ask which driver they were given.
   const localFiles = storage.kind === 'local' ? (storage as typeof storage & LocalFileServer) : undefined;
   const deps: ServiceDeps = { config, logger, clock, db, cache, tokens, storage, queue, localFiles };
@@ -155,7 +155,7 @@ export type Container = Awaited<ReturnType<typeof createContainer>>;
 export async function openCache(config: Config, logger: Logger): Promise<Cache> {
   if (!config.redisUrl) return new MemoryCache();
   const { RedisCache } = await import('./adapters/cache/redis-cache.js');
-  return new RedisCache({ url: config.redisUrl, cluster: config.redisCluster, onError: (err) => logger.warn({ err: err.message }, 'redis error') });
+  return new RedisCache({ url: config.redisUrl, cluster: config.redisCluster, onError: (err) => logger.warn({ err }, 'redis error') });
 }
 
 /** Jobs waiting: the in-process queue's length, pg-boss's count (SQS: CloudWatch's ApproximateNumberOfMessagesVisible). */

@@ -92,6 +92,7 @@ const envSchema = z.object({
   JOBS_QUEUE: z.enum(['memory', 'pgboss', 'sqs']).optional(),
   JOBS_TIMEOUT_SECONDS: int(900, 2, 24 * 3600),
   JOBS_RETRY_DELAY_SECONDS: int(30, 0, 3600),
+  JOBS_LEASE_SECONDS: int(30, 2, 600),
   WORKER_CONCURRENCY: int(1, 1, 50),
   BODY_LIMIT: int(1024 * 1024, 1024, 6 * 1024 * 1024),
   REFRESH_REUSE_GRACE_SECONDS: int(10, 0, 300),
@@ -152,7 +153,7 @@ function toConfig(e: z.infer<typeof envSchema>) {
     /** Where jobs go: SQS (AWS), pg-boss on DATABASE_URL (self-hosted, several processes), or this process (default). */
     jobsQueue: (e.JOBS_QUEUE ?? (e.JOBS_QUEUE_URL ? 'sqs' : 'memory')) as 'memory' | 'pgboss' | 'sqs',
     /** pg-boss: a job running longer is taken for lost (its worker died) and retried; retries back off from the delay. */
-    jobs: { timeoutSeconds: e.JOBS_TIMEOUT_SECONDS, retryDelaySeconds: e.JOBS_RETRY_DELAY_SECONDS, workerConcurrency: e.WORKER_CONCURRENCY },
+    jobs: { timeoutSeconds: e.JOBS_TIMEOUT_SECONDS, retryDelaySeconds: e.JOBS_RETRY_DELAY_SECONDS, workerConcurrency: e.WORKER_CONCURRENCY, leaseSeconds: e.JOBS_LEASE_SECONDS },
     sqs: e.JOBS_QUEUE_URL ? { queueUrl: e.JOBS_QUEUE_URL, endpoint: e.SQS_ENDPOINT, region: e.AWS_REGION ?? 'us-east-1' } : undefined,
     bodyLimit: e.BODY_LIMIT,
     refreshGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,

@@ -61,4 +61,6 @@ export interface JobActor {
   tenantId: string;
   membershipId: string | null;
   jobId: string;
+  /** The run's fencing token (its lease on the job): every write transaction of the run checks it. */
+  runToken?: number;
 }

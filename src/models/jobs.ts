@@ -22,6 +22,10 @@ export const jobs = pgTable(
     createdByMembershipId: uuid('created_by_membership_id'),
     startedAt: ts('started_at'),
     finishedAt: ts('finished_at'),
+    /** The fencing token of the run holding the job: raised by each claim; every write of a run checks it. */
+    leaseToken: integer('lease_token').notNull().default(0),
+    /** While running: when the run's lease ends unless its heartbeat renews it (then another run may take over). */
+    leaseExpiresAt: ts('lease_expires_at'),
   },
   (t) => [
     unique('jobs_tenant_id_id_key').on(t.tenantId, t.id),

@@ -7,6 +7,10 @@ export type GuardianRow = typeof guardians.$inferSelect;
 
 /** Queries of the students import (batches of a few hundred rows per transaction). */
 export const importsRepository = {
+  /** Serialises the import batches of one centre until the transaction ends (a transaction-scoped advisory lock). */
+  async lockCentreImports(tx: Tx, tenantId: string) {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`students-import:${tenantId}`}, 0))`);
+  },
   async file(tx: Tx, tenantId: string, fileId: string) {
     const [row] = await tx
       .select({ id: files.id, purpose: files.purpose, status: files.status, storageKey: files.storageKey, size: files.size })

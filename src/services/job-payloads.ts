@@ -32,3 +32,11 @@ export class PermanentJobError extends Error {
     this.name = 'PermanentJobError';
   }
 }
+
+/** This run no longer holds the job (its lease ran out and another run took over): it stops, writing nothing more. */
+export class LeaseLostError extends Error {
+  constructor() {
+    super('The job was taken over by another run');
+    this.name = 'LeaseLostError';
+  }
+}

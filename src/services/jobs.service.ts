@@ -24,14 +24,18 @@ export const jobDto = (j: JobRow) => ({
   version: j.version,
 });
 
-type Deps = Pick<ServiceDeps, 'db' | 'clock' | 'queue' | 'logger'> & { files: Pick<FilesService, 'confirmUploaded'> };
+type Deps = Pick<ServiceDeps, 'db' | 'clock' | 'queue' | 'logger'> & { files: Pick<FilesService, 'confirmUploaded'>; config?: { jobs: { leaseSeconds: number } } };
+
+/** What claiming a job for a run gives: the job and the run's fencing token, `busy` (a live run holds it), or undefined. */
+export type JobClaim = { job: JobRow; token: number } | 'busy' | undefined;
 
 /**
  * Jobs (reports, imports): a job is a row first; the queue message goes out only after that transaction commits, so a
  * worker never sees a message for a row it cannot read. This service writes job rows and sends messages; it never
  * runs a job (the worker host in src/workers/ does, calling services).
  */
-export function createJobsService({ db, clock, queue, logger, files }: Deps) {
+export function createJobsService({ db, clock, queue, logger, files, config }: Deps) {
+  const leaseSeconds = config?.jobs.leaseSeconds ?? 30;
   /** Writes the job row (and its audit row) and sends `{jobId, tenantId}`; the payload is checked against the job name. */
   async function enqueue<N extends JobName>(ctx: TenantContext, type: N, input: JobPayload<N>, check?: (tx: Tx) => Promise<void>) {
     const job = await db.scoped(forTenant(ctx), async (tx) => {
@@ -96,17 +100,43 @@ export function createJobsService({ db, clock, queue, logger, files }: Deps) {
 
     /** The job row's life as the worker host runs it (queued → running → succeeded | failed). */
     runs: {
-      /** Marks the job running (attempts + 1); undefined when it is already finished or unknown. */
-      start: (tenantId: string, jobId: string) => db.scoped(forTenant(tenantId), (tx) => jobsRepository.start(tx, tenantId, jobId, clock.now())),
-      progress: (tenantId: string, jobId: string, percent: number) =>
-        db.scoped(forTenant(tenantId), (tx) => jobsRepository.progress(tx, tenantId, jobId, percent, clock.now())),
-      checkpoint: (tenantId: string, jobId: string, result: unknown) =>
-        db.scoped(forTenant(tenantId), (tx) => jobsRepository.checkpoint(tx, tenantId, jobId, result, clock.now())),
-      succeed: (tenantId: string, jobId: string, result: unknown) =>
-        db.scoped(forTenant(tenantId), (tx) => jobsRepository.succeed(tx, tenantId, jobId, result, clock.now())),
-      fail: (tenantId: string, jobId: string, error: string) => db.scoped(forTenant(tenantId), (tx) => jobsRepository.fail(tx, tenantId, jobId, error, clock.now())),
-      requeue: (tenantId: string, jobId: string, error: string) =>
-        db.scoped(forTenant(tenantId), (tx) => jobsRepository.requeue(tx, tenantId, jobId, error, clock.now())),
+      /** The lease a run holds and renews (its heartbeat runs at a third of it). */
+      leaseSeconds,
+      /**
+       * Claims the job for one run (running, attempts + 1, a new fencing token, a lease): undefined when it is finished
+       * or unknown, `busy` while another run holds a live lease (a second delivery, or a run that outlived the queue's
+       * timeout). A lease that ran out is taken over.
+       */
+      async start(tenantId: string, jobId: string): Promise<JobClaim> {
+        return db.scoped(forTenant(tenantId), async (tx) => {
+          const job = await jobsRepository.claim(tx, tenantId, jobId, leaseSeconds, clock.now());
+          if (job) return { job, token: job.leaseToken };
+          return (await jobsRepository.get(tx, tenantId, jobId))?.status === 'running' ? 'busy' : undefined;
+        });
+      },
+      /** The heartbeat: false once another run took the job over (this one must stop writing). */
+      renew: (tenantId: string, jobId: string, token: number) =>
+        db.scoped(forTenant(tenantId), (tx) => jobsRepository.renew(tx, tenantId, jobId, token, leaseSeconds)),
+      progress: (tenantId: string, jobId: string, percent: number, token?: number) =>
+        db.scoped(forTenant(tenantId), (tx) => jobsRepository.progress(tx, tenantId, jobId, percent, clock.now(), token)),
+      checkpoint: (tenantId: string, jobId: string, result: unknown, token?: number) =>
+        db.scoped(forTenant(tenantId), (tx) => jobsRepository.checkpoint(tx, tenantId, jobId, result, clock.now(), token)),
+      succeed: (tenantId: string, jobId: string, result: unknown, token?: number) =>
+        db.scoped(forTenant(tenantId), (tx) => jobsRepository.succeed(tx, tenantId, jobId, result, clock.now(), token)),
+      fail: (tenantId: string, jobId: string, error: string, token?: number) =>
+        db.scoped(forTenant(tenantId), (tx) => jobsRepository.fail(tx, tenantId, jobId, error, clock.now(), token)),
+      requeue: (tenantId: string, jobId: string, error: string, token?: number) =>
+        db.scoped(forTenant(tenantId), (tx) => jobsRepository.requeue(tx, tenantId, jobId, error, clock.now(), token)),
+      /** Running jobs whose lease ran out (their worker died), centre by centre: to be sent again and taken over. */
+      async expired() {
+        const tenants = await db.scoped(systemWide(), (tx) => tenantsRepository.directory(tx));
+        const out: { jobId: string; tenantId: string }[] = [];
+        for (const t of tenants) {
+          const lost = await db.scoped(forTenant(t.id), (tx) => jobsRepository.expiredLeases(tx, t.id));
+          for (const j of lost) out.push({ jobId: j.id, tenantId: t.id });
+        }
+        return out;
+      },
       /** Every job a stopped process left queued or running, centre by centre. */
       async unfinished() {
         const tenants = await db.scoped(systemWide(), (tx) => tenantsRepository.directory(tx));

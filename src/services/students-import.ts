@@ -7,6 +7,7 @@ import { importsRepository, type GuardianRow, type StudentRow } from '../reposit
 import { jobsRepository } from '../repositories/jobs.repository.js';
 import { tenantsRepository } from '../repositories/tenancy.repository.js';
 import type { Clock } from '../core/clock.js';
+import { LeaseLostError } from './job-payloads.js';
 import { nameKey, type ImportRow } from './students-import.rows.js';
 
 export interface ImportCounts {
@@ -54,6 +55,11 @@ export function createStudentsImport({
     ): Promise<ImportCounts> {
       const { tenantId } = actor;
       return db.scoped(forTenant(tenantId), async (tx) => {
+        // One run per job: the batch commits only while this run holds the job's lease (a takeover waits for it).
+        if (actor.runToken !== undefined && !(await jobsRepository.holds(tx, tenantId, actor.jobId, actor.runToken))) throw new LeaseLostError();
+        // Imports of one centre are serialised batch by batch: the same file imported twice at once matches the
+        // children the other import committed instead of creating them again.
+        if (!opts.dryRun) await importsRepository.lockCentreImports(tx, tenantId);
         const { inserted, ...c } = await applyBatch(tx, tenantId, rows, opts.dryRun, clock.now());
         // The job's resume point commits with the rows it counts (a retry after a crash skips them, counted once).
         if (!opts.dryRun && opts.checkpoint) await jobsRepository.checkpoint(tx, tenantId, actor.jobId, opts.checkpoint(c), clock.now());

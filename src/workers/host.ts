@@ -41,6 +41,17 @@ export function createWorkerHost({
       return runScheduledTask(services.tasks, logger, task, now);
     },
 
+    /**
+     * Sends again every running job whose lease ran out (its run died: a killed or crashed worker), so another run
+     * takes it over within seconds instead of waiting for the queue's timeout. Run periodically by every worker.
+     */
+    async sweepLost() {
+      const lost = await services.jobs.runs.expired();
+      for (const m of lost) await queue.send(m);
+      if (lost.length) logger.warn({ jobs: lost.length }, 'jobs whose run died sent again');
+      return lost.length;
+    },
+
     /** In-process queue start-up: sends again every job a stopped process left queued or running. */
     async recover() {
       const open = await services.jobs.runs.unfinished();

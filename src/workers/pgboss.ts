@@ -4,6 +4,7 @@ import type { Logger } from '../core/logger.js';
 import type { WorkerHost } from './host.js';
 import { SCHEDULES } from './schedules/scheduler.js';
 import type { ScheduledTask } from './schedules/index.js';
+import { startSweeper } from './sweeper.js';
 
 /**
  * The self-hosted worker (`npm run worker`, JOBS_QUEUE=pgboss): consumes jobs through the same worker host as the
@@ -11,21 +12,32 @@ import type { ScheduledTask } from './schedules/index.js';
  * across every worker process — when SCHEDULER_ENABLED.
  */
 export async function startPgBossWorker(
-  { workers, queue, logger, config }: { workers: Pick<WorkerHost, 'runJob' | 'runTask'>; queue: Queue; logger: Logger; config: { schedulerEnabled: boolean; jobs: { workerConcurrency: number } } },
+  { workers, queue, logger, config }: {
+    workers: Pick<WorkerHost, 'runJob' | 'runTask' | 'sweepLost'>;
+    queue: Queue;
+    logger: Logger;
+    config: { schedulerEnabled: boolean; jobs: { workerConcurrency: number; leaseSeconds: number } };
+  },
   { schedules = SCHEDULES, ...opts }: { pollingIntervalSeconds?: number; schedules?: Record<string, string> } = {},
 ) {
   if (queue.kind !== 'pgboss') throw new Error('npm run worker needs JOBS_QUEUE=pgboss (with DATABASE_URL)');
   const boss = queue as PgBossQueue;
   // As on SQS: a failed attempt comes back; the last one fails in pg-boss too, so its copy lands in the dead-letter queue.
+  // `busy` (another run holds a live lease) and `superseded` (this run lost it) are done here: the run holding the job
+  // finishes it, and if it dies the sweeper below sends the job again once its lease runs out.
   const consume = async (message: JobMessage, attempt: number): Promise<DeliveryOutcome> => {
     const outcome = await workers.runJob(message.jobId, message.tenantId, attempt);
     return outcome.status === 'retry' || (outcome.status === 'failed' && outcome.reason === 'exhausted') ? 'retry' : 'done';
   };
   await boss.consume(consume, { concurrency: config.jobs.workerConcurrency, ...opts });
   if (config.schedulerEnabled) await boss.schedule(schedules, (task) => workers.runTask(task as ScheduledTask), opts);
+  const sweeper = startSweeper(workers, logger, config.jobs.leaseSeconds);
   logger.info({ concurrency: config.jobs.workerConcurrency, schedules: config.schedulerEnabled }, 'worker consuming jobs from pg-boss');
   return {
-    /** Stops fetching and waits (bounded) for running jobs; one still running is failed and so retried elsewhere. */
-    stop: (timeoutMs: number) => boss.close(timeoutMs),
+    /** Stops fetching and waits (bounded) for running jobs; one still running is taken over elsewhere once its lease runs out. */
+    stop: (timeoutMs: number) => {
+      sweeper.stop();
+      return boss.close(timeoutMs);
+    },
   };
 }

@@ -64,9 +64,11 @@ export function createWorkerHandler(host: () => Promise<LambdaWorkerHost>) {
       const attempt = Math.max(1, Number(record.attributes?.ApproximateReceiveCount ?? 1) || 1);
       try {
         const outcome = await h.runner.runJob(msg.jobId, msg.tenantId, attempt);
-        if (outcome.status === 'retry' || (outcome.status === 'failed' && outcome.reason === 'exhausted')) failures.push({ itemIdentifier: record.messageId });
+        // busy: another run holds the job under a live lease; SQS brings the message back after its visibility
+        // timeout, by when that run has finished (skipped then) or its lease has run out (taken over).
+        if (outcome.status === 'retry' || outcome.status === 'busy' || (outcome.status === 'failed' && outcome.reason === 'exhausted')) failures.push({ itemIdentifier: record.messageId });
       } catch (err) {
-        h.logger.error({ jobId: msg.jobId, err: err instanceof Error ? err.message : String(err) }, 'job delivery failed');
+        h.logger.error({ jobId: msg.jobId, err }, 'job delivery failed');
         failures.push({ itemIdentifier: record.messageId });
       }
     }

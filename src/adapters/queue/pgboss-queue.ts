@@ -34,6 +34,11 @@ export class PgBossQueue implements Queue {
   readonly kind = 'pgboss' as const;
   private readonly boss: PgBoss;
   private started: Promise<void> | undefined;
+  private stopping = false;
+  private stop!: () => void;
+  /** Resolves when close() begins: wakes every consuming loop. */
+  private readonly stopped = new Promise<void>((r) => (this.stop = r));
+  private readonly loops: { loop: Promise<void>; running: Set<Promise<void>> }[] = [];
 
   constructor(private readonly opts: PgBossQueueOptions, role: 'sender' | 'worker' = 'sender') {
     const worker = role === 'worker';
@@ -48,7 +53,8 @@ export class PgBossQueue implements Queue {
       cronMonitorIntervalSeconds: opts.clockSeconds ?? 30,
       cronWorkerIntervalSeconds: Math.min(5, opts.clockSeconds ?? 5),
     });
-    this.boss.on('error', (err) => opts.onError?.(err));
+    // pg-boss emits plain objects (`{...error, message, stack, queue}`), not Errors: logged as Errors, they keep their message.
+    this.boss.on('error', (err) => opts.onError?.(asError(err)));
   }
 
   /** Installs or upgrades pg-boss's schema (under its own advisory lock) and the queues; idempotent. */
@@ -94,13 +100,59 @@ export class PgBossQueue implements Queue {
    */
   async consume(handler: PgBossHandler, { concurrency = 1, pollingIntervalSeconds = 2 } = {}) {
     await this.start();
-    for (let i = 0; i < concurrency; i++) {
-      await this.boss.work<JobMessage>(PGBOSS_JOBS, { batchSize: 1, includeMetadata: true, pollingIntervalSeconds }, async ([job]) => {
-        if (!job) return;
-        const outcome = await handler(job.data, job.retryCount + 1);
-        if (outcome === 'retry') throw new Error('job attempt failed');
-      });
-    }
+    this.pump(PGBOSS_JOBS, concurrency, pollingIntervalSeconds, async (job) => {
+      const outcome = await handler(job.data as JobMessage, job.retryCount + 1);
+      if (outcome === 'retry') throw new Error('job attempt failed');
+    });
+  }
+
+  /**
+   * One process's loop over a queue, instead of pg-boss's `work()` (which polls once per interval whatever it found,
+   * and completes or fails each job without awaiting it, so a database restart ended the process with an unhandled
+   * rejection): fetches as many jobs as there are free slots out of `concurrency`, fetches again as soon as a slot
+   * frees, sleeps `pollingIntervalSeconds` only when the queue is empty, and awaits every complete/fail — a failed
+   * one is reported through onError (the job comes back after its timeout; the jobs row says it is done).
+   */
+  private pump(name: string, concurrency: number, pollingIntervalSeconds: number, run: (job: PgBoss.JobWithMetadata) => Promise<void>) {
+    const running = new Set<Promise<void>>();
+    const settle = async (job: PgBoss.JobWithMetadata) => {
+      let failure: unknown;
+      try {
+        await run(job);
+      } catch (err) {
+        failure = err;
+      }
+      try {
+        if (failure === undefined) await this.boss.complete(name, job.id);
+        else await this.boss.fail(name, job.id, { message: failure instanceof Error ? failure.message : String(failure) });
+      } catch (err) {
+        this.opts.onError?.(asError(err));
+      }
+    };
+    const loop = (async () => {
+      while (!this.stopping) {
+        const free = concurrency - running.size;
+        let fetched = 0;
+        if (free > 0) {
+          let jobs: PgBoss.JobWithMetadata[] = [];
+          try {
+            jobs = (await this.boss.fetch(name, { batchSize: free, includeMetadata: true })) ?? [];
+          } catch (err) {
+            this.opts.onError?.(asError(err));
+          }
+          fetched = jobs.length;
+          for (const job of jobs) {
+            const p: Promise<void> = settle(job).finally(() => running.delete(p));
+            running.add(p);
+          }
+        }
+        if (this.stopping) break;
+        if (running.size >= concurrency) await Promise.race([...running, this.stopped]);
+        else if (fetched === 0) await Promise.race([sleep(pollingIntervalSeconds * 1000), this.stopped]);
+      }
+      await Promise.allSettled(running);
+    })();
+    this.loops.push({ loop, running });
   }
 
   /**
@@ -115,7 +167,7 @@ export class PgBossQueue implements Queue {
       // of one task at once, even when a run outlasts its tick (croner's `protect` locally).
       await this.ensureQueue(name, { retryLimit: 0, expireInSeconds: this.opts.timeoutSeconds, policy: 'singleton' });
       await this.boss.schedule(name, cron, { task }, { tz: 'UTC' });
-      await this.boss.work<{ task: string }>(name, { batchSize: 1, pollingIntervalSeconds }, async () => {
+      this.pump(name, 1, pollingIntervalSeconds, async () => {
         await run(task);
       });
     }
@@ -128,10 +180,30 @@ export class PgBossQueue implements Queue {
     return { waiting, active: Math.max(0, active - waiting) };
   }
 
-  /** Stops fetching, waits up to `timeoutMs` for running jobs (the rest are failed and so retried), closes the pool. */
+  /**
+   * Stops fetching, waits up to `timeoutMs` for running jobs, closes the pool. A job still running then is left to
+   * its lease: it runs out within JOBS_LEASE_SECONDS and another worker takes the job over.
+   */
   async close(timeoutMs = 10_000) {
     if (!this.started) return;
     await this.started.catch(() => undefined);
-    await this.boss.stop({ graceful: true, wait: true, timeout: timeoutMs });
+    this.stopping = true;
+    this.stop();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([Promise.allSettled(this.loops.map((l) => l.loop)), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
+    await this.boss.stop({ graceful: true, wait: true, timeout: Math.max(1000, Math.min(timeoutMs, 5000)) });
   }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+
+/** pg-boss's error events (and anything thrown) as an Error with its message, code and cause kept. */
+function asError(err: unknown): Error {
+  if (err instanceof Error) return err;
+  if (err && typeof err === 'object' && typeof (err as { message?: unknown }).message === 'string') {
+    const e = err as { message: string; code?: unknown; severity?: unknown };
+    return Object.assign(new Error(e.message), { ...(typeof e.code === 'string' ? { code: e.code } : {}), ...(typeof e.severity === 'string' ? { severity: e.severity } : {}) });
+  }
+  return new Error(String(err));
 }

@@ -19,7 +19,7 @@ export async function runScheduledTask(tasks: TasksService, logger: Logger, task
       for (const [k, v] of Object.entries(r)) totals[k] = (totals[k] ?? 0) + v;
     } catch (err) {
       failed++;
-      logger.error({ task, tenantId: t.id, err: err instanceof Error ? `${err.message} ${(err as any).cause?.message ?? ''}`.trim() : String(err) }, 'scheduled task failed for a centre');
+      logger.error({ task, tenantId: t.id, err }, 'scheduled task failed for a centre');
     }
   }
   for (const [k, v] of Object.entries(await tasks.runSystem(task, now))) totals[k] = (totals[k] ?? 0) + v;

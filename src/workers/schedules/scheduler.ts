@@ -14,7 +14,7 @@ export const SCHEDULES: Record<ScheduledTask, string> = {
 export function startScheduler(run: (task: ScheduledTask) => Promise<unknown>, logger: Logger) {
   const jobs = (Object.keys(SCHEDULES) as ScheduledTask[]).map(
     (task) =>
-      new Cron(SCHEDULES[task], { protect: true, name: task, catch: (err) => logger.error({ task, err: String(err) }, 'scheduled task failed') }, async () => {
+      new Cron(SCHEDULES[task], { protect: true, name: task, catch: (err) => logger.error({ task, err }, 'scheduled task failed') }, async () => {
         await run(task);
       }),
   );
