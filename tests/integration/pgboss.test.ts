@@ -40,6 +40,7 @@ describe.skipIf(!local)('pg-boss queue with two worker processes', () => {
         DATABASE_URL: url(dbName),
         JOBS_QUEUE: 'pgboss',
         JOBS_TIMEOUT_SECONDS: '4',
+        JOBS_LEASE_SECONDS: '2',
         JOBS_RETRY_DELAY_SECONDS: '1',
         SCHEDULER_ENABLED: 'true',
         SESSION_SECRET: 'x'.repeat(48),
