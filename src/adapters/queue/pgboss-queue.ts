@@ -102,7 +102,7 @@ export class PgBossQueue implements Queue {
     await this.start();
     this.pump(PGBOSS_JOBS, concurrency, pollingIntervalSeconds, async (job) => {
       const outcome = await handler(job.data as JobMessage, job.retryCount + 1);
-      if (outcome === 'retry') throw new Error('job attempt failed');
+      if (outcome === 'retry') throw new AttemptFailed();
     });
   }
 
@@ -121,6 +121,8 @@ export class PgBossQueue implements Queue {
         await run(job);
       } catch (err) {
         failure = err;
+        // A delivery that could not even record its outcome (the database went away mid-job) is worth a log line.
+        if (!(err instanceof AttemptFailed)) this.opts.onError?.(asError(err));
       }
       try {
         if (failure === undefined) await this.boss.complete(name, job.id);
@@ -196,7 +198,14 @@ export class PgBossQueue implements Queue {
   }
 }
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms).unref());
+/** The runner recorded a failed attempt: pg-boss should deliver the job again after its backoff. */
+class AttemptFailed extends Error {
+  constructor() {
+    super('job attempt failed');
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** pg-boss's error events (and anything thrown) as an Error with its message, code and cause kept. */
 function asError(err: unknown): Error {
