@@ -142,7 +142,7 @@ function toConfig(e: z.infer<typeof envSchema>) {
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     dbPoolMax: e.DB_POOL_MAX,
-    /** Pool connections one centre may hold at once; 0: half the pool (at least 2). */
+    /** Pool connections one centre may hold at once; 0: the default share (all but a quarter of the pool). */
     dbPoolMaxPerTenant: e.DB_POOL_MAX_PER_TENANT,
     /** Bounds of every statement of application work (the client-side query timeout is 1 s more; below the gateway's 30 s). */
     dbLimits: { statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, lockTimeoutMs: e.DB_LOCK_TIMEOUT_MS },

@@ -337,7 +337,7 @@ export interface OpenDatabaseOptions {
   queryLogger?: { logQuery(query: string, params: unknown[]): void };
   /** statement_timeout and lock_timeout of every scoped transaction (defaults: 25 s, 2 s). */
   limits?: StatementLimits;
-  /** Pool connections one centre may hold at once (default: half the pool, at least 2, at most the pool). */
+  /** Pool connections one centre may hold at once (default: `defaultTenantShare`). */
   poolMaxPerTenant?: number;
   /** How long a centre's request waits for one of its slots before 503 NOT_READY (default 2 s). */
   tenantWaitMs?: number;
@@ -404,6 +404,13 @@ export class TenantSlots {
   }
 }
 
+/**
+ * A centre's default share of the pool: all but a quarter of it (at least one connection kept for the others), so a
+ * busy centre loses little of its own concurrency while a stuck one leaves room for everyone else. A pool of one or
+ * two (Lambda: one request at a time per environment) is not split.
+ */
+export const defaultTenantShare = (poolMax: number) => (poolMax <= 2 ? poolMax : poolMax - Math.max(1, Math.floor(poolMax / 4)));
+
 async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database> {
   const pg = (await import('pg')).default;
   const { drizzle } = await import('drizzle-orm/node-postgres');
@@ -427,7 +434,7 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
   // The readiness probe's own connection: it never waits in the application's pool queue behind a stuck centre.
   const probe = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 2_000, query_timeout: 2_000, keepAlive: true });
   probe.on('error', (err) => opts.onPoolError?.(err));
-  const slots = new TenantSlots(opts.poolMaxPerTenant ?? Math.min(poolMax, Math.max(2, Math.ceil(poolMax / 2))), opts.tenantWaitMs ?? 2_000);
+  const slots = new TenantSlots(opts.poolMaxPerTenant ?? defaultTenantShare(poolMax), opts.tenantWaitMs ?? 2_000);
   const tenantSlot = (scope: DbScope) => (scope.tenantId ? slots.acquire(scope.tenantId) : Promise.resolve(noop));
   const db = drizzle(pool, { logger: opts.queryLogger }) as unknown as Db;
   // One Drizzle handle per pooled connection, reused across transactions, talking through a ScopedConnection.
