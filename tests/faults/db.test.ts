@@ -173,12 +173,13 @@ describe.skipIf(!!missing)('one centre cannot stall the others; no wait on the d
     expect(other.length).toBeGreaterThan(30);
     expect(other.filter((o) => o.status !== (o.what === 'GET /rooms' ? 200 : 201))).toEqual([]);
     const times = other.map((o) => o.ms).sort((x, y) => x - y);
-    expect(times[Math.floor(times.length * 0.95)]).toBeLessThan(1_000);
-    expect(times[times.length - 1]).toBeLessThan(2_500);
+    // (Bounds with slack for a loaded 2-core machine; without the fixes these wait the pool's 5 s and then fail.)
+    expect(times[Math.floor(times.length * 0.95)]).toBeLessThan(1_500);
+    expect(times[times.length - 1]).toBeLessThan(4_000);
     // Readiness never waited behind the stuck centre.
     expect(ready.length).toBeGreaterThan(20);
     expect(ready.filter((o) => o.status !== 200)).toEqual([]);
-    expect(Math.max(...ready.map((o) => o.ms))).toBeLessThan(1_000);
+    expect(Math.max(...ready.map((o) => o.ms))).toBeLessThan(2_000);
 
     // The lock released: the centre works again.
     const after = await request(api.base, 'PATCH', `/rooms/${a.roomId}`, { headers: headersOf(a.session), body: { name: 'Room A again' } });
