@@ -52,6 +52,8 @@ export async function createContainer(
       databaseUrl: config.databaseUrl,
       dataDir: config.dataDir,
       poolMax: config.dbPoolMax,
+      poolMaxPerTenant: config.dbPoolMaxPerTenant || undefined,
+      limits: config.dbLimits,
       onPoolError: (err) => logger.warn({ err }, 'database connection dropped'),
     }));
   const cache = overrides.cache ?? (await openCache(config, logger));

@@ -54,6 +54,9 @@ const envSchema = z.object({
   DATA_DIR: optionalString.transform((v) => v ?? './.data'),
   DATABASE_URL: url(['postgres:', 'postgresql:']),
   DB_POOL_MAX: int(10, 1, 200),
+  DB_POOL_MAX_PER_TENANT: int(0, 1, 200),
+  DB_STATEMENT_TIMEOUT_MS: int(25_000, 100, 29_000),
+  DB_LOCK_TIMEOUT_MS: int(2_000, 10, 29_000),
   REDIS_URL: url(['redis:', 'rediss:']).refine((v) => v === undefined || !URL.canParse(v) || /^\/?(\d{1,5})?$/.test(new URL(v).pathname), {
     message: 'must end in a database number, if anything (redis://host:6379/0)',
   }),
@@ -140,6 +143,10 @@ function toConfig(e: z.infer<typeof envSchema>) {
     dataDir: e.DATA_DIR,
     databaseUrl: e.DATABASE_URL,
     dbPoolMax: e.DB_POOL_MAX,
+    /** Pool connections one centre may hold at once; 0: the default share (all but a quarter of the pool). */
+    dbPoolMaxPerTenant: e.DB_POOL_MAX_PER_TENANT,
+    /** Bounds of every statement of application work (the client-side query timeout is 1 s more; below the gateway's 30 s). */
+    dbLimits: { statementTimeoutMs: e.DB_STATEMENT_TIMEOUT_MS, lockTimeoutMs: e.DB_LOCK_TIMEOUT_MS },
     redisUrl: e.REDIS_URL,
     redisCluster: e.REDIS_CLUSTER ?? false,
     supabaseUrl: e.SUPABASE_URL?.replace(/\/$/, ''),

@@ -58,6 +58,26 @@ export const rateLimitedFor = (message: string, retryAfterSeconds: number) =>
 export const preconditionFailed = () =>
   new AppError('PRECONDITION_FAILED', 'The resource has changed since you read it (If-Match does not match)');
 
+/** 503 NOT_READY with Retry-After: a condition that passes by itself (the database back, a lock released, space freed). */
+export const notReady = (message: string, retryAfterSeconds = 1) =>
+  new AppError('NOT_READY', message, undefined, { 'Retry-After': String(retryAfterSeconds) });
+
+/** The data directory of the embedded mode cannot be used at start: the message names the directory and the cause. */
+export class DataDirError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DataDirError';
+  }
+}
+
+/** The readiness probe's answer when the embedded database's disk is (nearly) full. */
+export class DiskFullError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DiskFullError';
+  }
+}
+
 export function errorBody(code: ErrorCode, message: string, requestId: string, details?: ErrorDetail[]) {
   return { error: { code, message, requestId, ...(details && details.length ? { details } : {}) } };
 }
@@ -82,7 +102,7 @@ export function isUnavailableError(err: unknown): boolean {
     if (['ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH'].includes(code)) return true;
     const msg = typeof e.message === 'string' ? e.message : '';
     if (
-      /Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end|not queryable|Client was closed|database ping timed out|is closed/i.test(
+      /Query read timeout|Connection terminated|timeout exceeded when trying to connect|Cannot use a pool after calling end|not queryable|Client was closed|database ping timed out|is closed/i.test(
         msg,
       )
     )
@@ -97,8 +117,16 @@ export function isUnavailableError(err: unknown): boolean {
  * this only keeps a missed case from becoming an internal error). An unavailable database is a 503, not a 500.
  */
 export function fromDatabaseError(err: unknown): AppError | undefined {
-  if (isUnavailableError(err)) return new AppError('NOT_READY', 'The service is temporarily unavailable; try again shortly');
+  if (isUnavailableError(err)) return notReady('The service is temporarily unavailable; try again shortly');
   switch (sqlState(err)) {
+    // One centre's stuck work must not become anyone's 500 (issue 20, point 8): a row locked past lock_timeout, a
+    // statement past statement_timeout (or cancelled) is "try again shortly", not a conflict with the request itself.
+    case '55P03': // lock_not_available
+      return notReady('The record is being changed by another request; try again shortly', 2);
+    case '57014': // query_canceled (statement_timeout, a cancel)
+      return notReady('The database took too long to answer; try again shortly', 5);
+    case '53100': // disk_full
+      return notReady("The server's storage is full; try again later", 30);
     case '22021': // character_not_in_repertoire (a NUL byte in text)
     case '22P05': // untranslatable_character (\u0000 in jsonb)
     case '54000': // program_limit_exceeded (a value too large for an index)

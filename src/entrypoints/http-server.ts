@@ -1,7 +1,7 @@
 import { createApp } from '../api/app.js';
 import { createContainer, type Container } from '../container.js';
 import { ConfigError, loadConfig, type Config } from '../core/config.js';
-import { isUnavailableError } from '../core/errors.js';
+import { DataDirError, isUnavailableError } from '../core/errors.js';
 import { startBackground } from '../workers/runtime.js';
 import { browserUrl, startupBanner } from './browser-url.js';
 import { startNodeServer } from './node-server.js';
@@ -58,11 +58,15 @@ function startupError(err: unknown, config: Config): Error {
   if (e?.code === 'EADDRINUSE') return new Error(`PORT ${config.port} on ${config.host} is already in use (set PORT or HOST)`);
   if (e?.code === 'EACCES' && e.syscall === 'listen') return new Error(`PORT ${config.port} on ${config.host} may not be opened by this user (set PORT)`);
   if (err instanceof Error && /REDIS_URL/.test(err.message)) return err;
+  // Embedded mode: the data directory, named, with the cause (read-only, out of space), never "[object Object]".
+  if (err instanceof DataDirError) return err;
+  if (['EROFS', 'ENOSPC', 'EACCES', 'EPERM'].includes(String(e?.code)) && e.path)
+    return new Error(`DATA_DIR: ${e.path} cannot be written (${e.code}) (set DATA_DIR to a writable directory with space)`);
   if (isUnavailableError(err) || (config.databaseUrl && /connect|database|password|role|SSL/i.test(String(e?.message)))) {
     const where = config.databaseUrl ? safeHost(config.databaseUrl) : config.dataDir;
     return new Error(`DATABASE_URL: the database at ${where} cannot be used (${oneLine(e?.message ?? String(err))})`);
   }
-  return err instanceof Error ? err : new Error(String(err));
+  return err instanceof Error ? err : new Error(oneLine(JSON.stringify(err) ?? String(err)));
 }
 
 function safeHost(url: string) {

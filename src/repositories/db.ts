@@ -1,11 +1,12 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, statfs, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { isUuid } from '../core/ids.js';
+import { AppError, DataDirError, DiskFullError, sqlState as sqlStateOf } from '../core/errors.js';
 import pgUtils from 'pg/lib/utils.js';
 
 const prepareValue = pgUtils.prepareValue;
@@ -67,8 +68,16 @@ export async function reScope(tx: Tx, to: { tenantId: string } | { userId: strin
 }
 
 export const APP_ROLE = 'daycare_app';
-/** No statement of application work may outlive the gateway's 30 s (long work is a job of short statements). */
-const STATEMENT_TIMEOUT = '25s';
+/**
+ * The bounds of a statement of application work, sent with every scoped transaction: no statement may outlive the
+ * gateway's 30 s (long work is a job of short statements), and no row lock is waited for longer than `lockTimeoutMs`,
+ * so a row one request keeps locked stalls the others for seconds, not for the statement timeout (issue 20, point 8).
+ */
+export interface StatementLimits {
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+}
+export const DEFAULT_LIMITS: StatementLimits = { statementTimeoutMs: 25_000, lockTimeoutMs: 2_000 };
 const MIGRATION_LOCK_ID = 727_001;
 
 export interface Database {
@@ -129,7 +138,7 @@ function runHooks(u: UnitOfWork) {
  * The transaction-local settings that row-level security reads, and the switch to the restricted role: one list,
  * rendered as a parameterised statement (PGlite) or as escaped literals (the server's one-round-trip path).
  */
-function scopeSettings(scope: DbScope): [string, string][] {
+function scopeSettings(scope: DbScope, limits: StatementLimits): [string, string][] {
   if (scope.tenantId !== null && !isUuid(scope.tenantId)) throw new Error('invalid tenant id in scope');
   if (scope.userId && !isUuid(scope.userId)) throw new Error('invalid user id in scope');
   const user = scope.tenantId === null || scope.crossCentre;
@@ -138,14 +147,15 @@ function scopeSettings(scope: DbScope): [string, string][] {
     ['app.user_id', (user && scope.userId) || ''],
     ['app.user_email', (user && scope.email?.toLowerCase()) || ''],
     ['app.scope', scope.system ? 'system' : ''],
-    ['statement_timeout', STATEMENT_TIMEOUT],
+    ['statement_timeout', `${limits.statementTimeoutMs}ms`],
+    ['lock_timeout', `${limits.lockTimeoutMs}ms`],
     ['role', APP_ROLE],
   ];
 }
 
-function scopeStatement(scope: DbScope) {
+function scopeStatement(scope: DbScope, limits: StatementLimits) {
   // One round trip: the settings and the role switch are all transaction-local (is_local = true).
-  return sql`select ${sql.join(scopeSettings(scope).map(([k, v]) => sql`set_config(${k}, ${v}, true)`), sql`, `)}`;
+  return sql`select ${sql.join(scopeSettings(scope, limits).map(([k, v]) => sql`set_config(${k}, ${v}, true)`), sql`, `)}`;
 }
 
 /**
@@ -289,8 +299,8 @@ export function inlineParams(text: string, values: unknown[], literal: (v: strin
 }
 
 /** The same settings as `scopeStatement`, as literal SQL for a simple-protocol round trip (values escaped by the driver). */
-function scopeLiteralSql(scope: DbScope, lit: (v: string) => string) {
-  return `select ${scopeSettings(scope).map(([k, v]) => `set_config(${lit(k)}, ${lit(v)}, true)`).join(', ')}`;
+function scopeLiteralSql(scope: DbScope, lit: (v: string) => string, limits: StatementLimits) {
+  return `select ${scopeSettings(scope, limits).map(([k, v]) => `set_config(${lit(k)}, ${lit(v)}, true)`).join(', ')}`;
 }
 
 export function findMigrationsDir(): string {
@@ -325,23 +335,107 @@ export interface OpenDatabaseOptions {
   onPoolError?: (err: Error) => void;
   /** Sees every statement (the query-plan benchmark captures the hot routes' SQL with it). */
   queryLogger?: { logQuery(query: string, params: unknown[]): void };
+  /** statement_timeout and lock_timeout of every scoped transaction (defaults: 25 s, 2 s). */
+  limits?: StatementLimits;
+  /** Pool connections one centre may hold at once (default: `defaultTenantShare`). */
+  poolMaxPerTenant?: number;
+  /** How long a centre's request waits for one of its slots before 503 NOT_READY (default 2 s). */
+  tenantWaitMs?: number;
 }
 
 export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database> {
   return opts.databaseUrl ? openPg(opts.databaseUrl, opts) : openPglite(opts.dataDir ?? './.data', opts);
 }
 
+/** The client-side bound of one round trip (`query_timeout`): the server's statement_timeout, plus a little for the answer to arrive. */
+export const clientQueryTimeoutMs = (limits: StatementLimits) => limits.statementTimeoutMs + 1000;
+
+/** pg's own error for a round trip that outlived `query_timeout`: the connection is stuck on it and must be thrown away. */
+function isReadTimeout(err: unknown) {
+  return err instanceof Error && err.message === 'Query read timeout';
+}
+
+/**
+ * The pool connections one centre may hold at once (issue 20, point 8): a centre whose requests are stuck (a row
+ * locked for a long time, a slow report) cannot take the whole pool from the others. A request beyond its centre's
+ * share waits briefly for a slot, then answers 503 NOT_READY with Retry-After.
+ */
+export class TenantSlots {
+  private readonly held = new Map<string, { n: number; waiters: (() => void)[] }>();
+  constructor(
+    readonly max: number,
+    private readonly waitMs: number,
+  ) {}
+  async acquire(tenantId: string): Promise<() => void> {
+    let e = this.held.get(tenantId);
+    if (!e) this.held.set(tenantId, (e = { n: 0, waiters: [] }));
+    const entry = e;
+    if (entry.n >= this.max) {
+      await new Promise<void>((resolve, reject) => {
+        const wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        const timer = setTimeout(() => {
+          entry.waiters.splice(entry.waiters.indexOf(wake), 1);
+          reject(
+            new AppError('NOT_READY', 'This centre has too many requests waiting for the database; try again shortly', undefined, {
+              'Retry-After': String(Math.max(1, Math.ceil(this.waitMs / 1000))),
+            }),
+          );
+        }, this.waitMs);
+        entry.waiters.push(wake);
+      });
+      // The releasing request handed its slot over: `n` stays as it was.
+    } else entry.n++;
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = entry.waiters.shift();
+      if (next) return next();
+      entry.n--;
+      if (entry.n === 0) this.held.delete(tenantId);
+    };
+  }
+  /** Slots a centre holds now (tests). */
+  inUse(tenantId: string) {
+    return this.held.get(tenantId)?.n ?? 0;
+  }
+}
+
+/**
+ * A centre's default share of the pool: all but a quarter of it (at least one connection kept for the others), so a
+ * busy centre loses little of its own concurrency while a stuck one leaves room for everyone else. A pool of one or
+ * two (Lambda: one request at a time per environment) is not split.
+ */
+export const defaultTenantShare = (poolMax: number) => (poolMax <= 2 ? poolMax : poolMax - Math.max(1, Math.floor(poolMax / 4)));
+
 async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database> {
   const pg = (await import('pg')).default;
   const { drizzle } = await import('drizzle-orm/node-postgres');
+  const limits = opts.limits ?? DEFAULT_LIMITS;
+  const poolMax = opts.poolMax ?? 10;
+  const queryTimeout = clientQueryTimeoutMs(limits);
+  // A frozen or unreachable server (a silent fail-over, a network black hole) must not hold a request past the
+  // gateway's 30 s: every round trip is bounded on the client too (query_timeout), a connection attempt for at most
+  // 5 s, and TCP keepalive finds a dead peer under an idle connection (issue 20, point 9).
   const pool = new pg.Pool({
     connectionString: url,
-    max: opts.poolMax ?? 10,
+    max: poolMax,
     idleTimeoutMillis: 30_000,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: Math.min(5_000, limits.statementTimeoutMs),
+    query_timeout: queryTimeout,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: 10_000,
   });
   // A dropped idle connection must not crash the process; the pool replaces it on next use.
   pool.on('error', (err) => opts.onPoolError?.(err));
+  // The readiness probe's own connection: it never waits in the application's pool queue behind a stuck centre.
+  const probe = new pg.Pool({ connectionString: url, max: 1, idleTimeoutMillis: 30_000, connectionTimeoutMillis: 2_000, query_timeout: 2_000, keepAlive: true });
+  probe.on('error', (err) => opts.onPoolError?.(err));
+  const slots = new TenantSlots(opts.poolMaxPerTenant ?? defaultTenantShare(poolMax), opts.tenantWaitMs ?? 2_000);
+  const tenantSlot = (scope: DbScope) => (scope.tenantId ? slots.acquire(scope.tenantId) : Promise.resolve(noop));
   const db = drizzle(pool, { logger: opts.queryLogger }) as unknown as Db;
   // One Drizzle handle per pooled connection, reused across transactions, talking through a ScopedConnection.
   const handles = new WeakMap<object, { tx: Tx; conn: ScopedConnection; dead: boolean }>();
@@ -365,6 +459,14 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
     return { client, handle };
   };
   const lit = (client: import('pg').PoolClient) => (v: string) => client.escapeLiteral(v);
+  /**
+   * A round trip that outlived query_timeout leaves its connection waiting for an answer that may never come: no
+   * rollback is queued behind it (it would wait as long again); the socket is destroyed and the connection dropped.
+   */
+  const abandon = (client: import('pg').PoolClient, handle: { dead: boolean }) => {
+    handle.dead = true;
+    (client as unknown as { connection?: { stream?: { destroy?(): void } } }).connection?.stream?.destroy?.();
+  };
   return {
     kind: 'pg',
     raw: db,
@@ -373,29 +475,43 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
     async scoped(scope, fn) {
       const uow = activeUnitOfWork(owner);
       if (uow) return uow.join(scope, fn);
-      const { client, handle } = await checkout();
-      const { conn, tx } = handle;
-      conn.open(scopeLiteralSql(scope, lit(client)));
-      let broken = false;
+      const release = await tenantSlot(scope);
       try {
-        const result = await fn(tx);
-        if (conn.started) await client.query('commit');
-        return result;
-      } catch (err) {
-        if (conn.started)
-          await client.query('rollback').catch(() => {
-            broken = true;
-          });
-        throw err;
+        const { client, handle } = await checkout();
+        const { conn, tx } = handle;
+        conn.open(scopeLiteralSql(scope, lit(client), limits));
+        let broken = false;
+        try {
+          const result = await fn(tx);
+          if (conn.started) await client.query('commit');
+          return result;
+        } catch (err) {
+          if (isReadTimeout(err)) abandon(client, handle);
+          else if (conn.started)
+            await client.query('rollback').catch(() => {
+              broken = true;
+            });
+          throw err;
+        } finally {
+          conn.close();
+          client.release(broken || handle.dead);
+        }
       } finally {
-        conn.close();
-        client.release(broken || handle.dead);
+        release();
       }
     },
     async unitOfWork(scope, fn) {
       const outer = activeUnitOfWork(owner);
       if (outer) return outer.join(scope, fn);
-      const { client, handle } = await checkout();
+      const release = await tenantSlot(scope);
+      let checkedOut: Awaited<ReturnType<typeof checkout>>;
+      try {
+        checkedOut = await checkout();
+      } catch (err) {
+        release();
+        throw err;
+      }
+      const { client, handle } = checkedOut;
       const { conn, tx } = handle;
       let broken = false;
       let savepoints = 0;
@@ -405,21 +521,26 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
         hooks: [],
         async join(s, f) {
           const name = `uow_${++savepoints}`;
-          await client.query(`savepoint ${name}; ${scopeLiteralSql(s, lit(client))}`);
+          await client.query(`savepoint ${name}; ${scopeLiteralSql(s, lit(client), limits)}`);
           try {
             const r = await f(tx);
             await client.query(`release savepoint ${name}`);
             return r;
           } catch (err) {
-            await client.query(`rollback to savepoint ${name}`).catch(() => {
+            if (isReadTimeout(err) || handle.dead) {
+              abandon(client, handle);
+              throw err;
+            }
+            await client.query(`rollback to savepoint ${name}`).catch((e: unknown) => {
               broken = true;
+              if (isReadTimeout(e)) abandon(client, handle);
             });
             throw err;
           }
         },
       };
       try {
-        const settings = scopeLiteralSql(scope, lit(client));
+        const settings = scopeLiteralSql(scope, lit(client), limits);
         await client.query(`begin; ${settings}`);
         conn.open(settings);
         conn.started = true;
@@ -430,18 +551,21 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
         return result;
       } catch (err) {
         u.closed = true;
-        await client.query('rollback').catch(() => {
-          broken = true;
-        });
+        if (isReadTimeout(err) || handle.dead) abandon(client, handle);
+        else
+          await client.query('rollback').catch(() => {
+            broken = true;
+          });
         throw err;
       } finally {
         conn.close();
         client.release(broken || handle.dead);
+        release();
       }
     },
     afterCommit: afterCommitFor(owner),
     async ping(timeoutMs = 2000) {
-      await withTimeout(pool.query('select 1'), timeoutMs, 'database ping');
+      await withTimeout(probe.query('select 1'), timeoutMs, 'database ping');
     },
     async migrate() {
       const client = new pg.Client({ connectionString: url });
@@ -461,23 +585,94 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
         await client.end();
       }
     },
-    close: () => pool.end(),
+    close: async () => {
+      await Promise.all([pool.end(), probe.end()]);
+    },
   };
+}
+const noop = () => undefined;
+
+/** Free space a new embedded database needs (PGlite's fresh cluster is ~40 MB) and below which readiness says "disk full". */
+export const DATA_DIR_MIN_FREE_NEW = 64 * 1024 * 1024;
+export const DATA_DIR_MIN_FREE = 8 * 1024 * 1024;
+const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(1)} MB`;
+
+async function freeBytes(dir: string) {
+  const s = await statfs(dir);
+  return Number(s.bavail) * Number(s.bsize);
+}
+
+/** WASI errno numbers PGlite's file system throws (as plain `{ errno }` objects, not Errors) and node's codes. */
+const WASI_ERRNO: Record<number, string> = { 2: 'EACCES', 44: 'ENOENT', 51: 'ENOSPC', 63: 'EPERM', 69: 'EROFS', 54: 'ENOTDIR' };
+const CAUSE: Record<string, string> = {
+  ENOSPC: 'is out of space (ENOSPC)',
+  '53100': 'is out of space (disk full)',
+  EROFS: 'is on a read-only file system (EROFS)',
+  EACCES: 'may not be written by this user (EACCES)',
+  EPERM: 'may not be written by this user (EPERM)',
+  ENOTDIR: 'is not a directory (ENOTDIR)',
+  EEXIST: 'is not a directory (EEXIST)',
+};
+
+/** The cause of a file-system failure in words, for errors from node (`code`) and from PGlite's WASM file system (`errno`). */
+export function describeFsError(err: unknown): string {
+  const e = err as { code?: unknown; errno?: unknown; message?: unknown } | null;
+  const code = typeof e?.code === 'string' ? e.code : typeof e?.errno === 'number' ? WASI_ERRNO[e.errno] : sqlStateOf(err);
+  if (code && CAUSE[code]) return CAUSE[code]!;
+  if (code) return `cannot be used (${code})`;
+  const msg = typeof e?.message === 'string' && e.message ? e.message : JSON.stringify(err) ?? String(err);
+  return `cannot be used (${msg.replace(/\s+/g, ' ').slice(0, 200)})`;
+}
+
+/**
+ * Embedded mode's data directory, checked before PGlite touches it (issue 20, point 11): writable, and with the free
+ * space a database needs. Every failure is one DataDirError naming the directory and the cause.
+ */
+export async function checkDataDir(dataDir: string): Promise<void> {
+  const dir = path.resolve(dataDir);
+  const fail = (cause: string) => new DataDirError(`DATA_DIR: ${dir} ${cause} (set DATA_DIR to a writable directory with space)`);
+  try {
+    // Probed where writing starts (the nearest directory that exists): a recursive mkdir on a read-only file
+    // system reports ENOENT, which names neither the directory nor the cause.
+    let existing = dir;
+    while (!existsSync(existing) && path.dirname(existing) !== existing) existing = path.dirname(existing);
+    const probe = path.join(existing, `.daycare-write-test-${process.pid}`);
+    await writeFile(probe, 'ok');
+    await rm(probe, { force: true });
+    await mkdir(path.join(dir, 'pglite'), { recursive: true });
+  } catch (err) {
+    throw fail(describeFsError(err));
+  }
+  const fresh = !existsSync(path.join(dir, 'pglite', 'PG_VERSION'));
+  const need = fresh ? DATA_DIR_MIN_FREE_NEW : DATA_DIR_MIN_FREE;
+  const free = await freeBytes(dir);
+  if (free < need) throw fail(`has only ${mb(free)} free; the embedded database needs at least ${mb(need)}${fresh ? ' to be created' : ''}`);
 }
 
 async function openPglite(dataDir: string, opts: OpenDatabaseOptions): Promise<Database> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { drizzle } = await import('drizzle-orm/pglite');
   const { migrate } = await import('drizzle-orm/pglite/migrator');
+  const limits = opts.limits ?? DEFAULT_LIMITS;
   let client: InstanceType<typeof PGlite>;
   let lockFile: string | undefined;
-  if (dataDir.startsWith('memory://')) {
+  const onDisk = !dataDir.startsWith('memory://');
+  const dir = path.resolve(dataDir, 'pglite');
+  /** PGlite's own failures at open and migration are plain objects (`{ errno: 51 }`): one line naming the directory. */
+  const dataDirError = (err: unknown) =>
+    err instanceof DataDirError || !onDisk ? err : new DataDirError(`DATA_DIR: the embedded database in ${dir} ${describeFsError(err)}`);
+  if (!onDisk) {
     client = new PGlite();
   } else {
-    const dir = path.resolve(dataDir, 'pglite');
-    await mkdir(dir, { recursive: true });
+    await checkDataDir(dataDir);
     lockFile = await lockDataDir(dir);
-    client = new PGlite(dir);
+    try {
+      client = new PGlite(dir);
+      await client.waitReady;
+    } catch (err) {
+      await rm(lockFile, { force: true });
+      throw dataDirError(err);
+    }
   }
   await client.waitReady;
   const db = drizzle(client, { logger: opts.queryLogger }) as unknown as Db;
@@ -489,7 +684,7 @@ async function openPglite(dataDir: string, opts: OpenDatabaseOptions): Promise<D
       const uow = activeUnitOfWork(owner);
       if (uow) return uow.join(scope, fn);
       return db.transaction(async (tx) => {
-        await tx.execute(scopeStatement(scope));
+        await tx.execute(scopeStatement(scope, limits));
         return fn(tx as Tx);
       });
     },
@@ -499,11 +694,11 @@ async function openPglite(dataDir: string, opts: OpenDatabaseOptions): Promise<D
       const u: UnitOfWork = { owner, closed: false, hooks: [], join: async () => Promise.reject(new Error('unit of work not open')) };
       try {
         const result = await db.transaction(async (outer) => {
-          await outer.execute(scopeStatement(scope));
+          await outer.execute(scopeStatement(scope, limits));
           // Drizzle's nested transaction is a savepoint.
           u.join = (s, f) =>
             outer.transaction(async (sp) => {
-              await sp.execute(scopeStatement(s));
+              await sp.execute(scopeStatement(s, limits));
               return f(sp as Tx);
             });
           const r = await unitOfWorkStore.run(u, () => fn(outer as Tx));
@@ -519,10 +714,20 @@ async function openPglite(dataDir: string, opts: OpenDatabaseOptions): Promise<D
     afterCommit: afterCommitFor(owner),
     async ping(timeoutMs = 2000) {
       await withTimeout(client.query('select 1'), timeoutMs, 'database ping');
+      // A full disk fails every write (53100) while reads still answer: readiness says so.
+      if (onDisk) {
+        const free = await freeBytes(dir);
+        if (free < DATA_DIR_MIN_FREE) throw new DiskFullError(`the disk of DATA_DIR (${dir}) has only ${mb(free)} free`);
+      }
     },
     async migrate() {
       // PGlite is single-connection and single-process: no advisory lock needed.
-      await migrate(drizzle(client), { migrationsFolder: findMigrationsDir() });
+      try {
+        await migrate(drizzle(client), { migrationsFolder: findMigrationsDir() });
+      } catch (err) {
+        const fs = typeof err === 'object' && err !== null && 'errno' in err && !(err instanceof Error);
+        throw fs || sqlStateOf(err) === '53100' ? dataDirError(err) : err;
+      }
     },
     async close() {
       await client.close();

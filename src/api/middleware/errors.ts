@@ -30,6 +30,7 @@ export function handleError(err: unknown, c: Context<AppEnv>) {
   const mapped = fromDatabaseError(err);
   if (mapped) {
     log?.warn({ err, requestId }, 'database rejected a request value');
+    for (const [k, v] of Object.entries(mapped.headers ?? {})) c.header(k, v);
     return c.json(errorBody(mapped.code, mapped.message, requestId), mapped.status as 400);
   }
   log?.error({ err, requestId }, 'unhandled error');

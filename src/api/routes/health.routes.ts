@@ -1,5 +1,5 @@
 import { createRoute, type OpenAPIHono } from '@hono/zod-openapi';
-import { AppError } from '../../core/errors.js';
+import { AppError, DiskFullError } from '../../core/errors.js';
 import type { AppEnv } from '../env.js';
 import { Live, Ready } from './health.schemas.js';
 import { ErrorSchema } from './error.schemas.js';
@@ -29,11 +29,14 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>) {
     async (c) => {
       const { db, cache } = c.get('container');
       const checks: Record<string, string> = {};
+      const reasons: Record<string, string> = {};
       try {
         await db.ping(1000);
         checks.database = 'ok';
-      } catch {
-        checks.database = 'unavailable';
+      } catch (err) {
+        // Embedded mode: the database answers but its disk is full, so every write would fail.
+        checks.database = err instanceof DiskFullError ? 'disk full' : 'unavailable';
+        if (err instanceof DiskFullError) reasons.database = err.message;
       }
       if (cache.kind === 'redis') {
         try {
@@ -45,7 +48,11 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>) {
       }
       const failed = Object.entries(checks).filter(([, v]) => v !== 'ok');
       if (failed.length)
-        throw new AppError('NOT_READY', `Not ready: ${failed.map(([k]) => k).join(', ')} unavailable`, failed.map(([k]) => ({ field: k, message: 'unavailable' })));
+        throw new AppError(
+          'NOT_READY',
+          `Not ready: ${failed.map(([k, v]) => `${k} ${v}`).join(', ')}`,
+          failed.map(([k, v]) => ({ field: k, message: reasons[k] ?? v })),
+        );
       return c.json({ status: 'ok' as const, checks }, 200);
     },
   );

@@ -6,4 +6,4 @@ import { str } from '../../core/strings.js';
 export const Live = z.object({ status: z.literal('ok') }).openapi('Liveness');
 export const Ready = z.object({ status: z.literal('ok'), checks: z.record(str(), str()) }).openapi('Readiness');
 /** How the reference (docs.routes.ts) describes both health routes. */
-export const HealthStatus = z.object({ status: z.literal('ok'), checks: z.record(str(), z.enum(['ok', 'unavailable'])).optional() });
+export const HealthStatus = z.object({ status: z.literal('ok'), checks: z.record(str(), z.enum(['ok', 'unavailable', 'disk full'])).optional() });
