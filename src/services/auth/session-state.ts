@@ -83,6 +83,8 @@ export function createSessionState(d: SessionStateDeps) {
     m: MintedMembership | null,
     refreshToken?: string,
     atMs: number = nowMs(),
+    /** The cache's generation from before the membership was read (see cutoffFromDb); the version lands under it. */
+    gen: string | null = d.cache.generation(),
   ): Promise<IssuedSession> {
     const claims: Omit<AccessClaims, 'jti' | 'exp'> = {
       sub: user.id,
@@ -96,7 +98,6 @@ export function createSessionState(d: SessionStateDeps) {
     };
     const { token, exp } = await d.tokens.signAccess(claims, atMs, nowMs());
     // Only ever forward: a refresh that read the membership before a change must not put the old version back.
-    const gen = d.cache.generation();
     if (m && gen) await d.cache.setIfGreater(keys.ev(gen, m.id), m.version, 24 * 3600).catch(() => undefined);
     return { accessToken: token, accessExp: exp, refreshToken, csrfToken: d.tokens.csrfFor(sessionId), sessionId };
   }
