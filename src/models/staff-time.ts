@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { date, foreignKey, index, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
+import { date, foreignKey, index, integer, pgTable, text, unique, uniqueIndex, uuid } from 'drizzle-orm/pg-core';
 import { resourceColumns, tenantIdColumn, ts } from './columns.js';
 import { rooms, staff } from './centre.js';
 import { tenants } from './tenancy.js';
@@ -42,6 +42,13 @@ export const kiosks = pgTable(
     tokenHash: text('token_hash').notNull(),
     createdByMembershipId: uuid('created_by_membership_id'),
     revokedAt: ts('revoked_at'),
+    /**
+     * The PIN lockout, kept here so a cache restart cannot lose it (issue 20, point 7): PIN attempts reserved in the
+     * window ending at pinWindowEndsAt (a right PIN gives its reservation back), and the lock they tripped.
+     */
+    pinFailures: integer('pin_failures').notNull().default(0),
+    pinWindowEndsAt: ts('pin_window_ends_at'),
+    pinLockedUntil: ts('pin_locked_until'),
   },
   (t) => [unique('kiosks_tenant_id_id_key').on(t.tenantId, t.id), index('kiosks_tenant_live_idx').on(t.tenantId, t.id).where(sql`revoked_at is null`)],
 );

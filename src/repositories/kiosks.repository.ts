@@ -35,6 +35,55 @@ export const kiosksRepository = {
     return row;
   },
   /**
+   * Reserves one PIN attempt at a live kiosk, atomically (the row's lock serialises concurrent attempts until the
+   * transaction ends): counts it in the current window (a new window when the last one ended) unless the kiosk is
+   * locked or the window's attempts are used up. Returns the attempt's number in its window, or null when refused.
+   */
+  async reservePinAttempt(tx: Tx, tenantId: string, id: string, now: Date, max: number, windowSeconds: number): Promise<number | null> {
+    const fresh = sql`(${kiosks.pinWindowEndsAt} is null or ${kiosks.pinWindowEndsAt} <= ${now})`;
+    const [row] = await tx
+      .update(kiosks)
+      .set({
+        pinFailures: sql`case when ${fresh} then 1 else ${kiosks.pinFailures} + 1 end`,
+        pinWindowEndsAt: sql`case when ${fresh} then ${now}::timestamptz + make_interval(secs => ${windowSeconds}) else ${kiosks.pinWindowEndsAt} end`,
+      })
+      .where(
+        and(
+          eq(kiosks.tenantId, tenantId),
+          eq(kiosks.id, id),
+          isNull(kiosks.revokedAt),
+          sql`(${kiosks.pinLockedUntil} is null or ${kiosks.pinLockedUntil} <= ${now})`,
+          sql`(${fresh} or ${kiosks.pinFailures} < ${max})`,
+        ),
+      )
+      .returning({ n: kiosks.pinFailures });
+    return row?.n ?? null;
+  },
+  /** A right PIN gives its reserved attempt back. */
+  async releasePinAttempt(tx: Tx, tenantId: string, id: string) {
+    await tx
+      .update(kiosks)
+      .set({ pinFailures: sql`greatest(${kiosks.pinFailures} - 1, 0)` })
+      .where(and(eq(kiosks.tenantId, tenantId), eq(kiosks.id, id)));
+  },
+  /** The attempts of the window are used up by wrong PINs: the kiosk locks until `until`, and a new window starts after. */
+  async lockPins(tx: Tx, tenantId: string, id: string, until: Date) {
+    await tx
+      .update(kiosks)
+      .set({ pinLockedUntil: until, pinFailures: 0, pinWindowEndsAt: null })
+      .where(and(eq(kiosks.tenantId, tenantId), eq(kiosks.id, id)));
+  },
+  /** When a refused attempt may try again: the end of the lock, or of the window whose attempts are used up. */
+  async pinRetryAt(tx: Tx, tenantId: string, id: string): Promise<Date | null> {
+    const [row] = await tx
+      .select({ locked: kiosks.pinLockedUntil, window: kiosks.pinWindowEndsAt })
+      .from(kiosks)
+      .where(and(eq(kiosks.tenantId, tenantId), eq(kiosks.id, id)));
+    if (!row) return null;
+    const t = Math.max(row.locked?.getTime() ?? 0, row.window?.getTime() ?? 0);
+    return t ? new Date(t) : null;
+  },
+  /**
    * The children an adult may act for at the door: linked, not archived, and either visible to them or theirs to pick
    * up (a pickup-only contact sees the children they collect, nothing more). `checkedIn` = an open attendance record.
    */

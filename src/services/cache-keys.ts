@@ -5,14 +5,19 @@
 const tag = (membershipId: string | null, userId: string) => (membershipId ? `{m:${membershipId}}` : `{u:${userId}}`);
 
 export const keys = {
-  ev: (membershipId: string) => `{m:${membershipId}}:ev`,
-  perms: (membershipId: string, ev: number) => `{m:${membershipId}}:perms:${ev}`,
+  /**
+   * The copies of database facts (entitlements version, permission set, cut-off) carry the cache's generation
+   * (`Cache.generation()`): a Redis restarted empty or restored from an older snapshot has a new one, so what it
+   * holds from before reads as a miss and the database decides (issue 20, point 6).
+   */
+  ev: (gen: string, membershipId: string) => `{m:${membershipId}}:${gen}:ev`,
+  perms: (gen: string, membershipId: string, ev: number) => `{m:${membershipId}}:${gen}:perms:${ev}`,
   /**
    * A refresh family's cut-off (ms): its access tokens minted earlier are refused; REVOKED refuses them all. Kept
    * under every tag a token of the family may carry (each of the user's memberships, and none); the database is the
    * truth on a miss.
    */
-  cut: (membershipId: string | null, userId: string, sid: string) => `${tag(membershipId, userId)}:cut:${sid}`,
+  cut: (gen: string, membershipId: string | null, userId: string, sid: string) => `${tag(membershipId, userId)}:${gen}:cut:${sid}`,
   rate: (membershipId: string | null, userId: string, window: number) => `${tag(membershipId, userId)}:rl:${window}`,
   /** Counters of the /auth/* limits: `bucket` is ip, account or session. */
   authRate: (bucket: string, subject: string, window: number) => `rl:auth:${bucket}:${subject}:${window}`,

@@ -26,14 +26,12 @@ export const kioskDto = (k: KioskRow) => ({
 export const PIN_MAX_FAILURES = 5;
 export const PIN_WINDOW_SECONDS = 5 * 60;
 const PIN_UNIQUE = 'guardians_tenant_pin_hash_key';
-// One hash tag per kiosk: the counter and the lock live in one slot on a cluster.
-const failKey = (kioskId: string) => `kiosk:{${kioskId}}:pin-failures`;
-const lockKey = (kioskId: string) => `kiosk:{${kioskId}}:locked-until`;
 
 const invalidPin = () => new AppError('INVALID_PIN', 'That PIN is not valid here');
 
 export interface KiosksDeps extends Pick<ServiceDeps, 'db' | 'clock'> {
-  cache: Cache;
+  /** Not used since the lockout moved to the database; kept so the container's wiring stays as it is. */
+  cache?: Cache;
   pins: PinHasher;
   attendance: Pick<AttendanceService, 'checkIn' | 'checkOut'>;
 }
@@ -43,26 +41,43 @@ export interface KiosksDeps extends Pick<ServiceDeps, 'db' | 'clock'> {
  * sessions (src/api/middleware/kiosk.ts authenticates it). An adult signs with their PIN; check-in and check-out go
  * through the attendance service, so a kiosk follows exactly the rules a member does.
  */
-export function createKiosksService({ db, clock, cache, pins, attendance }: KiosksDeps) {
+export function createKiosksService({ db, clock, pins, attendance }: KiosksDeps) {
   /** The kiosk acts with no user and no membership; its audit rows name the kiosk. */
   const actorOf = (k: KioskContext): Actor => ({ requestId: k.requestId, tenantId: k.tenantId, userId: null, membershipId: null, email: null, guardianOnly: false, ip: k.ip, userAgent: k.userAgent });
   const kioskAudit = (tx: Tx, k: KioskContext, action: string, after: Record<string, unknown>) =>
     auditRepository.append(tx, { ...auditActor(actorOf(k)), action, targetType: 'kiosk', targetId: k.kioskId, after: { kioskId: k.kioskId, kioskName: k.kioskName, ...after } });
 
-  /** The adult whose PIN this is, counting wrong PINs per kiosk; 429 while the kiosk is locked, right PIN or wrong. */
+  /**
+   * The adult whose PIN this is; 429 while the kiosk is locked, right PIN or wrong. The attempt is reserved in the
+   * kiosk's row before the PIN is checked (issue 20, point 7): the row's lock serialises a burst, so at most
+   * PIN_MAX_FAILURES PINs are ever checked per window, and the lockout lives in the database, where a cache restart
+   * cannot lose it. A right PIN gives its attempt back but does not reset the count: an adult who knows their own PIN
+   * could otherwise try others between. The audit log gets the window's first wrong PIN and the lock (with the
+   * count), not a row per attempt (issue 21): at most two rows per kiosk and window, whatever a burst sends.
+   */
   async function signer(k: KioskContext, pin: string) {
-    const now = clock.now().getTime();
-    const lockedUntil = Number((await cache.get(lockKey(k.kioskId))) ?? 0);
-    if (lockedUntil > now) throw rateLimitedFor('Too many wrong PINs at this kiosk; try again later', (lockedUntil - now) / 1000);
-    const guardian = isPin(pin) ? await db.scoped(forTenant(k), (tx) => guardiansRepository.byPinHash(tx, k.tenantId, pins.hash(pin))) : undefined;
-    if (guardian) return guardian;
-    // A right PIN does not reset the count: an adult who knows their own PIN could otherwise try others between.
-    const failures = await cache.incr(failKey(k.kioskId), PIN_WINDOW_SECONDS);
-    if (failures >= PIN_MAX_FAILURES) {
-      await cache.set(lockKey(k.kioskId), String(now + PIN_WINDOW_SECONDS * 1000), PIN_WINDOW_SECONDS);
-      await cache.del(failKey(k.kioskId));
+    const now = clock.now();
+    const outcome = await db.scoped(forTenant(k), async (tx) => {
+      const n = await kiosksRepository.reservePinAttempt(tx, k.tenantId, k.kioskId, now, PIN_MAX_FAILURES, PIN_WINDOW_SECONDS);
+      if (n === null) return { retryAt: await kiosksRepository.pinRetryAt(tx, k.tenantId, k.kioskId) };
+      const guardian = isPin(pin) ? await guardiansRepository.byPinHash(tx, k.tenantId, pins.hash(pin)) : undefined;
+      if (guardian) {
+        await kiosksRepository.releasePinAttempt(tx, k.tenantId, k.kioskId);
+        return { guardian };
+      }
+      if (n >= PIN_MAX_FAILURES) {
+        await kiosksRepository.lockPins(tx, k.tenantId, k.kioskId, new Date(now.getTime() + PIN_WINDOW_SECONDS * 1000));
+        await kioskAudit(tx, k, 'kiosk.locked', { failures: n, windowSeconds: PIN_WINDOW_SECONDS });
+      } else if (n === 1) {
+        await kioskAudit(tx, k, 'kiosk.pin_rejected', { failures: n, windowSeconds: PIN_WINDOW_SECONDS });
+      }
+      return {};
+    });
+    if (outcome.guardian) return outcome.guardian;
+    if ('retryAt' in outcome) {
+      const waitSeconds = outcome.retryAt ? (outcome.retryAt.getTime() - now.getTime()) / 1000 : PIN_WINDOW_SECONDS;
+      throw rateLimitedFor('Too many wrong PINs at this kiosk; try again later', Math.max(1, waitSeconds));
     }
-    await db.scoped(forTenant(k), (tx) => kioskAudit(tx, k, failures >= PIN_MAX_FAILURES ? 'kiosk.locked' : 'kiosk.pin_rejected', { failures }));
     throw invalidPin();
   }
 

@@ -5,6 +5,14 @@
  */
 export interface Cache {
   readonly kind: 'redis' | 'memory';
+  /**
+   * Which lineage of contents the store holds now: it changes whenever the store may have lost data or gone back in
+   * time (a Redis restarted empty, restored from an older snapshot, or failed over: its `run_id` changed), and is
+   * null while that is not known (disconnected, or reconnected and not yet asked). Keys that are only a copy of the
+   * database (revocation cut-offs, entitlements versions) carry it, so a store that went back reads as a miss and the
+   * database decides until the copies are rebuilt; with null the caller asks the database and writes nothing.
+   */
+  generation(): string | null;
   get(key: string): Promise<string | null>;
   set(key: string, value: string, ttlSeconds?: number): Promise<void>;
   /** Sets the key only when absent; true when this call set it (a lock). */

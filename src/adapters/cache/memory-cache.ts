@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import type { Cache } from './cache.js';
 
 /** In-process cache for a single process (no REDIS_URL). Expired keys are dropped lazily and by a periodic sweep. */
@@ -5,6 +6,8 @@ export class MemoryCache implements Cache {
   readonly kind = 'memory' as const;
   private readonly map = new Map<string, { v: string; exp: number }>();
   private readonly sweeper: NodeJS.Timeout;
+  /** One per process: the map cannot go back in time, it only dies with the process (and clear() forgets all). */
+  private readonly gen = randomBytes(4).toString('hex');
 
   constructor(private readonly now: () => number = Date.now) {
     this.sweeper = setInterval(() => this.sweep(), 60_000);
@@ -30,6 +33,9 @@ export class MemoryCache implements Cache {
     return ttlSeconds ? this.now() + ttlSeconds * 1000 : Number.POSITIVE_INFINITY;
   }
 
+  generation() {
+    return this.gen;
+  }
   async get(key: string) {
     return this.read(key);
   }

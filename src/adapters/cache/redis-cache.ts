@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { Redis, Cluster } from 'ioredis';
 import { CacheUnavailableError, type Cache } from './cache.js';
 
@@ -26,6 +27,11 @@ export class RedisCache implements Cache {
   private wrongDb: Error | undefined;
   private everReady = false;
   private waitedOnce = false;
+  /** See Cache.generation: the server's run_id (a hash of the masters' on a cluster); null while unknown. */
+  private gen: string | null = null;
+  /** Bumped by every connection loss, so an answer about an older connection is not taken for the current one. */
+  private genSeq = 0;
+  private closed = false;
 
   constructor(opts: RedisCacheOptions) {
     const u = new URL(opts.url);
@@ -56,10 +62,58 @@ export class RedisCache implements Cache {
       this.client = new Redis(opts.url, { ...common, tls, db: this.db });
     }
     this.client.once('ready', () => (this.everReady = true));
+    // A restart, a restore from an older snapshot and a fail-over all drop the connection first: forget the
+    // generation at once (synchronously, before any command can go out on a new connection), learn it again when ready.
+    const lost = () => {
+      this.gen = null;
+      this.genSeq++;
+    };
+    if (this.client instanceof Cluster) {
+      this.client.on('+node', (node: Redis) => {
+        lost();
+        node.on('close', lost);
+        node.on('ready', () => void this.learnGeneration());
+      });
+      this.client.on('-node', () => {
+        lost();
+        void this.learnGeneration();
+      });
+    } else {
+      this.client.on('close', lost);
+    }
+    this.client.on('ready', () => void this.learnGeneration());
     this.client.on('error', (err: Error) => {
       if (/DB index is out of range/i.test(err.message)) this.wrongDb = new Error(`REDIS_URL names database ${this.db}, which this Redis server does not have`);
       opts.onError?.(err);
     });
+  }
+
+  generation() {
+    return this.gen;
+  }
+
+  /**
+   * Asks the server(s) for their `run_id` (INFO server): it changes with every start, so a Redis that came back
+   * empty or from an older RDB file has a new one. Where INFO is refused, an epoch key written when missing stands
+   * in (it catches an empty restart, not a restore). Until an answer for the current connection arrives, the
+   * generation stays null and the callers ask the database.
+   */
+  private async learnGeneration(): Promise<void> {
+    const seq = this.genSeq;
+    try {
+      const client = this.client;
+      const info = (n: Redis) => n.info('server').catch((e: Error) => (/NOPERM|unknown command/i.test(e.message) ? '' : Promise.reject(e)));
+      const infos = await Promise.all(client instanceof Cluster ? client.nodes('master').map(info) : [info(client)]);
+      let ids = infos.map((i) => /run_id:([0-9a-f]+)/.exec(i)?.[1] ?? '').filter(Boolean);
+      if (ids.length !== infos.length || ids.length === 0) {
+        await client.set('cache:epoch', randomBytes(8).toString('hex'), 'NX');
+        ids = [`epoch:${await client.get('cache:epoch')}`];
+      }
+      if (seq !== this.genSeq) return; // the connection was lost meanwhile: its 'ready' asks again
+      this.gen = createHash('sha256').update(ids.sort().join(',')).digest('hex').slice(0, 12);
+    } catch {
+      if (seq === this.genSeq && !this.closed) setTimeout(() => void (seq === this.genSeq && this.learnGeneration()), 1000).unref();
+    }
   }
 
   /** Every command goes through here: a failure is a CacheUnavailableError (503 NOT_READY), never a hang or a 500. */
@@ -161,6 +215,7 @@ export class RedisCache implements Cache {
     );
   }
   async close() {
+    this.closed = true;
     await this.client.quit().catch(() => this.client.disconnect());
   }
 }

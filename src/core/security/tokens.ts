@@ -28,6 +28,12 @@ export function issuedAtMs(c: Pick<AccessClaims, 'jti'>): number {
   return Number.isFinite(ms) ? ms : 0;
 }
 
+/**
+ * How far ahead of the verifying host's clock a token's `iat` may be (hosts' clocks differ a little). Minting never
+ * stamps an `iat` ahead of its own clock, so one host never refuses what it has just minted, whatever its clock did.
+ */
+export const CLOCK_SKEW_SECONDS = 60;
+
 /** The service's own short-lived access tokens and CSRF tokens, both keyed by SESSION_SECRET. */
 export class TokenService {
   private readonly rawKey: Buffer<ArrayBuffer>;
@@ -44,10 +50,16 @@ export class TokenService {
     this.csrfKey = createHash('sha256').update(`csrf|${secret}`).digest();
   }
 
-  async signAccess(c: Omit<AccessClaims, 'jti' | 'exp'>, nowMs: number): Promise<{ token: string; jti: string; exp: number }> {
-    const jti = newId(nowMs);
-    const iat = Math.floor(nowMs / 1000);
-    const exp = iat + this.accessTtlSeconds;
+  /**
+   * `orderMs` orders the token against its family's cut-off (it becomes the `jti`'s instant, see issuedAtMs) and may
+   * lie ahead of this host's clock (a cut-off set before the clock stepped back); the token's times (`iat`, `exp`)
+   * come from `nowMs`, this host's clock, and `iat` is never ahead of it, so verifyAccess on the same clock (or one
+   * within CLOCK_SKEW_SECONDS) never refuses a token just minted.
+   */
+  async signAccess(c: Omit<AccessClaims, 'jti' | 'exp'>, orderMs: number, nowMs: number = orderMs): Promise<{ token: string; jti: string; exp: number }> {
+    const jti = newId(orderMs);
+    const iat = Math.floor(Math.min(orderMs, nowMs) / 1000);
+    const exp = Math.floor(nowMs / 1000) + this.accessTtlSeconds;
     const { SignJWT } = await loadJose();
     this.key ??= crypto.subtle.importKey('raw', this.rawKey, { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
     const token = await new SignJWT({ email: c.email, sid: c.sid, mid: c.mid, tid: c.tid, roles: c.roles, ent: c.ent, ev: c.ev })
@@ -82,7 +94,7 @@ export class TokenService {
       const now = Math.floor(nowMs / 1000);
       if (c.iss !== ISSUER || c.aud !== AUDIENCE) return null;
       if (typeof c.exp !== 'number' || c.exp <= now) return null;
-      if (typeof c.iat === 'number' && c.iat > now + 60) return null;
+      if (typeof c.iat === 'number' && c.iat > now + CLOCK_SKEW_SECONDS) return null;
       if (typeof c.jti !== 'string' || typeof c.sub !== 'string' || typeof c.sid !== 'string') return null;
       if (!Array.isArray(c.roles) || !Array.isArray(c.ent) || typeof c.ev !== 'number') return null;
       return c;

@@ -42,11 +42,16 @@ export function createAuthenticator(d: Deps) {
       const claims = await d.tokens.verifyAccess(token, nowMs());
       if (!claims) throw unauthenticated('The session has expired or is not valid');
       const window = Math.floor(nowMs() / 60_000);
-      const keyList = [keys.cut(claims.mid, claims.sub, claims.sid)];
-      if (claims.mid) keyList.push(keys.ev(claims.mid));
-      const { values, count } = await d.cache.readAndCount(keyList, keys.rate(claims.mid, claims.sub, window), 120);
-      // No cached cut-off (first use, or Redis flushed or failed over): the database decides, never "not revoked".
-      const cut = values[0] !== null ? Number(values[0]) : await cutoffFromDb(claims);
+      // The cached copies are read under the cache's current generation only: a Redis that restarted or went back
+      // to an older snapshot has a new one (its old entries read as misses); none known yet → no read, the database.
+      const gen = d.cache.generation();
+      const keyList = gen ? [keys.cut(gen, claims.mid, claims.sub, claims.sid)] : [];
+      if (gen && claims.mid) keyList.push(keys.ev(gen, claims.mid));
+      const res = await d.cache.readAndCount(keyList, keys.rate(claims.mid, claims.sub, window), 120);
+      const { count } = res;
+      const values = gen ? res.values : [null, null];
+      // No cached cut-off (first use, or Redis flushed, restored or failed over): the database decides, never "not revoked".
+      const cut = values[0] != null ? Number(values[0]) : await cutoffFromDb(claims);
       if (issuedAtMs(claims) < cut) throw unauthenticated('The session has ended; sign in again');
       if (count > d.config.rateLimitPerMinute) {
         throw rateLimited('Too many requests; slow down', nowMs());
@@ -73,7 +78,7 @@ export function createAuthenticator(d: Deps) {
         if (!fresh) {
           // The membership is gone: its cache tag may have been missed when the family was revoked, so the database
           // confirms the family before the token is honoured even without a centre.
-          if (values[0] !== null && issuedAtMs(claims) < (await cutoffFromDb(claims))) throw unauthenticated('The session has ended; sign in again');
+          if (values[0] != null && issuedAtMs(claims) < (await cutoffFromDb(claims))) throw unauthenticated('The session has ended; sign in again');
           // Membership gone or suspended: still signed in, but with no access to the centre.
           return { claims, ctx: { ...base, tenantId: null, membershipId: null, roles: [], entitlements: [], permissions: [], guardianOnly: false } };
         }
@@ -87,12 +92,14 @@ export function createAuthenticator(d: Deps) {
 
     /** Called after a membership's roles, entitlements or status change commit: the next request sees it. */
     async bumpEntitlementsVersion(membershipId: string, version: number) {
-      await d.cache.setIfGreater(keys.ev(membershipId), version, 24 * 3600);
+      const gen = d.cache.generation();
+      if (gen) await d.cache.setIfGreater(keys.ev(gen, membershipId), version, 24 * 3600);
     },
     async forgetMembership(membershipId: string) {
       // Deleted: a tombstone no token's version can match (and no later write can lower), so every token for it
       // falls back to the database, which finds nothing.
-      await d.cache.setIfGreater(keys.ev(membershipId), NEVER, 24 * 3600);
+      const gen = d.cache.generation();
+      if (gen) await d.cache.setIfGreater(keys.ev(gen, membershipId), NEVER, 24 * 3600);
     },
     /** POST /tenants: at most `tenantsPerAccountPerDay` centres per account and UTC day. */
     limitTenantCreation: (userId: string) =>
@@ -104,8 +111,10 @@ export function createAuthenticator(d: Deps) {
   };
 
   async function loadMembership(claims: AccessClaims, currentEv: string | null) {
-    if (currentEv !== null) {
-      const cached = await d.cache.get(keys.perms(claims.mid!, Number(currentEv)));
+    // The generation before the database read: an answer read before the cache went back lands under the old one.
+    const gen = d.cache.generation();
+    if (currentEv !== null && gen) {
+      const cached = await d.cache.get(keys.perms(gen, claims.mid!, Number(currentEv)));
       if (cached) {
         const p = JSON.parse(cached) as { roles: string[]; entitlements: string[]; permissions: Permission[]; active: boolean };
         return p.active ? p : null;
@@ -114,12 +123,14 @@ export function createAuthenticator(d: Deps) {
     const m = await d.db.scoped(forTenant(claims.tid!), (tx) => membershipsRepository.get(tx, claims.tid!, claims.mid!));
     const active = !!m && m.status === 'active' && m.userId === claims.sub;
     const value = { roles: m?.roles ?? [], entitlements: m?.entitlements ?? [], permissions: active ? permissionsFor(m!.roles, m!.entitlements) : [], active };
-    if (m) {
-      await d.cache.set(keys.perms(m.id, m.version), JSON.stringify(value), 3600);
+    if (!gen) {
+      // No generation known (Redis reconnecting): nothing is cached; the next request asks again.
+    } else if (m) {
+      await d.cache.set(keys.perms(gen, m.id, m.version), JSON.stringify(value), 3600);
       // The version the database just confirmed; forward-only, so it can never undo a newer one or a tombstone.
-      await d.cache.setIfGreater(keys.ev(m.id), m.version, 24 * 3600);
+      await d.cache.setIfGreater(keys.ev(gen, m.id), m.version, 24 * 3600);
     } else {
-      await d.cache.setIfGreater(keys.ev(claims.mid!), NEVER, 24 * 3600);
+      await d.cache.setIfGreater(keys.ev(gen, claims.mid!), NEVER, 24 * 3600);
     }
     return active ? value : null;
   }

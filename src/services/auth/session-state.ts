@@ -83,6 +83,8 @@ export function createSessionState(d: SessionStateDeps) {
     m: MintedMembership | null,
     refreshToken?: string,
     atMs: number = nowMs(),
+    /** The cache's generation from before the membership was read (see cutoffFromDb); the version lands under it. */
+    gen: string | null = d.cache.generation(),
   ): Promise<IssuedSession> {
     const claims: Omit<AccessClaims, 'jti' | 'exp'> = {
       sub: user.id,
@@ -94,9 +96,9 @@ export function createSessionState(d: SessionStateDeps) {
       ent: m?.entitlements ?? [],
       ev: m?.version ?? 0,
     };
-    const { token, exp } = await d.tokens.signAccess(claims, atMs);
+    const { token, exp } = await d.tokens.signAccess(claims, atMs, nowMs());
     // Only ever forward: a refresh that read the membership before a change must not put the old version back.
-    if (m) await d.cache.setIfGreater(keys.ev(m.id), m.version, 24 * 3600).catch(() => undefined);
+    if (m && gen) await d.cache.setIfGreater(keys.ev(gen, m.id), m.version, 24 * 3600).catch(() => undefined);
     return { accessToken: token, accessExp: exp, refreshToken, csrfToken: d.tokens.csrfFor(sessionId), sessionId };
   }
 
@@ -110,14 +112,20 @@ export function createSessionState(d: SessionStateDeps) {
    */
   async function pushCutoff(userId: string, sid: string, value: number) {
     const ids = await d.db.scoped(acrossCentres({ userId }), (tx) => membershipsRepository.idsForUser(tx, userId));
-    await Promise.all([null, ...ids].map((mid) => d.cache.setIfGreater(keys.cut(mid, userId, sid), value, cutTtl())));
+    // No generation known (Redis reconnecting): nothing to write; readers ask the database until one is.
+    const gen = d.cache.generation();
+    if (!gen) return;
+    await Promise.all([null, ...ids].map((mid) => d.cache.setIfGreater(keys.cut(gen, mid, userId, sid), value, cutTtl())));
   }
 
   /** The family's cut-off as the database has it (a cache miss, a flushed or failed-over Redis), cached forward-only. */
   async function cutoffFromDb(claims: AccessClaims): Promise<number> {
+    // The generation before the read: were the cache to go back meanwhile, this answer lands under the old one.
+    const gen = d.cache.generation();
     const s = await d.db.scoped(acrossCentres({}), (tx) => sessionsRepository.get(tx, claims.sid));
     const cut = !s || s.revokedAt || s.userId !== claims.sub ? NEVER : (s.accessValidAfter?.getTime() ?? 0);
-    return d.cache.setIfGreater(keys.cut(claims.mid, claims.sub, claims.sid), cut, cutTtl()).catch(() => cut);
+    if (!gen) return cut;
+    return d.cache.setIfGreater(keys.cut(gen, claims.mid, claims.sub, claims.sid), cut, cutTtl()).catch(() => cut);
   }
 
   return { nowMs, mint, pushCutoff, cutoffFromDb };

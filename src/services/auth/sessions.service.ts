@@ -56,6 +56,7 @@ export function createSessionsService(d: Deps) {
       }
       await limitUser('account', identity.sub);
       const now = d.clock.now();
+      const gen = d.cache.generation();
       const result = await d.db.scoped(acrossCentres({}), async (tx) => {
         const user = await usersRepository.upsertBySupabaseId(tx, identity.sub, identity.email, now);
         // Re-scope to this user so RLS shows their memberships and invitations addressed to their email.
@@ -93,7 +94,7 @@ export function createSessionsService(d: Deps) {
         });
         return { user, memberships, active, sessionId, refreshToken, invitations };
       });
-      const issued = await mint(result.user, result.sessionId, result.active, result.refreshToken);
+      const issued = await mint(result.user, result.sessionId, result.active, result.refreshToken, nowMs(), gen);
       return {
         issued,
         body: {
@@ -112,6 +113,7 @@ export function createSessionsService(d: Deps) {
     async refresh(refreshToken: string, meta: RequestMeta) {
       await limitUser('session', sessionIdOfRefreshToken(refreshToken) ?? 'unknown');
       const now = d.clock.now();
+      const gen = d.cache.generation();
       const outcome = await d.db.scoped(acrossCentres({}), async (tx) => {
         const found = await sessionsRepository.lockToken(tx, hashToken(refreshToken));
         if (!found) return { kind: 'invalid' as const };
@@ -164,7 +166,7 @@ export function createSessionsService(d: Deps) {
       }
       if (outcome.kind === 'invalid') throw unauthenticated('The refresh token is not valid; sign in again');
       // Never before the family's cut-off (a switch a moment ago), or the new token would be born refused.
-      const issued = await mint(outcome.user, outcome.sessionId, outcome.membership, outcome.next, Math.max(nowMs(), outcome.validAfter));
+      const issued = await mint(outcome.user, outcome.sessionId, outcome.membership, outcome.next, Math.max(nowMs(), outcome.validAfter), gen);
       return { issued, body: { csrfToken: issued.csrfToken, activeMembershipId: outcome.membership?.id ?? null } };
     },
 
@@ -198,6 +200,7 @@ export function createSessionsService(d: Deps) {
     async switchMembership(ctx: RequestContext, membershipId: string, meta: RequestMeta) {
       const now = d.clock.now();
       if (!isUuid(membershipId)) throw notFound('Membership');
+      const gen = d.cache.generation();
       const m = await d.db.scoped(acrossCentres(ctx), async (tx) => {
         const m = await membershipsRepository.getForUser(tx, ctx.userId, membershipId);
         if (!m || m.status !== 'active') return null;
@@ -222,7 +225,7 @@ export function createSessionsService(d: Deps) {
       });
       if (!m) throw notFound('Membership');
       await pushCutoff(ctx.userId, ctx.sessionId, m.cut);
-      const issued = await mint({ id: ctx.userId, email: ctx.email }, ctx.sessionId, m.row, undefined, m.cut);
+      const issued = await mint({ id: ctx.userId, email: ctx.email }, ctx.sessionId, m.row, undefined, m.cut, gen);
       return { issued, membership: m.view };
     },
 
