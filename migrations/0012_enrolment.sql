@@ -46,6 +46,7 @@ CREATE TABLE "applications" (
 	"guardian_id" uuid,
 	"membership_id" uuid,
 	"withdraw_reason" text,
+	"closed_at" timestamp with time zone,
 	CONSTRAINT "applications_tenant_id_id_key" UNIQUE("tenant_id","id")
 );
 --> statement-breakpoint
@@ -53,6 +54,7 @@ CREATE TABLE "waitlist_settings" (
 	"tenant_id" uuid PRIMARY KEY NOT NULL,
 	"priorities" text[] NOT NULL,
 	"offer_hold_hours" integer NOT NULL,
+	"retention_months" integer DEFAULT 24 NOT NULL,
 	"updated_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
@@ -65,6 +67,7 @@ ALTER TABLE "waitlist_settings" ADD CONSTRAINT "waitlist_settings_tenant_id_tena
 CREATE INDEX "application_forms_tenant_live_idx" ON "application_forms" USING btree ("tenant_id","id") WHERE deleted_at is null;--> statement-breakpoint
 CREATE INDEX "applications_tenant_status_rank_idx" ON "applications" USING btree ("tenant_id","status","rank_at","id");--> statement-breakpoint
 CREATE INDEX "applications_tenant_child_idx" ON "applications" USING btree ("tenant_id","child_last_name","child_first_name","child_date_of_birth");--> statement-breakpoint
+CREATE INDEX "applications_tenant_closed_idx" ON "applications" USING btree ("tenant_id","closed_at") WHERE closed_at is not null;--> statement-breakpoint
 CREATE INDEX "applications_tenant_offer_room_idx" ON "applications" USING btree ("tenant_id","offer_room_id") WHERE status = 'offered';--> statement-breakpoint
 -- Tenant tables: the restricted role's grants and forced row-level security, as 0004/0005 do.
 GRANT SELECT, INSERT, UPDATE, DELETE ON applications, application_forms, waitlist_settings TO daycare_app;

@@ -62,11 +62,14 @@ export const applications = pgTable(
     guardianId: uuid('guardian_id'),
     membershipId: uuid('membership_id'),
     withdrawReason: text('withdraw_reason'),
+    /** When it left the list for good (enrolled, declined, withdrawn); an expired offer closes at its expiresAt. */
+    closedAt: ts('closed_at'),
   },
   (t) => [
     unique('applications_tenant_id_id_key').on(t.tenantId, t.id),
     index('applications_tenant_status_rank_idx').on(t.tenantId, t.status, t.rankAt, t.id),
     index('applications_tenant_child_idx').on(t.tenantId, t.childLastName, t.childFirstName, t.childDateOfBirth),
+    index('applications_tenant_closed_idx').on(t.tenantId, t.closedAt).where(sql`closed_at is not null`),
     index('applications_tenant_offer_room_idx').on(t.tenantId, t.offerRoomId).where(sql`status = 'offered'`),
     foreignKey({ name: 'applications_room_fk', columns: [t.tenantId, t.roomId], foreignColumns: [rooms.tenantId, rooms.id] }),
     foreignKey({ name: 'applications_offer_room_fk', columns: [t.tenantId, t.offerRoomId], foreignColumns: [rooms.tenantId, rooms.id] }),
@@ -81,5 +84,7 @@ export const waitlistSettings = pgTable('waitlist_settings', {
     .references(() => tenants.id, { onDelete: 'cascade' }),
   priorities: text('priorities').array().notNull(),
   offerHoldHours: integer('offer_hold_hours').notNull(),
+  /** Applications closed this many months ago are purged by the hourly cleanup (personal data of non-customers). */
+  retentionMonths: integer('retention_months').notNull().default(24),
   updatedAt: ts('updated_at').notNull().defaultNow(),
 });

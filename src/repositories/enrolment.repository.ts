@@ -136,6 +136,23 @@ export const applicationsRepository = {
       .where(and(eq(applications.tenantId, tenantId), eq(applications.offerRoomId, roomId), eq(applications.status, 'offered'), gt(applications.offerExpiresAt, now)));
     return Number(kids?.n ?? 0) + Number(offers?.n ?? 0);
   },
+  /**
+   * Retention: deletes (at most `limit`) applications closed before `cutoff` — enrolled, declined or withdrawn then, or
+   * an offer that expired then and was never answered — and answers what was deleted.
+   */
+  async purgeClosed(tx: Tx, tenantId: string, cutoff: Date, limit: number) {
+    return tx
+      .delete(applications)
+      .where(
+        and(
+          eq(applications.tenantId, tenantId),
+          sql`${applications.id} in (select id from ${applications} where tenant_id = ${tenantId} and (
+              (closed_at is not null and closed_at < ${cutoff})
+              or (status in ('offered', 'expired') and offer_expires_at < ${cutoff})) limit ${limit})`,
+        ),
+      )
+      .returning({ id: applications.id, status: applications.status, closedAt: applications.closedAt, offerExpiresAt: applications.offerExpiresAt });
+  },
   /** Compare-and-set on the version: undefined when the row changed (or vanished) meanwhile. */
   async update(tx: Tx, tenantId: string, id: string, patch: Partial<ApplicationInsert>, expectedVersion: number, now: Date) {
     const [row] = await tx
@@ -152,7 +169,7 @@ export const waitlistSettingsRepository = {
     const [row] = await tx.select().from(waitlistSettings).where(eq(waitlistSettings.tenantId, tenantId));
     return row;
   },
-  async upsert(tx: Tx, tenantId: string, values: { priorities: string[]; offerHoldHours: number }, now: Date) {
+  async upsert(tx: Tx, tenantId: string, values: { priorities: string[]; offerHoldHours: number; retentionMonths: number }, now: Date) {
     const [row] = await tx
       .insert(waitlistSettings)
       .values({ tenantId, ...values, updatedAt: now })

@@ -129,8 +129,8 @@ describe('enrolment: applications, waitlist, offers, accepting', () => {
       // Staff first, no sibling priority at all.
       const t = await owner.patch('/tenant', { waitlist: { priorities: ['staff'], offerHoldHours: 24 } });
       expect(t.status, t.text).toBe(200);
-      expect(t.body.waitlist).toEqual({ priorities: ['staff'], offerHoldHours: 24 });
-      expect((await owner.get('/tenant')).body.waitlist).toEqual({ priorities: ['staff'], offerHoldHours: 24 });
+      expect(t.body.waitlist).toEqual({ priorities: ['staff'], offerHoldHours: 24, applicationRetentionMonths: 24 });
+      expect((await owner.get('/tenant')).body.waitlist).toEqual({ priorities: ['staff'], offerHoldHours: 24, applicationRetentionMonths: 24 });
       expect((await ids()).map((x: any) => [x[0], x[2]])).toEqual([
         [staffKid.id, 0],
         [plain1.id, 1],
@@ -146,7 +146,7 @@ describe('enrolment: applications, waitlist, offers, accepting', () => {
 
     it('GET /tenant shows the default waitlist settings', async () => {
       const { owner } = await newCentre(srv);
-      expect((await owner.get('/tenant')).body.waitlist).toEqual({ priorities: ['sibling', 'staff'], offerHoldHours: 72 });
+      expect((await owner.get('/tenant')).body.waitlist).toEqual({ priorities: ['sibling', 'staff'], offerHoldHours: 72, applicationRetentionMonths: 24 });
     });
   });
 
@@ -331,6 +331,38 @@ describe('enrolment: applications, waitlist, offers, accepting', () => {
       expect((await owner.post(`/applications/${a.id}/reinstate`)).status).toBe(409);
       const actions = (await owner.get('/audit-logs?limit=200')).body.items.filter((x: any) => x.targetId === a.id).map((x: any) => x.action);
       expect(actions.sort()).toEqual(['application.created', 'application.declined', 'application.offered', 'application.reinstated', 'application.withdrawn']);
+    });
+  });
+
+  describe('retention', () => {
+    it('the hourly cleanup purges applications closed longer ago than the centre keeps them (default 24 months), audited without personal data', async () => {
+      const { owner } = await newCentre(srv);
+      const short = await newCentre(srv);
+      expect((await short.owner.patch('/tenant', { waitlist: { applicationRetentionMonths: 1 } })).status).toBe(200);
+      const room = await mkRoom(owner);
+      const withdrawn = await apply(owner);
+      await owner.post(`/applications/${withdrawn.id}/withdraw`, { reason: 'Moved away' });
+      const waiting = await apply(owner);
+      const expired = await apply(owner, { roomId: room.id });
+      const offered = await owner.post(`/applications/${expired.id}/offer`, { roomId: room.id, startDate: START, outOfOrderReason: 'retention', expiresAt: new Date(clock.now().getTime() + 60_000).toISOString() });
+      expect(offered.status, offered.text).toBe(200);
+      const reinstated = await apply(owner);
+      await owner.post(`/applications/${reinstated.id}/withdraw`, { reason: 'x' });
+      await owner.post(`/applications/${reinstated.id}/reinstate`);
+      const shortOne = await apply(short.owner);
+      await short.owner.post(`/applications/${shortOne.id}/withdraw`, { reason: 'x' });
+      const day = 86_400_000;
+      const now = clock.now().getTime();
+      await srv.container.workers.runTask('cleanup', new Date(now + 32 * day));
+      expect((await short.owner.get(`/applications/${shortOne.id}`)).status).toBe(404);
+      expect((await owner.get(`/applications/${withdrawn.id}`)).status).toBe(200);
+      await srv.container.workers.runTask('cleanup', new Date(now + 740 * day));
+      const left = (await owner.get('/applications?limit=200')).body.items.map((a: any) => a.id).sort();
+      expect(left).toEqual([waiting.id, reinstated.id].sort());
+      const purged = await auditActions(owner, 'application.purged');
+      expect(purged.map((p) => p.targetId).sort()).toEqual([withdrawn.id, expired.id].sort());
+      expect(JSON.stringify(purged)).not.toContain(withdrawn.guardian.email);
+      expect(JSON.stringify(purged)).not.toContain(withdrawn.child.firstName);
     });
   });
 });

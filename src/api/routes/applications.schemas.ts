@@ -78,10 +78,11 @@ export const WaitlistSettings = z
   .object({
     priorities: z.array(z.enum(WAITLIST_PRIORITIES)).max(WAITLIST_PRIORITIES.length).optional(),
     offerHoldHours: z.number().int().min(1).max(720).optional(),
+    applicationRetentionMonths: z.number().int().min(1).max(120).optional().openapi({ description: 'Closed applications are purged this many months after they closed (default 24)' }),
   })
   .strict()
   .openapi('WaitlistSettings');
-export const WaitlistSettingsOut = z.object({ priorities: z.array(str()), offerHoldHours: z.number().int() });
+export const WaitlistSettingsOut = z.object({ priorities: z.array(str()), offerHoldHours: z.number().int(), applicationRetentionMonths: z.number().int() });
 
 export const FormCreate = z.object({ name: Name }).strict().openapi('ApplicationFormCreate');
 export const Form = z.object({ id: str(), name: str(), ...Stamps }).openapi('ApplicationForm');

@@ -1,8 +1,8 @@
 import type { ApplicationRow, ApplicationWithTier } from '../../repositories/enrolment.repository.js';
 import type { ApplicationStatus, WaitlistPriority } from '../../models/enums.js';
 
-export const DEFAULT_WAITLIST = { priorities: ['sibling', 'staff'] as WaitlistPriority[], offerHoldHours: 72 };
-export type WaitlistSettings = { priorities: WaitlistPriority[]; offerHoldHours: number };
+export const DEFAULT_WAITLIST = { priorities: ['sibling', 'staff'] as WaitlistPriority[], offerHoldHours: 72, applicationRetentionMonths: 24 };
+export type WaitlistSettings = { priorities: WaitlistPriority[]; offerHoldHours: number; applicationRetentionMonths: number };
 
 /** The status a reader sees: an offer is expired from `expiresAt` on, whatever a sweeper has or has not done. */
 export function effectiveStatus(a: Pick<ApplicationRow, 'status' | 'offerExpiresAt'>, now: Date): ApplicationStatus {

@@ -71,7 +71,7 @@ function decodeWaitlistCursor(cursor: string | undefined): (WaitlistCursor & { p
 export function createEnrolmentService({ db, clock, notify, billing, tenancy }: EnrolmentDeps) {
   async function settingsOf(tx: Tx, tenantId: string): Promise<WaitlistSettings> {
     const row = await waitlistSettingsRepository.get(tx, tenantId);
-    return row ? { priorities: row.priorities as WaitlistPriority[], offerHoldHours: row.offerHoldHours } : { ...DEFAULT_WAITLIST };
+    return row ? { priorities: row.priorities as WaitlistPriority[], offerHoldHours: row.offerHoldHours, applicationRetentionMonths: row.retentionMonths } : { ...DEFAULT_WAITLIST };
   }
   async function read(tx: Tx, tenantId: string, id: string) {
     const s = await settingsOf(tx, tenantId);
@@ -146,7 +146,7 @@ export function createEnrolmentService({ db, clock, notify, billing, tenancy }: 
           membershipId = (await tenancy.invite(inviter, { email, roles: ['guardian'] })).id;
         }
         result = { studentId: student.id, guardianId, membershipId };
-        return { status: 'enrolled', studentId: student.id, guardianId, membershipId, offerTokenUsedAt: b.offerTokenUsedAt ?? now };
+        return { status: 'enrolled', studentId: student.id, guardianId, membershipId, offerTokenUsedAt: b.offerTokenUsedAt ?? now, closedAt: now };
       });
       return { application: await read(tx, ctx.tenantId, id), ...result! };
     });
@@ -159,7 +159,7 @@ export function createEnrolmentService({ db, clock, notify, billing, tenancy }: 
         if (status !== 'offered') throw wrongStatus(status, 'declined');
         const used = { offerTokenUsedAt: b.offerTokenUsedAt ?? now };
         // Back on the list at the end of its tier: rankAt is now (the offer stays in the audit trail).
-        return returnToWaitlist ? { ...used, ...clearOffer, status: 'waitlisted', rankAt: now } : { ...used, status: 'declined' };
+        return returnToWaitlist ? { ...used, ...clearOffer, status: 'waitlisted', rankAt: now } : { ...used, status: 'declined', closedAt: now };
       });
       return read(tx, ctx.tenantId, id);
     });
@@ -174,8 +174,12 @@ export function createEnrolmentService({ db, clock, notify, billing, tenancy }: 
     /** PATCH /tenant `waitlist`: inside the tenant change's transaction (tenancy.service's settings sections). */
     async writeWaitlistSettings(tx: Tx, ctx: TenantContext, patch: Partial<WaitlistSettings>) {
       const before = await settingsOf(tx, ctx.tenantId);
-      const after = { priorities: [...new Set(patch.priorities ?? before.priorities)], offerHoldHours: patch.offerHoldHours ?? before.offerHoldHours };
-      await waitlistSettingsRepository.upsert(tx, ctx.tenantId, after, clock.now());
+      const after = {
+        priorities: [...new Set(patch.priorities ?? before.priorities)],
+        offerHoldHours: patch.offerHoldHours ?? before.offerHoldHours,
+        applicationRetentionMonths: patch.applicationRetentionMonths ?? before.applicationRetentionMonths,
+      };
+      await waitlistSettingsRepository.upsert(tx, ctx.tenantId, { priorities: after.priorities, offerHoldHours: after.offerHoldHours, retentionMonths: after.applicationRetentionMonths }, clock.now());
       await auditRepository.append(tx, { ...auditActor(ctx), action: 'waitlist.settings_updated', targetType: 'tenant', targetId: ctx.tenantId, before, after });
       return after;
     },
@@ -334,7 +338,7 @@ export function createEnrolmentService({ db, clock, notify, billing, tenancy }: 
       return db.scoped(forTenant(ctx), async (tx) => {
         await move(tx, ctx, id, 'application.withdrawn', undefined, (b, status) => {
           if (status !== 'waitlisted' && status !== 'offered') throw wrongStatus(status, 'withdrawn');
-          return { status: 'withdrawn', withdrawReason: reason, ...(b.offerTokenHash ? { offerTokenUsedAt: b.offerTokenUsedAt ?? clock.now() } : {}) };
+          return { status: 'withdrawn', withdrawReason: reason, closedAt: clock.now(), ...(b.offerTokenHash ? { offerTokenUsedAt: b.offerTokenUsedAt ?? clock.now() } : {}) };
         });
         return read(tx, ctx.tenantId, id);
       });
@@ -345,7 +349,7 @@ export function createEnrolmentService({ db, clock, notify, billing, tenancy }: 
       return db.scoped(forTenant(ctx), async (tx) => {
         await move(tx, ctx, id, 'application.reinstated', undefined, (_b, status) => {
           if (status !== 'declined' && status !== 'expired' && status !== 'withdrawn') throw wrongStatus(status, 'reinstated');
-          return { ...clearOffer, status: 'waitlisted', rankAt: clock.now(), withdrawReason: null };
+          return { ...clearOffer, status: 'waitlisted', rankAt: clock.now(), withdrawReason: null, closedAt: null };
         });
         return read(tx, ctx.tenantId, id);
       });
