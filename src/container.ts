@@ -34,13 +34,26 @@ import { createJobsService } from './services/jobs.service.js';
 import type { ServiceDeps } from './services/deps.js';
 import { createReportsService } from './services/reports.service.js';
 import { createTasksService } from './services/tasks.service.js';
+import { createEnrolmentService } from './services/enrolment/enrolment.service.js';
+import { createPublicEnrolmentService } from './services/enrolment/public.service.js';
+import { noBilling, type EnrolmentBilling } from './services/enrolment/billing-port.js';
+import type { Notify } from './services/enrolment/notify-port.js';
+import type { TenantSettingsSection } from './services/tenancy.service.js';
 import { createWorkerHost } from './workers/host.js';
 import { MAX_ATTEMPTS } from './workers/runner.js';
 
 /** The one composition root: built once per process (or Lambda environment). */
 export async function createContainer(
   config: Config,
-  overrides: { db?: Database; cache?: Cache; clock?: Clock; logger?: Logger; /** `npm run worker`: pg-boss also supervises and keeps the clock. */ queueRole?: 'sender' | 'worker' } = {},
+  overrides: {
+    db?: Database;
+    cache?: Cache;
+    clock?: Clock;
+    logger?: Logger;
+    /** `npm run worker`: pg-boss also supervises and keeps the clock. */ queueRole?: 'sender' | 'worker';
+    /** Enrolment's ports (tests hand in recording fakes); the merger wires the real notifications and billing. */
+    enrolment?: { notify?: Notify; billing?: EnrolmentBilling };
+  } = {},
 ) {
   const logger = overrides.logger ?? createLogger(config.logLevel, undefined, { pretty: config.logPretty });
   // Only with OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_METRICS_EXPORTER=awsemf): the SDK is imported here, once per process, never otherwise.
@@ -75,7 +88,9 @@ export async function createContainer(
   const sessions = createSessionsService({ db, cache, tokens, verifySupabase, clock, logger, config: authConfig });
   const authenticator = createAuthenticator({ db, cache, tokens, clock, config: authConfig });
   const memberContext = createMemberContextService({ db });
-  const tenancy = createTenancyService({ db, authenticator });
+  // Settings sections other capabilities keep under their key of GET/PATCH /tenant (enrolment's `waitlist`, …).
+  const tenantSections: TenantSettingsSection[] = [];
+  const tenancy = createTenancyService({ db, authenticator, sections: () => tenantSections });
   const invitations = createInvitationsService({ db, clock, authenticator });
   const idempotency = createIdempotencyService({ db, clock });
   const storage = await openStorage(config, sessionSecret, clock);
@@ -96,6 +111,15 @@ export async function createContainer(
   const jobs = createJobsService({ ...deps, files });
   const reports = createReportsService({ ...deps, files });
   const tasks = createTasksService(deps);
+  // Enrolment: notifications and billing are ports until the events and billing capabilities are merged.
+  const enrolmentNotify: Notify = overrides.enrolment?.notify ?? (async () => {});
+  const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? noBilling, tenancy });
+  const publicEnrolment = createPublicEnrolmentService({ db, clock, cache, notify: enrolmentNotify, enrolment });
+  tenantSections.push({
+    key: 'waitlist',
+    read: (tx, tenantId) => enrolment.settingsOf(tx, tenantId),
+    write: (tx, ctx, value) => enrolment.writeWaitlistSettings(tx, ctx, value as Parameters<typeof enrolment.writeWaitlistSettings>[2]),
+  });
 
   // Background work: the worker host is handed the services, as createApp is (src/workers/host.ts).
   const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks }, queue, logger, clock });
@@ -131,6 +155,8 @@ export async function createContainer(
     jobs,
     reports,
     tasks,
+    enrolment,
+    publicEnrolment,
     workers,
     localAuthSecret,
     /** Start-up check that a Redis URL's database index exists (an unreachable Redis is not fatal: requests get 503). */

@@ -21,6 +21,10 @@ import { registerCareEntriesRoutes } from './routes/care-entries.routes.js';
 import { registerIncidentsRoutes } from './routes/incidents.routes.js';
 import { registerFilesRoutes } from './routes/files.routes.js';
 import { registerJobsRoutes } from './routes/jobs.routes.js';
+import { registerApplicationsRoutes } from './routes/applications.routes.js';
+import { registerWaitlistRoutes } from './routes/waitlist.routes.js';
+import { registerApplicationFormsRoutes } from './routes/application-forms.routes.js';
+import { registerPublicRoutes } from './routes/public.routes.js';
 import { collectRoutes, type RouteMeta } from './routes/registry.js';
 
 /** Paths whose bodies are not JSON: the local storage driver's signed upload URLs. */
@@ -102,6 +106,10 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerIncidentsRoutes(app);
   registerMessagesRoutes(app);
   registerFilesRoutes(app);
+  registerApplicationsRoutes(app);
+  registerWaitlistRoutes(app);
+  registerApplicationFormsRoutes(app);
+  registerPublicRoutes(app);
 }
 
 /**

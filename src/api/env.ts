@@ -20,6 +20,8 @@ import type { IncidentsService } from '../services/incidents.service.js';
 import type { TenancyService } from '../services/tenancy.service.js';
 import type { ShiftsService } from '../services/shifts.service.js';
 import type { KiosksService } from '../services/kiosks.service.js';
+import type { EnrolmentService } from '../services/enrolment/enrolment.service.js';
+import type { PublicEnrolmentService, PublicFormContext } from '../services/enrolment/public.service.js';
 
 /**
  * What the HTTP edge is handed (by src/container.ts, through createApp): the services and the few cross-cutting
@@ -52,6 +54,8 @@ export interface AppContainer {
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;
+  enrolment: EnrolmentService;
+  publicEnrolment: PublicEnrolmentService;
 }
 
 /** Hono's per-request variables. */
@@ -62,6 +66,10 @@ export interface AppEnv {
     ctx?: RequestContext;
     /** Set on /kiosk/* routes instead of `ctx`: the kiosk a Bearer token named (src/api/middleware/kiosk.ts). */
     kiosk?: KioskContext;
+    /** Set on /public/* routes: the application form a Bearer token named (src/api/middleware/public.ts). */
+    publicForm?: PublicFormContext;
+    /** Set on /public/* routes: who an Idempotency-Key belongs to (the form, or the application an offer token names). */
+    publicCaller?: { tenantId: string; subjectId: string };
     /** Set by a handler whose answer carries a credential shown once: its stored copy is sealed. */
     sealResponse?: boolean;
     /** The verified access token (logout blocklists its jti; switch replaces it). */

@@ -39,3 +39,10 @@ export const INCIDENT_TYPES = ['injury', 'illness', 'allergic_reaction', 'behavi
 export type IncidentType = (typeof INCIDENT_TYPES)[number];
 export const INCIDENT_STATUSES = ['open', 'reviewed', 'acknowledged'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+/** Enrolment (CONTRACT §5): `expired` is never stored — an offer is expired from its deadline on, computed on read. */
+export const APPLICATION_STATUSES = ['waitlisted', 'offered', 'enrolled', 'declined', 'expired', 'withdrawn'] as const;
+export type ApplicationStatus = (typeof APPLICATION_STATUSES)[number];
+export const APPLICATION_SOURCES = ['staff', 'public'] as const;
+export const WAITLIST_PRIORITIES = ['sibling', 'staff'] as const;
+export type WaitlistPriority = (typeof WAITLIST_PRIORITIES)[number];

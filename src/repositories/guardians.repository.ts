@@ -10,6 +10,16 @@ export const guardiansRepository = {
     const [row] = await tx.insert(guardians).values({ ...values, tenantId }).returning();
     return row!;
   },
+  /** The oldest live guardian with this (lower-cased) email: the family an accepted offer joins. */
+  async liveByEmail(tx: Tx, tenantId: string, email: string) {
+    const [row] = await tx
+      .select()
+      .from(guardians)
+      .where(and(eq(guardians.tenantId, tenantId), eq(guardians.email, email.toLowerCase()), isNull(guardians.archivedAt)))
+      .orderBy(asc(guardians.id))
+      .limit(1);
+    return row;
+  },
   async get(tx: Tx, tenantId: string, id: string) {
     const [row] = await tx.select().from(guardians).where(and(eq(guardians.tenantId, tenantId), eq(guardians.id, id)));
     return row;

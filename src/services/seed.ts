@@ -10,6 +10,7 @@ import { acrossCentres, forTenant } from '../repositories/db.js';
 import type { TenantContext } from '../core/context.js';
 import { permissionsFor } from '../core/security/permissions.js';
 import type { KiosksService } from './kiosks.service.js';
+import { seedDemoWaitlist } from './enrolment/seed-waitlist.js';
 
 /** A fixed id, so `npm run seed` is idempotent: a second run only prints how to sign in. */
 export const DEMO_TENANT_ID = '00000000-0000-4000-8000-00000000d3e0';
@@ -86,6 +87,7 @@ export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: 
       }));
       await tx.insert(guardians).values(guardianRows);
       await tx.insert(studentGuardians).values(studentRows.map((s, i) => ({ tenantId: DEMO_TENANT_ID, studentId: s.id, guardianId: guardianRows[i]!.id, relationship: 'parent', authorizedPickup: true })));
+      await seedDemoWaitlist(tx, { tenantId: DEMO_TENANT_ID, today, now: clock.now(), roomIds: roomRows.map((r) => r.id), siblingOf: studentRows[0]! });
       // A week of attendance (weekdays), dropped off and picked up by the child's guardian. Some toddlers spend the
       // afternoon with the preschoolers (a move: two stays); a child who stays home has an absence; the care log has
       // the day's meals, bottles, naps, nappies and moods, and now and then a staff-only note.
@@ -178,7 +180,7 @@ export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: 
   }
   const kiosk = await demoKioskCredentials(c);
   return [
-    `Demo centre ready: "Sunshine Early Learning (demo)" (${tz}), 4 rooms, 40 children, 40 guardians, 8 staff, a week of attendance with room moves, absences and the care log, one incident in each state.`,
+    `Demo centre ready: "Sunshine Early Learning (demo)" (${tz}), 4 rooms, 40 children, 40 guardians, 8 staff, a week of attendance with room moves, absences and the care log, one incident in each state, a waitlist of five with an open offer.`,
     'Sign in locally (local mode: no SUPABASE_URL / SUPABASE_JWT_SECRET):',
     ...Object.entries(DEMO_EMAILS).map(([role, email]) => `  ${role.padEnd(8)} TOKEN=$(npm run -s token -- --email ${email})`),
     '  then: curl -c jar -H "content-type: application/json" -d "{\\"accessToken\\":\\"$TOKEN\\"}" http://localhost:3000/auth/exchange',

@@ -34,12 +34,31 @@ export const membershipDto = (m: MembershipRow) => ({
 });
 export type MembershipDto = ReturnType<typeof membershipDto>;
 
+/** Who may send an invitation: a member, or an accepted offer's link (no user: CONTRACT §5 "Enrolment"). */
+export type InviterContext = Pick<RequestContext, 'requestId' | 'ip' | 'userAgent'> & { tenantId: string; userId: string | null; membershipId: string | null; roles: readonly string[] };
+
+/**
+ * A settings section another capability keeps in its own table and shows under its key of GET/PATCH /tenant
+ * (`waitlist`, …): read and written inside the tenant's transaction, so a PATCH changes everything or nothing.
+ */
+export interface TenantSettingsSection {
+  key: string;
+  read(tx: Tx, tenantId: string): Promise<unknown>;
+  write(tx: Tx, ctx: TenantContext, value: unknown): Promise<unknown>;
+}
+
 interface Deps {
   db: Database;
+  sections?: () => readonly TenantSettingsSection[];
   authenticator: Pick<Authenticator, 'bumpEntitlementsVersion' | 'forgetMembership' | 'limitTenantCreation' | 'limitInvitations'>;
 }
 
-export function createTenancyService({ db, authenticator: auth }: Deps) {
+export function createTenancyService({ db, authenticator: auth, sections = () => [] }: Deps) {
+  async function withSections(tx: Tx, t: TenantRow) {
+    const extra: Record<string, unknown> = {};
+    for (const s of sections()) extra[s.key] = await s.read(tx, t.id);
+    return { ...tenantDto(t), ...extra };
+  }
   /** Rules that involve owners: only owners grant or remove `owner`, and a centre keeps at least one active owner. */
   async function guardOwners(tx: Tx, ctx: TenantContext, before: MembershipRow, after: { roles: string[]; status: string } | null) {
     const touchesOwner = before.roles.includes('owner') || (after?.roles.includes('owner') ?? false);
@@ -76,12 +95,16 @@ export function createTenancyService({ db, authenticator: auth }: Deps) {
     },
 
     async getTenant(ctx: TenantContext) {
-      const t = await db.scoped(forTenant(ctx), (tx) => tenantsRepository.get(tx, ctx.tenantId));
-      if (!t) throw notFound('Tenant');
-      return tenantDto(t);
+      return db.scoped(forTenant(ctx), async (tx) => {
+        const t = await tenantsRepository.get(tx, ctx.tenantId);
+        if (!t) throw notFound('Tenant');
+        return withSections(tx, t);
+      });
     },
 
-    async updateTenant(ctx: TenantContext, patch: { name?: string; timezone?: string; closingTime?: string }, ifMatch?: number) {
+    async updateTenant(ctx: TenantContext, input: { name?: string; timezone?: string; closingTime?: string } & Record<string, unknown>, ifMatch?: number) {
+      const own = sections();
+      const patch = Object.fromEntries(Object.entries(input).filter(([k]) => !own.some((s) => s.key === k))) as { name?: string; timezone?: string; closingTime?: string };
       if (patch.timezone !== undefined && !isValidTimeZone(patch.timezone))
         throw unprocessable('Unknown time zone', [{ path: 'timezone', message: 'use an IANA zone such as Europe/London' }]);
       return db.scoped(forTenant(ctx), async (tx) => {
@@ -90,10 +113,13 @@ export function createTenancyService({ db, authenticator: auth }: Deps) {
           target: { type: 'tenant', id: ctx.tenantId },
           ifMatch,
           lock: () => tenantsRepository.get(tx, ctx.tenantId),
-          write: (b) => tenantsRepository.update(tx, ctx.tenantId, patch, b.version),
+          write: async (b) => {
+            for (const s of own) if (input[s.key] !== undefined) await s.write(tx, ctx, input[s.key]);
+            return tenantsRepository.update(tx, ctx.tenantId, patch, b.version);
+          },
           audit: (b, a) => ({ action: 'tenant.updated', before: tenantDto(b), after: tenantDto(a) }),
         });
-        return tenantDto(after!);
+        return withSections(tx, after!);
       });
     },
 
@@ -103,7 +129,7 @@ export function createTenancyService({ db, authenticator: auth }: Deps) {
       return toPage(rows, q.limit, membershipDto, (r) => r.id);
     },
 
-    async invite(ctx: TenantContext, input: { email: string; roles: Role[]; entitlements?: string[] }) {
+    async invite(ctx: InviterContext, input: { email: string; roles: Role[]; entitlements?: string[] }) {
       if (input.roles.includes('owner') && !ctx.roles.includes('owner')) throw forbidden('Only an owner can grant the owner role');
       const email = input.email.trim().toLowerCase();
       await auth.limitInvitations(ctx.tenantId);

@@ -13,7 +13,7 @@ const jsonValue = fc.jsonValue({ maxDepth: 3 });
 const idLike = fc.oneof(fc.uuid(), fc.constantFrom('', '0', 'null', '../../etc', '%00', "' or 1=1 --", 'x'.repeat(300)));
 const body = fc.oneof(
   jsonValue,
-  fc.dictionary(fc.constantFrom('name', 'capacity', 'studentId', 'roomId', 'firstName', 'lastName', 'dateOfBirth', 'audience', 'body', 'purpose', 'contentType', 'size', 'fileName', 'from', 'to', 'type', 'fileId', 'roles', 'email', 'status', 'at', 'reason', 'relationship', 'authorizedPickup', 'roomIds', 'pin', 'studentIds', 'emergencyContact', 'canViewRecords'), fc.oneof(jsonValue, idLike)),
+  fc.dictionary(fc.constantFrom('name', 'capacity', 'studentId', 'roomId', 'firstName', 'lastName', 'dateOfBirth', 'audience', 'body', 'purpose', 'contentType', 'size', 'fileName', 'from', 'to', 'type', 'fileId', 'roles', 'email', 'status', 'at', 'reason', 'relationship', 'authorizedPickup', 'roomIds', 'pin', 'studentIds', 'emergencyContact', 'canViewRecords', 'child', 'guardian', 'desiredStartDate', 'siblingStudentId', 'staffChild', 'notes', 'startDate', 'expiresAt', 'outOfOrderReason', 'planId', 'token', 'decision', 'returnToWaitlist', 'waitlist'), fc.oneof(jsonValue, idLike)),
 );
 
 describe('fuzz: random input never yields a 5xx', () => {
@@ -21,10 +21,13 @@ describe('fuzz: random input never yields a 5xx', () => {
   let owner: Awaited<ReturnType<typeof newTenant>>['owner'];
   /** The kiosk routes are reached with a kiosk token (no cookies), so the input gets past authentication too. */
   let kioskAuth: Record<string, string>;
+  /** The public form route with a form token, likewise (the offer routes carry their token in the body). */
+  let formAuth: Record<string, string>;
   beforeAll(async () => {
     srv = await startServer();
     ({ owner } = await newTenant(srv));
     kioskAuth = { authorization: `Bearer ${(await owner.post('/kiosks', { name: 'Fuzz' })).body.token}` };
+    formAuth = { authorization: `Bearer ${(await owner.post('/application-forms', { name: 'Fuzz' })).body.token}` };
   });
   afterAll(() => srv.close());
 
@@ -32,8 +35,9 @@ describe('fuzz: random input never yields a 5xx', () => {
     await fc.assert(
       fc.asyncProperty(idLike, idLike, body, fc.webQueryParameters(), async (id, gid, b, q) => {
         const path = r.path.replace('{id}', encodeURIComponent(id)).replace('{guardianId}', encodeURIComponent(gid));
-        const who = r.permission === 'kiosk' ? srv.agent() : owner;
-        const headers = r.permission === 'kiosk' ? kioskAuth : {};
+        const own = r.permission === 'kiosk' || r.permission === 'public-form' || r.permission === 'public-offer';
+        const who = own ? srv.agent() : owner;
+        const headers = r.permission === 'kiosk' ? kioskAuth : r.permission === 'public-form' ? formAuth : {};
         const res = await who.request(r.method, `${path}?${q}`, r.method === 'GET' || r.method === 'DELETE' ? { headers } : { body: b, headers });
         expect(res.status, `${r.method} ${path}?${q} ${JSON.stringify(b)} → ${res.text}`).toBeLessThan(500);
         if (res.status >= 400) expect(res.body.error.code).toMatch(/^[A-Z_]+$/);

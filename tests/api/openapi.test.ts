@@ -100,6 +100,11 @@ describe('GET /openapi.json', () => {
         expect(op.security, key).toEqual([{ kioskToken: [] }]);
         continue;
       }
+      if (key.split(' ')[1]!.startsWith('/public/')) {
+        // The public enrolment routes: their own token (a form's Bearer, an offer's), never a cookie or CSRF header.
+        expect(op.security, key).toEqual([key.endsWith('/public/applications') ? { applicationFormToken: [] } : { offerToken: [] }]);
+        continue;
+      }
       for (const requirement of alternatives) {
         expect(Object.keys(requirement).some((k) => k === 'sessionCookie' || k === 'refreshCookie'), key).toBe(true);
         expect('csrfToken' in requirement, key).toBe(UNSAFE.includes(method));

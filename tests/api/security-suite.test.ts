@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { routeTable } from '../../src/api/app.js';
 import { ENTITLEMENTS, permissionsFor } from '../../src/core/security/permissions.js';
 import type { Agent } from '../helpers/http.js';
+import { recordingNotify } from './enrolment.helpers.js';
 import { addMember, newTenant, startServer, uniqueEmail, type TestServer } from '../helpers/server.js';
 
 type Ids = Record<string, string>;
@@ -97,14 +98,38 @@ const SAMPLES: Record<string, Sample> = {
   'POST /kiosk/lookup': { body: (ids) => ({ pin: ids.pin ?? '000000' }) },
   'POST /kiosk/check-in': { body: (ids) => ({ pin: ids.pin ?? '000000', studentIds: [ids.kioskChild ?? ids.student] }) },
   'POST /kiosk/check-out': { body: (ids) => ({ pin: ids.pin ?? '000000', studentIds: [ids.kioskChild ?? ids.student] }) },
+  'GET /applications': {},
+  'POST /applications': { body: () => applicationBody() },
+  'GET /applications/{id}': { id: 'application' },
+  'PATCH /applications/{id}': { id: 'application', body: () => ({ notes: 'n' }) },
+  'POST /applications/{id}/offer': { id: 'application', body: (ids) => ({ roomId: ids.room, startDate: '2099-01-05', outOfOrderReason: 'suite' }) },
+  'POST /applications/{id}/accept': { id: 'offeredApplication' },
+  'POST /applications/{id}/decline': { id: 'offeredApplication', body: () => ({}) },
+  'POST /applications/{id}/withdraw': { id: 'application', body: () => ({ reason: 'suite' }) },
+  'POST /applications/{id}/reinstate': { id: 'application' },
+  'GET /waitlist': {},
+  'GET /application-forms': {},
+  'POST /application-forms': { body: () => ({ name: 'Form' }) },
+  'DELETE /application-forms/{id}': { id: 'form' },
+  // The public routes (their own credentials: a form's Bearer token, an offer token in the body).
+  'POST /public/applications': { body: () => applicationBody() },
+  'POST /public/offers/lookup': { body: (ids) => ({ token: ids.offerToken ?? 'dco1_unknown' }) },
+  'POST /public/offers/respond': { body: (ids) => ({ token: ids.offerToken ?? 'dco1_unknown', decision: 'decline', returnToWaitlist: true }) },
 };
+let applicant = 0;
+function applicationBody() {
+  return { child: { firstName: 'App', lastName: `Licant${++applicant}`, dateOfBirth: '2024-01-01' }, guardian: { firstName: 'P', lastName: 'Q', email: uniqueEmail('applicant') }, desiredStartDate: '2099-01-05' };
+}
 
 // The app's own route table, at collection time (registering routes needs no container).
 const routes = routeTable();
 const key = (r: { method: string; path: string }) => `${r.method} ${r.path}`;
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
-/** Routes opened by a session; the /kiosk/* routes take a kiosk token instead (their own section below). */
-const sessionRoutes = routes.filter((r) => r.permission !== 'kiosk');
+/** Routes opened by a session; the /kiosk/* and /public/* routes take their own credentials (their sections below). */
+const isPublic = (r: { permission: string }) => r.permission === 'public-form' || r.permission === 'public-offer';
+const sessionRoutes = routes.filter((r) => r.permission !== 'kiosk' && !isPublic(r));
+const publicRoutes = routes.filter(isPublic);
+const notifications = recordingNotify();
 const kioskRoutes = routes.filter((r) => r.permission === 'kiosk');
 
 function url(r: { path: string }, ids: Ids, extraQuery = '') {
@@ -147,6 +172,10 @@ async function fixtures(srv: TestServer, owner: Agent): Promise<Ids> {
   if (file.status === 201) ids.file = file.body.fileId;
   const job = await owner.post('/reports', { type: 'attendance', from: '2026-01-01', to: '2026-01-02' });
   if (job.status === 202) ids.job = job.body.jobId;
+  ids.application = (await must(owner.post('/applications', applicationBody()), 'application')).id;
+  ids.offeredApplication = (await must(owner.post('/applications', applicationBody()), 'offered application')).id;
+  await must(owner.post(`/applications/${ids.offeredApplication}/offer`, { roomId: ids.room2, startDate: '2099-01-05', outOfOrderReason: 'fixture' }), 'offer');
+  ids.form = (await must(owner.post('/application-forms', { name: 'Fixture form' }), 'form')).id;
   return ids;
 }
 
@@ -159,7 +188,7 @@ describe('shared security suite over every route', () => {
   const members: Record<string, Agent> = {};
 
   beforeAll(async () => {
-    srv = await startServer();
+    srv = await startServer({ enrolment: { notify: notifications.notify } });
     a = await newTenant(srv, { name: 'Centre A' });
     b = await newTenant(srv, { name: 'Centre B' });
     idsA = await fixtures(srv, a.owner);
@@ -181,7 +210,8 @@ describe('shared security suite over every route', () => {
     expect(missing, 'routes missing from the security suite').toEqual([]);
   });
 
-  it.each(routes.map((r) => [key(r), r] as const))('%s: no session → 401 UNAUTHENTICATED', async (_k, r) => {
+  // The offer routes answer an unknown token with 404 (their own section below): every other route is a 401 here.
+  it.each(routes.filter((r) => r.permission !== 'public-offer').map((r) => [key(r), r] as const))('%s: no session → 401 UNAUTHENTICATED', async (_k, r) => {
     const res = await send(srv.agent(), r, idsA);
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('UNAUTHENTICATED');
@@ -317,6 +347,77 @@ describe('shared security suite over every route', () => {
         const res = await sendAs(t, r, { ...idsA, ...kioskIds });
         expect(res.status, t).toBe(401);
         expect(res.body.error.code).toBe('UNAUTHENTICATED');
+      }
+    });
+  });
+
+  describe('the public credentials (/public/*: an application form token, an offer token)', () => {
+    let formToken = '';
+    let formTokenB = '';
+    const pubIds: Ids = {};
+    const sendPublic = (r: { method: string; path: string }, ids: Ids, headers: Record<string, string> = {}, agent = srv.agent()) => {
+      const s = SAMPLES[key(r)] ?? {};
+      return agent.request(r.method, url(r, ids), { body: s.body ? s.body(ids) : {}, headers });
+    };
+    beforeAll(async () => {
+      formToken = (await a.owner.post('/application-forms', { name: 'Suite form' })).body.token;
+      formTokenB = (await b.owner.post('/application-forms', { name: 'Other centre form' })).body.token;
+      const app = await a.owner.post('/applications', applicationBody());
+      await a.owner.post(`/applications/${app.body.id}/offer`, { roomId: idsA.room2, startDate: '2099-01-05', outOfOrderReason: 'suite' });
+      pubIds.offerToken = notifications.offerToken(app.body.id);
+      pubIds.offeredApp = app.body.id;
+    });
+
+    it('there are public routes, all under /public/', () => {
+      expect(publicRoutes.map(key).sort()).toEqual(['POST /public/applications', 'POST /public/offers/lookup', 'POST /public/offers/respond']);
+    });
+
+    it.each(sessionRoutes.map((r) => [key(r), r] as const))('%s with a form token as Bearer → 401 UNAUTHENTICATED', async (_k, r) => {
+      const res = await send(srv.agent(), r, idsA, {});
+      const withToken = await srv.agent().request(r.method, url(r, idsA), { headers: { authorization: `Bearer ${formToken}` }, ...(UNSAFE.has(r.method) ? { body: SAMPLES[key(r)]?.body?.(idsA) ?? {} } : {}) });
+      expect(res.status).toBe(401);
+      expect(withToken.status, withToken.text).toBe(401);
+      expect(withToken.body.error.code).toBe('UNAUTHENTICATED');
+    });
+
+    for (const role of ['owner', 'admin', 'teacher', 'guardian'] as const) {
+      it.each(publicRoutes.map((r) => [key(r), r] as const))(`%s with ${role}'s session and no public credential → nothing opens`, async (_k, r) => {
+        const res = await sendPublic(r, idsA, {}, members[role]!);
+        // A session is no credential here: the form route wants its token (401); an unknown offer token is a 404.
+        expect(res.status).toBe(r.permission === 'public-form' ? 401 : 404);
+      });
+    }
+
+    it.each(publicRoutes.map((r) => [key(r), r] as const))('%s with a valid credential and no CSRF header → served', async (_k, r) => {
+      const res = await sendPublic(r, { ...idsA, ...pubIds }, r.permission === 'public-form' ? { authorization: `Bearer ${formToken}` } : {});
+      expect(res.status, res.text).toBeLessThan(300);
+    });
+
+    it('another centre’s form token files the application in that centre only', async () => {
+      const res = await sendPublic(publicRoutes.find((r) => r.permission === 'public-form')!, idsA, { authorization: `Bearer ${formTokenB}` });
+      expect(res.status).toBe(201);
+      const seenByA = (await a.owner.get('/applications?limit=200')).body.items.length;
+      const seenByB = (await b.owner.get('/applications?limit=200')).body.items.length;
+      expect(seenByB).toBeGreaterThan(0);
+      expect(seenByA).toBeGreaterThan(0);
+      expect(res.text).not.toContain(b.tenant.id);
+    });
+
+    it.each(publicRoutes.map((r) => [key(r), r] as const))('%s with a malformed, forged or revoked token → 401 (form) / 404 (offer)', async (_k, r) => {
+      if (r.permission === 'public-form') {
+        const revoked = (await a.owner.post('/application-forms', { name: 'Revoked' })).body;
+        expect((await a.owner.delete(`/application-forms/${revoked.id}`)).status).toBe(204);
+        for (const t of ['x', formToken.slice(0, -4) + 'AAAA', revoked.token, formToken.replace('dcf1_', 'dco1_')]) {
+          const res = await sendPublic(r, idsA, { authorization: `Bearer ${t}` });
+          expect(res.status, t).toBe(401);
+          expect(res.body.error.code).toBe('UNAUTHENTICATED');
+        }
+      } else {
+        for (const t of ['x', pubIds.offerToken!.slice(0, -4) + 'AAAA', formToken, pubIds.offerToken!.replace('dco1_', 'dcf1_')]) {
+          const res = await sendPublic(r, { ...idsA, offerToken: t });
+          expect(res.status, t).toBe(404);
+          expect(res.body.error.code).toBe('NOT_FOUND');
+        }
       }
     });
   });

@@ -33,6 +33,15 @@ describe('npm run seed', () => {
     const ctx = await owner.get('/me/context');
     expect(ctx.body.tenant.id).toBe(DEMO_TENANT_ID);
     expect(ctx.body.roles).toEqual(['owner']);
+    // The waitlist: a sibling first (tier 0), then the staff child, then the rest by rankAt; and one open offer.
+    const waitlist = (await owner.get('/waitlist')).body.items;
+    expect(waitlist.map((a: any) => [a.tier, a.position])).toEqual([
+      [0, 1],
+      [1, 2],
+      [2, 3],
+      [2, 4],
+    ]);
+    expect((await owner.get('/applications?status=offered')).body.items).toHaveLength(1);
     const rooms = (await owner.get('/rooms')).body.items;
     for (const r of rooms) expect((await owner.get(`/rooms/${r.id}/roster`)).body.staffOnDuty).toBe(1);
     const cards = await owner.get('/timecards');

@@ -21,7 +21,11 @@ export function idempotency(): MiddlewareHandler<AppEnv> {
     // A member's key is theirs in their centre; a kiosk's is the kiosk's (its id stands where a user's would).
     const ctx = c.get('ctx');
     const kiosk = c.get('kiosk');
-    const who = ctx ? { tenantId: ctx.tenantId, userId: ctx.userId } : { tenantId: kiosk!.tenantId, userId: kiosk!.kioskId };
+    // On /public/*: the form (or the application an offer token names) stands where a user would.
+    const caller = c.get('publicCaller');
+    const who = ctx ? { tenantId: ctx.tenantId, userId: ctx.userId } : kiosk ? { tenantId: kiosk.tenantId, userId: kiosk.kioskId } : caller ? { tenantId: caller.tenantId, userId: caller.subjectId } : null;
+    // A public request whose credential names nothing (a malformed offer token): nothing to key; the route answers it.
+    if (!who) return next();
     const body = await c.req.text();
     const scope: IdemScope = { ...who, method: c.req.method, path: c.req.path, key };
     const fingerprint = createHash('sha256').update(`${scope.method} ${scope.path}\n${body}`).digest('base64url');

@@ -64,6 +64,9 @@ export function securityFor(method: string, path: string): Json[] {
   const key = `${m.toUpperCase()} ${path}`;
   if (PUBLIC.has(key)) return [];
   if (path.startsWith('/kiosk/')) return [{ kioskToken: [] }];
+  // The public enrolment routes: a form's Bearer token, or an offer token carried in the body (no cookie, no CSRF).
+  if (path === '/public/applications') return [{ applicationFormToken: [] }];
+  if (path.startsWith('/public/offers/')) return [{ offerToken: [] }];
   const csrf = UNSAFE.has(m) ? { csrfToken: [] } : {};
   if (key === 'POST /auth/refresh') return [{ refreshCookie: [], ...csrf }];
   // Without any session, logout is still a 204 (nothing to do).
@@ -95,6 +98,18 @@ export const SECURITY_SCHEMES: Json = {
     type: 'http',
     scheme: 'bearer',
     description: 'A kiosk token from POST /kiosks, for the /kiosk/* routes only (no cookies, so no CSRF header).',
+  },
+  applicationFormToken: {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An application form token from POST /application-forms (shown once), for POST /public/applications only (no cookies, so no CSRF header).',
+  },
+  offerToken: {
+    type: 'apiKey',
+    in: 'header',
+    name: 'X-Offer-Token',
+    description:
+      'Documentation only: the offer token from the offer.made email travels as the `token` field of the body of /public/offers/* (single-use, dies at the offer’s expiresAt). No header is read.',
   },
 };
 

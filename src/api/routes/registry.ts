@@ -6,6 +6,7 @@ import { isCalendarDate } from '../../core/time.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { authenticate, requirePermission, UNSAFE } from '../middleware/session.js';
 import { authenticateKiosk } from '../middleware/kiosk.js';
+import { authenticatePublic } from '../middleware/public.js';
 import { str } from '../../core/strings.js';
 import { ErrorSchema } from './error.schemas.js';
 
@@ -21,7 +22,8 @@ export interface RouteMeta {
   method: string;
   path: string;
   /** 'kiosk': the route is opened by a kiosk token only, never by a session (src/api/middleware/kiosk.ts). */
-  permission: Permission | 'authenticated' | 'kiosk';
+  /** 'public-form' / 'public-offer': `/public/*`, opened by an application form's or an offer's token (middleware/public.ts). */
+  permission: Permission | 'authenticated' | 'kiosk' | 'public-form' | 'public-offer';
 }
 
 /** The table being filled while an app registers its routes (set only during `collectRoutes`, synchronously). */
@@ -110,6 +112,35 @@ export function defineKioskRoute<R extends Omit<RouteConfig, 'middleware'>>(rout
       ...route.responses,
     },
   } as unknown as R & { middleware: MiddlewareHandler[] });
+}
+
+/**
+ * Declares a public route (`/public/*`): no session; an application form's Bearer token (`form`) or an offer token in
+ * the body (`offer`), idempotency for unsafe methods.
+ */
+export function definePublicRoute<R extends Omit<RouteConfig, 'middleware'>>(route: R & { credential: 'form' | 'offer' }) {
+  const { credential, ...rest } = route;
+  if (!rest.path.startsWith('/public/')) throw new Error(`public routes live under /public/: ${rest.path}`);
+  const method = rest.method.toUpperCase();
+  collecting?.push({ method, path: rest.path, permission: credential === 'form' ? 'public-form' : 'public-offer' });
+  const middleware: MiddlewareHandler[] = [authenticatePublic(credential) as MiddlewareHandler];
+  const unsafe = UNSAFE.has(method);
+  if (unsafe) middleware.push(idempotency() as MiddlewareHandler);
+  const request = { ...(rest.request ?? {}) } as NonNullable<RouteConfig['request']>;
+  if (unsafe && !request.headers) request.headers = idemHeader;
+  return createRoute({
+    ...rest,
+    request,
+    middleware,
+    responses: {
+      ...COMMON_ERRORS,
+      401: err(credential === 'form' ? 'UNAUTHENTICATED (no valid application form token)' : 'UNAUTHENTICATED'),
+      404: err(credential === 'offer' ? 'NOT_FOUND: an unknown or already used offer token' : 'NOT_FOUND'),
+      429: err('RATE_LIMITED (Retry-After)'),
+      ...(unsafe ? UNSAFE_ERRORS : {}),
+      ...rest.responses,
+    },
+  } as unknown as Omit<R, 'credential'> & { middleware: MiddlewareHandler[] });
 }
 
 export const jsonBody = <T extends z.ZodType>(schema: T, description?: string) => ({

@@ -3,10 +3,11 @@ import { maintenanceRepository } from '../../repositories/maintenance.repository
 import { sessionsRepository } from '../../repositories/sessions.repository.js';
 import type { TaskDeps, TenantEntry } from './types.js';
 import { forTenant, systemWide } from '../../repositories/db.js';
+import { purgeClosedApplications } from '../enrolment/retention.js';
 
 const ABANDONED_AFTER_MS = 24 * 3600_000;
 
-/** Hourly, per centre: expired idempotency keys, and uploads presigned more than 24 h ago but never confirmed. */
+/** Hourly, per centre: expired idempotency keys, uploads presigned more than 24 h ago but never confirmed, closed applications past retention. */
 export async function cleanupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
   const idempotencyKeys = await deps.db.scoped(forTenant(t.id), (tx) => idempotencyRepository.deleteExpired(tx, t.id, now));
   let uploads = 0;
@@ -18,7 +19,9 @@ export async function cleanupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
     uploads += await deps.db.scoped(forTenant(t.id), (tx) => maintenanceRepository.deleteFiles(tx, t.id, batch.map((f) => f.id)));
     if (batch.length < 500) break;
   }
-  return { idempotencyKeys, uploads };
+  // Enrolment's retention: applications closed longer ago than the centre keeps them.
+  const applications = await purgeClosedApplications(deps.db, t.id, now);
+  return { idempotencyKeys, uploads, applications };
 }
 
 /** Once per run, outside any centre: idempotency keys made before the caller had a centre, and expired sessions. */
