@@ -1,7 +1,7 @@
 import type { TenantContext } from '../core/context.js';
 import { conflict, forbidden, notFound, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
-import { addDays, localDate, zonedInstant } from '../core/time.js';
+import { addDays, localDate, startOfLocalDay } from '../core/time.js';
 import { attendanceRepository } from '../repositories/attendance.repository.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
 import { forTenant, pgConstraint, type Tx } from '../repositories/db.js';
@@ -161,7 +161,7 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
           if (staffIds && !own.includes(staffIds[0]!)) throw forbidden('A teacher reads their own timecard only');
           staffIds ??= own;
         }
-        const rows = await repo.endedOverlapping(tx, ctx.tenantId, staffIds, zonedInstant(from, '00:00', tz), zonedInstant(addDays(to, 1), '00:00', tz));
+        const rows = await repo.endedOverlapping(tx, ctx.tenantId, staffIds, startOfLocalDay(from, tz), startOfLocalDay(addDays(to, 1), tz));
         const cards = new Map<string, { staffId: string; date: string; ms: number; shifts: ShiftDto[] }>();
         for (const s of rows) {
           for (const [date, ms] of splitAtLocalMidnight({ start: s.clockInAt, end: s.clockOutAt! }, tz)) {
