@@ -2,12 +2,12 @@ import { z } from '@hono/zod-openapi';
 import { str } from '../../core/strings.js';
 import { isCalendarDate } from '../../core/time.js';
 import { ATTENDANCE_METHODS } from '../../models/enums.js';
-import { CalendarDate, ListQuery, Timestamps } from './registry.js';
+import { CalendarDate, Instant, ListQuery, Timestamps } from './registry.js';
 
 /** Request and response schemas of the attendance routes (attendance.routes.ts), the daily rollups included. */
 
 const uuid = str().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
-const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-09T08:15:00Z', description: 'ISO 8601 instant; defaults to now' });
+const instant = Instant.openapi({ example: '2026-03-09T08:15:00Z', description: 'ISO 8601 instant; defaults to now' });
 const note = str().trim().max(1000);
 
 export const AttendanceRecord = z
