@@ -11,6 +11,7 @@ import { FUTURE_SKEW_MS } from './attendance.service.js';
 import type { ServiceDeps } from './deps.js';
 import { checkRange } from './helpers.js';
 import { splitAtLocalMidnight, wholeMinutes } from './timecards.js';
+import { canonicalEmail } from '../core/email.js';
 
 export const shiftDto = (s: ShiftRow) => ({
   id: s.id,
@@ -51,7 +52,7 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
     if (!isUuid(rawId)) throw notFound('Staff member');
     const row = await staffRepository.getForUpdate(tx, ctx.tenantId, rawId.toLowerCase());
     if (!row) throw notFound('Staff member');
-    if (!actsOnAnyone(ctx) && (!row.email || row.email !== ctx.email.toLowerCase())) throw forbidden('A teacher clocks in and out on their own staff record only');
+    if (!actsOnAnyone(ctx) && (!row.email || row.email !== canonicalEmail(ctx.email))) throw forbidden('A teacher clocks in and out on their own staff record only');
     if (row.archivedAt) throw conflict('The member of staff is archived');
     return row;
   }

@@ -1,5 +1,6 @@
 import { isUuid } from '../core/ids.js';
 import { birthDateProblem, NOT_A_ROOM, STUDENT_LIMITS } from './students.rules.js';
+import { canonicalEmail } from '../core/email.js';
 
 /** The rows of a students import CSV: columns, and one row's validation by the students' rules. */
 
@@ -111,7 +112,7 @@ export function validateRow(
   if (GUARDIAN_COLUMNS.some((c) => get(c) !== '')) {
     const gFirst = text('guardianFirstName', 100, true) ?? '';
     const gLast = text('guardianLastName', 100, true) ?? '';
-    const email = get('guardianEmail').toLowerCase() || null;
+    const email = canonicalEmail(get('guardianEmail')) || null;
     if (email && (email.length > 320 || !EMAIL_RE.test(email))) err('guardianEmail', 'must be an email address');
     const phone = text('guardianPhone', 40, false);
     const relationship = text('guardianRelationship', 50, false) ?? 'guardian';
