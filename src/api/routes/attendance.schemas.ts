@@ -28,7 +28,7 @@ export const AttendanceRecord = z
   })
   .openapi('AttendanceRecord');
 
-export const MoveBody = z.object({ studentId: str().max(100), roomId: str().max(100), at: instant.optional() });
+export const MoveBody = z.object({ studentId: str().max(100), roomId: str().max(100), at: instant.optional() }).strict();
 
 export const Rollup = z
   .object({
@@ -50,8 +50,8 @@ export const RollupsQuery = z.object({
 });
 export const RollupPage = z.object({ items: z.array(Rollup), nextCursor: str().nullable() });
 
-export const CheckInBody = z.object({ studentId: str().max(100), at: instant.optional(), note: note.optional(), droppedOffByGuardianId: str().max(100).optional() });
-export const CheckOutBody = z.object({ studentId: str().max(100), at: instant.optional(), pickedUpByGuardianId: str().max(100).optional() });
+export const CheckInBody = z.object({ studentId: str().max(100), at: instant.optional(), note: note.optional(), droppedOffByGuardianId: str().max(100).optional() }).strict();
+export const CheckOutBody = z.object({ studentId: str().max(100), at: instant.optional(), pickedUpByGuardianId: str().max(100).optional() }).strict();
 
 export const AttendanceListQuery = ListQuery.extend({
   date: str().refine(isCalendarDate, 'must be a real date YYYY-MM-DD').optional(),

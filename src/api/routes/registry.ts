@@ -6,7 +6,7 @@ import { isCalendarDate, MAX_YEAR, MIN_YEAR } from '../../core/time.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { authenticate, requirePermission, UNSAFE } from '../middleware/session.js';
 import { authenticateKiosk } from '../middleware/kiosk.js';
-import { str } from '../../core/strings.js';
+import { nameStr, str } from '../../core/strings.js';
 import { ErrorSchema } from './error.schemas.js';
 
 export { ErrorSchema };
@@ -140,7 +140,7 @@ export const Timestamps = {
 export const Stamps = { createdAt: str(), updatedAt: str(), version: z.number().int() };
 
 /** A person's or a room's name. */
-export const Name = str().trim().min(1, 'is required').max(100);
+export const Name = nameStr(100);
 /** An id the client sends in a body or a query (a path id is any string: see IdParam). */
 export const Id = str().regex(UUID_RE, 'must be an id');
 /** Optional free text of at most `max` characters (null clears it). */
