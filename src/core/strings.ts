@@ -18,3 +18,23 @@ export function str(): z.ZodString {
   if ('openapi' in s) nulFree = s;
   return s;
 }
+
+/**
+ * Characters no name may carry (README, "Names"): controls (Cc), format characters (Cf: zero-width spaces and joiners,
+ * the bidi embeddings, overrides and isolates U+202A–202E and U+2066–2069, the marks U+200E/U+200F, U+FEFF, …) and
+ * the line/paragraph separators. They make one name look like another, or reorder what a reader sees.
+ */
+export const INVISIBLE_OR_BIDI = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
+
+/**
+ * The one string type of every name (centres, rooms, children, adults, staff, kiosks): invisible and bidi control
+ * characters refused (400), then trimmed and NFC-normalised, so names that look the same are stored the same.
+ */
+export function nameStr(max: number): z.ZodString {
+  return str()
+    .refine((v) => !INVISIBLE_OR_BIDI.test(v), { message: 'must not contain invisible or bidirectional control characters' })
+    .trim()
+    .normalize('NFC')
+    .min(1, 'is required')
+    .max(max);
+}

@@ -7,6 +7,7 @@ import { sql } from 'drizzle-orm';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import { isUuid } from '../core/ids.js';
 import { AppError, DataDirError, DiskFullError, sqlState as sqlStateOf } from '../core/errors.js';
+import { canonicalEmail } from '../core/email.js';
 import pgUtils from 'pg/lib/utils.js';
 
 const prepareValue = pgUtils.prepareValue;
@@ -64,7 +65,7 @@ export function systemWide(): DbScope {
  */
 export async function reScope(tx: Tx, to: { tenantId: string } | { userId: string; email: string }): Promise<void> {
   if ('tenantId' in to) await tx.execute(sql`select set_config('app.tenant_id', ${to.tenantId}, true)`);
-  else await tx.execute(sql`select set_config('app.user_id', ${to.userId}, true), set_config('app.user_email', ${to.email.toLowerCase()}, true)`);
+  else await tx.execute(sql`select set_config('app.user_id', ${to.userId}, true), set_config('app.user_email', ${canonicalEmail(to.email)}, true)`);
 }
 
 export const APP_ROLE = 'daycare_app';
@@ -145,7 +146,7 @@ function scopeSettings(scope: DbScope, limits: StatementLimits): [string, string
   return [
     ['app.tenant_id', scope.tenantId ?? ''],
     ['app.user_id', (user && scope.userId) || ''],
-    ['app.user_email', (user && scope.email?.toLowerCase()) || ''],
+    ['app.user_email', (user && scope.email ? canonicalEmail(scope.email) : '')],
     ['app.scope', scope.system ? 'system' : ''],
     ['statement_timeout', `${limits.statementTimeoutMs}ms`],
     ['lock_timeout', `${limits.lockTimeoutMs}ms`],

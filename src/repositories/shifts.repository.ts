@@ -31,6 +31,15 @@ export const shiftsRepository = {
       .returning();
     return row;
   },
+  /** Closes an open shift whose clock-in lies in the future, moving that clock-in too (an owner's or admin's repair). */
+  async closeStranded(tx: Tx, tenantId: string, id: string, values: { clockInAt: Date; clockOutAt: Date; date: string; clockedOutByMembershipId: string | null }, now: Date) {
+    const [row] = await tx
+      .update(shifts)
+      .set({ ...values, updatedAt: now, version: sql`${shifts.version} + 1` })
+      .where(and(eq(shifts.tenantId, tenantId), eq(shifts.id, id), isNull(shifts.clockOutAt)))
+      .returning();
+    return row;
+  },
   /** Ended shifts of the staff (all staff when null) that overlap [start, end). */
   async endedOverlapping(tx: Tx, tenantId: string, staffIds: string[] | null, start: Date, end: Date) {
     if (staffIds && !staffIds.length) return [];

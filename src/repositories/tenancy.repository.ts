@@ -1,6 +1,7 @@
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { memberships, tenants, users } from '../models/index.js';
 import type { Tx } from './db.js';
+import { canonicalEmail } from '../core/email.js';
 
 export type TenantRow = typeof tenants.$inferSelect;
 export type MembershipRow = typeof memberships.$inferSelect;
@@ -76,7 +77,7 @@ export const membershipsRepository = {
         and(
           isNull(memberships.userId),
           eq(memberships.status, 'invited'),
-          eq(memberships.email, email.toLowerCase()),
+          eq(memberships.email, canonicalEmail(email)),
           isNull(tenants.deletedAt),
           opts.cursor ? gt(memberships.id, opts.cursor) : undefined,
         ),
@@ -89,7 +90,7 @@ export const membershipsRepository = {
     const [row] = await tx
       .update(memberships)
       .set({ userId, status: 'active', updatedAt: now, version: sql`${memberships.version} + 1` })
-      .where(and(eq(memberships.id, id), isNull(memberships.userId), eq(memberships.status, 'invited'), eq(memberships.email, email.toLowerCase())))
+      .where(and(eq(memberships.id, id), isNull(memberships.userId), eq(memberships.status, 'invited'), eq(memberships.email, canonicalEmail(email))))
       .returning();
     return row;
   },
@@ -97,7 +98,7 @@ export const membershipsRepository = {
   async declineInvitation(tx: Tx, id: string, email: string) {
     const [row] = await tx
       .delete(memberships)
-      .where(and(eq(memberships.id, id), isNull(memberships.userId), eq(memberships.status, 'invited'), eq(memberships.email, email.toLowerCase())))
+      .where(and(eq(memberships.id, id), isNull(memberships.userId), eq(memberships.status, 'invited'), eq(memberships.email, canonicalEmail(email))))
       .returning();
     return row;
   },

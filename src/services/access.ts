@@ -3,6 +3,7 @@ import type { Actor } from '../core/context.js';
 
 /** What visibility depends on: the centre, the caller's email and whether they are only a guardian. */
 type Viewer = Pick<Actor, 'tenantId' | 'email' | 'guardianOnly'>;
+import { canonicalEmail } from '../core/email.js';
 import { notFound } from '../core/errors.js';
 import { guardians, studentGuardians, students } from '../models/index.js';
 import type { Tx } from '../repositories/db.js';
@@ -21,7 +22,7 @@ export const access = {
     const rows = await tx
       .select({ id: guardians.id })
       .from(guardians)
-      .where(and(eq(guardians.tenantId, ctx.tenantId), eq(guardians.email, ctx.email.toLowerCase()), isNull(guardians.archivedAt)));
+      .where(and(eq(guardians.tenantId, ctx.tenantId), eq(guardians.email, canonicalEmail(ctx.email)), isNull(guardians.archivedAt)));
     return rows.map((r) => r.id);
   },
 

@@ -6,6 +6,7 @@ import type { AttendanceMethod } from '../models/enums.js';
 import { addDays, localDate } from '../core/time.js';
 import { attendanceRepository, type AttendanceRow } from '../repositories/attendance.repository.js';
 import { auditActor, auditRepository, type AuditRepository } from '../repositories/audit.repository.js';
+import { databaseNow } from '../repositories/clock.repository.js';
 import { forTenant, pgConstraint, type Tx } from '../repositories/db.js';
 import { absencesRepository } from '../repositories/absences.repository.js';
 import { absenceDto } from './absences.dto.js';
@@ -127,9 +128,9 @@ export function createAttendanceService({
     async checkIn(ctx: Actor, input: CheckInInput): Promise<AttendanceDto> {
       if (!isUuid(input.studentId)) throw notFound('Student');
       const now = clock.now();
-      const at = instant(input.at, 'at', now);
       try {
         return await db.scoped(forTenant(ctx), async (tx) => {
+          const at = instant(input.at, 'at', await databaseNow(tx));
           const s = await visibleStudent(tx, ctx, input.studentId);
           if (s.archivedAt) throw conflict('The child is archived');
           if (s.status !== 'enrolled') throw conflict('The child is withdrawn');
@@ -177,8 +178,8 @@ export function createAttendanceService({
     async checkOut(ctx: Actor, input: CheckOutInput): Promise<AttendanceDto> {
       if (!isUuid(input.studentId)) throw notFound('Student');
       const now = clock.now();
-      const at = instant(input.at, 'at', now);
       return db.scoped(forTenant(ctx), async (tx) => {
+        const at = instant(input.at, 'at', await databaseNow(tx));
         const s = await visibleStudent(tx, ctx, input.studentId);
         const open = await repo.findOpen(tx, ctx.tenantId, s.id, true);
         if (!open) throw conflict('The child is not checked in');
@@ -207,9 +208,9 @@ export function createAttendanceService({
     async move(ctx: TenantContext, input: MoveInput): Promise<AttendanceDto> {
       if (!isUuid(input.studentId)) throw notFound('Student');
       const now = clock.now();
-      const at = instant(input.at, 'at', now);
       try {
         return await db.scoped(forTenant(ctx), async (tx) => {
+          const at = instant(input.at, 'at', await databaseNow(tx));
           const s = await visibleStudent(tx, ctx, input.studentId);
           const dest = isUuid(input.roomId) ? await repo.lockRoom(tx, ctx.tenantId, input.roomId.toLowerCase()) : undefined;
           if (!dest || dest.archivedAt) throw unprocessable('No such room', [{ path: 'roomId', message: 'not a room of this centre' }]);
@@ -269,8 +270,9 @@ export function createAttendanceService({
             lock: () => repo.get(tx, ctx.tenantId, id, true),
             visible: (b) => access.assertStudentVisible(tx, ctx, b.studentId),
             async write(before) {
-              const checkInAt = input.checkInAt !== undefined ? instant(input.checkInAt, 'checkInAt', now) : before.checkInAt;
-              const checkOutAt = input.checkOutAt !== undefined ? instant(input.checkOutAt, 'checkOutAt', now) : before.checkOutAt;
+              const dbNow = await databaseNow(tx);
+              const checkInAt = input.checkInAt !== undefined ? instant(input.checkInAt, 'checkInAt', dbNow) : before.checkInAt;
+              const checkOutAt = input.checkOutAt !== undefined ? instant(input.checkOutAt, 'checkOutAt', dbNow) : before.checkOutAt;
               if (checkOutAt && checkOutAt < checkInAt)
                 throw unprocessable('The check-out is before the check-in', [{ path: input.checkOutAt !== undefined ? 'checkOutAt' : 'checkInAt', message: 'check-out must not be before check-in' }]);
               const patch = {

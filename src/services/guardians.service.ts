@@ -9,6 +9,7 @@ import { access } from './access.js';
 import { actor, iso, requireId, sent, type ListOptions } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned, UNCHANGED } from './versioned-change.js';
+import { canonicalEmail } from '../core/email.js';
 
 export const guardianDto = (g: GuardianRow) => ({
   id: g.id,
@@ -31,7 +32,7 @@ export interface GuardianInput {
 }
 
 /** Emails are stored lower-cased: a guardian record whose email matches a guardian member is that member's record. */
-const normalizeEmail = (e: string | null | undefined) => (e === undefined ? undefined : e === null ? null : e.trim().toLowerCase());
+const normalizeEmail = (e: string | null | undefined) => (e === undefined ? undefined : e === null ? null : canonicalEmail(e));
 
 /** The repositories the guardians service works through (a test hands in fakes to aim at one rule). */
 export interface GuardiansRepositories {

@@ -1,7 +1,7 @@
 import type { TenantContext } from '../core/context.js';
 import { conflict, notFound, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
-import { addDays, zonedInstant } from '../core/time.js';
+import { addDays, startOfLocalDay } from '../core/time.js';
 import type { IncidentStatus, IncidentType } from '../models/enums.js';
 import { attendanceRepository } from '../repositories/attendance.repository.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
@@ -147,8 +147,8 @@ export function createIncidentsService({ db, clock }: Pick<ServiceDeps, 'db' | '
         return repo.list(tx, ctx.tenantId, {
           studentId: q.studentId?.toLowerCase(),
           status: q.status,
-          from: q.from ? zonedInstant(q.from, '00:00', tz) : undefined,
-          to: q.to ? zonedInstant(addDays(q.to, 1), '00:00', tz) : undefined,
+          from: q.from ? startOfLocalDay(q.from, tz) : undefined,
+          to: q.to ? startOfLocalDay(addDays(q.to, 1), tz) : undefined,
           studentIds,
           hideOpen: ctx.guardianOnly,
           cursor,

@@ -1,9 +1,11 @@
 import type { TenantContext } from '../core/context.js';
+import { canonicalEmail } from '../core/email.js';
 import { conflict, forbidden, notFound, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
-import { addDays, localDate, zonedInstant } from '../core/time.js';
+import { addDays, localDate, startOfLocalDay } from '../core/time.js';
 import { attendanceRepository } from '../repositories/attendance.repository.js';
 import { auditActor, auditRepository } from '../repositories/audit.repository.js';
+import { databaseNow } from '../repositories/clock.repository.js';
 import { forTenant, pgConstraint, type Tx } from '../repositories/db.js';
 import { shiftsRepository as repo, type ShiftRow } from '../repositories/shifts.repository.js';
 import { staffRepository } from '../repositories/staff.repository.js';
@@ -33,15 +35,24 @@ const ONE_OPEN = 'shifts_one_open_per_staff';
 const alreadyIn = () => conflict('This member of staff is already clocked in');
 const notIn = () => conflict('This member of staff is not clocked in');
 
+/** How far back a teacher may date their own clock-in, move or clock-out (CONTRACT §5 "Staff time"). */
+export const TEACHER_BACKDATE_MS = 12 * 60 * 60 * 1000;
+
 /** Whether the caller may act on (or read the time of) any staff record, or only their own. */
 const actsOnAnyone = (ctx: TenantContext) => ctx.roles.includes('owner') || ctx.roles.includes('admin');
 
 /** Clock-in, move and clock-out (one open shift per staff member) and timecards (CONTRACT §5 "Staff time"). */
 export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
-  function instant(value: string | undefined, now: Date): Date {
+  /**
+   * The event's time: `at`, or the database's now (the one clock of event times, README "Event times"). At most 5
+   * minutes ahead; a teacher's at most 12 hours back (an owner or admin corrects older times, audited).
+   */
+  function instant(ctx: TenantContext, value: string | undefined, now: Date): Date {
     const at = value === undefined ? now : new Date(value);
     if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: 'at', message: 'must be an ISO 8601 date-time' }]);
     if (at.getTime() - now.getTime() > FUTURE_SKEW_MS) throw unprocessable('The time is in the future', [{ path: 'at', message: 'must not be more than 5 minutes in the future' }]);
+    if (!actsOnAnyone(ctx) && now.getTime() - at.getTime() > TEACHER_BACKDATE_MS)
+      throw unprocessable('The time is more than 12 hours ago', [{ path: 'at', message: 'must not be more than 12 hours in the past (an owner or admin corrects older times)' }]);
     return at;
   }
   const timezone = async (tx: Tx, tenantId: string) => (await attendanceRepository.tenantTimezone(tx, tenantId)) ?? 'UTC';
@@ -51,7 +62,7 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
     if (!isUuid(rawId)) throw notFound('Staff member');
     const row = await staffRepository.getForUpdate(tx, ctx.tenantId, rawId.toLowerCase());
     if (!row) throw notFound('Staff member');
-    if (!actsOnAnyone(ctx) && (!row.email || row.email !== ctx.email.toLowerCase())) throw forbidden('A teacher clocks in and out on their own staff record only');
+    if (!actsOnAnyone(ctx) && (!row.email || row.email !== canonicalEmail(ctx.email))) throw forbidden('A teacher clocks in and out on their own staff record only');
     if (row.archivedAt) throw conflict('The member of staff is archived');
     return row;
   }
@@ -92,7 +103,7 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
       return withOneOpen(() =>
         db.scoped(forTenant(ctx), async (tx) => {
           const member = await actionable(tx, ctx, staffId);
-          const at = instant(input.at, now);
+          const at = instant(ctx, input.at, await databaseNow(tx));
           const roomId = await liveRoom(tx, ctx, input.roomId);
           if (await repo.findOpen(tx, ctx.tenantId, member.id)) throw alreadyIn();
           const last = await repo.lastClockOut(tx, ctx.tenantId, member.id);
@@ -110,7 +121,7 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
       return withOneOpen(() =>
         db.scoped(forTenant(ctx), async (tx) => {
           const member = await actionable(tx, ctx, staffId);
-          const at = instant(input.at, now);
+          const at = instant(ctx, input.at, await databaseNow(tx));
           const roomId = await liveRoom(tx, ctx, input.roomId);
           const current = await repo.findOpen(tx, ctx.tenantId, member.id, true);
           if (!current) throw notIn();
@@ -130,10 +141,22 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
       const now = clock.now();
       return db.scoped(forTenant(ctx), async (tx) => {
         const member = await actionable(tx, ctx, staffId);
-        const at = instant(input.at, now);
+        const dbNow = await databaseNow(tx);
+        const at = instant(ctx, input.at, dbNow);
         const current = await repo.findOpen(tx, ctx.tenantId, member.id, true);
         if (!current) throw notIn();
-        if (at < current.clockInAt) throw unprocessable('The clock-out is before the clock-in', [{ path: 'at', message: `must not be before ${current.clockInAt.toISOString()}` }]);
+        if (at < current.clockInAt) {
+          // A stranded shift: its clock-in lies in the future (written under a clock that ran ahead), so no allowed time
+          // can close it. An owner or admin closes it at `at`, pulling the impossible clock-in back to the same instant
+          // (0 minutes; the audit keeps both times). Anyone else, or an ordinary shift, gets the 422.
+          if (actsOnAnyone(ctx) && current.clockInAt.getTime() - dbNow.getTime() > FUTURE_SKEW_MS) {
+            const row = await repo.closeStranded(tx, ctx.tenantId, current.id, { clockInAt: at, clockOutAt: at, date: localDate(at, await timezone(tx, ctx.tenantId)), clockedOutByMembershipId: ctx.membershipId }, now);
+            if (!row) throw notIn();
+            await audit(tx, ctx, 'shift.stranded_closed', row, current);
+            return shiftDto(row);
+          }
+          throw unprocessable('The clock-out is before the clock-in', [{ path: 'at', message: `must not be before ${current.clockInAt.toISOString()}` }]);
+        }
         const row = await repo.close(tx, ctx.tenantId, current.id, { clockOutAt: at, clockedOutByMembershipId: ctx.membershipId }, now);
         if (!row) throw notIn();
         await audit(tx, ctx, 'shift.clocked_out', row, current);
@@ -161,7 +184,7 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
           if (staffIds && !own.includes(staffIds[0]!)) throw forbidden('A teacher reads their own timecard only');
           staffIds ??= own;
         }
-        const rows = await repo.endedOverlapping(tx, ctx.tenantId, staffIds, zonedInstant(from, '00:00', tz), zonedInstant(addDays(to, 1), '00:00', tz));
+        const rows = await repo.endedOverlapping(tx, ctx.tenantId, staffIds, startOfLocalDay(from, tz), startOfLocalDay(addDays(to, 1), tz));
         const cards = new Map<string, { staffId: string; date: string; ms: number; shifts: ShiftDto[] }>();
         for (const s of rows) {
           for (const [date, ms] of splitAtLocalMidnight({ start: s.clockInAt, end: s.clockOutAt! }, tz)) {

@@ -9,6 +9,7 @@ import { staffRepository, type StaffRow } from '../repositories/staff.repository
 import { actor, iso, requireId, sent, type ListOptions } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned, UNCHANGED } from './versioned-change.js';
+import { canonicalEmail } from '../core/email.js';
 
 export const staffDto = (s: StaffRow, roomIds: string[]) => ({
   id: s.id,
@@ -31,7 +32,7 @@ export interface StaffInput {
   roomIds?: string[];
 }
 
-const normalizeEmail = (e: string | null | undefined) => (e === undefined ? undefined : e === null ? null : e.trim().toLowerCase());
+const normalizeEmail = (e: string | null | undefined) => (e === undefined ? undefined : e === null ? null : canonicalEmail(e));
 
 /** The repositories the staff service works through (a test hands in fakes to aim at one rule). */
 export interface StaffRepositories {

@@ -1,5 +1,7 @@
 import { isUuid } from '../core/ids.js';
 import { birthDateProblem, NOT_A_ROOM, STUDENT_LIMITS } from './students.rules.js';
+import { canonicalEmail } from '../core/email.js';
+import { INVISIBLE_OR_BIDI } from '../core/strings.js';
 
 /** The rows of a students import CSV: columns, and one row's validation by the students' rules. */
 
@@ -85,8 +87,14 @@ export function validateRow(
     return v;
   };
 
-  const firstName = text('firstName', STUDENT_LIMITS.firstName, true) ?? '';
-  const lastName = text('lastName', STUDENT_LIMITS.lastName, true) ?? '';
+  /** A name cell: like the API's names (README, "Names"), no invisible or bidi control characters, stored NFC. */
+  const name = (c: Column, max: number) => {
+    const v = text(c, max, true);
+    if (v && INVISIBLE_OR_BIDI.test(v)) err(c, 'must not contain invisible or bidirectional control characters');
+    return v?.normalize('NFC') ?? '';
+  };
+  const firstName = name('firstName', STUDENT_LIMITS.firstName);
+  const lastName = name('lastName', STUDENT_LIMITS.lastName);
   const dateOfBirth = get('dateOfBirth');
   const dobProblem = dateOfBirth ? birthDateProblem(dateOfBirth, ctx.today) : 'is required';
   if (dobProblem) err('dateOfBirth', dobProblem);
@@ -109,9 +117,9 @@ export function validateRow(
 
   let guardian: ImportRow['guardian'];
   if (GUARDIAN_COLUMNS.some((c) => get(c) !== '')) {
-    const gFirst = text('guardianFirstName', 100, true) ?? '';
-    const gLast = text('guardianLastName', 100, true) ?? '';
-    const email = get('guardianEmail').toLowerCase() || null;
+    const gFirst = name('guardianFirstName', 100);
+    const gLast = name('guardianLastName', 100);
+    const email = canonicalEmail(get('guardianEmail')) || null;
     if (email && (email.length > 320 || !EMAIL_RE.test(email))) err('guardianEmail', 'must be an email address');
     const phone = text('guardianPhone', 40, false);
     const relationship = text('guardianRelationship', 50, false) ?? 'guardian';

@@ -9,6 +9,7 @@ import { membershipsRepository, tenantsRepository, type MembershipRow, type Tena
 import type { Authenticator } from './auth/authenticator.js';
 import { decodeNumberCursor, decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned } from './versioned-change.js';
+import { canonicalEmail } from '../core/email.js';
 
 export const tenantDto = (t: TenantRow) => ({
   id: t.id,
@@ -131,7 +132,7 @@ export function createTenancyService({ db, authenticator: auth, sections = () =>
 
     async invite(ctx: InviterContext, input: { email: string; roles: Role[]; entitlements?: string[] }) {
       if (input.roles.includes('owner') && !ctx.roles.includes('owner')) throw forbidden('Only an owner can grant the owner role');
-      const email = input.email.trim().toLowerCase();
+      const email = canonicalEmail(input.email);
       await auth.limitInvitations(ctx.tenantId);
       try {
         return await db.scoped(forTenant(ctx), async (tx) => {

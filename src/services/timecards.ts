@@ -1,4 +1,4 @@
-import { addDays, localDate, zonedInstant } from '../core/time.js';
+import { addDays, localDate, startOfLocalDay } from '../core/time.js';
 
 /**
  * The centre's rule for timecards (README, "The centre's rules"): a shift counts on the local dates it covers, and
@@ -17,7 +17,7 @@ export function splitAtLocalMidnight(iv: Interval, timeZone: string): Map<string
   // A shift is bounded (a day's work), but guard against a pathological record: at most 400 days.
   for (let i = 0; i < 400 && cursor < iv.end; i++) {
     const day = localDate(cursor, timeZone);
-    const nextMidnight = zonedInstant(addDays(day, 1), '00:00', timeZone);
+    const nextMidnight = startOfLocalDay(addDays(day, 1), timeZone);
     const pieceEnd = nextMidnight < iv.end && nextMidnight > cursor ? nextMidnight : iv.end;
     out.set(day, (out.get(day) ?? 0) + (pieceEnd.getTime() - cursor.getTime()));
     cursor = pieceEnd;

@@ -30,7 +30,8 @@ describe('GET /openapi.json', () => {
     expect(result.errors ?? []).toEqual([]);
     expect(result.valid).toBe(true);
     expect(doc.openapi).toBe('3.1.0');
-    expect(doc.servers).toEqual([{ url: srv.url }]);
+    // From configuration (PUBLIC_URL), never the request's Host: without PUBLIC_URL the relative "/" (tests/api/strict-bodies.test.ts).
+    expect(doc.servers).toEqual([{ url: '/' }]);
   });
 
   it('describes every route of the route table with its request and error responses', () => {

@@ -2,12 +2,12 @@ import { z } from '@hono/zod-openapi';
 import { str } from '../../core/strings.js';
 import { isCalendarDate } from '../../core/time.js';
 import { ATTENDANCE_METHODS } from '../../models/enums.js';
-import { CalendarDate, ListQuery, Timestamps } from './registry.js';
+import { CalendarDate, Instant, ListQuery, Timestamps } from './registry.js';
 
 /** Request and response schemas of the attendance routes (attendance.routes.ts), the daily rollups included. */
 
 const uuid = str().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'must be a UUID');
-const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-09T08:15:00Z', description: 'ISO 8601 instant; defaults to now' });
+const instant = Instant.openapi({ example: '2026-03-09T08:15:00Z', description: 'ISO 8601 instant; defaults to now' });
 const note = str().trim().max(1000);
 
 export const AttendanceRecord = z
@@ -28,7 +28,7 @@ export const AttendanceRecord = z
   })
   .openapi('AttendanceRecord');
 
-export const MoveBody = z.object({ studentId: str().max(100), roomId: str().max(100), at: instant.optional() });
+export const MoveBody = z.object({ studentId: str().max(100), roomId: str().max(100), at: instant.optional() }).strict();
 
 export const Rollup = z
   .object({
@@ -50,8 +50,8 @@ export const RollupsQuery = z.object({
 });
 export const RollupPage = z.object({ items: z.array(Rollup), nextCursor: str().nullable() });
 
-export const CheckInBody = z.object({ studentId: str().max(100), at: instant.optional(), note: note.optional(), droppedOffByGuardianId: str().max(100).optional() });
-export const CheckOutBody = z.object({ studentId: str().max(100), at: instant.optional(), pickedUpByGuardianId: str().max(100).optional() });
+export const CheckInBody = z.object({ studentId: str().max(100), at: instant.optional(), note: note.optional(), droppedOffByGuardianId: str().max(100).optional() }).strict();
+export const CheckOutBody = z.object({ studentId: str().max(100), at: instant.optional(), pickedUpByGuardianId: str().max(100).optional() }).strict();
 
 export const AttendanceListQuery = ListQuery.extend({
   date: str().refine(isCalendarDate, 'must be a real date YYYY-MM-DD').optional(),

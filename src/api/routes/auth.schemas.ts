@@ -8,7 +8,7 @@ export const Membership = z
   .openapi('Membership');
 const User = z.object({ id: str(), email: str() });
 
-export const ExchangeBody = z.object({ accessToken: str().max(8192) });
+export const ExchangeBody = z.object({ accessToken: str().max(8192) }).strict();
 export const ExchangeResponse = z.object({
   user: User,
   memberships: z.array(Membership),
@@ -21,7 +21,7 @@ export const ExchangeResponse = z.object({
 
 export const RefreshResponse = z.object({ csrfToken: str(), activeMembershipId: str().nullable() });
 
-export const SwitchBody = z.object({ membershipId: str().max(100) });
+export const SwitchBody = z.object({ membershipId: str().max(100) }).strict();
 export const SwitchResponse = z.object({ activeMembershipId: str(), csrfToken: str(), membership: Membership });
 
 export const MeContext = z.object({

@@ -5,11 +5,11 @@ import { str } from '../../core/strings.js';
 import { CARE_ENTRY_TYPES, MOODS } from '../../models/enums.js';
 import { Absence } from './absences.schemas.js';
 import { AttendanceRecord } from './attendance.schemas.js';
-import { CalendarDate } from './registry.js';
+import { CalendarDate, Instant } from './registry.js';
 
 /** Request and response schemas of the care log and the daily report. */
 
-const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-09T12:15:00Z' });
+const instant = Instant.openapi({ example: '2026-03-09T12:15:00Z' });
 const note = str().trim().max(2000).nullable().optional();
 
 /** One branch per type: `details` must fit the type (wrong details → 400), and is optional only for nap and note. */

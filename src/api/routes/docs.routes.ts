@@ -49,7 +49,10 @@ export function registerDocsRoutes(app: OpenAPIHono<AppEnv>) {
   let doc: Record<string, unknown> | undefined;
   app.get('/openapi.json', (c) => {
     doc ??= buildOpenApiDocument(app);
-    return c.json({ ...doc, servers: [{ url: new URL(c.req.url).origin }] });
+    // The base URL comes from configuration, never from the request's Host header (which a client chooses): PUBLIC_URL,
+    // or the relative "/" (the document's own origin) when it is not set.
+    const { publicUrl } = c.get('container').config;
+    return c.json({ ...doc, servers: [{ url: publicUrl ?? '/' }] });
   });
   app.get('/docs', (c) => {
     c.header('Content-Security-Policy', DOCS_CSP);

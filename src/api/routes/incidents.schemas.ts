@@ -2,11 +2,11 @@ import { z } from '@hono/zod-openapi';
 import { UUID_RE } from '../../core/ids.js';
 import { str } from '../../core/strings.js';
 import { INCIDENT_STATUSES, INCIDENT_TYPES } from '../../models/enums.js';
-import { CalendarDate, ListQuery } from './registry.js';
+import { CalendarDate, Instant, ListQuery } from './registry.js';
 
 /** Request and response schemas of the incident routes. */
 
-const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-09T10:40:00Z' });
+const instant = Instant.openapi({ example: '2026-03-09T10:40:00Z' });
 const text = (max: number) => str().trim().min(1, 'is required').max(max);
 const fields = {
   occurredAt: instant,

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { str } from '../../core/strings.js';
+import { nameStr, str } from '../../core/strings.js';
 import { AttendanceRecord } from './attendance.schemas.js';
 import { Timestamps } from './registry.js';
 
@@ -8,7 +8,7 @@ export const PinAnswer = z
   .object({ pin: str().regex(/^\d{6}$/).openapi({ example: '048213', description: 'Shown this once; only a keyed hash is stored' }) })
   .openapi('GuardianPin');
 
-export const KioskCreate = z.object({ name: str().trim().min(1, 'is required').max(100).openapi({ example: 'Front door' }) }).strict().openapi('KioskCreate');
+export const KioskCreate = z.object({ name: nameStr(100).openapi({ example: 'Front door' }) }).strict().openapi('KioskCreate');
 export const Kiosk = z.object({ ...Timestamps, name: str(), createdByMembershipId: str().nullable() }).openapi('Kiosk');
 export const KioskWithToken = Kiosk.extend({
   token: str().openapi({ description: 'The kiosk’s Bearer token for /kiosk/*: shown this once, only its hash is stored' }),

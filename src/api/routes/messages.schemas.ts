@@ -24,4 +24,4 @@ export const Message = z
   })
   .openapi('Message');
 
-export const MessageBody = z.object({ audience: Audience, body: str().trim().min(1, 'is required').max(5000) });
+export const MessageBody = z.object({ audience: Audience, body: str().trim().min(1, 'is required').max(5000) }).strict();

@@ -2,12 +2,12 @@ import { createRoute, z, type RouteConfig } from '@hono/zod-openapi';
 import type { MiddlewareHandler } from 'hono';
 import type { Permission } from '../../core/security/permissions.js';
 import { UUID_RE } from '../../core/ids.js';
-import { isCalendarDate } from '../../core/time.js';
+import { isCalendarDate, MAX_YEAR, MIN_YEAR } from '../../core/time.js';
 import { idempotency } from '../middleware/idempotency.js';
 import { authenticate, requirePermission, UNSAFE } from '../middleware/session.js';
 import { authenticateKiosk } from '../middleware/kiosk.js';
 import { authenticatePublic } from '../middleware/public.js';
-import { str } from '../../core/strings.js';
+import { nameStr, str } from '../../core/strings.js';
 import { ErrorSchema } from './error.schemas.js';
 
 export { ErrorSchema };
@@ -171,7 +171,7 @@ export const Timestamps = {
 export const Stamps = { createdAt: str(), updatedAt: str(), version: z.number().int() };
 
 /** A person's or a room's name. */
-export const Name = str().trim().min(1, 'is required').max(100);
+export const Name = nameStr(100);
 /** An id the client sends in a body or a query (a path id is any string: see IdParam). */
 export const Id = str().regex(UUID_RE, 'must be an id');
 /** Optional free text of at most `max` characters (null clears it). */
@@ -185,5 +185,21 @@ export const IncludeArchived = z
 export const includeArchived = (v: 'true' | 'false' | undefined) => v === 'true';
 export const ArchivedListQuery = ListQuery.extend({ includeArchived: IncludeArchived });
 
-/** A real calendar date (YYYY-MM-DD). */
-export const CalendarDate = str().refine(isCalendarDate, 'must be a real date (YYYY-MM-DD)').openapi({ format: 'date', example: '2025-01-31' });
+/** A real calendar date (YYYY-MM-DD) of the years MIN_YEAR..MAX_YEAR (1900–2200): every date the API takes. */
+export const CalendarDate = str()
+  .refine(isCalendarDate, `must be a real date (YYYY-MM-DD) of the years ${MIN_YEAR}–${MAX_YEAR}`)
+  .openapi({ format: 'date', example: '2025-01-31' });
+
+/** True for an ISO 8601 instant whose year, as written and in UTC, is within MIN_YEAR..MAX_YEAR. */
+export function isInstantInRange(v: string): boolean {
+  const t = Date.parse(v);
+  if (Number.isNaN(t)) return false;
+  const written = Number(v.slice(0, 4));
+  const utc = new Date(t).getUTCFullYear();
+  return written >= MIN_YEAR && written <= MAX_YEAR && utc >= MIN_YEAR && utc <= MAX_YEAR;
+}
+/** An ISO 8601 instant with an offset (`Z` or `±hh:mm`) of the years 1900–2200: every instant the API takes. */
+export const Instant = z.iso
+  .datetime({ offset: true })
+  .refine(isInstantInRange, `must be an instant of the years ${MIN_YEAR}–${MAX_YEAR}`)
+  .openapi({ format: 'date-time' });

@@ -1,9 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { str } from '../../core/strings.js';
-import { CalendarDate, Timestamps } from './registry.js';
+import { CalendarDate, Instant, Timestamps } from './registry.js';
 
 /** Request and response schemas of staff time: clock-in, move, clock-out and timecards. */
-const instant = z.iso.datetime({ offset: true }).openapi({ example: '2026-03-09T07:55:00Z', description: 'ISO 8601 instant; defaults to now (at most 5 minutes ahead)' });
+const instant = Instant.openapi({ example: '2026-03-09T07:55:00Z', description: 'ISO 8601 instant; defaults to now (at most 5 minutes ahead)' });
 
 export const Shift = z
   .object({

@@ -1,5 +1,6 @@
 import type { JWTPayload } from 'jose';
 import { invalidToken } from '../errors.js';
+import { canonicalEmail } from '../email.js';
 
 /** What we take from a verified Supabase access token. Roles and memberships come from our database, never from here. */
 export interface SupabaseIdentity {
@@ -78,7 +79,7 @@ export function createSupabaseVerifier(opts: SupabaseVerifierOptions) {
     if (payload.is_anonymous === true) throw invalidToken();
     if (typeof payload.sub !== 'string' || !payload.sub) throw invalidToken();
     if (typeof payload.session_id !== 'string' || !payload.session_id) throw invalidToken();
-    const email = typeof payload.email === 'string' ? payload.email.trim().toLowerCase() : '';
+    const email = typeof payload.email === 'string' ? canonicalEmail(payload.email) : '';
     return { sub: payload.sub, email, sessionId: payload.session_id };
   };
 }
@@ -87,7 +88,7 @@ export type SupabaseVerifier = ReturnType<typeof createSupabaseVerifier>;
 /** Local mode only: the Supabase user id (`sub`) that `npm run token` gives an email (the demo seed's accounts). */
 export async function localSupabaseSub(email: string) {
   const { createHash } = await import('node:crypto');
-  return uuidFromString(createHash('sha256').update(`local:${email.toLowerCase()}`).digest('hex'));
+  return uuidFromString(createHash('sha256').update(`local:${canonicalEmail(email)}`).digest('hex'));
 }
 
 /** Local mode only: a Supabase-shaped access token signed with the local secret (`npm run token`). */
@@ -95,7 +96,7 @@ export async function signLocalSupabaseToken(secret: string, email: string, opts
   const { randomUUID } = await import('node:crypto');
   const sub = opts.sub ?? (await localSupabaseSub(email));
   const { SignJWT } = await loadJose();
-  return new SignJWT({ email: email.toLowerCase(), role: 'authenticated', session_id: randomUUID(), is_anonymous: false, aal: 'aal1' })
+  return new SignJWT({ email: canonicalEmail(email), role: 'authenticated', session_id: randomUUID(), is_anonymous: false, aal: 'aal1' })
     .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
     .setSubject(sub)
     .setIssuer(LOCAL_ISSUER)

@@ -1,5 +1,5 @@
 import { effectiveRatio } from '../../core/ratios.js';
-import { addDays, localDate, zonedInstant } from '../../core/time.js';
+import { addDays, localDate, startOfLocalDay } from '../../core/time.js';
 import { rollupsRepository } from '../../repositories/rollups.repository.js';
 import { shiftsRepository } from '../../repositories/shifts.repository.js';
 import type { TenantEntry, TaskDeps } from './types.js';
@@ -109,8 +109,8 @@ export async function rollupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
     if (done.has(day)) continue;
     const did = await deps.db.scoped(forTenant(t.id), async (tx) => {
       if (!(await rollupsRepository.claimRun(tx, t.id, ROLLUP_TASK, day))) return false;
-      const dayStart = zonedInstant(day, '00:00', t.timezone);
-      const dayEnd = zonedInstant(addDays(day, 1), '00:00', t.timezone);
+      const dayStart = startOfLocalDay(day, t.timezone);
+      const dayEnd = startOfLocalDay(addDays(day, 1), t.timezone);
       const roomRows = await rollupsRepository.roomsWithStaff(tx, t.id);
       const visits = await rollupsRepository.attendanceOfDay(tx, t.id, day);
       const stints = await shiftsRepository.overlapping(tx, t.id, dayStart, dayEnd);
