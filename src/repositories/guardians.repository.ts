@@ -1,3 +1,4 @@
+import { canonicalEmail } from '../core/email.js';
 import { and, asc, eq, gt, inArray, isNotNull, isNull, sql } from 'drizzle-orm';
 import { guardians } from '../models/index.js';
 import type { Tx } from './db.js';
@@ -15,7 +16,7 @@ export const guardiansRepository = {
     const [row] = await tx
       .select()
       .from(guardians)
-      .where(and(eq(guardians.tenantId, tenantId), eq(guardians.email, email.toLowerCase()), isNull(guardians.archivedAt)))
+      .where(and(eq(guardians.tenantId, tenantId), eq(guardians.email, canonicalEmail(email)), isNull(guardians.archivedAt)))
       .orderBy(asc(guardians.id))
       .limit(1);
     return row;

@@ -68,6 +68,8 @@ function targets(doc: { paths: Record<string, Record<string, { parameters?: { in
 describe('dates and instants are years 1900–2200 at the edge', () => {
   it('a sweep over every route that takes a date or an instant (query and body), from the OpenAPI document', async () => {
     const { owner } = await newTenant(srv);
+    // The public form route takes its own credential (a form's Bearer token) before it reads the body.
+    const formAuth = { authorization: `Bearer ${(await owner.post('/application-forms', { name: 'Website' })).body.token}` };
     const doc = (await srv.agent().get('/openapi.json')).body;
     const found = targets(doc);
     // The sweep must see the routes the issue names and the instant fields of bodies, or it proves nothing.
@@ -82,7 +84,9 @@ describe('dates and instants are years 1900–2200 at the edge', () => {
         const res =
           t.where === 'query'
             ? await owner.request(t.method, `${path}?${t.field}=${encodeURIComponent(value)}`)
-            : await owner.request(t.method, path, { body: { ...t.base, [t.field]: value } });
+            : path === '/public/applications'
+              ? await srv.agent().request(t.method, path, { body: { ...t.base, [t.field]: value }, headers: formAuth })
+              : await owner.request(t.method, path, { body: { ...t.base, [t.field]: value } });
         const named = (res.body?.error?.details ?? []).some((d: { path: string }) => d.path === t.field);
         if (res.status !== 400 || res.body?.error?.code !== 'VALIDATION_ERROR' || !named) failures.push(`${t.method} ${path} ${t.where}.${t.field}=${value} → ${res.status} ${res.text.slice(0, 200)}`);
       }
@@ -92,6 +96,8 @@ describe('dates and instants are years 1900–2200 at the edge', () => {
 
   it('the dates at the ends of the range work on every query that takes them (no 500)', async () => {
     const { owner } = await newTenant(srv);
+    // The public form route takes its own credential (a form's Bearer token) before it reads the body.
+    const formAuth = { authorization: `Bearer ${(await owner.post('/application-forms', { name: 'Website' })).body.token}` };
     const doc = (await srv.agent().get('/openapi.json')).body;
     const failures: string[] = [];
     for (const t of targets(doc).filter((x) => x.where === 'query' && x.method === 'GET')) {
@@ -107,6 +113,8 @@ describe('dates and instants are years 1900–2200 at the edge', () => {
 
   it('the issue’s cases: a teacher’s far-future timecards and a guardian’s far-future incidents are 400, not 500', async () => {
     const { owner } = await newTenant(srv);
+    // The public form route takes its own credential (a form's Bearer token) before it reads the body.
+    const formAuth = { authorization: `Bearer ${(await owner.post('/application-forms', { name: 'Website' })).body.token}` };
     const teacher = (await addMember(srv, owner, ['teacher'])).agent;
     const guardian = (await addMember(srv, owner, ['guardian'])).agent;
     const tc = await teacher.get('/timecards?from=9999-12-20&to=9999-12-31');

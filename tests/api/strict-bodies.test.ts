@@ -54,11 +54,13 @@ describe('edges every route shares', () => {
   let srv: TestServer;
   let owner: Agent;
   let kioskAuth: Record<string, string>;
+  let formAuth: Record<string, string>;
   let doc: Doc;
   beforeAll(async () => {
     srv = await startServer();
     ({ owner } = await newTenant(srv));
     kioskAuth = { authorization: `Bearer ${(await owner.post('/kiosks', { name: 'Door' })).body.token}` };
+    formAuth = { authorization: `Bearer ${(await owner.post('/application-forms', { name: 'Website' })).body.token}` };
     doc = (await srv.agent().get('/openapi.json')).body;
   }, 180_000);
   afterAll(() => srv?.close());
@@ -72,8 +74,9 @@ describe('edges every route shares', () => {
       const path = b.path.replace(/\{[^}]+\}/g, ZERO);
       for (const o of b.objects) {
         const body = { ...base(o, resolve), tenantId: ZERO };
-        const who = path.startsWith('/kiosk/') ? srv.agent() : owner;
-        const res = await who.request(b.method, path, { body, headers: path.startsWith('/kiosk/') ? kioskAuth : {} });
+        const own = path.startsWith('/kiosk/') ? kioskAuth : path === '/public/applications' ? formAuth : undefined;
+        const who = own ? srv.agent() : owner;
+        const res = await who.request(b.method, path, { body, headers: own ?? {} });
         const named = JSON.stringify(res.body?.error?.details ?? []).includes('tenantId');
         if (res.status !== 400 || res.body?.error?.code !== 'VALIDATION_ERROR' || !named) failures.push(`${b.method} ${path} ${JSON.stringify(body)} → ${res.status} ${res.text.slice(0, 160)}`);
       }

@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import { str } from '../../core/strings.js';
 import { APPLICATION_STATUSES, WAITLIST_PRIORITIES } from '../../models/enums.js';
-import { CalendarDate, Email, Id, ListQuery, Name, Stamps } from './registry.js';
+import { CalendarDate, Email, Id, Instant, ListQuery, Name, Stamps } from './registry.js';
 
 /** Request and response schemas of enrolment (CONTRACT §5 "Enrolment"): every string is bounded — the form is public. */
 const child = z.object({ firstName: Name, lastName: Name, dateOfBirth: CalendarDate }).strict();
@@ -62,7 +62,7 @@ export const OfferCreate = z
     roomId: Id,
     startDate: CalendarDate,
     planId: Id.optional(),
-    expiresAt: str().datetime({ offset: true }).optional(),
+    expiresAt: Instant.optional(),
     outOfOrderReason: str().trim().min(1).max(1000).optional(),
   })
   .strict()

@@ -1,3 +1,4 @@
+import { canonicalEmail } from '../../core/email.js';
 import type { Clock } from '../../core/clock.js';
 import type { Actor, TenantContext } from '../../core/context.js';
 import { conflict, forbidden, notFound, unprocessable, validationError } from '../../core/errors.js';
@@ -200,7 +201,7 @@ export function createEnrolmentService({ db, clock, notify, billing, tenancy }: 
         childDateOfBirth: input.child.dateOfBirth,
         guardianFirstName: input.guardian.firstName,
         guardianLastName: input.guardian.lastName,
-        guardianEmail: input.guardian.email.trim().toLowerCase(),
+        guardianEmail: canonicalEmail(input.guardian.email),
         guardianPhone: input.guardian.phone ?? null,
         desiredStartDate: input.desiredStartDate,
         roomId: input.roomId?.toLowerCase() ?? null,
@@ -249,7 +250,7 @@ export function createEnrolmentService({ db, clock, notify, billing, tenancy }: 
             Object.assign(v, {
               guardianFirstName: patch.guardian.firstName,
               guardianLastName: patch.guardian.lastName,
-              guardianEmail: patch.guardian.email.trim().toLowerCase(),
+              guardianEmail: canonicalEmail(patch.guardian.email),
               guardianPhone: patch.guardian.phone ?? null,
             });
           if (patch.desiredStartDate !== undefined) v.desiredStartDate = patch.desiredStartDate;
