@@ -21,6 +21,8 @@ import { registerCareEntriesRoutes } from './routes/care-entries.routes.js';
 import { registerIncidentsRoutes } from './routes/incidents.routes.js';
 import { registerFilesRoutes } from './routes/files.routes.js';
 import { registerJobsRoutes } from './routes/jobs.routes.js';
+import { registerBillingRoutes } from './routes/billing.routes.js';
+import { registerBillingInvoiceRoutes } from './routes/billing-invoices.routes.js';
 import { collectRoutes, type RouteMeta } from './routes/registry.js';
 
 /** Paths whose bodies are not JSON: the local storage driver's signed upload URLs. */
@@ -102,6 +104,8 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerIncidentsRoutes(app);
   registerMessagesRoutes(app);
   registerFilesRoutes(app);
+  registerBillingRoutes(app);
+  registerBillingInvoiceRoutes(app);
 }
 
 /**

@@ -20,6 +20,7 @@ import type { IncidentsService } from '../services/incidents.service.js';
 import type { TenancyService } from '../services/tenancy.service.js';
 import type { ShiftsService } from '../services/shifts.service.js';
 import type { KiosksService } from '../services/kiosks.service.js';
+import type { BillingService } from '../services/billing/billing.service.js';
 
 /**
  * What the HTTP edge is handed (by src/container.ts, through createApp): the services and the few cross-cutting
@@ -49,6 +50,7 @@ export interface AppContainer {
   absences: AbsencesService;
   careEntries: CareEntriesService;
   incidents: IncidentsService;
+  billing: BillingService;
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;

@@ -39,3 +39,21 @@ export const INCIDENT_TYPES = ['injury', 'illness', 'allergic_reaction', 'behavi
 export type IncidentType = (typeof INCIDENT_TYPES)[number];
 export const INCIDENT_STATUSES = ['open', 'reviewed', 'acknowledged'] as const;
 export type IncidentStatus = (typeof INCIDENT_STATUSES)[number];
+
+export const CHARGE_KINDS = ['manual', 'late_pickup'] as const;
+export const CHARGE_STATUSES = ['pending', 'approved', 'waived'] as const;
+export type ChargeStatus = (typeof CHARGE_STATUSES)[number];
+/** Stored invoice states; the API's open/paid are derived from the ledger. */
+export const INVOICE_STATES = ['draft', 'issued', 'void'] as const;
+export const INVOICE_STATUSES = ['draft', 'open', 'paid', 'void'] as const;
+export type InvoiceStatus = (typeof INVOICE_STATUSES)[number];
+export const INVOICE_LINE_KINDS = ['tuition', 'sibling_discount', 'charge', 'adjustment'] as const;
+export type InvoiceLineKind = (typeof INVOICE_LINE_KINDS)[number];
+export const LEDGER_ENTRY_TYPES = ['invoice', 'void', 'payment', 'refund', 'payment_reversal', 'credit'] as const;
+export type LedgerEntryType = (typeof LEDGER_ENTRY_TYPES)[number];
+export const RECORDED_PAYMENT_METHODS = ['cash', 'check', 'bank_transfer', 'other'] as const;
+export const PAYMENT_METHODS = [...RECORDED_PAYMENT_METHODS, 'online'] as const;
+export type PaymentMethod = (typeof PAYMENT_METHODS)[number];
+export const PAYMENT_STATUSES = ['pending', 'succeeded', 'failed', 'expired', 'reversed'] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
+export const REFUND_STATUSES = ['pending', 'succeeded', 'failed'] as const;
