@@ -2,7 +2,7 @@ import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { jobs } from '../../src/models/index.js';
-import { mkGuardian, mkStudent, newCentre, useServer } from '../factories/index.js';
+import { auditActions, mkGuardian, mkStudent, newCentre, useServer } from '../factories/index.js';
 import type { Agent } from '../helpers/http.js';
 import { addMember, type TestServer } from '../helpers/server.js';
 import { waitJob } from './jobs.helpers.js';
@@ -254,6 +254,13 @@ describe('billing', () => {
     expect((await owner.post('/billing/accounts', { name: 'Odd', payerGuardianIds: [stranger.id], studentIds: [loner.id] })).status).toBe(422);
     expect((await owner.post('/billing/accounts', { name: 'X', payerGuardianIds: [newId()], studentIds: [] })).status).toBe(404);
     expect((await owner.post('/billing/accounts', { name: 'X', payerGuardianIds: [], studentIds: [] })).status).toBe(400);
+    // Changes are audited with before and after.
+    const renamed = ok(await owner.patch(`/billing/accounts/${f.account.id}`, { name: 'The Renamed Family' }, { 'if-match': `"${f.account.version}"` }));
+    expect(renamed).toMatchObject({ name: 'The Renamed Family', version: f.account.version + 1, studentIds: [f.students[0]!.id] });
+    expect((await owner.patch(`/billing/accounts/${f.account.id}`, { name: 'Stale' }, { 'if-match': `"${f.account.version}"` })).status).toBe(412);
+    const [row] = await auditActions(owner, 'billing.account.updated');
+    expect(row.before).toMatchObject({ name: f.account.name });
+    expect(row.after).toMatchObject({ name: 'The Renamed Family' });
     const pl = await plan(owner, 100);
     expect((await owner.post('/billing/subscriptions', { studentId: loner.id, planId: pl.id, startDate: '2025-01-01' })).status).toBe(422);
     await subscribe(owner, f.students[0]!.id, pl.id, '2025-01-01', '2025-06-30');

@@ -194,6 +194,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
       return db.scoped(scope(ctx), async (tx) => {
         const current = async (r: AccountRow) => (await accountDto(tx, ctx.tenantId, [r]))[0]!;
         let beforeDto: Awaited<ReturnType<typeof current>> | undefined;
+        let afterDto: Awaited<ReturnType<typeof current>> | undefined;
         const { before, after } = await changeVersioned(tx, ctx, {
           what: 'Account',
           target: { type: 'billing_account', id: aid },
@@ -208,12 +209,13 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
             const nameChanged = patch.name !== undefined && patch.name !== b.name;
             if (!nameChanged && same(checked.payers, beforeDto.payerGuardianIds) && same(checked.kids, beforeDto.studentIds)) return UNCHANGED;
             await repo.setMembers(tx, ctx.tenantId, aid, checked.payers, checked.kids);
-            return repo.updateAccount(tx, ctx.tenantId, aid, nameChanged ? { name: patch.name } : {}, b.version, now);
+            const a = await repo.updateAccount(tx, ctx.tenantId, aid, nameChanged ? { name: patch.name } : {}, b.version, now);
+            if (a) afterDto = await current(a);
+            return a;
           },
-          audit: () => ({ action: 'billing.account.updated', before: beforeDto }),
+          audit: () => ({ action: 'billing.account.updated', before: beforeDto, after: afterDto }),
         });
-        const dto = await current(after ?? before);
-        return dto;
+        return afterDto ?? (await current(after ?? before));
       });
     },
 
