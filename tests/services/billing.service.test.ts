@@ -81,4 +81,30 @@ describe('billing → notify (the notification seam)', () => {
     for (const c of calls) for (const v of Object.values(c.req.data)) expect(typeof v === 'string' ? v.length < 60 : true).toBe(true);
     expect((await owner.get(`/billing/invoices/${draft.id}`)).body).toMatchObject({ status: 'paid', amountDue: 0 });
   });
+
+  it('a run works in bounded batches: a run cut short after its first batch leaves whole drafts, and the re-run finishes it without duplicates', async () => {
+    const { owner, tenant, membership } = await newCentre(srv);
+    const plan = (await owner.post('/billing/plans', { name: 'Full', amount: 1000 })).body;
+    const accounts: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const g = await mkGuardian(owner);
+      const kid = await mkStudent(owner);
+      await owner.put(`/students/${kid.id}/guardians/${g.id}`, { relationship: 'parent', authorizedPickup: true });
+      accounts.push((await owner.post('/billing/accounts', { name: `F${i}`, payerGuardianIds: [g.id], studentIds: [kid.id] })).body.id);
+      await owner.post('/billing/subscriptions', { studentId: kid.id, planId: plan.id, startDate: '2025-01-01' });
+    }
+    const billing = srv.container.billing;
+    const actor = { tenantId: tenant.id, membershipId: membership.id, jobId: '00000000-0000-4000-8000-000000000009' };
+    // The first batch of one account commits, then the "process dies".
+    const first = await billing.invoices.runBatch(actor, '2025-01', undefined, 1);
+    expect(first.counts).toMatchObject({ created: 1, rebuilt: 0, skipped: 0 });
+    expect(first.done).toBe(false);
+    // The re-run (a new job) goes over every account: the committed draft is rebuilt in place, the rest created.
+    const again = await waitJob(owner, (await owner.post('/billing/runs', { period: '2025-01' })).body.jobId);
+    expect(again.result).toMatchObject({ created: 2, rebuilt: 1, skipped: 0 });
+    expect(again.result.invoiceIds).toContain(first.counts.invoiceIds[0]);
+    const all = (await owner.get('/billing/invoices?period=2025-01')).body.items;
+    expect(all).toHaveLength(3);
+    expect(new Set(all.map((i: { accountId: string }) => i.accountId))).toEqual(new Set(accounts));
+  });
 });
