@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { systemClock } from '../../src/core/clock.js';
+import { ManualClock, systemClock } from '../../src/core/clock.js';
 import type { TenantContext } from '../../src/core/context.js';
 import { ENTITLEMENTS, permissionsFor } from '../../src/core/security/permissions.js';
 import { createBillingService } from '../../src/services/billing/billing.service.js';
@@ -8,7 +8,7 @@ import { mkGuardian, mkStudent, newCentre, useServer } from '../factories/index.
 import { waitJob } from '../api/jobs.helpers.js';
 
 /** The billing service calls the notification port inside its transaction, with the right type, subject and payers. */
-describe('billing → notify (the notification seam)', () => {
+describe('billing service: the notification seam, runs in batches, the centre’s dates', () => {
   const srv = useServer();
 
   it('invoice.issued and payment.succeeded go to the account’s payers; a failing notify rolls the change back', async () => {
@@ -106,5 +106,37 @@ describe('billing → notify (the notification seam)', () => {
     const all = (await owner.get('/billing/invoices?period=2025-01')).body.items;
     expect(all).toHaveLength(3);
     expect(new Set(all.map((i: { accountId: string }) => i.accountId))).toEqual(new Set(accounts));
+  });
+
+  it('dates are the centre’s: at 00:30 UTC on 1 March a Los Angeles centre is still in February (issue date, the 2-month limit)', async () => {
+    const { owner, tenant, membership } = await newCentre(srv, { timezone: 'America/Los_Angeles' });
+    const g = await mkGuardian(owner);
+    const kid = await mkStudent(owner);
+    await owner.put(`/students/${kid.id}/guardians/${g.id}`, { relationship: 'parent', authorizedPickup: true });
+    const account = (await owner.post('/billing/accounts', { name: 'Fam', payerGuardianIds: [g.id], studentIds: [kid.id] })).body;
+    const plan = (await owner.post('/billing/plans', { name: 'Full', amount: 1000 })).body;
+    await owner.post('/billing/subscriptions', { studentId: kid.id, planId: plan.id, startDate: '2025-01-01' });
+    await waitJob(owner, (await owner.post('/billing/runs', { period: '2025-01' })).body.jobId);
+    const draft = (await owner.get(`/billing/invoices?accountId=${account.id}`)).body.items[0];
+    const clock = new ManualClock(Date.parse('2027-03-01T00:30:00Z'));
+    const billing = createBillingService({ db: srv.container.db, clock, enqueue: srv.container.jobs.enqueue, notify: async () => {} });
+    const ctx: TenantContext = {
+      requestId: 'req-la',
+      userId: '00000000-0000-4000-8000-000000000001',
+      email: 'owner@example.test',
+      sessionId: 's',
+      tenantId: tenant.id,
+      membershipId: membership.id,
+      roles: ['owner'],
+      entitlements: [...ENTITLEMENTS],
+      permissions: permissionsFor(['owner'], [...ENTITLEMENTS]),
+      guardianOnly: false,
+      ip: null,
+      userAgent: null,
+    };
+    const issued = await billing.invoices.issue(ctx, draft.id);
+    expect(issued).toMatchObject({ issueDate: '2027-02-28', dueDate: '2027-02-28' });
+    // February + 2 = April is the furthest period a run may bill; May is 3 months ahead of the centre's February.
+    await expect(billing.invoices.startRun(ctx, '2027-05')).rejects.toMatchObject({ code: 'UNPROCESSABLE' });
   });
 });
