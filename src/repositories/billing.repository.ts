@@ -87,13 +87,13 @@ export const billingRepository = {
       .orderBy(asc(billingPlans.id))
       .limit(f.limit + 1);
   },
-  /** Whether the plan is on a line of an invoice that is not a draft or void. */
+  /** Whether the plan is on a line of an invoice that is not a draft (issued, or issued and since voided). */
   async planInvoiced(tx: Tx, tenantId: string, planId: string) {
     const [row] = await tx
       .select({ id: billingInvoiceLines.id })
       .from(billingInvoiceLines)
       .innerJoin(billingInvoices, and(eq(billingInvoices.tenantId, billingInvoiceLines.tenantId), eq(billingInvoices.id, billingInvoiceLines.invoiceId)))
-      .where(and(eq(billingInvoiceLines.tenantId, tenantId), eq(billingInvoiceLines.planId, planId), eq(billingInvoices.state, 'issued')))
+      .where(and(eq(billingInvoiceLines.tenantId, tenantId), eq(billingInvoiceLines.planId, planId), ne(billingInvoices.state, 'draft')))
       .limit(1);
     return !!row;
   },
@@ -277,7 +277,7 @@ export const billingRepository = {
       .select({ id: billingInvoiceLines.id })
       .from(billingInvoiceLines)
       .innerJoin(billingInvoices, and(eq(billingInvoices.tenantId, billingInvoiceLines.tenantId), eq(billingInvoices.id, billingInvoiceLines.invoiceId)))
-      .where(and(eq(billingInvoiceLines.tenantId, tenantId), eq(billingInvoiceLines.subscriptionId, subscriptionId), eq(billingInvoices.state, 'issued')))
+      .where(and(eq(billingInvoiceLines.tenantId, tenantId), eq(billingInvoiceLines.subscriptionId, subscriptionId), ne(billingInvoices.state, 'draft')))
       .limit(1);
     return !!row;
   },
