@@ -383,4 +383,25 @@ describe('billing', () => {
     }
     expect(schemas.Invoice.properties.currency.type).toBe('string');
   });
+
+  it('concurrency: issues at once take consecutive numbers, none twice; runs of one period at once never make two drafts for an account', async () => {
+    const { owner } = await newCentre(srv);
+    const pl = await plan(owner, 300);
+    for (let i = 0; i < 4; i++) {
+      const f = await family(owner, [{ dob: '2021-01-01' }]);
+      await subscribe(owner, f.students[0]!.id, pl.id, '2025-01-01');
+    }
+    await run(owner, '2025-01');
+    const drafts = ok(await owner.get('/billing/invoices?period=2025-01&status=draft')).items;
+    expect(drafts).toHaveLength(4);
+    const issued = await Promise.all(drafts.map((d: any) => owner.post(`/billing/invoices/${d.id}/issue`)));
+    expect(issued.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    expect(issued.map((r) => r.body.number).sort()).toEqual([1, 2, 3, 4]);
+    // Each run is 202 or, while another of the period is queued or running, 409 (a run that already finished lets the
+    // next one start): however they interleave, the period ends with one draft per account.
+    const runs = await Promise.all([0, 1, 2].map(() => owner.post('/billing/runs', { period: '2025-02' })));
+    for (const r of runs) expect([202, 409]).toContain(r.status);
+    for (const r of runs.filter((x) => x.status === 202)) expect((await waitJob(owner, r.body.jobId)).status).toBe('succeeded');
+    expect(ok(await owner.get('/billing/invoices?period=2025-02')).items).toHaveLength(4);
+  });
 });
