@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
+import { routeTable } from '../../src/api/app.js';
 import { newId } from '../../src/core/ids.js';
 import { jobs } from '../../src/models/index.js';
 import { auditActions, mkGuardian, mkStudent, newCentre, useServer } from '../factories/index.js';
@@ -358,6 +359,14 @@ describe('billing', () => {
       ['GET', '/billing/settings'],
     ] as const)
       expect((await noBilling.request(m, p, m === 'POST' ? { body: { period: '2025-01' } } : {})).status, `${m} ${p}`).toBe(403);
+    // Every billing route of the route table, whatever the input: 403 before anything else.
+    const billingRoutes = routeTable().filter((r) => r.path.startsWith('/billing/'));
+    expect(billingRoutes.length).toBeGreaterThan(30);
+    for (const r of billingRoutes) {
+      const res = await noBilling.request(r.method, r.path.replace('{id}', janMine.id), r.method === 'GET' || r.method === 'DELETE' ? {} : { body: {} });
+      expect(res.status, `${r.method} ${r.path}`).toBe(403);
+      expect(res.body.error.code).toBe('FORBIDDEN');
+    }
     expect((await noBilling.patch('/tenant', { billing: { dueDay: 3 } })).status).toBe(403);
     expect(ok(await noBilling.get('/tenant')).billing).toBeUndefined();
 
