@@ -39,6 +39,7 @@ import { createPublicEnrolmentService } from './services/enrolment/public.servic
 import { noBilling, type EnrolmentBilling } from './services/enrolment/billing-port.js';
 import type { Notify } from './services/enrolment/notify-port.js';
 import type { TenantSettingsSection } from './services/tenancy.service.js';
+import { createBillingService } from './services/billing/billing.service.js';
 import { createWorkerHost } from './workers/host.js';
 import { MAX_ATTEMPTS } from './workers/runner.js';
 
@@ -99,7 +100,12 @@ export async function createContainer(
   const localFiles = storage.kind === 'local' ? (storage as typeof storage & LocalFileServer) : undefined;
   const deps: ServiceDeps = { config, logger, clock, db, cache, tokens, storage, queue, localFiles };
   const centre = createCentreServices(deps);
-  const attendance = createAttendanceService(deps);
+  const files = createFilesService(deps);
+  const jobs = createJobsService({ ...deps, files });
+  // Billing: notify is the notifications port (a no-op until that capability is wired in); the late-pickup fee is
+  // attendance's check-out port.
+  const billing = createBillingService({ db, clock, notify: async () => {}, enqueue: jobs.enqueue });
+  const attendance = createAttendanceService({ ...deps, onCheckOut: (tx, ctx, c) => billing.lateFeeOnCheckOut(tx, ctx, c) });
   const shifts = createShiftsService(deps);
   // Kiosk PINs are keyed by a secret derived from SESSION_SECRET under its own label (kiosk-credentials.ts).
   const kiosks = createKiosksService({ db, clock, cache, pins: new PinHasher(sessionSecret), attendance });
@@ -107,8 +113,6 @@ export async function createContainer(
   const absences = createAbsencesService(deps);
   const careEntries = createCareEntriesService(deps);
   const incidents = createIncidentsService(deps);
-  const files = createFilesService(deps);
-  const jobs = createJobsService({ ...deps, files });
   const reports = createReportsService({ ...deps, files });
   const tasks = createTasksService(deps);
   // Enrolment: notifications and billing are ports until the events and billing capabilities are merged.
@@ -122,7 +126,7 @@ export async function createContainer(
   });
 
   // Background work: the worker host is handed the services, as createApp is (src/workers/host.ts).
-  const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks }, queue, logger, clock });
+  const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks, billing }, queue, logger, clock });
   // The in-process queue runs jobs in this process (local server and tests); SQS messages go to the worker Lambda.
   if (queue instanceof MemoryQueue) queue.setHandler((message, attempt) => workers.consume(message, attempt));
   if (telemetry.enabled) telemetry.observeQueueDepth(() => queueDepth(queue));
@@ -157,6 +161,7 @@ export async function createContainer(
     tasks,
     enrolment,
     publicEnrolment,
+    billing,
     workers,
     localAuthSecret,
     /** Start-up check that a Redis URL's database index exists (an unreachable Redis is not fatal: requests get 503). */

@@ -25,6 +25,8 @@ import { registerApplicationsRoutes } from './routes/applications.routes.js';
 import { registerWaitlistRoutes } from './routes/waitlist.routes.js';
 import { registerApplicationFormsRoutes } from './routes/application-forms.routes.js';
 import { registerPublicRoutes } from './routes/public.routes.js';
+import { registerBillingRoutes } from './routes/billing.routes.js';
+import { registerBillingInvoiceRoutes } from './routes/billing-invoices.routes.js';
 import { collectRoutes, type RouteMeta } from './routes/registry.js';
 
 /** Paths whose bodies are not JSON: the local storage driver's signed upload URLs. */
@@ -110,6 +112,8 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerWaitlistRoutes(app);
   registerApplicationFormsRoutes(app);
   registerPublicRoutes(app);
+  registerBillingRoutes(app);
+  registerBillingInvoiceRoutes(app);
 }
 
 /**

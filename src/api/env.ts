@@ -22,6 +22,7 @@ import type { ShiftsService } from '../services/shifts.service.js';
 import type { KiosksService } from '../services/kiosks.service.js';
 import type { EnrolmentService } from '../services/enrolment/enrolment.service.js';
 import type { PublicEnrolmentService, PublicFormContext } from '../services/enrolment/public.service.js';
+import type { BillingService } from '../services/billing/billing.service.js';
 
 /**
  * What the HTTP edge is handed (by src/container.ts, through createApp): the services and the few cross-cutting
@@ -51,6 +52,7 @@ export interface AppContainer {
   absences: AbsencesService;
   careEntries: CareEntriesService;
   incidents: IncidentsService;
+  billing: BillingService;
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;

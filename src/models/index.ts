@@ -7,3 +7,4 @@ export * from './files.js';
 export * from './jobs.js';
 export * from './enums.js';
 export * from './enrolment.js';
+export * from './billing.js';

@@ -88,11 +88,15 @@ export interface AttendanceRepositories {
   audit: Pick<AuditRepository, 'append'>;
 }
 
+/** Called inside the check-out's transaction (billing's late-pickup fee); a throw rolls the check-out back. */
+export type OnCheckOut = (tx: Tx, ctx: Actor, c: { studentId: string; attendanceId: string; checkOutAt: Date }) => Promise<void>;
+
 export function createAttendanceService({
   db,
   clock,
   repositories = { attendance: attendanceRepository, rollups: rollupsRepository, audit: auditRepository },
-}: Pick<ServiceDeps, 'clock'> & { db: Pick<ServiceDeps['db'], 'scoped'>; repositories?: AttendanceRepositories }) {
+  onCheckOut,
+}: Pick<ServiceDeps, 'clock'> & { db: Pick<ServiceDeps['db'], 'scoped'>; repositories?: AttendanceRepositories; onCheckOut?: OnCheckOut }) {
   // The handed-in repositories stand in for the modules' own below.
   const { attendance: repo, rollups: rollupsRepository, audit: auditRepository } = repositories;
   function instant(value: string | undefined, field: string, now: Date): Date {
@@ -195,6 +199,7 @@ export function createAttendanceService({
         if (!row) throw conflict('The child is not checked in');
         const dto = attendanceDto(row);
         await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_out', targetType: 'attendance', targetId: row.id, before: attendanceDto(open), after: dto });
+        await onCheckOut?.(tx, ctx, { studentId: s.id, attendanceId: row.id, checkOutAt: at });
         return dto;
       });
     },

@@ -19,6 +19,12 @@ export const JOB_PAYLOADS = {
     dryRun: z.boolean(),
     createdByMembershipId: str().uuid().nullable(),
   }),
+  /** A month's billing run for the centre (services/billing/invoices.service.ts). */
+  'billing.run': z.object({
+    tenantId: str().uuid(),
+    period: str().regex(/^\d{4}-(0[1-9]|1[0-2])$/),
+    createdByMembershipId: str().uuid().nullable(),
+  }),
 } as const;
 
 export type JobName = keyof typeof JOB_PAYLOADS;

@@ -72,6 +72,9 @@ export function createJobsService({ db, clock, queue, logger, files, config }: D
   }
 
   return {
+    /** For the capabilities that start their own jobs (billing runs): the same row-then-message enqueue. */
+    enqueue,
+
     async startReport(ctx: TenantContext, input: { type: 'attendance'; from: string; to: string; roomId?: string }) {
       checkRange(input.from, input.to, MAX_REPORT_DAYS);
       const payload = { tenantId: ctx.tenantId, from: input.from, to: input.to, ...(input.roomId ? { roomId: input.roomId.toLowerCase() } : {}), createdByMembershipId: ctx.membershipId };

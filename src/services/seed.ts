@@ -11,6 +11,8 @@ import type { TenantContext } from '../core/context.js';
 import { permissionsFor } from '../core/security/permissions.js';
 import type { KiosksService } from './kiosks.service.js';
 import { seedDemoWaitlist } from './enrolment/seed-waitlist.js';
+import type { BillingService } from './billing/billing.service.js';
+import { seedBilling } from './billing/seed.js';
 
 /** A fixed id, so `npm run seed` is idempotent: a second run only prints how to sign in. */
 export const DEMO_TENANT_ID = '00000000-0000-4000-8000-00000000d3e0';
@@ -26,7 +28,7 @@ function rng(seed: number) {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: KiosksService }): Promise<string> {
+export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: KiosksService; billing?: BillingService }): Promise<string> {
   const { db, clock } = c;
   const tz = 'America/Los_Angeles';
   const existing = await db.scoped(forTenant(DEMO_TENANT_ID), (tx) => tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, DEMO_TENANT_ID)));
@@ -178,8 +180,11 @@ export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: 
       await tx.insert(shifts).values(shiftRows);
     });
   }
-  const kiosk = await demoKioskCredentials(c);
+  const { kiosk, ctx } = await demoKioskCredentials(c);
+  // Billing (issue 24): plans, families, two issued months and a payment, made once with the centre.
+  const billed = !existing.length && c.billing ? await seedBilling({ ...c, billing: c.billing }, ctx, tz, DEMO_EMAILS.guardian) : undefined;
   return [
+    ...(billed ? [`Billing: ${billed.accounts} family accounts on 4 plans, the two previous months invoiced, one payment.`] : []),
     `Demo centre ready: "Sunshine Early Learning (demo)" (${tz}), 4 rooms, 40 children, 40 guardians, 8 staff, a week of attendance with room moves, absences and the care log, one incident in each state, a waitlist of five with an open offer.`,
     'Sign in locally (local mode: no SUPABASE_URL / SUPABASE_JWT_SECRET):',
     ...Object.entries(DEMO_EMAILS).map(([role, email]) => `  ${role.padEnd(8)} TOKEN=$(npm run -s token -- --email ${email})`),
@@ -219,5 +224,5 @@ async function demoKioskCredentials(c: Pick<ServiceDeps, 'db'> & { kiosks: Kiosk
   const { token } = await c.kiosks.create(ctx, { name: DEMO_KIOSK });
   const pins = [];
   for (const g of adults) pins.push({ pin: (await c.kiosks.setPin(ctx, g.id)).pin, name: `${g.firstName} ${g.lastName}`, email: g.email });
-  return { token, pins };
+  return { kiosk: { token, pins }, ctx };
 }

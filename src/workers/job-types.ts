@@ -6,6 +6,7 @@ import type { JobRecord, JobsService } from '../services/jobs.service.js';
 import type { ReportsService } from '../services/reports.service.js';
 import type { StudentsService } from '../services/students.service.js';
 import type { TasksService } from '../services/tasks.service.js';
+import type { BillingService } from '../services/billing/billing.service.js';
 
 export { PermanentJobError } from '../services/job-payloads.js';
 
@@ -16,6 +17,7 @@ export interface WorkerServices {
   files: FilesService;
   reports: ReportsService;
   tasks: TasksService;
+  billing: BillingService;
 }
 
 export interface JobContext {

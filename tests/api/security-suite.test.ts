@@ -9,6 +9,7 @@ import { ENTITLEMENTS, permissionsFor } from '../../src/core/security/permission
 import type { Agent } from '../helpers/http.js';
 import { recordingNotify } from './enrolment.helpers.js';
 import { addMember, newTenant, startServer, uniqueEmail, type TestServer } from '../helpers/server.js';
+import { waitJob } from './jobs.helpers.js';
 
 type Ids = Record<string, string>;
 interface Sample {
@@ -115,6 +116,40 @@ const SAMPLES: Record<string, Sample> = {
   'POST /public/applications': { body: () => applicationBody() },
   'POST /public/offers/lookup': { body: (ids) => ({ token: ids.offerToken ?? 'dco1_unknown' }) },
   'POST /public/offers/respond': { body: (ids) => ({ token: ids.offerToken ?? 'dco1_unknown', decision: 'decline', returnToWaitlist: true }) },
+  // Billing (issue 24): the fixtures below make an account for the fixture child, a plan, a draft and an issued invoice.
+  'GET /billing/settings': {},
+  'PATCH /billing/settings': { body: () => ({ dueDay: 2 }) },
+  'GET /billing/plans': {},
+  'POST /billing/plans': { body: () => ({ name: 'Plan', amount: 100 }) },
+  'GET /billing/plans/{id}': { id: 'plan' },
+  'PATCH /billing/plans/{id}': { id: 'plan', body: () => ({ name: 'Plan 2' }) },
+  'DELETE /billing/plans/{id}': { id: 'plan' },
+  'GET /billing/accounts': {},
+  'POST /billing/accounts': { body: (ids) => ({ name: 'Family', payerGuardianIds: [ids.guardian], studentIds: [] }) },
+  'GET /billing/accounts/{id}': { id: 'account' },
+  'PATCH /billing/accounts/{id}': { id: 'account', body: () => ({ name: 'Renamed' }) },
+  'GET /billing/subscriptions': {},
+  'POST /billing/subscriptions': { body: (ids) => ({ studentId: ids.student, planId: ids.plan, startDate: '2030-01-01', endDate: '2030-01-31' }) },
+  'PATCH /billing/subscriptions/{id}': { id: 'subscription', body: () => ({ endDate: '2029-12-31' }) },
+  'DELETE /billing/subscriptions/{id}': { id: 'subscription' },
+  'GET /billing/charges': {},
+  'POST /billing/charges': { body: (ids) => ({ accountId: ids.account, description: 'Trip', amount: 100, serviceDate: '2025-01-05' }) },
+  'POST /billing/charges/{id}/approve': { id: 'charge' },
+  'POST /billing/charges/{id}/waive': { id: 'charge' },
+  'POST /billing/runs': { body: () => ({ period: '2025-03' }) },
+  'GET /billing/invoices': {},
+  'GET /billing/invoices/{id}': { id: 'invoice' },
+  'POST /billing/invoices/{id}/issue': { id: 'invoice' },
+  'POST /billing/invoices/{id}/void': { id: 'issuedInvoice', body: () => ({ reason: 'Wrong family' }) },
+  'DELETE /billing/invoices/{id}': { id: 'invoice' },
+  'GET /billing/accounts/{id}/ledger': { id: 'account' },
+  'POST /billing/accounts/{id}/credits': { id: 'account', body: () => ({ amount: 100, reason: 'Goodwill' }) },
+  'POST /billing/accounts/{id}/payments': { id: 'account', body: () => ({ amount: 100, method: 'cash', receivedOn: '2025-01-05' }) },
+  'GET /billing/payments': {},
+  'GET /billing/payments/{id}': { id: 'payment' },
+  'POST /billing/payments/{id}/refunds': { id: 'payment', body: () => ({ amount: 1, reason: 'Overpaid' }) },
+  'GET /billing/accounts/{id}/statement': { id: 'account', query: 'from=2025-01-01&to=2025-12-31' },
+  'GET /billing/accounts/{id}/tax-statement': { id: 'account', query: 'year=2025' },
 };
 let applicant = 0;
 function applicationBody() {
@@ -176,6 +211,16 @@ async function fixtures(srv: TestServer, owner: Agent): Promise<Ids> {
   ids.offeredApplication = (await must(owner.post('/applications', applicationBody()), 'offered application')).id;
   await must(owner.post(`/applications/${ids.offeredApplication}/offer`, { roomId: ids.room2, startDate: '2099-01-05', outOfOrderReason: 'fixture' }), 'offer');
   ids.form = (await must(owner.post('/application-forms', { name: 'Fixture form' }), 'form')).id;
+  // Billing: a plan, the fixture child's account and subscription, a charge, a draft and an issued invoice, a payment.
+  ids.plan = (await must(owner.post('/billing/plans', { name: 'Fixture plan', amount: 50000 }), 'plan')).id;
+  ids.account = (await must(owner.post('/billing/accounts', { name: 'Fixture family', payerGuardianIds: [ids.guardian], studentIds: [ids.student] }), 'account')).id;
+  ids.subscription = (await must(owner.post('/billing/subscriptions', { studentId: ids.student, planId: ids.plan, startDate: '2025-01-01', endDate: '2025-02-28' }), 'subscription')).id;
+  ids.charge = (await must(owner.post('/billing/charges', { accountId: ids.account, description: 'Fixture charge', amount: 100, serviceDate: '2025-01-03' }), 'charge')).id;
+  for (const period of ['2025-01', '2025-02']) await waitJob(owner, (await must(owner.post('/billing/runs', { period }), 'run')).jobId);
+  const invoices = (await must(owner.get(`/billing/invoices?accountId=${ids.account}`), 'invoices')).items as { id: string; period: string }[];
+  ids.invoice = invoices.find((i) => i.period === '2025-01')!.id;
+  ids.issuedInvoice = (await must(owner.post(`/billing/invoices/${invoices.find((i) => i.period === '2025-02')!.id}/issue`), 'issue')).id;
+  ids.payment = (await must(owner.post(`/billing/accounts/${ids.account}/payments`, { amount: 1000, method: 'cash', receivedOn: '2025-01-05' }), 'payment')).id;
   return ids;
 }
 
@@ -239,7 +284,8 @@ describe('shared security suite over every route', () => {
         if (res.status === 404) {
           expect(UNSAFE.has(r.method), `${role} got 404 for a read route`).toBe(true);
           // The resource the path names, read by the same member: they cannot see it either.
-          const target = url(r, idsA).split('?')[0]!.split('/').slice(0, 3).join('/');
+          const firstParam = r.path.split('/').findIndex((s) => /^\{.+\}$/.test(s));
+          const target = url(r, idsA).split('?')[0]!.split('/').slice(0, firstParam + 1).join('/');
           const read = await who.get(target);
           expect(read.status, `${role} got 404 for a change to ${target}, which they can read`).toBe(404);
         } else {

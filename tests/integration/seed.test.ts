@@ -46,5 +46,17 @@ describe('npm run seed', () => {
     for (const r of rooms) expect((await owner.get(`/rooms/${r.id}/roster`)).body.staffOnDuty).toBe(1);
     const cards = await owner.get('/timecards');
     expect(cards.status).toBe(200);
+    // Billing: families on plans, the two previous months issued (numbers 1…n, gap-free), a payment by the demo parent.
+    expect(first).toContain('Billing:');
+    const accounts = (await owner.get('/billing/accounts?limit=200')).body.items;
+    expect(accounts.length).toBeGreaterThan(10);
+    const invoices = (await owner.get('/billing/invoices?limit=200')).body.items;
+    expect(invoices.length).toBe(2 * accounts.length);
+    expect(invoices.map((i: any) => i.number).sort((a: number, b: number) => a - b)).toEqual(invoices.map((_: unknown, k: number) => k + 1));
+    expect((await owner.get('/billing/payments')).body.items).toHaveLength(1);
+    const parent = await srv.signIn('parent@demo.example');
+    const mine = (await parent.get('/billing/accounts')).body.items;
+    expect(mine).toHaveLength(1);
+    expect(mine[0].balance).toBe(0);
   });
 });

@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { forbidden } from '../../core/errors.js';
 import { setSessionCookies } from '../cookies.js';
 import type { AppEnv } from '../env.js';
 import { etag, parseIfMatch } from '../etag.js';
@@ -29,9 +30,11 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(
     defineRoute({ method: 'get', path: '/tenant', permission: 'tenant:read', summary: 'The active centre', responses: { 200: jsonResponse(Tenant, 'The centre') } }),
     async (c) => {
-      const t = await c.get('container').tenancy.getTenant(tenantCtx(c));
+      const ctx = tenantCtx(c);
+      const { tenancy, billing } = c.get('container');
+      const t = await tenancy.getTenant(ctx);
       c.header('ETag', etag(t.version));
-      return c.json(t, 200);
+      return c.json(ctx.permissions.includes('billing:read') ? { ...t, billing: await billing.getSettings(ctx) } : t, 200);
     },
   );
 
@@ -45,9 +48,15 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
       responses: { 200: jsonResponse(Tenant, 'Updated') },
     }),
     async (c) => {
-      const t = await c.get('container').tenancy.updateTenant(tenantCtx(c), c.req.valid('json'), parseIfMatch(c.req.header('if-match')));
+      const ctx = tenantCtx(c);
+      const { tenancy, billing } = c.get('container');
+      // `billing` (issue 24) is the billing settings' own record: it needs billing:manage (403 before anything changes).
+      const { billing: billingPatch, ...rest } = c.req.valid('json');
+      if (billingPatch && !ctx.permissions.includes('billing:manage')) throw forbidden('Billing settings need the billing entitlement');
+      const t = Object.keys(rest).length || !billingPatch ? await tenancy.updateTenant(ctx, rest, parseIfMatch(c.req.header('if-match'))) : await tenancy.getTenant(ctx);
+      const settings = billingPatch ? await billing.updateSettings(ctx, billingPatch) : ctx.permissions.includes('billing:read') ? await billing.getSettings(ctx) : undefined;
       c.header('ETag', etag(t.version));
-      return c.json(t, 200);
+      return c.json(settings ? { ...t, billing: settings } : t, 200);
     },
   );
 

@@ -2,6 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { ENTITLEMENTS, ROLES } from '../../core/security/permissions.js';
 import { nameStr, str } from '../../core/strings.js';
 import { MEMBERSHIP_STATUSES } from '../../models/enums.js';
+import { BillingSettings, BillingSettingsPatch } from './billing.schemas.js';
 import { ListQuery } from './registry.js';
 import { WaitlistSettings, WaitlistSettingsOut } from './applications.schemas.js';
 
@@ -9,7 +10,18 @@ import { WaitlistSettings, WaitlistSettingsOut } from './applications.schemas.js
 
 const name = nameStr(200);
 export const Tenant = z
-  .object({ id: str(), name: str(), timezone: str(), closingTime: str(), createdAt: str(), updatedAt: str(), version: z.number(), waitlist: WaitlistSettingsOut.optional() })
+  .object({
+    id: str(),
+    name: str(),
+    timezone: str(),
+    closingTime: str(),
+    createdAt: str(),
+    updatedAt: str(),
+    version: z.number(),
+    /** Billing settings (issue 24): shown to members who read billing. */
+    billing: BillingSettings.optional(),
+    waitlist: WaitlistSettingsOut.optional(),
+  })
   .openapi('Tenant');
 export const MembershipFull = z
   .object({
@@ -31,7 +43,9 @@ const closingTime = str().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
 export const TenantCreate = z.object({ name, timezone: str().min(1).max(64) }).strict();
 export const TenantCreated = z.object({ tenant: Tenant, membership: MembershipFull, csrfToken: str() });
-export const TenantPatch = z.object({ name: name.optional(), timezone: str().min(1).max(64).optional(), closingTime: closingTime.optional(), waitlist: WaitlistSettings.optional() }).strict();
+export const TenantPatch = z
+  .object({ name: name.optional(), timezone: str().min(1).max(64).optional(), closingTime: closingTime.optional(), waitlist: WaitlistSettings.optional(), billing: BillingSettingsPatch.optional() })
+  .strict();
 export const MembershipInvite = z.object({ email: str().trim().email().max(320), roles, entitlements: entitlements.optional() }).strict();
 export const MembershipPatch = z.object({ roles: roles.optional(), entitlements: entitlements.optional(), status: z.enum(['active', 'suspended']).optional() }).strict();
 export const AuditQuery = ListQuery.extend({ action: str().max(100).optional() });
