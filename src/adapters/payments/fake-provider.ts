@@ -204,7 +204,7 @@ export class FakePaymentsProvider implements PaymentsProvider, FakeCheckout {
         customerEmail: null,
         created: now,
         expiresAt: now + 3600,
-        url: '',
+        url: this.opts.publicUrl ? `${this.opts.publicUrl}/dev/checkout/${encodeURIComponent(paymentId)}` : '',
         status: 'open',
         paymentStatus: 'unpaid',
         paymentIntent: null,
