@@ -14,6 +14,8 @@ const root = path.resolve(import.meta.dirname, '../..');
 const out = path.join(root, 'dist/lambda');
 const SERVER = process.env.DATABASE_URL;
 let task: string; // the copy, like /var/task
+/** Production refuses the fake payments provider (CONTRACT §1). */
+const STRIPE_ENV = { PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_bundle', STRIPE_WEBHOOK_SECRET: 'whsec_bundle' };
 
 function run(file: string, script: string, env: Record<string, string>, cwd: string) {
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
@@ -81,6 +83,7 @@ describe('npm run build:lambda', () => {
           DATABASE_URL: SERVER!,
           SESSION_SECRET: 'bundle-test-session-secret-0123456789abcdef',
           SUPABASE_JWT_SECRET: 'bundle-test-supabase-secret-0123456789abcdef',
+          ...STRIPE_ENV,
           LOG_LEVEL: 'warn',
         },
         task,
@@ -108,6 +111,7 @@ describe('npm run build:lambda', () => {
           DATABASE_URL: SERVER!,
           SESSION_SECRET: 'bundle-test-session-secret-0123456789abcdef',
           SUPABASE_JWT_SECRET: 'bundle-test-supabase-secret-0123456789abcdef',
+          ...STRIPE_ENV,
           LOG_LEVEL: 'warn',
         },
         task,
