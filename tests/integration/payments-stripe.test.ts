@@ -4,7 +4,7 @@ import { openPayments } from '../../src/adapters/payments/index.js';
 import { ProviderRejectedError, ProviderUnavailableError, type PaymentsProvider } from '../../src/adapters/payments/provider.js';
 import { systemClock } from '../../src/core/clock.js';
 import { loadConfig } from '../../src/core/config.js';
-import { startStripeStandin, type StripeStandin } from '../helpers/stripe-standin.js';
+import { signWebhook, startStripeStandin, stripeEvent, type StripeStandin } from '../helpers/stripe-standin.js';
 
 /**
  * The `stripe` provider through the official SDK, pointed at a local stand-in by STRIPE_API_URL (as the acceptance
@@ -239,5 +239,45 @@ describe('stripe provider: Stripe failing', () => {
     const url = closed.url;
     await closed.close();
     await expect(stripeProvider(url, { maxNetworkRetries: 0 }).createCheckout(checkout())).rejects.toBeInstanceOf(ProviderUnavailableError);
+  });
+});
+
+describe('stripe provider: the path the webhook route takes (the event is a nudge, the read-back the truth)', () => {
+  const deliver = async (type: string, object: object) => {
+    const body = JSON.stringify(stripeEvent(type, object));
+    return payments.verifyWebhook(new TextEncoder().encode(body), new Headers({ 'Stripe-Signature': signWebhook(body, 'whsec_standin') }));
+  };
+
+  it('checkout.session.completed → the session read back: paid, with our payment id and the PaymentIntent', async () => {
+    const req = checkout();
+    const { sessionId } = await payments.createCheckout(req);
+    const { paymentIntent } = standin.pay(sessionId);
+    const event = await deliver('checkout.session.completed', standin.sessions.get(sessionId)!);
+    expect(event.subject).toEqual({ kind: 'session', sessionId, paymentId: req.paymentId });
+    standin.requests.length = 0;
+    expect(await payments.retrieveSession(sessionId)).toMatchObject({ status: 'paid', paymentId: req.paymentId, paymentIntent, amount: 12345 });
+    expect(standin.requests.map((r) => `${r.method} ${r.path}`)).toEqual([`GET /v1/checkout/sessions/${sessionId}`]);
+  });
+
+  it('a forged "paid" event about an unpaid session: the signature holds only with the secret, and the read-back says open', async () => {
+    const { sessionId } = await payments.createCheckout(checkout());
+    const forged = { ...standin.sessions.get(sessionId)!, payment_status: 'paid', status: 'complete' };
+    const body = JSON.stringify(stripeEvent('checkout.session.completed', forged));
+    await expect(payments.verifyWebhook(body, { 'stripe-signature': signWebhook(body, 'whsec_guessed') })).rejects.toMatchObject({ code: 'INVALID_SIGNATURE', status: 400 });
+    expect((await payments.retrieveSession(sessionId))!.status).toBe('open');
+  });
+
+  it('charge.refunded (a refund in the dashboard) and charge.dispute.created → the charge read back', async () => {
+    const req = checkout();
+    const { sessionId } = await payments.createCheckout(req);
+    const { charge } = standin.pay(sessionId);
+    standin.refundInDashboard(charge, 2345);
+    const refunded = await deliver('charge.refunded', standin.charges.get(charge)!);
+    expect(refunded.subject).toEqual({ kind: 'charge', chargeId: charge });
+    expect(await payments.retrieveCharge(charge)).toMatchObject({ paymentId: req.paymentId, amountRefunded: 2345, amount: 12345 });
+    const dispute = standin.dispute(charge, 10000);
+    const disputed = await deliver('charge.dispute.created', dispute);
+    expect(disputed.subject).toEqual({ kind: 'dispute', disputeId: dispute.id, chargeId: charge, amount: 10000 });
+    expect(await payments.retrieveCharge(charge)).toMatchObject({ disputed: true });
   });
 });
