@@ -68,6 +68,20 @@ describe('fake payments provider', () => {
     expect(await f.retrieveCharge('ch_fake_p1')).toBeNull();
   });
 
+  it('an open session past its expiresAt is expired, and Pay then delivers the expiry', async () => {
+    const f = make('http://api');
+    const { sessionId } = await f.createCheckout(req('p-exp'));
+    clock.advance(3600_000);
+    try {
+      expect((await f.retrieveSession(sessionId))!.status).toBe('expired');
+      const d = await f.complete('p-exp', 'succeed');
+      expect((await f.verifyWebhook(d.body, d.headers)).type).toBe('checkout.session.expired');
+      expect(await f.retrieveCharge('ch_fake_p-exp')).toBeNull();
+    } finally {
+      clock.advance(-3600_000);
+    }
+  });
+
   it('refunds: up to what is left, once per key; pending/failed on request; a refund elsewhere and a dispute', async () => {
     const f = make('http://api');
     await f.createCheckout(req('p1'));

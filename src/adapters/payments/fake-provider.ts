@@ -93,6 +93,7 @@ export class FakePaymentsProvider implements PaymentsProvider, FakeCheckout {
     this.reachable();
     const s = this.sessions.get(sessionId);
     if (!s) return null;
+    this.expireIfDue(s);
     const status = s.status === 'expired' ? 'expired' : s.paymentStatus === 'paid' ? 'paid' : s.status === 'complete' ? 'unpaid' : 'open';
     return { sessionId: s.id, status, paymentId: s.paymentId, amount: s.amount, currency: s.currency, paymentIntent: s.paymentIntent };
   }
@@ -127,6 +128,8 @@ export class FakePaymentsProvider implements PaymentsProvider, FakeCheckout {
 
   async complete(paymentId: string, outcome: 'succeed' | 'fail', restore?: FakeSessionSeed): Promise<SignedDelivery> {
     const s = this.sessionFor(paymentId, restore);
+    // Like Stripe's page, an expired session takes no payment: the answer is the expiry event.
+    if (this.expireIfDue(s)) return this.event('checkout.session.expired', paymentId);
     if (s.status === 'open') {
       s.status = 'complete';
       if (outcome === 'succeed') {
@@ -259,6 +262,12 @@ export class FakePaymentsProvider implements PaymentsProvider, FakeCheckout {
       refunded: c.amountRefunded >= c.amount,
       status: 'succeeded',
     };
+  }
+
+  /** Stripe expires an open session at its `expires_at`; the fake does it when the session is next looked at. */
+  private expireIfDue(s: FakeSession): boolean {
+    if (s.status === 'open' && this.nowSeconds() >= s.expiresAt) s.status = 'expired';
+    return s.status === 'expired';
   }
 
   private reachable() {
