@@ -115,6 +115,10 @@ const apiEnv = {
   DATABASE_URL,
   SESSION_SECRET: 'bench-session-secret-0123456789-abcdefghijklmnop',
   SUPABASE_JWT_SECRET: 'bench-supabase-jwt-secret-0123456789-abcdefghij',
+  // Production refuses the fake payments provider; the Stripe SDK is loaded on first use, never at a cold start.
+  PAYMENTS_PROVIDER: 'stripe',
+  STRIPE_SECRET_KEY: 'sk_test_bench',
+  STRIPE_WEBHOOK_SECRET: 'whsec_bench',
   LOG_LEVEL: 'warn',
 };
 const withRedis = await reachable(REDIS_URL);

@@ -18,6 +18,7 @@ import { createInvitationsService } from './services/invitations.service.js';
 import { createIdempotencyService } from './services/idempotency.service.js';
 import { openStorage } from './adapters/storage/index.js';
 import { MemoryQueue, openQueue } from './adapters/queue/index.js';
+import { openPayments } from './adapters/payments/index.js';
 import type { LocalFileServer } from './adapters/storage/storage.js';
 import { createCentreServices } from './services/centre.js';
 import { createAttendanceService } from './services/attendance.service.js';
@@ -98,7 +99,9 @@ export async function createContainer(
   const queue = await openQueue(config, { maxAttempts: MAX_ATTEMPTS, role: overrides.queueRole, onError: (err) => logger.warn({ err }, 'job queue error') });
   // The container decides which adapters stand behind the ports: services never ask which driver they were given.
   const localFiles = storage.kind === 'local' ? (storage as typeof storage & LocalFileServer) : undefined;
-  const deps: ServiceDeps = { config, logger, clock, db, cache, tokens, storage, queue, localFiles };
+  // Online payments: the fake (default, refused in production) or Stripe, whose SDK is imported on its first call.
+  const payments = openPayments(config, { clock, sessionSecret });
+  const deps: ServiceDeps = { config, logger, clock, db, cache, tokens, storage, queue, localFiles, payments };
   const centre = createCentreServices(deps);
   const files = createFilesService(deps);
   const jobs = createJobsService({ ...deps, files });
@@ -146,6 +149,7 @@ export async function createContainer(
     idempotency,
     storage,
     queue,
+    payments,
     centre,
     attendance,
     shifts,

@@ -114,6 +114,13 @@ const envSchema = z.object({
   OTEL_SERVICE_NAME: optionalString,
   OTEL_METRICS_EXPORTER: z.enum(['otlp', 'awsemf']).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).optional().default('info'),
+  PAYMENTS_PROVIDER: z.enum(['fake', 'stripe']).optional(),
+  STRIPE_SECRET_KEY: optionalString,
+  STRIPE_WEBHOOK_SECRET: optionalString,
+  // The SDK takes a host, a port and a protocol (no path): an origin, e.g. a local stand-in's http://127.0.0.1:12111.
+  STRIPE_API_URL: url(['https:', 'http:']).refine((v) => v === undefined || !URL.canParse(v) || ['', '/'].includes(new URL(v).pathname + new URL(v).search), {
+    message: 'must be an origin (scheme://host[:port]), without a path',
+  }),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -187,7 +194,23 @@ function toConfig(e: z.infer<typeof envSchema>) {
             tracesExporter: e.OTEL_EXPORTER_OTLP_ENDPOINT ? ('otlp' as const) : ('none' as const),
           }
         : undefined,
+    /** Online payments: `fake` (local and tests; refused in production) or Stripe, STRIPE_API_URL pointing at a stand-in in tests. */
+    payments: {
+      provider: e.PAYMENTS_PROVIDER ?? ('fake' as const),
+      stripe: {
+        secretKey: e.STRIPE_SECRET_KEY,
+        webhookSecret: e.STRIPE_WEBHOOK_SECRET,
+        api: e.STRIPE_API_URL ? stripeApi(e.STRIPE_API_URL) : undefined,
+      },
+    },
   };
+}
+
+/** STRIPE_API_URL as the SDK's `host`, `port` and `protocol` options. */
+function stripeApi(origin: string) {
+  const u = new URL(origin);
+  const protocol = u.protocol === 'http:' ? ('http' as const) : ('https' as const);
+  return { host: u.hostname.replace(/^\[(.*)\]$/, '$1'), port: Number(u.port || (protocol === 'http' ? 80 : 443)), protocol };
 }
 
 /** Parses the environment; throws one ConfigError naming every bad or missing variable at once. */
@@ -219,6 +242,12 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     problems.push({ variable: 'JOBS_QUEUE', reason: 'pgboss needs DATABASE_URL (pg-boss keeps its queue in PostgreSQL, not in the embedded database)' });
   if (config.jobsQueue === 'pgboss' && config.sqs) problems.push({ variable: 'JOBS_QUEUE', reason: 'pgboss cannot be combined with JOBS_QUEUE_URL (SQS)' });
   if (config.jobsQueue === 'sqs' && !config.sqs) problems.push({ variable: 'JOBS_QUEUE_URL', reason: 'is required with JOBS_QUEUE=sqs' });
+  if (config.isProduction && config.payments.provider === 'fake')
+    problems.push({ variable: 'PAYMENTS_PROVIDER', reason: 'must be stripe when NODE_ENV=production (fake is for local runs and tests)' });
+  if (config.payments.provider === 'stripe') {
+    if (!config.payments.stripe.secretKey) problems.push({ variable: 'STRIPE_SECRET_KEY', reason: 'is required with PAYMENTS_PROVIDER=stripe' });
+    if (!config.payments.stripe.webhookSecret) problems.push({ variable: 'STRIPE_WEBHOOK_SECRET', reason: 'is required with PAYMENTS_PROVIDER=stripe' });
+  }
   if (config.s3 && !env.AWS_REGION && !config.s3.endpoint) problems.push({ variable: 'AWS_REGION', reason: 'is required with S3_BUCKET' });
   if (problems.length) throw configError(problems);
   return config;

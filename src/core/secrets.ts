@@ -2,11 +2,12 @@ import { ConfigError } from './config.js';
 
 /**
  * Secrets that production keeps in AWS Secrets Manager. The functions get `DATABASE_URL_SECRET_ARN`,
- * `SESSION_SECRET_ARN`, `SUPABASE_JWT_SECRET_ARN`, `REDIS_URL_SECRET_ARN` (never the values) and the plain variables
+ * `SESSION_SECRET_ARN`, `SUPABASE_JWT_SECRET_ARN`, `REDIS_URL_SECRET_ARN`, `STRIPE_SECRET_KEY_SECRET_ARN`,
+ * `STRIPE_WEBHOOK_SECRET_ARN` (never the values) and the plain variables
  * are filled in once per cold start, before `loadConfig()`. Without an ARN the plain
  * variable is used as it is, so a bundle also runs on a laptop.
  */
-export const SECRET_VARIABLES = ['DATABASE_URL', 'SESSION_SECRET', 'SUPABASE_JWT_SECRET', 'REDIS_URL'] as const;
+export const SECRET_VARIABLES = ['DATABASE_URL', 'SESSION_SECRET', 'SUPABASE_JWT_SECRET', 'REDIS_URL', 'STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET'] as const;
 export type SecretVariable = (typeof SECRET_VARIABLES)[number];
 /** The variable holding each secret's ARN (as the CDK stack names them). */
 export const ARN_VARIABLE: Record<SecretVariable, string> = {
@@ -14,6 +15,8 @@ export const ARN_VARIABLE: Record<SecretVariable, string> = {
   SESSION_SECRET: 'SESSION_SECRET_ARN',
   SUPABASE_JWT_SECRET: 'SUPABASE_JWT_SECRET_ARN',
   REDIS_URL: 'REDIS_URL_SECRET_ARN',
+  STRIPE_SECRET_KEY: 'STRIPE_SECRET_KEY_SECRET_ARN',
+  STRIPE_WEBHOOK_SECRET: 'STRIPE_WEBHOOK_SECRET_ARN',
 };
 
 /** Reads one secret's plain `SecretString` by ARN. */

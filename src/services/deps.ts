@@ -1,4 +1,5 @@
 import type { Cache } from '../adapters/cache/cache.js';
+import type { PaymentsProvider } from '../adapters/payments/provider.js';
 import type { Queue } from '../adapters/queue/queue.js';
 import type { LocalFileServer, Storage } from '../adapters/storage/storage.js';
 import type { Clock } from '../core/clock.js';
@@ -22,4 +23,6 @@ export interface ServiceDeps {
   queue: Queue;
   /** The API's own upload/download endpoints: only when the storage is one the API serves itself (local disk). */
   localFiles: LocalFileServer | undefined;
+  /** Online payments (PAYMENTS_PROVIDER): hosted checkout, read-backs, refunds, webhook verification. */
+  payments: PaymentsProvider;
 }

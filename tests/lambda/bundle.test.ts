@@ -14,6 +14,8 @@ const root = path.resolve(import.meta.dirname, '../..');
 const out = path.join(root, 'dist/lambda');
 const SERVER = process.env.DATABASE_URL;
 let task: string; // the copy, like /var/task
+/** Production refuses the fake payments provider (CONTRACT §1). */
+const STRIPE_ENV = { PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_test_bundle', STRIPE_WEBHOOK_SECRET: 'whsec_bundle' };
 
 function run(file: string, script: string, env: Record<string, string>, cwd: string) {
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
@@ -63,6 +65,30 @@ describe('npm run build:lambda', () => {
     expect(all).toBeGreaterThan(api);
   });
 
+  it('leaves the Stripe SDK out of what api.mjs and worker.mjs load at import (a lazy chunk, loaded on first use)', async () => {
+    const staticClosure = async (entry: string) => {
+      const seen = new Set<string>();
+      const stack = [entry];
+      while (stack.length) {
+        const f = stack.pop()!;
+        if (seen.has(f)) continue;
+        seen.add(f);
+        const code = await readFile(path.join(out, f), 'utf8');
+        for (const m of code.matchAll(/(?:^|[;}\n])\s*(?:import|export)\s*(?:[^;'"()]*?from\s*)?"\.\/([\w.-]+\.mjs)"/g)) stack.push(m[1]!);
+      }
+      return seen;
+    };
+    const sdk = async (f: string) => (await readFile(path.join(out, f), 'utf8')).includes('api.stripe.com');
+    const all = (await readdir(out)).filter((f) => f.endsWith('.mjs'));
+    expect((await Promise.all(all.map(sdk))).some(Boolean)).toBe(true); // bundled, for the stripe provider
+    for (const entry of ['api.mjs', 'worker.mjs']) {
+      const loaded = [...(await staticClosure(entry))];
+      expect(loaded.length).toBeGreaterThan(1);
+      expect(loaded.filter((f) => f !== entry).length).toBeGreaterThan(0);
+      for (const f of loaded) expect(await sdk(f), `${entry} → ${f}`).toBe(false);
+    }
+  });
+
   describe('run outside the repository (no node_modules), like /var/task', () => {
     beforeAll(async () => {
       task = path.join(await mkdtemp(path.join(os.tmpdir(), 'daycare-task-')), 'task');
@@ -81,6 +107,7 @@ describe('npm run build:lambda', () => {
           DATABASE_URL: SERVER!,
           SESSION_SECRET: 'bundle-test-session-secret-0123456789abcdef',
           SUPABASE_JWT_SECRET: 'bundle-test-supabase-secret-0123456789abcdef',
+          ...STRIPE_ENV,
           LOG_LEVEL: 'warn',
         },
         task,
@@ -108,6 +135,7 @@ describe('npm run build:lambda', () => {
           DATABASE_URL: SERVER!,
           SESSION_SECRET: 'bundle-test-session-secret-0123456789abcdef',
           SUPABASE_JWT_SECRET: 'bundle-test-supabase-secret-0123456789abcdef',
+          ...STRIPE_ENV,
           LOG_LEVEL: 'warn',
         },
         task,

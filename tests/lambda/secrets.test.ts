@@ -10,6 +10,8 @@ const VALUES: Record<string, string> = {
   [ARN('session-secret')]: 'S'.repeat(64),
   [ARN('supabase-jwt')]: 'J'.repeat(40),
   [ARN('redis-url')]: 'rediss://default:pw@cache.example.test:6379',
+  [ARN('stripe-key')]: 'sk_live_from_secrets_manager',
+  [ARN('stripe-webhook')]: 'whsec_from_secrets_manager',
 };
 function fakeClient() {
   return {
@@ -49,6 +51,13 @@ describe('resolveSecrets', () => {
     expect(env.SESSION_SECRET).toBe(VALUES[ARN('session-secret')]);
     expect(env.SUPABASE_JWT_SECRET).toBe(VALUES[ARN('supabase-jwt')]);
     expect(env.REDIS_URL).toBe(VALUES[ARN('redis-url')]);
+  });
+
+  it('the Stripe secrets (PAYMENTS_PROVIDER=stripe in production) the same way', async () => {
+    const client = fakeClient();
+    const env: Record<string, string | undefined> = { STRIPE_SECRET_KEY_SECRET_ARN: ARN('stripe-key'), STRIPE_WEBHOOK_SECRET_ARN: ARN('stripe-webhook') };
+    expect(await resolveSecrets(env, secretsManagerFetcher(client))).toEqual(['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRET']);
+    expect(env).toMatchObject({ STRIPE_SECRET_KEY: 'sk_live_from_secrets_manager', STRIPE_WEBHOOK_SECRET: 'whsec_from_secrets_manager' });
   });
 
   it('asks in parallel', async () => {

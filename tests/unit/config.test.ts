@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/core/config.js';
 
+/** Production refuses the fake payments provider (CONTRACT §1): a complete production environment names Stripe. */
+const STRIPE = { PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' };
+
 describe('config', () => {
   it('has local defaults with nothing set', () => {
     const c = loadConfig({});
@@ -32,7 +35,7 @@ describe('config', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b' })).toThrow(/SESSION_SECRET/);
     expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b', SESSION_SECRET: 'x'.repeat(32) })).toThrow(/SUPABASE/);
-    const c = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b', SESSION_SECRET: 'x'.repeat(32), SUPABASE_URL: 'https://p.supabase.co' });
+    const c = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b', SESSION_SECRET: 'x'.repeat(32), SUPABASE_URL: 'https://p.supabase.co', ...STRIPE });
     expect(c.localAuth).toBe(false);
   });
   it('parses origins', () => {
