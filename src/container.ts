@@ -31,6 +31,7 @@ import { createCareEntriesService } from './services/care-entries.service.js';
 import { createIncidentsService } from './services/incidents.service.js';
 import { createFilesService } from './services/files.service.js';
 import { createJobsService } from './services/jobs.service.js';
+import { createOutboxService } from './services/events.js';
 import type { ServiceDeps } from './services/deps.js';
 import { createReportsService } from './services/reports.service.js';
 import { createTasksService } from './services/tasks.service.js';
@@ -91,12 +92,15 @@ export async function createContainer(
   const careEntries = createCareEntriesService(deps);
   const incidents = createIncidentsService(deps);
   const files = createFilesService(deps);
-  const jobs = createJobsService({ ...deps, files });
+  // Commits that recorded events kick the worker host's outbox drain (defined below; called only after start-up).
+  const onCommitted = () => workers.kick();
+  const jobs = createJobsService({ ...deps, files, onRecorded: onCommitted });
+  const outbox = createOutboxService(deps);
   const reports = createReportsService({ ...deps, files });
   const tasks = createTasksService(deps);
 
   // Background work: the worker host is handed the services, as createApp is (src/workers/host.ts).
-  const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks }, queue, logger, clock });
+  const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks, outbox }, queue, logger, clock });
   // The in-process queue runs jobs in this process (local server and tests); SQS messages go to the worker Lambda.
   if (queue instanceof MemoryQueue) queue.setHandler((message, attempt) => workers.consume(message, attempt));
   if (telemetry.enabled) telemetry.observeQueueDepth(() => queueDepth(queue));
@@ -130,6 +134,8 @@ export async function createContainer(
     reports,
     tasks,
     workers,
+    /** The API calls it after every unsafe request: what the request recorded is delivered promptly, not at the next poll. */
+    onCommitted,
     localAuthSecret,
     /** Start-up check that a Redis URL's database index exists (an unreachable Redis is not fatal: requests get 503). */
     async checkCache() {
@@ -143,6 +149,7 @@ export async function createContainer(
       clearTimeout(t);
     },
     async close() {
+      await workers.stop().catch(() => undefined);
       await telemetry.flush().catch(() => undefined);
       await queue.close();
       await cache.close();

@@ -40,6 +40,12 @@ export const SCHEDULED_TASKS = [
   { id: 'Cleanup', task: 'cleanup', expression: 'rate(1 hour)', maxEventAge: Duration.hours(1) },
 ] as const;
 
+/**
+ * The outbox drain (issue 23): every minute the worker delivers the committed events an API function could not send
+ * before it was frozen (job sends), sends the due emails and starts the daily digests whose local time has come.
+ */
+export const OUTBOX_DRAIN = { id: 'OutboxDrain', input: { source: 'daycare.outbox' }, expression: 'rate(1 minute)', maxEventAge: Duration.minutes(1) } as const;
+
 export const API_TIMEOUT = Duration.seconds(29); // under the HTTP API's 30 s integration limit
 export const WORKER_TIMEOUT = Duration.minutes(5);
 export const MIGRATE_TIMEOUT = Duration.minutes(5);
@@ -324,6 +330,18 @@ export class DaycareStack extends Stack {
         }),
       });
     }
+    new scheduler.Schedule(this, `${OUTBOX_DRAIN.id}Schedule`, {
+      description: 'Daycare: outbox drain, due emails and digests',
+      schedule: scheduler.ScheduleExpression.expression(OUTBOX_DRAIN.expression, TimeZone.ETC_UTC),
+      timeWindow: scheduler.TimeWindow.off(),
+      target: new schedulerTargets.LambdaInvoke(this.workerFunction, {
+        role: schedulerRole,
+        input: scheduler.ScheduleTargetInput.fromObject(OUTBOX_DRAIN.input),
+        // A missed minute is covered by the next one: no retries, no dead letters for it.
+        retryAttempts: 0,
+        maxEventAge: OUTBOX_DRAIN.maxEventAge,
+      }),
+    });
 
     // ---------------------------------------------------------------- migrations on deploy
     if (config.migrateOnDeploy) {

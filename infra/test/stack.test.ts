@@ -185,9 +185,9 @@ describe('jobs queue', () => {
 });
 
 describe('scheduler', () => {
-  it('has four schedules invoking the worker with the exact input JSON', () => {
+  it('has the four task schedules and the one-minute outbox drain, invoking the worker with the exact input JSON', () => {
     const schedules = resourcesOfType(s.json, 'AWS::Scheduler::Schedule').map(([, r]) => r.Properties);
-    expect(schedules).toHaveLength(4);
+    expect(schedules).toHaveLength(5);
     const byInput = new Map(schedules.map((p) => [p.Target.Input as string, p]));
     const expected: [string, string][] = [
       ['{"source":"daycare.scheduler","task":"attendance.rollup"}', 'cron(15 * * * ? *)'],
@@ -207,6 +207,10 @@ describe('scheduler', () => {
       expect(p.Target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
       expect(p.Target.DeadLetterConfig).toEqual({ Arn: getAttArn(ids.dlq) });
     }
+    const drain = byInput.get('{"source":"daycare.outbox"}');
+    expect(drain.ScheduleExpression).toBe('rate(1 minute)');
+    expect(drain.Target.Arn).toEqual(getAttArn(ids.worker));
+    expect(drain.Target.RetryPolicy.MaximumRetryAttempts).toBe(0);
   });
 
   it('uses a dedicated role that may only invoke the worker (and write to the DLQ)', () => {

@@ -46,6 +46,11 @@ export function createApp(container: AppContainer) {
     await next();
   });
   app.use('*', requestBasics());
+  // Outermost around the routes' own middleware (idempotency's unit of work commits inside): kick the outbox drain.
+  app.use('*', async (c, next) => {
+    await next();
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.method !== 'OPTIONS' && c.res.status < 400) container.onCommitted?.();
+  });
   app.use(
     '*',
     corsHeaders({

@@ -52,6 +52,8 @@ export interface AppContainer {
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;
+  /** After an unsafe request: what it committed (outbox events, emails) is delivered now rather than at the next poll. */
+  onCommitted?: () => void;
 }
 
 /** Hono's per-request variables. */

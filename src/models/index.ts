@@ -6,3 +6,4 @@ export * from './messages.js';
 export * from './files.js';
 export * from './jobs.js';
 export * from './enums.js';
+export * from './notifications.js';

@@ -11,8 +11,8 @@ import type { ScheduledTask } from './schedules/index.js';
  * across every worker process — when SCHEDULER_ENABLED.
  */
 export async function startPgBossWorker(
-  { workers, queue, logger, config }: { workers: Pick<WorkerHost, 'runJob' | 'runTask'>; queue: Queue; logger: Logger; config: { schedulerEnabled: boolean; jobs: { workerConcurrency: number } } },
-  { schedules = SCHEDULES, ...opts }: { pollingIntervalSeconds?: number; schedules?: Record<string, string> } = {},
+  { workers, queue, logger, config }: { workers: Pick<WorkerHost, 'runJob' | 'runTask' | 'kick'>; queue: Queue; logger: Logger; config: { schedulerEnabled: boolean; jobs: { workerConcurrency: number } } },
+  { schedules = SCHEDULES, outboxPollMs = 1000, ...opts }: { pollingIntervalSeconds?: number; schedules?: Record<string, string>; outboxPollMs?: number } = {},
 ) {
   if (queue.kind !== 'pgboss') throw new Error('npm run worker needs JOBS_QUEUE=pgboss (with DATABASE_URL)');
   const boss = queue as PgBossQueue;
@@ -23,9 +23,17 @@ export async function startPgBossWorker(
   };
   await boss.consume(consume, { concurrency: config.jobs.workerConcurrency, ...opts });
   if (config.schedulerEnabled) await boss.schedule(schedules, (task) => workers.runTask(task as ScheduledTask), opts);
+  // The outbox (job sends, emails): the API processes kick a drain after their commits; the workers poll, so what a
+  // killed API process committed but never sent is sent from here (issue 20 point 3). Several workers: SKIP LOCKED.
+  workers.kick();
+  const poll = setInterval(() => workers.kick(), outboxPollMs);
+  poll.unref();
   logger.info({ concurrency: config.jobs.workerConcurrency, schedules: config.schedulerEnabled }, 'worker consuming jobs from pg-boss');
   return {
     /** Stops fetching and waits (bounded) for running jobs; one still running is failed and so retried elsewhere. */
-    stop: (timeoutMs: number) => boss.close(timeoutMs),
+    stop: (timeoutMs: number) => {
+      clearInterval(poll);
+      return boss.close(timeoutMs);
+    },
   };
 }

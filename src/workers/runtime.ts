@@ -1,5 +1,8 @@
 import type { Logger } from '../core/logger.js';
 import type { WorkerHost } from './host.js';
+
+/** How often a process that hosts the in-process worker looks for due outbox events and emails. */
+export const OUTBOX_POLL_MS = 1000;
 import { startScheduler } from './schedules/scheduler.js';
 
 /**
@@ -22,9 +25,18 @@ export async function startBackground(container: {
     if (n) logger.info({ jobs: n }, 'unfinished jobs queued again');
   }
   const scheduler = config.schedulerEnabled && queue.kind !== 'pgboss' ? startScheduler((task) => workers.runTask(task), logger) : undefined;
+  // The outbox and the due emails: each commit kicks a drain; this poll catches what a killed process left behind and
+  // emails whose time has come (a delayed message email, a retry). With pg-boss the worker processes poll instead.
+  let poll: NodeJS.Timeout | undefined;
+  if (queue.kind !== 'pgboss') {
+    workers.kick();
+    poll = setInterval(() => workers.kick(), OUTBOX_POLL_MS);
+    poll.unref();
+  }
   return {
     async stop() {
       scheduler?.stop();
+      if (poll) clearInterval(poll);
     },
   };
 }
