@@ -171,6 +171,10 @@ export class DaycareStack extends Stack {
       SESSION_SECRET_ARN: sessionSecret.secretArn,
     };
     if (config.appOrigins.length > 0) environment.APP_ORIGINS = config.appOrigins.join(',');
+    // Emails go through SES (production refuses to start without a real transport).
+    environment.EMAIL_TRANSPORT = 'ses';
+    if (config.emailFrom) environment.EMAIL_FROM = config.emailFrom;
+    if (config.appUrl) environment.APP_URL = config.appUrl;
     if (config.supabaseUrl) environment.SUPABASE_URL = config.supabaseUrl;
     if (supabaseJwtSecret) environment.SUPABASE_JWT_SECRET_ARN = supabaseJwtSecret.secretArn;
     if (redisUrl) environment.REDIS_URL = redisUrl;
@@ -271,6 +275,12 @@ export class DaycareStack extends Stack {
         resources: [tenantObjectsArn],
       }),
     );
+
+    // SES: send as the configured sender's domain identity only (every identity of the account when none is named).
+    // Both functions send: the API drains what its own requests committed, the worker the rest (the outbox drain).
+    const sesIdentity = this.formatArn({ service: 'ses', resource: 'identity', resourceName: config.emailFrom ? config.emailFrom.split('@')[1]! : '*' });
+    for (const fn of [this.apiFunction, this.workerFunction])
+      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'SendEmail', actions: ['ses:SendEmail'], resources: [sesIdentity] }));
 
     // SQS: the API only sends; the worker consumes and re-enqueues (delayed retries).
     this.jobsQueue.grantSendMessages(this.apiFunction);
