@@ -32,6 +32,9 @@ import { createIncidentsService } from './services/incidents.service.js';
 import { createFilesService } from './services/files.service.js';
 import { createJobsService } from './services/jobs.service.js';
 import { createOutboxService } from './services/events.js';
+import { openMailer, type Mailer } from './adapters/mail/index.js';
+import { createNotify } from './services/notifications/notify.js';
+import { createNotificationsService } from './services/notifications/notifications.service.js';
 import type { ServiceDeps } from './services/deps.js';
 import { createReportsService } from './services/reports.service.js';
 import { createTasksService } from './services/tasks.service.js';
@@ -41,7 +44,7 @@ import { MAX_ATTEMPTS } from './workers/runner.js';
 /** The one composition root: built once per process (or Lambda environment). */
 export async function createContainer(
   config: Config,
-  overrides: { db?: Database; cache?: Cache; clock?: Clock; logger?: Logger; /** `npm run worker`: pg-boss also supervises and keeps the clock. */ queueRole?: 'sender' | 'worker' } = {},
+  overrides: { db?: Database; cache?: Cache; clock?: Clock; logger?: Logger; /** Tests: a stand-in transport. */ mailer?: Mailer; /** `npm run worker`: pg-boss also supervises and keeps the clock. */ queueRole?: 'sender' | 'worker' } = {},
 ) {
   const logger = overrides.logger ?? createLogger(config.logLevel, undefined, { pretty: config.logPretty });
   // Only with OTEL_EXPORTER_OTLP_ENDPOINT (or OTEL_METRICS_EXPORTER=awsemf): the SDK is imported here, once per process, never otherwise.
@@ -74,14 +77,18 @@ export async function createContainer(
   const sessions = createSessionsService({ db, cache, tokens, verifySupabase, clock, logger, config: authConfig });
   const authenticator = createAuthenticator({ db, cache, tokens, clock, config: authConfig });
   const memberContext = createMemberContextService({ db });
-  const tenancy = createTenancyService({ db, authenticator });
+  // Notifications: in-app rows and pending emails written in the change's transaction (services/notifications/).
+  const notify = createNotify({ clock, messageDelaySeconds: config.email.messageDelaySeconds });
+  const tenancy = createTenancyService({ db, authenticator, notify });
   const invitations = createInvitationsService({ db, clock, authenticator });
   const idempotency = createIdempotencyService({ db, clock });
   const storage = await openStorage(config, sessionSecret, clock);
   const queue = await openQueue(config, { maxAttempts: MAX_ATTEMPTS, role: overrides.queueRole, onError: (err) => logger.warn({ err: err.message }, 'job queue error') });
   // The container decides which adapters stand behind the ports: services never ask which driver they were given.
   const localFiles = storage.kind === 'local' ? (storage as typeof storage & LocalFileServer) : undefined;
-  const deps: ServiceDeps = { config, logger, clock, db, cache, tokens, storage, queue, localFiles };
+  // The email transport the worker host sends the pending deliveries through.
+  const mailer = overrides.mailer ?? (await openMailer(config));
+  const deps: ServiceDeps = { config, logger, clock, db, cache, tokens, storage, queue, localFiles, notify };
   const centre = createCentreServices(deps);
   const attendance = createAttendanceService(deps);
   const shifts = createShiftsService(deps);
@@ -96,11 +103,12 @@ export async function createContainer(
   const onCommitted = () => workers.kick();
   const jobs = createJobsService({ ...deps, files, onRecorded: onCommitted });
   const outbox = createOutboxService(deps);
+  const notifications = createNotificationsService({ db, clock, logger, mailer, notify, config: config.email });
   const reports = createReportsService({ ...deps, files });
   const tasks = createTasksService(deps);
 
   // Background work: the worker host is handed the services, as createApp is (src/workers/host.ts).
-  const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks, outbox }, queue, logger, clock });
+  const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks, outbox, notifications }, queue, logger, clock });
   // The in-process queue runs jobs in this process (local server and tests); SQS messages go to the worker Lambda.
   if (queue instanceof MemoryQueue) queue.setHandler((message, attempt) => workers.consume(message, attempt));
   if (telemetry.enabled) telemetry.observeQueueDepth(() => queueDepth(queue));
@@ -131,6 +139,8 @@ export async function createContainer(
     messages,
     files,
     jobs,
+    notifications,
+    mailer,
     reports,
     tasks,
     workers,
@@ -152,6 +162,7 @@ export async function createContainer(
       await workers.stop().catch(() => undefined);
       await telemetry.flush().catch(() => undefined);
       await queue.close();
+      await mailer.close().catch(() => undefined);
       await cache.close();
       await db.close();
     },

@@ -21,6 +21,7 @@ import { registerCareEntriesRoutes } from './routes/care-entries.routes.js';
 import { registerIncidentsRoutes } from './routes/incidents.routes.js';
 import { registerFilesRoutes } from './routes/files.routes.js';
 import { registerJobsRoutes } from './routes/jobs.routes.js';
+import { registerNotificationsRoutes } from './routes/notifications.routes.js';
 import { collectRoutes, type RouteMeta } from './routes/registry.js';
 
 /** Paths whose bodies are not JSON: the local storage driver's signed upload URLs. */
@@ -107,6 +108,7 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerIncidentsRoutes(app);
   registerMessagesRoutes(app);
   registerFilesRoutes(app);
+  registerNotificationsRoutes(app);
 }
 
 /**

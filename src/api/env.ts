@@ -20,6 +20,7 @@ import type { IncidentsService } from '../services/incidents.service.js';
 import type { TenancyService } from '../services/tenancy.service.js';
 import type { ShiftsService } from '../services/shifts.service.js';
 import type { KiosksService } from '../services/kiosks.service.js';
+import type { NotificationsService } from '../services/notifications/notifications.service.js';
 
 /**
  * What the HTTP edge is handed (by src/container.ts, through createApp): the services and the few cross-cutting
@@ -52,6 +53,7 @@ export interface AppContainer {
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;
+  notifications: NotificationsService;
   /** After an unsafe request: what it committed (outbox events, emails) is delivered now rather than at the next poll. */
   onCommitted?: () => void;
 }

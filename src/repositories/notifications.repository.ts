@@ -95,6 +95,31 @@ export const notificationsRepository = {
     );
     return rows.map((r) => r.id);
   },
+  /**
+   * The active members who may read a message (CONTRACT §4, entitlement `messaging`): staff read everything; a guardian
+   * member the centre-wide messages and those about their children (links with `canViewRecords`) or those children's rooms.
+   */
+  async messageReaders(tx: Tx, tenantId: string, audienceType: string, audienceId: string | null) {
+    const rows = await queryRows<{ id: string }>(
+      tx,
+      `select m.id from memberships m
+        where m.tenant_id = $1 and m.status = 'active' and 'messaging' = any(m.entitlements)
+          and (m.roles && array['owner','admin','teacher']::text[]
+               or ('guardian' = any(m.roles) and ($2 = 'tenant' or exists (
+                     select 1 from guardians g
+                       join student_guardians sg on sg.tenant_id = g.tenant_id and sg.guardian_id = g.id and sg.can_view_records
+                       join students s on s.tenant_id = sg.tenant_id and s.id = sg.student_id
+                      where g.tenant_id = m.tenant_id and lower(g.email) = m.email and g.archived_at is null
+                        and (($2 = 'student' and s.id = $3::uuid) or ($2 = 'room' and s.room_id = $3::uuid))))))`,
+      [tenantId, audienceType, audienceId],
+    );
+    return rows.map((r) => r.id);
+  },
+  /** A child's first name (all an email may say of them). */
+  async studentFirstName(tx: Tx, tenantId: string, studentId: string) {
+    const [r] = await queryRows<{ firstName: string }>(tx, `select first_name as "firstName" from students where tenant_id = $1 and id = $2`, [tenantId, studentId]);
+    return r?.firstName ?? null;
+  },
   /** Explicit email switches of these members for one type. */
   async emailPreferences(tx: Tx, tenantId: string, membershipIds: string[], type: string) {
     if (!membershipIds.length) return new Map<string, boolean>();

@@ -6,6 +6,7 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { TokenService } from '../core/security/tokens.js';
 import type { Database } from '../repositories/db.js';
+import type { Notify } from './notifications/port.js';
 
 /**
  * What every service factory may take (each narrows it with Pick<> to what it uses). Only ports: the container decides
@@ -22,4 +23,6 @@ export interface ServiceDeps {
   queue: Queue;
   /** The API's own upload/download endpoints: only when the storage is one the API serves itself (local disk). */
   localFiles: LocalFileServer | undefined;
+  /** Writes in-app notifications and pending emails in the caller's transaction (services/notifications/); default: none. */
+  notify?: Notify;
 }

@@ -9,6 +9,7 @@ import { membershipsRepository, tenantsRepository, type MembershipRow, type Tena
 import type { Authenticator } from './auth/authenticator.js';
 import { decodeNumberCursor, decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned } from './versioned-change.js';
+import type { Notify } from './notifications/port.js';
 
 export const tenantDto = (t: TenantRow) => ({
   id: t.id,
@@ -37,9 +38,10 @@ export type MembershipDto = ReturnType<typeof membershipDto>;
 interface Deps {
   db: Database;
   authenticator: Pick<Authenticator, 'bumpEntitlementsVersion' | 'forgetMembership' | 'limitTenantCreation' | 'limitInvitations'>;
+  notify?: Notify;
 }
 
-export function createTenancyService({ db, authenticator: auth }: Deps) {
+export function createTenancyService({ db, authenticator: auth, notify = async () => {} }: Deps) {
   /** Rules that involve owners: only owners grant or remove `owner`, and a centre keeps at least one active owner. */
   async function guardOwners(tx: Tx, ctx: TenantContext, before: MembershipRow, after: { roles: string[]; status: string } | null) {
     const touchesOwner = before.roles.includes('owner') || (after?.roles.includes('owner') ?? false);
@@ -119,6 +121,8 @@ export function createTenancyService({ db, authenticator: auth }: Deps) {
             invitedByUserId: ctx.userId,
           });
           await auditRepository.append(tx, { ...auditActor(ctx), tenantId: ctx.tenantId, action: 'membership.invited', targetType: 'membership', targetId: m.id, after: membershipDto(m) });
+          // membership.invited: an email to the invited address, linking APP_URL?invitationId=<id>.
+          await notify(tx, ctx.tenantId, { type: 'membership.invited', subject: { type: 'membership', id: m.id }, recipients: { emails: [email] }, data: {} });
           return membershipDto(m);
         });
       } catch (e) {

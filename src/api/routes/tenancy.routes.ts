@@ -30,8 +30,9 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
     defineRoute({ method: 'get', path: '/tenant', permission: 'tenant:read', summary: 'The active centre', responses: { 200: jsonResponse(Tenant, 'The centre') } }),
     async (c) => {
       const t = await c.get('container').tenancy.getTenant(tenantCtx(c));
+      const notifications = await c.get('container').notifications.settings(tenantCtx(c));
       c.header('ETag', etag(t.version));
-      return c.json(t, 200);
+      return c.json({ ...t, notifications }, 200);
     },
   );
 
@@ -45,9 +46,12 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
       responses: { 200: jsonResponse(Tenant, 'Updated') },
     }),
     async (c) => {
-      const t = await c.get('container').tenancy.updateTenant(tenantCtx(c), c.req.valid('json'), parseIfMatch(c.req.header('if-match')));
+      const { notifications: settings, ...patch } = c.req.valid('json');
+      const t = await c.get('container').tenancy.updateTenant(tenantCtx(c), patch, parseIfMatch(c.req.header('if-match')));
+      // The notification settings live with the notifications (their own table), not on the tenant row.
+      const notifications = settings ? await c.get('container').notifications.updateSettings(tenantCtx(c), settings) : await c.get('container').notifications.settings(tenantCtx(c));
       c.header('ETag', etag(t.version));
-      return c.json(t, 200);
+      return c.json({ ...t, notifications }, 200);
     },
   );
 

@@ -3,12 +3,22 @@ import { ENTITLEMENTS, ROLES } from '../../core/security/permissions.js';
 import { str } from '../../core/strings.js';
 import { MEMBERSHIP_STATUSES } from '../../models/enums.js';
 import { ListQuery } from './registry.js';
+import { NotificationSettings, NotificationSettingsPatch } from './notifications.schemas.js';
 
 /** Request and response schemas of the tenancy routes (tenancy.routes.ts: the centre, its members, its audit log). */
 
 const name = str().trim().min(1, 'is required').max(200);
 export const Tenant = z
-  .object({ id: str(), name: str(), timezone: str(), closingTime: str(), createdAt: str(), updatedAt: str(), version: z.number() })
+  .object({
+    id: str(),
+    name: str(),
+    timezone: str(),
+    closingTime: str(),
+    createdAt: str(),
+    updatedAt: str(),
+    version: z.number(),
+    notifications: NotificationSettings.optional().openapi({ description: 'The daily report digest time (GET and PATCH /tenant)' }),
+  })
   .openapi('Tenant');
 export const MembershipFull = z
   .object({
@@ -30,7 +40,9 @@ const closingTime = str().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 
 export const TenantCreate = z.object({ name, timezone: str().min(1).max(64) });
 export const TenantCreated = z.object({ tenant: Tenant, membership: MembershipFull, csrfToken: str() });
-export const TenantPatch = z.object({ name: name.optional(), timezone: str().min(1).max(64).optional(), closingTime: closingTime.optional() }).strict();
+export const TenantPatch = z
+  .object({ name: name.optional(), timezone: str().min(1).max(64).optional(), closingTime: closingTime.optional(), notifications: NotificationSettingsPatch.optional() })
+  .strict();
 export const MembershipInvite = z.object({ email: str().trim().email().max(320), roles, entitlements: entitlements.optional() });
 export const MembershipPatch = z.object({ roles: roles.optional(), entitlements: entitlements.optional(), status: z.enum(['active', 'suspended']).optional() }).strict();
 export const AuditQuery = ListQuery.extend({ action: str().max(100).optional() });
