@@ -4,7 +4,7 @@ import { SMTPServer } from 'smtp-server';
 export interface ReceivedMail {
   to: string[];
   from: string;
-  /** The whole message as received (headers and body), quoted-printable soft line breaks joined. */
+  /** The whole message as received (headers and body), its quoted-printable parts decoded. */
   raw: string;
 }
 
@@ -31,7 +31,7 @@ export async function startSmtpSink() {
         received.push({
           to: session.envelope.rcptTo.map((r) => r.address),
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
-          raw: Buffer.concat(chunks).toString('utf8').replace(/=\r?\n/g, ''),
+          raw: decodeQuotedPrintable(Buffer.concat(chunks).toString('utf8')),
         });
         cb();
       });
@@ -45,4 +45,9 @@ export async function startSmtpSink() {
     to: (email: string) => received.filter((m) => m.to.includes(email.toLowerCase())),
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
+}
+
+/** Joins soft line breaks and decodes =XX sequences (UTF-8), so a test can search the text as written. */
+function decodeQuotedPrintable(raw: string) {
+  return raw.replace(/=\r?\n/g, '').replace(/(?:=[0-9A-F]{2})+/g, (m) => Buffer.from(m.slice(1).split('=').map((h) => parseInt(h, 16))).toString('utf8'));
 }
