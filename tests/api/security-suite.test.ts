@@ -97,6 +97,12 @@ const SAMPLES: Record<string, Sample> = {
   'POST /kiosk/lookup': { body: (ids) => ({ pin: ids.pin ?? '000000' }) },
   'POST /kiosk/check-in': { body: (ids) => ({ pin: ids.pin ?? '000000', studentIds: [ids.kioskChild ?? ids.student] }) },
   'POST /kiosk/check-out': { body: (ids) => ({ pin: ids.pin ?? '000000', studentIds: [ids.kioskChild ?? ids.student] }) },
+  'GET /notifications': {},
+  'POST /notifications/{id}/read': { id: 'notification' },
+  'POST /notifications/read-all': {},
+  'GET /me/notification-preferences': {},
+  'PUT /me/notification-preferences': { body: () => ({ items: [{ type: 'message.received', email: true }] }) },
+  'GET /notification-deliveries': {},
 };
 
 // The app's own route table, at collection time (registering routes needs no container).
@@ -147,6 +153,12 @@ async function fixtures(srv: TestServer, owner: Agent): Promise<Ids> {
   if (file.status === 201) ids.file = file.body.fileId;
   const job = await owner.post('/reports', { type: 'attendance', from: '2026-01-01', to: '2026-01-02' });
   if (job.status === 202) ids.job = job.body.jobId;
+  // The owner's own notification (a message's readers never include its author, so one is written directly).
+  const me = (await must(owner.get('/me/context'), 'context')) as { tenant: { id: string }; membership: { id: string } };
+  await srv.container.db.scoped({ tenantId: me.tenant.id }, (tx) =>
+    srv.container.notifications.notify(tx, me.tenant.id, { type: 'message.received', subject: { type: 'message', id: ids.message }, recipients: { membershipIds: [me.membership.id] }, data: {} }),
+  );
+  ids.notification = (await must(owner.get('/notifications'), 'notifications')).items[0].id;
   return ids;
 }
 
