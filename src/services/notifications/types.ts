@@ -23,7 +23,12 @@ export interface TypeRules {
 const child = (d: Data) => (d.childFirstName ? String(d.childFirstName) : 'your child');
 const centre = (d: Data) => (d.centreName ? String(d.centreName) : 'your centre');
 const q = (params: Record<string, string>) => `?${new URLSearchParams(params).toString()}`;
-const money = (d: Data) => (typeof d.amount === 'number' ? `${(d.amount / 100).toFixed(2)}${d.currency ? ` ${d.currency}` : ''}` : 'a payment');
+/** Minor units shown with two decimals, in integer arithmetic (never a float's rounding). */
+const money = (d: Data) => {
+  if (typeof d.amount !== 'number' || !Number.isSafeInteger(d.amount)) return 'a payment';
+  const a = Math.abs(d.amount);
+  return `${d.amount < 0 ? '-' : ''}${Math.floor(a / 100)}.${String(a % 100).padStart(2, '0')}${d.currency ? ` ${d.currency}` : ''}`;
+};
 
 export const NOTIFICATION_TYPES: Record<NotificationType, TypeRules> = {
   'membership.invited': {
