@@ -18,6 +18,7 @@ CREATE TABLE "notification_deliveries" (
 	"last_error" text,
 	"send_after" timestamp with time zone DEFAULT now() NOT NULL,
 	"sent_at" timestamp with time zone,
+	"origin" text,
 	CONSTRAINT "notification_deliveries_tenant_id_id_key" UNIQUE("tenant_id","id")
 );
 --> statement-breakpoint
@@ -63,6 +64,7 @@ CREATE TABLE "outbox_events" (
 	"available_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"delivered" text[] DEFAULT '{}'::text[] NOT NULL,
 	"last_error" text,
+	"origin" text,
 	"created_at" timestamp with time zone DEFAULT now() NOT NULL,
 	"done_at" timestamp with time zone
 );

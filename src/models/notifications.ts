@@ -23,6 +23,8 @@ export const outboxEvents = pgTable(
     availableAt: ts('available_at').notNull().defaultNow(),
     delivered: text('delivered').array().notNull().default(sql`'{}'::text[]`),
     lastError: text('last_error'),
+    /** The process that recorded it: its own drain takes it at once, other processes' only after a grace period. */
+    origin: text('origin'),
     createdAt: ts('created_at').notNull().defaultNow(),
     doneAt: ts('done_at'),
   },
@@ -74,6 +76,8 @@ export const notificationDeliveries = pgTable(
     lastError: text('last_error'),
     sendAfter: ts('send_after').notNull().defaultNow(),
     sentAt: ts('sent_at'),
+    /** The process whose change wrote it (see outbox_events.origin). */
+    origin: text('origin'),
   },
   (t) => [
     unique('notification_deliveries_tenant_id_id_key').on(t.tenantId, t.id),

@@ -1,4 +1,5 @@
 import { queryRows, type Tx } from './db.js';
+import { PROCESS_ORIGIN } from './outbox.repository.js';
 
 /** A notification as the inbox lists it. */
 export interface NotificationRow {
@@ -144,9 +145,9 @@ export const notificationsRepository = {
     for (const r of rows)
       await queryRows(
         tx,
-        `insert into notification_deliveries (tenant_id, type, recipient, membership_id, guardian_id, subject_type, subject_id, data, dedupe_key, send_after, id)
-         values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11) on conflict (tenant_id, dedupe_key) do nothing`,
-        [tenantId, r.type, r.recipient, r.membershipId, r.guardianId, r.subjectType, r.subjectId, JSON.stringify(r.data), r.dedupeKey, r.sendAfter, r.id],
+        `insert into notification_deliveries (tenant_id, type, recipient, membership_id, guardian_id, subject_type, subject_id, data, dedupe_key, send_after, id, origin)
+         values ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9, $10, $11, $12) on conflict (tenant_id, dedupe_key) do nothing`,
+        [tenantId, r.type, r.recipient, r.membershipId, r.guardianId, r.subjectType, r.subjectId, JSON.stringify(r.data), r.dedupeKey, r.sendAfter, r.id, PROCESS_ORIGIN],
       );
   },
 
@@ -195,12 +196,14 @@ export const notificationsRepository = {
       [tenantId, opts.type ?? null, opts.status ?? null, opts.cursor ?? null, opts.limit + 1],
     );
   },
-  /** Due deliveries across centres (the system scope sees pending rows only). */
-  due(tx: Tx, limit: number) {
+  /** Due deliveries across centres (the system scope sees pending rows only); other processes' after the grace (outbox.repository.ts). */
+  due(tx: Tx, limit: number, foreignGraceSeconds: number | null) {
     return queryRows<{ id: string; tenantId: string }>(
       tx,
-      `select id, tenant_id as "tenantId" from notification_deliveries where status = 'pending' and send_after <= now() order by send_after, id limit $1`,
-      [limit],
+      `select id, tenant_id as "tenantId" from notification_deliveries
+        where status = 'pending' and send_after <= now() and ($2::float8 is null or origin = $3 or send_after <= now() - make_interval(secs => $2::float8))
+        order by send_after, id limit $1`,
+      [limit, foreignGraceSeconds, PROCESS_ORIGIN],
     );
   },
   /** Claims one due delivery for `leaseSeconds` (attempts + 1); undefined when another worker has it or it is done. */

@@ -1,4 +1,13 @@
+import { randomUUID } from 'node:crypto';
 import { queryRows, type Tx } from './db.js';
+
+/**
+ * This process, as the origin of the outbox rows and email deliveries its changes write. A process's own drain takes
+ * its own rows at once and other processes' only after a grace period (their producer is likely gone): an API process
+ * never sends what another process committed while that one is alive to send it itself — with the in-process queue
+ * its job would run in the wrong process. The worker processes (`npm run worker`, the Lambda worker) take everything.
+ */
+export const PROCESS_ORIGIN = randomUUID();
 
 /** An outbox row as the worker host sees it. */
 export interface OutboxEvent {
@@ -22,13 +31,15 @@ export const outboxRepository = {
    * Claims up to `limit` due events for `leaseSeconds` (attempts + 1): a drain that dies holding them lets the lease run
    * out, and another drain takes them again. `SKIP LOCKED`: concurrent drains never claim the same row.
    */
-  claim(tx: Tx, limit: number, leaseSeconds: number) {
+  claim(tx: Tx, limit: number, leaseSeconds: number, foreignGraceSeconds: number | null) {
     return queryRows<OutboxEvent>(
       tx,
       `update outbox_events set attempts = attempts + 1, available_at = now() + make_interval(secs => $2)
-        where id in (select id from outbox_events where status = 'pending' and available_at <= now() order by id limit $1 for update skip locked)
+        where id in (select id from outbox_events where status = 'pending' and available_at <= now()
+                        and ($3::float8 is null or origin = $4 or available_at <= now() - make_interval(secs => $3::float8))
+                      order by id limit $1 for update skip locked)
         returning ${COLUMNS}`,
-      [limit, leaseSeconds],
+      [limit, leaseSeconds, foreignGraceSeconds, PROCESS_ORIGIN],
     );
   },
 

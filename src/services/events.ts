@@ -56,7 +56,9 @@ export function eventBackoff(attempts: number): number | null {
 export function createOutboxService({ db, logger }: { db: Database; logger: Logger }) {
   return {
     /** Claims due events across centres (the system scope; each subscriber then enters its own centre). */
-    claim: (limit: number, leaseSeconds: number) => db.scoped(systemWide(), (tx) => outboxRepository.claim(tx, limit, leaseSeconds)),
+    /** `foreignGraceSeconds`: other processes' events only once due that long (null: everything due, for the workers). */
+    claim: (limit: number, leaseSeconds: number, foreignGraceSeconds: number | null = null) =>
+      db.scoped(systemWide(), (tx) => outboxRepository.claim(tx, limit, leaseSeconds, foreignGraceSeconds)),
     done: (ids: number[]) => (ids.length ? db.scoped(systemWide(), (tx) => outboxRepository.done(tx, ids)) : Promise.resolve()),
     async retry(event: DomainEvent, delivered: string[], error: string) {
       const wait = eventBackoff(event.attempts);

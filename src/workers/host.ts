@@ -35,10 +35,10 @@ export function createWorkerHost({
    * marks it done; an event whose subscriber failed keeps the others' successes and comes back after a backoff. A
    * failing subscriber holds up neither the other subscribers of its event nor the other events.
    */
-  async function drainOutbox(batch = 50): Promise<number> {
+  async function drainOutbox(grace: number | null, batch = 50): Promise<number> {
     let total = 0;
     for (let round = 0; round < 100; round++) {
-      const claimed = await services.outbox.claim(batch, OUTBOX_LEASE_SECONDS);
+      const claimed = await services.outbox.claim(batch, OUTBOX_LEASE_SECONDS, grace);
       const done: number[] = [];
       for (const event of claimed) {
         const delivered = [...event.delivered];
@@ -69,15 +69,20 @@ export function createWorkerHost({
   let running: Promise<void> | undefined;
   let again = false;
   let stopped = false;
+  let wantAll = false;
   async function drainAll() {
     do {
       again = false;
-      await drainOutbox();
-      await services.notifications?.sendDue();
+      const grace = wantAll ? null : FOREIGN_GRACE_SECONDS;
+      wantAll = false;
+      await drainOutbox(grace);
+      await services.notifications?.sendDue(50, grace);
     } while (again && !stopped);
   }
-  function kick() {
+  /** `all`: every due row (a worker process); otherwise this process's own at once and others' after the grace. */
+  function kick(all = false) {
     if (stopped) return;
+    if (all) wantAll = true;
     if (running) {
       again = true;
       return;
@@ -91,10 +96,14 @@ export function createWorkerHost({
   }
 
   return {
-    /** The outbox drain and the due emails, now (the Lambda schedule, `npm run worker`'s poll, tests). */
-    async drain() {
-      const events = await drainOutbox();
-      const emails = (await services.notifications?.sendDue()) ?? 0;
+    /**
+     * The outbox drain and the due emails, now: `all` for a worker process (the Lambda schedule), otherwise what this
+     * process recorded and what other processes left behind for longer than the grace (tests; the local poll).
+     */
+    async drain(opts: { all?: boolean } = {}) {
+      const grace = opts.all ? null : FOREIGN_GRACE_SECONDS;
+      const events = await drainOutbox(grace);
+      const emails = (await services.notifications?.sendDue(50, grace)) ?? 0;
       return { events, emails };
     },
     /** After a commit that recorded events: drains soon in this process, coalescing kicks that come while it runs. */
@@ -141,3 +150,5 @@ export type WorkerHost = ReturnType<typeof createWorkerHost>;
 
 /** How long a claimed outbox row stays claimed: a drain that died holding it lets it go after this. */
 export const OUTBOX_LEASE_SECONDS = 60;
+/** A process drains what other processes recorded only once it has been due this long (outbox.repository.ts). */
+export const FOREIGN_GRACE_SECONDS = 60;

@@ -20,7 +20,7 @@ export interface WorkerServices {
   /** The transactional outbox the host drains (services/events.ts). */
   outbox: OutboxService;
   /** Sends the email deliveries that are due (services/notifications/); optional until a deployment wires it. */
-  notifications?: { sendDue(limit?: number): Promise<number> };
+  notifications?: { sendDue(limit?: number, foreignGraceSeconds?: number | null): Promise<number> };
 }
 
 export interface JobContext {

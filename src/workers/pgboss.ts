@@ -25,8 +25,8 @@ export async function startPgBossWorker(
   if (config.schedulerEnabled) await boss.schedule(schedules, (task) => workers.runTask(task as ScheduledTask), opts);
   // The outbox (job sends, emails): the API processes kick a drain after their commits; the workers poll, so what a
   // killed API process committed but never sent is sent from here (issue 20 point 3). Several workers: SKIP LOCKED.
-  workers.kick();
-  const poll = setInterval(() => workers.kick(), outboxPollMs);
+  workers.kick(true);
+  const poll = setInterval(() => workers.kick(true), outboxPollMs);
   poll.unref();
   logger.info({ concurrency: config.jobs.workerConcurrency, schedules: config.schedulerEnabled }, 'worker consuming jobs from pg-boss');
   return {

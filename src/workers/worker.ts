@@ -28,7 +28,7 @@ export interface LambdaWorkerHost {
   runner: JobRunner;
   runTask(task: ScheduledTask): Promise<unknown>;
   /** Drains the outbox and sends the due emails (optional: older hosts in tests have none). */
-  drain?(): Promise<{ events: number; emails: number }>;
+  drain?(opts?: { all?: boolean }): Promise<{ events: number; emails: number }>;
   logger: Logger;
 }
 
@@ -57,7 +57,7 @@ export function createWorkerHandler(host: () => Promise<LambdaWorkerHost>) {
     // Within the invocation, awaited: the environment may be frozen as soon as the handler returns.
     const drain = async () => {
       try {
-        return await h.drain?.();
+        return await h.drain?.({ all: true });
       } catch (err) {
         h.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'outbox drain failed');
         return undefined;

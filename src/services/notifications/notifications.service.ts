@@ -260,11 +260,11 @@ export function createNotificationsService({ db, clock, logger, mailer, notify, 
      * The worker: claims due deliveries one by one (a lease, attempts + 1), re-checks each recipient, sends, and records
      * sent / skipped / retried (after the next wait of NOTIFY_RETRY_SECONDS) / failed. Answers how many it handled.
      */
-    async sendDue(limit = 50) {
+    async sendDue(limit = 50, foreignGraceSeconds: number | null = null) {
       await digestDue(clock.now()).catch((err) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'daily digest failed'));
       let handled = 0;
       for (let round = 0; round < 20; round++) {
-        const due = await db.scoped(systemWide(), (tx) => repo.due(tx, limit));
+        const due = await db.scoped(systemWide(), (tx) => repo.due(tx, limit, foreignGraceSeconds));
         for (const { id, tenantId } of due) {
           const d = await db.scoped(forTenant(tenantId), (tx) => repo.claim(tx, tenantId, id, DELIVERY_LEASE_SECONDS));
           if (!d) continue;
