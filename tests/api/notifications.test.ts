@@ -22,7 +22,7 @@ const drain = async () => {
   await srv.container.workers.idle();
   await srv.container.workers.drain();
 };
-async function until<T>(fn: () => Promise<T | undefined | false>, ms = 10_000): Promise<T> {
+async function until<T>(fn: () => Promise<T | undefined | false | 0>, ms = 10_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
     const v = await fn();
