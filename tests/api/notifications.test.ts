@@ -288,6 +288,35 @@ describe('notifications', () => {
     expect(inApp).toHaveLength(1);
   });
 
+  it('Notify serves the billing and enrolment types: payers by guardian record, billing admins, raw addresses; pickup-only adults get nothing', async () => {
+    const f = await family();
+    // A pickup-only adult (canViewRecords false) with a member account: never told about the child.
+    const pickupEmail = `pickup.${f.child.id.slice(-8)}@example.test`;
+    const pickup = await f.fx.guardian({ email: pickupEmail });
+    expect((await f.owner.put(`/students/${f.child.id}/guardians/${pickup.id}`, { relationship: 'aunt', authorizedPickup: true, canViewRecords: false })).status).toBe(201);
+    const pickupMember = await addMember(srv, f.owner, ['guardian'], { email: pickupEmail });
+    expect((await f.owner.post('/attendance/check-in', { studentId: f.child.id })).status).toBe(201);
+    expect((await pickupMember.agent.get('/notifications')).body.items).toEqual([]);
+    expect((await f.parent.agent.get('/notifications')).body.items.filter((n: any) => n.type === 'attendance.checked_in')).toHaveLength(1);
+
+    const tenantId = f.tenant.id;
+    const notify = (req: Parameters<typeof srv.container.notifications.notify>[2]) => srv.container.db.scoped({ tenantId }, (tx) => srv.container.notifications.notify(tx, tenantId, req));
+    const applicant = `applicant.${Date.now()}@example.test`;
+    await notify({ type: 'payment.failed', subject: { type: 'payment', id: 'p-1' }, recipients: { guardianIds: [f.guardian.id], billingAdmins: true }, data: { amount: 12000, currency: 'USD' } });
+    await notify({ type: 'offer.made', subject: { type: 'application', id: 'a-1' }, recipients: { emails: [applicant] }, data: { childFirstName: 'Ada', offerToken: 'tok_abc' } });
+    // Replayed (a job run twice): nobody is notified twice.
+    await notify({ type: 'offer.made', subject: { type: 'application', id: 'a-1' }, recipients: { emails: [applicant] }, data: { childFirstName: 'Ada', offerToken: 'tok_abc' } });
+    await drain();
+    const failed = (await f.owner.get('/notification-deliveries?type=payment.failed')).body.items.map((d: any) => d.recipient).sort();
+    expect(failed).toEqual([`o***@example.test`, `p***@example.test`].sort());
+    expect((await f.parent.agent.get('/notifications')).body.items.filter((n: any) => n.type === 'payment.failed')).toHaveLength(1);
+    expect((await f.owner.get('/notifications')).body.items.filter((n: any) => n.type === 'payment.failed')).toHaveLength(1);
+    const offers = await until(async () => smtp.to(applicant).length && smtp.to(applicant));
+    await sleep(200);
+    expect(smtp.to(applicant)).toHaveLength(1);
+    expect(offers[0]!.raw).toContain(`${APP_URL}?offerToken=tok_abc`);
+  });
+
   it('no email this suite sent carries incident, care-log or message text, allergies or notes', () => {
     expect(smtp.received.length).toBeGreaterThan(3);
     for (const m of smtp.received) for (const marker of MARKERS) expect(m.raw, marker).not.toContain(marker);
