@@ -11,7 +11,8 @@ import { newId } from '../../src/core/ids.js';
 import { createLogger } from '../../src/core/logger.js';
 import { tenants } from '../../src/models/index.js';
 import { auditRepository } from '../../src/repositories/audit.repository.js';
-import { forTenant, type Database } from '../../src/repositories/db.js';
+import { forTenant, systemWide, type Database } from '../../src/repositories/db.js';
+import { outboxRepository } from '../../src/repositories/outbox.repository.js';
 import { createOutboxService, events } from '../../src/services/events.js';
 import { createWorkerHost } from '../../src/workers/host.js';
 import type { Subscriber } from '../../src/workers/subscribers.js';
@@ -105,6 +106,11 @@ for (const engine of ENGINES) {
       expect(seen).toHaveLength(30);
       expect(new Set(seen).size).toBe(30);
       expect((await rows('test.many')).every((r) => r.status === 'done')).toBe(true);
+      // The cleanup task's purge: finished rows go (the system scope may delete only those), pending ones stay.
+      await db.scoped(forTenant(tenantId), (tx) => auditRepository.append(tx, { ...actor, tenantId, action: 'test.pending', targetType: 'x', targetId: newId() }));
+      await db.scoped(systemWide(), (tx) => outboxRepository.purge(tx, 0));
+      expect(await rows('test.many')).toEqual([]);
+      expect(await rows('test.pending')).toHaveLength(1);
     });
   });
 }
