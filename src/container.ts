@@ -87,7 +87,7 @@ export async function createContainer(
   // The container decides which adapters stand behind the ports: services never ask which driver they were given.
   const localFiles = storage.kind === 'local' ? (storage as typeof storage & LocalFileServer) : undefined;
   // The email transport the worker host sends the pending deliveries through.
-  const mailer = overrides.mailer ?? (await openMailer(config));
+  const mailer = overrides.mailer ?? openMailer(config);
   const deps: ServiceDeps = { config, logger, clock, db, cache, tokens, storage, queue, localFiles, notify };
   const centre = createCentreServices(deps);
   const attendance = createAttendanceService(deps);
