@@ -7,7 +7,7 @@ import { createFileMailer } from '../../src/adapters/mail/file-mailer.js';
 import { MailError } from '../../src/adapters/mail/mailer.js';
 import { createSesMailer } from '../../src/adapters/mail/ses-mailer.js';
 import { smtpFailure } from '../../src/adapters/mail/smtp-mailer.js';
-import { maskEmail } from '../../src/services/notifications/notifications.service.js';
+import { digestHasCome, maskEmail } from '../../src/services/notifications/notifications.service.js';
 import { renderEmail } from '../../src/services/notifications/types.js';
 
 const message = {
@@ -82,5 +82,16 @@ describe('notification templates', () => {
     expect(invoice.text).toContain('123.45 USD');
     expect(invoice.subject).toContain('2026-03');
     expect(maskEmail('pat@example.com')).toBe('p***@example.com');
+  });
+});
+
+describe('the daily digest time', () => {
+  it('is the centre’s local wall clock; a digest time inside a DST gap fires at the first minute after it', () => {
+    // New York, 2026-03-08: 02:00 EST jumps to 03:00 EDT, so 02:30 never happens that day.
+    expect(digestHasCome(new Date('2026-03-08T06:59:00Z'), 'America/New_York', '02:30')).toBe(false); // 01:59 EST
+    expect(digestHasCome(new Date('2026-03-08T07:00:00Z'), 'America/New_York', '02:30')).toBe(true); // 03:00 EDT
+    expect(digestHasCome(new Date('2026-06-01T21:59:00Z'), 'America/New_York', '18:00')).toBe(false); // 17:59 EDT
+    expect(digestHasCome(new Date('2026-06-01T22:00:00Z'), 'America/New_York', '18:00')).toBe(true);
+    expect(digestHasCome(new Date('2026-06-01T08:00:00Z'), 'Asia/Kolkata', '13:30')).toBe(true); // 13:30 IST
   });
 });

@@ -16,6 +16,14 @@ export const DEFAULT_DIGEST_AT = '18:00';
 /** How long a claimed delivery stays claimed: a worker that died holding it lets it go after this. */
 const DELIVERY_LEASE_SECONDS = 120;
 
+/**
+ * Whether a centre's digest time has come at `now`: its local wall clock has reached `digestAt`. A minute that does
+ * not exist locally (a DST gap) is passed by the first local minute after it, which is later on the wall clock.
+ */
+export function digestHasCome(now: Date, timeZone: string, digestAt: string) {
+  return localTime(now, timeZone) >= digestAt;
+}
+
 /** `p***@example.com`: the first character, `***`, and the whole domain. */
 export function maskEmail(email: string) {
   const at = email.lastIndexOf('@');
@@ -159,7 +167,7 @@ export function createNotificationsService({ db, clock, logger, mailer, notify, 
     let sent = 0;
     for (const c of centres) {
       const day = localDate(now, c.timezone);
-      if (digested.has(`${c.id}:${day}`) || localTime(now, c.timezone).slice(0, 5) < (c.digestAt ?? DEFAULT_DIGEST_AT)) continue;
+      if (digested.has(`${c.id}:${day}`) || !digestHasCome(now, c.timezone, c.digestAt ?? DEFAULT_DIGEST_AT)) continue;
       if (digested.size > 100_000) digested.clear();
       digested.add(`${c.id}:${day}`);
       sent += await db.scoped(forTenant(c.id), async (tx) => {
