@@ -50,7 +50,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['**/api/*', '**/workers/*', '**/container.js', '**/entrypoints/*'], message: 'Services sit below the edges (api/, workers/) and the container: types they share live in services/.' },
-            { group: ['**/adapters/*/*', '!**/adapters/*/cache.js', '!**/adapters/*/queue.js', '!**/adapters/*/storage.js', '!**/adapters/payments/provider.js'], allowTypeImports: false, message: 'Services see ports only (cache.ts, queue.ts, storage.ts, payments/provider.ts): the container decides which adapter stands behind them.' },
+            { group: ['**/adapters/*/*', '!**/adapters/*/cache.js', '!**/adapters/*/queue.js', '!**/adapters/*/storage.js', '!**/adapters/payments/provider.js', '!**/adapters/*/mailer.js'], allowTypeImports: false, message: 'Services see ports only (cache.ts, queue.ts, storage.ts, payments/provider.ts, mailer.ts): the container decides which adapter stands behind them.' },
           ],
         },
       ],

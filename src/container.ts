@@ -32,13 +32,17 @@ import { createCareEntriesService } from './services/care-entries.service.js';
 import { createIncidentsService } from './services/incidents.service.js';
 import { createFilesService } from './services/files.service.js';
 import { createJobsService } from './services/jobs.service.js';
+import { createOutboxService } from './services/events.js';
+import { openMailer, type Mailer } from './adapters/mail/index.js';
+import { createNotify } from './services/notifications/notify.js';
+import { createNotificationsService } from './services/notifications/notifications.service.js';
 import type { ServiceDeps } from './services/deps.js';
 import { createReportsService } from './services/reports.service.js';
 import { createTasksService } from './services/tasks.service.js';
 import { createEnrolmentService } from './services/enrolment/enrolment.service.js';
 import { createPublicEnrolmentService } from './services/enrolment/public.service.js';
 import { noBilling, type EnrolmentBilling } from './services/enrolment/billing-port.js';
-import type { Notify } from './services/enrolment/notify-port.js';
+import type { Notify } from './services/notifications/port.js';
 import type { TenantSettingsSection } from './services/tenancy.service.js';
 import { createBillingService } from './services/billing/billing.service.js';
 import { createWorkerHost } from './workers/host.js';
@@ -53,6 +57,8 @@ export async function createContainer(
     clock?: Clock;
     logger?: Logger;
     /** `npm run worker`: pg-boss also supervises and keeps the clock. */ queueRole?: 'sender' | 'worker';
+    /** Tests: a stand-in transport. */
+    mailer?: Mailer;
     /** Enrolment's ports (tests hand in recording fakes); the merger wires the real notifications and billing. */
     enrolment?: { notify?: Notify; billing?: EnrolmentBilling };
   } = {},
@@ -90,9 +96,11 @@ export async function createContainer(
   const sessions = createSessionsService({ db, cache, tokens, verifySupabase, clock, logger, config: authConfig });
   const authenticator = createAuthenticator({ db, cache, tokens, clock, config: authConfig });
   const memberContext = createMemberContextService({ db });
+  // Notifications: in-app rows and pending emails written in the change's transaction (services/notifications/).
+  const notify = createNotify({ clock, messageDelaySeconds: config.email.messageDelaySeconds });
   // Settings sections other capabilities keep under their key of GET/PATCH /tenant (enrolment's `waitlist`, …).
   const tenantSections: TenantSettingsSection[] = [];
-  const tenancy = createTenancyService({ db, authenticator, sections: () => tenantSections });
+  const tenancy = createTenancyService({ db, authenticator, sections: () => tenantSections, notify });
   const invitations = createInvitationsService({ db, clock, authenticator });
   const idempotency = createIdempotencyService({ db, clock });
   const storage = await openStorage(config, sessionSecret, clock);
@@ -101,13 +109,16 @@ export async function createContainer(
   const localFiles = storage.kind === 'local' ? (storage as typeof storage & LocalFileServer) : undefined;
   // Online payments: the fake (default, refused in production) or Stripe, whose SDK is imported on its first call.
   const payments = openPayments(config, { clock, sessionSecret });
-  const deps: ServiceDeps = { config, logger, clock, db, cache, tokens, storage, queue, localFiles, payments };
+  // The email transport the worker host sends the pending deliveries through.
+  const mailer = overrides.mailer ?? openMailer(config);
+  const deps: ServiceDeps = { config, logger, clock, db, cache, tokens, storage, queue, localFiles, payments, notify };
   const centre = createCentreServices(deps);
   const files = createFilesService(deps);
-  const jobs = createJobsService({ ...deps, files });
-  // Billing: notify is the notifications port (a no-op until that capability is wired in); the late-pickup fee is
-  // attendance's check-out port.
-  const billing = createBillingService({ db, clock, notify: async () => {}, enqueue: jobs.enqueue });
+  // Commits that recorded events kick the worker host's outbox drain (defined below; called only after start-up).
+  const onCommitted = () => workers.kick();
+  const jobs = createJobsService({ ...deps, files, onRecorded: onCommitted });
+  // Billing: notify is the notifications port; the late-pickup fee is attendance's check-out port.
+  const billing = createBillingService({ db, clock, notify, enqueue: jobs.enqueue });
   const attendance = createAttendanceService({ ...deps, onCheckOut: (tx, ctx, c) => billing.lateFeeOnCheckOut(tx, ctx, c) });
   const shifts = createShiftsService(deps);
   // Kiosk PINs are keyed by a secret derived from SESSION_SECRET under its own label (kiosk-credentials.ts).
@@ -116,10 +127,12 @@ export async function createContainer(
   const absences = createAbsencesService(deps);
   const careEntries = createCareEntriesService(deps);
   const incidents = createIncidentsService(deps);
+  const outbox = createOutboxService(deps);
+  const notifications = createNotificationsService({ db, clock, logger, mailer, notify, config: config.email });
   const reports = createReportsService({ ...deps, files });
   const tasks = createTasksService(deps);
-  // Enrolment: notifications and billing are ports until the events and billing capabilities are merged.
-  const enrolmentNotify: Notify = overrides.enrolment?.notify ?? (async () => {});
+  // Enrolment: notifications and billing reach it through its ports (tests may hand in recording fakes).
+  const enrolmentNotify: Notify = overrides.enrolment?.notify ?? notify;
   const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? noBilling, tenancy });
   const publicEnrolment = createPublicEnrolmentService({ db, clock, cache, notify: enrolmentNotify, enrolment });
   tenantSections.push({
@@ -129,7 +142,7 @@ export async function createContainer(
   });
 
   // Background work: the worker host is handed the services, as createApp is (src/workers/host.ts).
-  const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks, billing }, queue, logger, clock });
+  const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks, billing, outbox, notifications }, queue, logger, clock });
   // The in-process queue runs jobs in this process (local server and tests); SQS messages go to the worker Lambda.
   if (queue instanceof MemoryQueue) queue.setHandler((message, attempt) => workers.consume(message, attempt));
   if (telemetry.enabled) telemetry.observeQueueDepth(() => queueDepth(queue));
@@ -161,12 +174,16 @@ export async function createContainer(
     messages,
     files,
     jobs,
+    notifications,
+    mailer,
     reports,
     tasks,
     enrolment,
     publicEnrolment,
     billing,
     workers,
+    /** The API calls it after every unsafe request: what the request recorded is delivered promptly, not at the next poll. */
+    onCommitted,
     localAuthSecret,
     /** Start-up check that a Redis URL's database index exists (an unreachable Redis is not fatal: requests get 503). */
     async checkCache() {
@@ -180,8 +197,10 @@ export async function createContainer(
       clearTimeout(t);
     },
     async close() {
+      await workers.stop().catch(() => undefined);
       await telemetry.flush().catch(() => undefined);
       await queue.close();
+      await mailer.close().catch(() => undefined);
       await cache.close();
       await db.close();
     },

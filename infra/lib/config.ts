@@ -38,6 +38,10 @@ export interface DaycareConfig {
   readonly telemetry: 'off' | 'emf' | 'adot';
   /** The ADOT collector Lambda layer (arm64) for `telemetry=adot`, e.g. arn:aws:lambda:<region>:901920570463:layer:aws-otel-collector-arm64-ver-0-117-0:1. */
   readonly adotLayerArn?: string;
+  /** The verified SES sender (EMAIL_FROM); the worker may send as that address's domain identity only. */
+  readonly emailFrom?: string;
+  /** The frontend's base URL for links in emails (APP_URL). */
+  readonly appUrl?: string;
 }
 
 export const DEFAULT_CONFIG: DaycareConfig = {
@@ -54,6 +58,8 @@ export const DEFAULT_CONFIG: DaycareConfig = {
   databaseUrlSecretArn: undefined,
   telemetry: 'emf',
   adotLayerArn: undefined,
+  emailFrom: undefined,
+  appUrl: undefined,
 };
 
 function fail(key: string, message: string): never {
@@ -144,6 +150,11 @@ export function readConfig(node: Node, overrides: Partial<DaycareConfig> = {}): 
   if (adotLayerArn !== undefined && !/^arn:aws[a-z-]*:lambda:[^:]+:\d{12}:layer:[^:]+:\d+$/.test(adotLayerArn)) fail('adotLayerArn', 'expected a Lambda layer version ARN');
   if (telemetry === 'adot' && !adotLayerArn && !overrides.adotLayerArn) fail('adotLayerArn', 'is required with telemetry=adot');
 
+  const emailFrom = str(node, 'emailFrom');
+  if (emailFrom !== undefined && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(emailFrom)) fail('emailFrom', `"${emailFrom}" is not an e-mail address`);
+  const appUrl = str(node, 'appUrl');
+  if (appUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(appUrl)) fail('appUrl', `"${appUrl}" is not a URL`);
+
   const fromContext: DaycareConfig = {
     cache: cacheRaw,
     appOrigins: parseOrigins(str(node, 'appOrigins')),
@@ -158,6 +169,8 @@ export function readConfig(node: Node, overrides: Partial<DaycareConfig> = {}): 
     databaseUrlSecretArn,
     telemetry,
     adotLayerArn,
+    emailFrom,
+    appUrl,
   };
   return { ...fromContext, ...stripUndefined(overrides) };
 }

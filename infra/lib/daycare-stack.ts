@@ -40,6 +40,12 @@ export const SCHEDULED_TASKS = [
   { id: 'Cleanup', task: 'cleanup', expression: 'rate(1 hour)', maxEventAge: Duration.hours(1) },
 ] as const;
 
+/**
+ * The outbox drain (issue 23): every minute the worker delivers the committed events an API function could not send
+ * before it was frozen (job sends), sends the due emails and starts the daily digests whose local time has come.
+ */
+export const OUTBOX_DRAIN = { id: 'OutboxDrain', input: { source: 'daycare.outbox' }, expression: 'rate(1 minute)', maxEventAge: Duration.minutes(1) } as const;
+
 export const API_TIMEOUT = Duration.seconds(29); // under the HTTP API's 30 s integration limit
 export const WORKER_TIMEOUT = Duration.minutes(5);
 export const MIGRATE_TIMEOUT = Duration.minutes(5);
@@ -165,6 +171,10 @@ export class DaycareStack extends Stack {
       SESSION_SECRET_ARN: sessionSecret.secretArn,
     };
     if (config.appOrigins.length > 0) environment.APP_ORIGINS = config.appOrigins.join(',');
+    // Emails go through SES (production refuses to start without a real transport).
+    environment.EMAIL_TRANSPORT = 'ses';
+    if (config.emailFrom) environment.EMAIL_FROM = config.emailFrom;
+    if (config.appUrl) environment.APP_URL = config.appUrl;
     if (config.supabaseUrl) environment.SUPABASE_URL = config.supabaseUrl;
     if (supabaseJwtSecret) environment.SUPABASE_JWT_SECRET_ARN = supabaseJwtSecret.secretArn;
     if (redisUrl) environment.REDIS_URL = redisUrl;
@@ -266,6 +276,12 @@ export class DaycareStack extends Stack {
       }),
     );
 
+    // SES: send as the configured sender's domain identity only (every identity of the account when none is named).
+    // Both functions send: the API drains what its own requests committed, the worker the rest (the outbox drain).
+    const sesIdentity = this.formatArn({ service: 'ses', resource: 'identity', resourceName: config.emailFrom ? config.emailFrom.split('@')[1]! : '*' });
+    for (const fn of [this.apiFunction, this.workerFunction])
+      fn.addToRolePolicy(new iam.PolicyStatement({ sid: 'SendEmail', actions: ['ses:SendEmail'], resources: [sesIdentity] }));
+
     // SQS: the API only sends; the worker consumes and re-enqueues (delayed retries).
     this.jobsQueue.grantSendMessages(this.apiFunction);
     this.jobsQueue.grantConsumeMessages(this.workerFunction);
@@ -324,6 +340,18 @@ export class DaycareStack extends Stack {
         }),
       });
     }
+    new scheduler.Schedule(this, `${OUTBOX_DRAIN.id}Schedule`, {
+      description: 'Daycare: outbox drain, due emails and digests',
+      schedule: scheduler.ScheduleExpression.expression(OUTBOX_DRAIN.expression, TimeZone.ETC_UTC),
+      timeWindow: scheduler.TimeWindow.off(),
+      target: new schedulerTargets.LambdaInvoke(this.workerFunction, {
+        role: schedulerRole,
+        input: scheduler.ScheduleTargetInput.fromObject(OUTBOX_DRAIN.input),
+        // A missed minute is covered by the next one: no retries, no dead letters for it.
+        retryAttempts: 0,
+        maxEventAge: OUTBOX_DRAIN.maxEventAge,
+      }),
+    });
 
     // ---------------------------------------------------------------- migrations on deploy
     if (config.migrateOnDeploy) {

@@ -102,6 +102,7 @@ describe('lambda functions', () => {
       expect(env.JOBS_QUEUE_URL).toEqual({ Ref: ids.queue });
       expect(env.APP_ORIGINS).toBe('https://app.example.com,https://admin.example.com');
       expect(env.SUPABASE_URL).toBe('https://xyz.supabase.co');
+      expect(env.EMAIL_TRANSPORT).toBe('ses');
       expect(env.DATABASE_URL_SECRET_ARN).toEqual({ Ref: logicalId(s.stack.node.findChild('DatabaseUrlSecret')) });
       expect(env.SESSION_SECRET_ARN).toEqual({ Ref: logicalId(s.stack.node.findChild('SessionSecret')) });
       expect(env.REDIS_URL).toEqual({
@@ -185,9 +186,9 @@ describe('jobs queue', () => {
 });
 
 describe('scheduler', () => {
-  it('has four schedules invoking the worker with the exact input JSON', () => {
+  it('has the four task schedules and the one-minute outbox drain, invoking the worker with the exact input JSON', () => {
     const schedules = resourcesOfType(s.json, 'AWS::Scheduler::Schedule').map(([, r]) => r.Properties);
-    expect(schedules).toHaveLength(4);
+    expect(schedules).toHaveLength(5);
     const byInput = new Map(schedules.map((p) => [p.Target.Input as string, p]));
     const expected: [string, string][] = [
       ['{"source":"daycare.scheduler","task":"attendance.rollup"}', 'cron(15 * * * ? *)'],
@@ -207,6 +208,10 @@ describe('scheduler', () => {
       expect(p.Target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThan(0);
       expect(p.Target.DeadLetterConfig).toEqual({ Arn: getAttArn(ids.dlq) });
     }
+    const drain = byInput.get('{"source":"daycare.outbox"}');
+    expect(drain.ScheduleExpression).toBe('rate(1 minute)');
+    expect(drain.Target.Arn).toEqual(getAttArn(ids.worker));
+    expect(drain.Target.RetryPolicy.MaximumRetryAttempts).toBe(0);
   });
 
   it('uses a dedicated role that may only invoke the worker (and write to the DLQ)', () => {
@@ -348,6 +353,20 @@ describe('IAM least privilege', () => {
       .filter((st) => JSON.stringify(st.Resource) === JSON.stringify(getAttArn(ids.queue)))
       .flatMap(actionsOf);
     expect(actions).toEqual(expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:SendMessage']));
+  });
+
+  it('lets both functions send email through SES, as the configured sender domain only', () => {
+    const scoped = synth({ config: { emailFrom: 'hello@mail.example.com', appUrl: 'https://app.example.com' } });
+    const roleOfIn = (json: typeof scoped.json, id: string) => json.Resources[id]!.Properties.Role['Fn::GetAtt'][0] as string;
+    const fnIds = resourcesOfType(scoped.json, 'AWS::Lambda::Function').filter(([, r]) => /^(api|worker)\./.test(r.Properties.Handler));
+    expect(fnIds).toHaveLength(2);
+    for (const [id, r] of fnIds) {
+      const ses = statementsOfRole(scoped.json, roleOfIn(scoped.json, id)).filter((st) => actionsOf(st).some((a) => a.startsWith('ses:')));
+      expect(ses).toHaveLength(1);
+      expect(actionsOf(ses[0]!)).toEqual(['ses:SendEmail']);
+      expect(JSON.stringify(ses[0]!.Resource)).toMatch(/:identity\/mail\.example\.com"/);
+      expect(r.Properties.Environment.Variables).toMatchObject({ EMAIL_TRANSPORT: 'ses', EMAIL_FROM: 'hello@mail.example.com', APP_URL: 'https://app.example.com' });
+    }
   });
 
   it('lets API Gateway invoke only the Api function, from this API', () => {

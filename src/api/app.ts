@@ -27,6 +27,7 @@ import { registerApplicationFormsRoutes } from './routes/application-forms.route
 import { registerPublicRoutes } from './routes/public.routes.js';
 import { registerBillingRoutes } from './routes/billing.routes.js';
 import { registerBillingInvoiceRoutes } from './routes/billing-invoices.routes.js';
+import { registerNotificationsRoutes } from './routes/notifications.routes.js';
 import { collectRoutes, type RouteMeta } from './routes/registry.js';
 
 /** Paths whose bodies are not JSON: the local storage driver's signed upload URLs. */
@@ -52,6 +53,11 @@ export function createApp(container: AppContainer) {
     await next();
   });
   app.use('*', requestBasics());
+  // Outermost around the routes' own middleware (idempotency's unit of work commits inside): kick the outbox drain.
+  app.use('*', async (c, next) => {
+    await next();
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD' && c.req.method !== 'OPTIONS' && c.res.status < 400) container.onCommitted?.();
+  });
   app.use(
     '*',
     corsHeaders({
@@ -114,6 +120,7 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerPublicRoutes(app);
   registerBillingRoutes(app);
   registerBillingInvoiceRoutes(app);
+  registerNotificationsRoutes(app);
 }
 
 /**

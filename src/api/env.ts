@@ -23,6 +23,7 @@ import type { KiosksService } from '../services/kiosks.service.js';
 import type { EnrolmentService } from '../services/enrolment/enrolment.service.js';
 import type { PublicEnrolmentService, PublicFormContext } from '../services/enrolment/public.service.js';
 import type { BillingService } from '../services/billing/billing.service.js';
+import type { NotificationsService } from '../services/notifications/notifications.service.js';
 
 /**
  * What the HTTP edge is handed (by src/container.ts, through createApp): the services and the few cross-cutting
@@ -58,6 +59,9 @@ export interface AppContainer {
   jobs: JobsService;
   enrolment: EnrolmentService;
   publicEnrolment: PublicEnrolmentService;
+  notifications: NotificationsService;
+  /** After an unsafe request: what it committed (outbox events, emails) is delivered now rather than at the next poll. */
+  onCommitted?: () => void;
 }
 
 /** Hono's per-request variables. */

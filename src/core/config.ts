@@ -121,6 +121,21 @@ const envSchema = z.object({
   STRIPE_API_URL: url(['https:', 'http:']).refine((v) => v === undefined || !URL.canParse(v) || ['', '/'].includes(new URL(v).pathname + new URL(v).search), {
     message: 'must be an origin (scheme://host[:port]), without a path',
   }),
+  // Notifications (issue 23).
+  APP_URL: url(['https:', 'http:']),
+  SMTP_URL: url(['smtp:', 'smtps:']),
+  EMAIL_FROM: optionalString.refine((v) => v === undefined || /^[^\s@<>]+@[^\s@<>]+$/.test(v), { message: 'must be an email address' }),
+  EMAIL_TRANSPORT: z.enum(['ses']).optional(),
+  MESSAGE_EMAIL_DELAY_SECONDS: int(300, 0, 7 * 24 * 3600),
+  NOTIFY_RETRY_SECONDS: optionalString.transform((v, ctx) => {
+    if (v === undefined) return [60, 300, 1800, 7200, 21600];
+    const waits = v.split(',').map((x) => Number(x.trim()));
+    if (!waits.length || waits.length > 20 || waits.some((n) => !Number.isInteger(n) || n < 0 || n > 7 * 24 * 3600)) {
+      ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of whole seconds (60,300,1800)' });
+      return z.NEVER;
+    }
+    return waits;
+  }),
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -183,6 +198,16 @@ function toConfig(e: z.infer<typeof envSchema>) {
     /** On SIGTERM/SIGINT: how long requests in flight (then a running job) may take before the pools close. */
     shutdownDrainSeconds: e.SHUTDOWN_DRAIN_SECONDS,
     logLevel: e.LOG_LEVEL,
+    /** Emails (services/notifications/): links under appUrl; SMTP, SES, or `.eml` files in DATA_DIR/mail/. */
+    email: {
+      appUrl: e.APP_URL ?? 'http://localhost:3000',
+      smtpUrl: e.SMTP_URL,
+      from: e.EMAIL_FROM ?? 'no-reply@daycare.local',
+      transport: e.EMAIL_TRANSPORT,
+      region: e.AWS_REGION ?? 'us-east-1',
+      messageDelaySeconds: e.MESSAGE_EMAIL_DELAY_SECONDS,
+      retrySeconds: e.NOTIFY_RETRY_SECONDS,
+    },
     /** Readable logs (pino-pretty, a dev dependency): LOG_PRETTY=true, or development on a terminal. */
     logPretty: e.LOG_PRETTY ?? (e.NODE_ENV === 'development' && process.stdout.isTTY === true),
     /** OpenTelemetry traces and metrics over OTLP/HTTP; off (and the SDK never loaded) without the endpoint. */
@@ -235,6 +260,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     if (!config.sessionSecret) problems.push({ variable: 'SESSION_SECRET', reason: 'is required when NODE_ENV=production' });
     if (!config.supabaseUrl && !config.supabaseJwtSecret)
       problems.push({ variable: 'SUPABASE_URL', reason: 'or SUPABASE_JWT_SECRET is required when NODE_ENV=production' });
+    if (!config.email.smtpUrl && config.email.transport !== 'ses')
+      problems.push({ variable: 'SMTP_URL', reason: 'or EMAIL_TRANSPORT=ses is required when NODE_ENV=production (emails must really go out)' });
   }
   if (env.OTEL_METRICS_EXPORTER === 'otlp' && !config.otel)
     problems.push({ variable: 'OTEL_METRICS_EXPORTER', reason: 'otlp needs OTEL_EXPORTER_OTLP_ENDPOINT' });

@@ -1,6 +1,7 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
-import { auditLogs } from '../models/index.js';
+import { auditLogs, outboxEvents } from '../models/index.js';
 import { queryRows, reScope, type Tx } from './db.js';
+import { PROCESS_ORIGIN } from './outbox.repository.js';
 
 export interface AuditEntry {
   tenantId: string | null;
@@ -14,6 +15,11 @@ export interface AuditEntry {
   ip?: string | null;
   userAgent?: string | null;
   requestId?: string | null;
+  /**
+   * The domain event's payload in the outbox (services/events.ts passes its typed payload); by default the target and
+   * the after image. Every audited change of a centre is also an event: its outbox row is written in the same statement.
+   */
+  event?: unknown;
 }
 
 /** The actor fields of an audit row, from the request context (the tenant is the context's). */
@@ -42,8 +48,13 @@ const toRow = (e: AuditEntry) => ({
   requestId: e.requestId ?? null,
 });
 
-const APPEND = `insert into audit_logs (tenant_id, actor_user_id, actor_membership_id, action, target_type, target_id, before, after, ip, user_agent, request_id)
-  values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::inet, $10, $11)`;
+// The audit row and its outbox row (the domain event) in one statement, so recording an event costs no round trip
+// more than auditing did. A tenant-less row (an auth event before any centre is known) is not an event.
+const APPEND = `with audit as (insert into audit_logs (tenant_id, actor_user_id, actor_membership_id, action, target_type, target_id, before, after, ip, user_agent, request_id)
+  values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::inet, $10, $11))
+  insert into outbox_events (tenant_id, name, payload, actor_membership_id, origin) select $1::uuid, $4, $12::jsonb, $3::uuid, $13 where $1::uuid is not null`;
+/** The outbox payload of an audited change: the typed event's own, else the target and the after image. */
+const eventPayload = (e: AuditEntry) => e.event ?? { targetType: e.targetType ?? null, targetId: e.targetId ?? null, after: e.after ?? null };
 /** A jsonb value as Drizzle sends it: JSON text, or NULL. */
 const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
 
@@ -53,7 +64,8 @@ export const auditRepository = {
   async append(tx: Tx, e: AuditEntry) {
     // Written as SQL (every change appends one): no query building per request.
     const r = toRow(e);
-    await queryRows(tx, APPEND, [r.tenantId, r.actorUserId, r.actorMembershipId, r.action, r.targetType, r.targetId, json(r.before), json(r.after), r.ip, r.userAgent, r.requestId]);
+    const values = [r.tenantId, r.actorUserId, r.actorMembershipId, r.action, r.targetType, r.targetId, json(r.before), json(r.after), r.ip, r.userAgent, r.requestId];
+    await queryRows(tx, APPEND, [...values, json(eventPayload(e)), PROCESS_ORIGIN]);
   },
 
   /**
@@ -86,6 +98,9 @@ export const auditRepository = {
     for (let i = 0; i < entries.length; i += 500) {
       const chunk = entries.slice(i, i + 500);
       await tx.insert(auditLogs).values(chunk.map(toRow));
+      const events = chunk.filter((e) => e.tenantId);
+      if (events.length)
+        await tx.insert(outboxEvents).values(events.map((e) => ({ tenantId: e.tenantId!, name: e.action, payload: eventPayload(e), actorMembershipId: e.actorMembershipId ?? null, origin: PROCESS_ORIGIN })));
     }
   },
 };

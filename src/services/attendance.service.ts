@@ -13,6 +13,7 @@ import { absenceDto } from './absences.dto.js';
 import { rollupsRepository, type RollupRow } from '../repositories/rollups.repository.js';
 import { access } from './access.js';
 import type { ServiceDeps } from './deps.js';
+import { notificationsRepository } from '../repositories/notifications.repository.js';
 import { checkRange, MAX_REPORT_DAYS } from './helpers.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned } from './versioned-change.js';
@@ -96,7 +97,8 @@ export function createAttendanceService({
   clock,
   repositories = { attendance: attendanceRepository, rollups: rollupsRepository, audit: auditRepository },
   onCheckOut,
-}: Pick<ServiceDeps, 'clock'> & { db: Pick<ServiceDeps['db'], 'scoped'>; repositories?: AttendanceRepositories; onCheckOut?: OnCheckOut }) {
+  notify = async () => {},
+}: Pick<ServiceDeps, 'clock' | 'notify'> & { db: Pick<ServiceDeps['db'], 'scoped'>; repositories?: AttendanceRepositories; onCheckOut?: OnCheckOut }) {
   // The handed-in repositories stand in for the modules' own below.
   const { attendance: repo, rollups: rollupsRepository, audit: auditRepository } = repositories;
   function instant(value: string | undefined, field: string, now: Date): Date {
@@ -104,6 +106,14 @@ export function createAttendanceService({
     if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: field, message: 'must be an ISO 8601 date-time' }]);
     if (at.getTime() - now.getTime() > FUTURE_SKEW_MS) throw unprocessable('The time is in the future', [{ path: field, message: 'must not be in the future' }]);
     return at;
+  }
+
+  /** attendance.checked_in/out: in-app for the guardians who can view the child (email only if they turned it on). */
+  async function notifyGuardians(tx: Tx, tenantId: string, type: 'attendance.checked_in' | 'attendance.checked_out', id: string, s: { id: string }) {
+    const guardianIds = await notificationsRepository.viewersOf(tx, tenantId, s.id);
+    if (!guardianIds.length) return;
+    const childFirstName = await notificationsRepository.studentFirstName(tx, tenantId, s.id);
+    await notify(tx, tenantId, { type, subject: { type: 'attendance', id }, recipients: { guardianIds }, data: { childFirstName, studentId: s.id } });
   }
 
   async function timezone(tx: Tx, tenantId: string) {
@@ -166,6 +176,7 @@ export function createAttendanceService({
           });
           const dto = attendanceDto(row);
           await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_in', targetType: 'attendance', targetId: row.id, after: dto });
+          await notifyGuardians(tx, ctx.tenantId, 'attendance.checked_in', row.id, s);
           // The child is here: that day's absence goes, and the audit log keeps what it said.
           const absence = await absencesRepository.deleteForDay(tx, ctx.tenantId, s.id, date);
           if (absence)
@@ -200,6 +211,7 @@ export function createAttendanceService({
         const dto = attendanceDto(row);
         await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_out', targetType: 'attendance', targetId: row.id, before: attendanceDto(open), after: dto });
         await onCheckOut?.(tx, ctx, { studentId: s.id, attendanceId: row.id, checkOutAt: at });
+        await notifyGuardians(tx, ctx.tenantId, 'attendance.checked_out', row.id, s);
         return dto;
       });
     },

@@ -7,6 +7,7 @@ import type { Config } from '../core/config.js';
 import type { Logger } from '../core/logger.js';
 import type { TokenService } from '../core/security/tokens.js';
 import type { Database } from '../repositories/db.js';
+import type { Notify } from './notifications/port.js';
 
 /**
  * What every service factory may take (each narrows it with Pick<> to what it uses). Only ports: the container decides
@@ -25,4 +26,6 @@ export interface ServiceDeps {
   localFiles: LocalFileServer | undefined;
   /** Online payments (PAYMENTS_PROVIDER): hosted checkout, read-backs, refunds, webhook verification. */
   payments: PaymentsProvider;
+  /** Writes in-app notifications and pending emails in the caller's transaction (services/notifications/); default: none. */
+  notify?: Notify;
 }

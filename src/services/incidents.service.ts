@@ -10,6 +10,11 @@ import { incidentsRepository as repo, type IncidentRow } from '../repositories/i
 import { access } from './access.js';
 import { FUTURE_SKEW_MS } from './attendance.service.js';
 import type { ServiceDeps } from './deps.js';
+import type { Notify } from './notifications/port.js';
+import { notificationsRepository } from '../repositories/notifications.repository.js';
+
+const noNotify: Notify = async () => {};
+
 import { postStudentMessage } from './messages.service.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned, UNCHANGED } from './versioned-change.js';
@@ -54,7 +59,7 @@ const signed = () => conflict('The incident has been acknowledged: the signed re
  * acknowledged incident and any other step). Reviewing posts a message to the child's audience; a guardian sees an
  * incident once it is reviewed and acknowledges it for their own child. Every transition is audited with before/after.
  */
-export function createIncidentsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createIncidentsService({ db, clock, notify = noNotify }: Pick<ServiceDeps, 'db' | 'clock' | 'notify'>) {
   const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email });
 
   function instant(value: string, field: string, now: Date) {
@@ -200,6 +205,13 @@ export function createIncidentsService({ db, clock }: Pick<ServiceDeps, 'db' | '
             studentId: after!.studentId,
             body: `An incident report about ${s?.firstName ?? 'your child'} (${after!.type.replace('_', ' ')}) is waiting for your acknowledgement.`,
             now,
+          });
+          // incident.reviewed: the guardians who can view the child (in-app, and an email naming the child only).
+          await notify(tx, ctx.tenantId, {
+            type: 'incident.reviewed',
+            subject: { type: 'incident', id: after!.id },
+            recipients: { guardianIds: await notificationsRepository.viewersOf(tx, ctx.tenantId, after!.studentId) },
+            data: { childFirstName: s?.firstName ?? null, studentId: after!.studentId },
           });
           return incidentDto(after!);
         }),

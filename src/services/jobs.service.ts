@@ -1,7 +1,7 @@
 import type { TenantContext } from '../core/context.js';
-import { AppError, notFound, unprocessable } from '../core/errors.js';
+import { notFound, unprocessable } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
-import { auditRepository } from '../repositories/audit.repository.js';
+import { auditActor } from '../repositories/audit.repository.js';
 import { forTenant, systemWide, type Tx } from '../repositories/db.js';
 import { importsRepository } from '../repositories/imports.repository.js';
 import { jobsRepository, type JobRow } from '../repositories/jobs.repository.js';
@@ -10,6 +10,7 @@ import { tenantsRepository } from '../repositories/tenancy.repository.js';
 import type { ServiceDeps } from './deps.js';
 import type { FilesService } from './files.service.js';
 import { checkRange, MAX_REPORT_DAYS } from './helpers.js';
+import { events, type EventName } from './events.js';
 import { JOB_PAYLOADS, type JobName, type JobPayload } from './job-payloads.js';
 
 export const jobDto = (j: JobRow) => ({
@@ -24,7 +25,12 @@ export const jobDto = (j: JobRow) => ({
   version: j.version,
 });
 
-type Deps = Pick<ServiceDeps, 'db' | 'clock' | 'queue' | 'logger'> & { files: Pick<FilesService, 'confirmUploaded'>; config?: { jobs: { leaseSeconds: number } } };
+type Deps = Pick<ServiceDeps, 'db' | 'clock' | 'queue' | 'logger'> & {
+  files: Pick<FilesService, 'confirmUploaded'>;
+  config?: { jobs: { leaseSeconds: number } };
+  /** Called after a commit that recorded events: the container wires it to the worker host's outbox drain. */
+  onRecorded?: () => void;
+};
 
 /** What claiming a job for a run gives: the job and the run's fencing token, `busy` (a live run holds it), or undefined. */
 export type JobClaim = { job: JobRow; token: number } | 'busy' | undefined;
@@ -34,40 +40,23 @@ export type JobClaim = { job: JobRow; token: number } | 'busy' | undefined;
  * worker never sees a message for a row it cannot read. This service writes job rows and sends messages; it never
  * runs a job (the worker host in src/workers/ does, calling services).
  */
-export function createJobsService({ db, clock, queue, logger, files, config }: Deps) {
+export function createJobsService({ db, clock, queue, logger, files, config, onRecorded = () => undefined }: Deps) {
   const leaseSeconds = config?.jobs.leaseSeconds ?? 30;
-  /** Writes the job row (and its audit row) and sends `{jobId, tenantId}`; the payload is checked against the job name. */
+  /** Writes the job row and its `job.<type>.requested` event; the payload is checked against the job name. */
   async function enqueue<N extends JobName>(ctx: TenantContext, type: N, input: JobPayload<N>, check?: (tx: Tx) => Promise<void>) {
     const job = await db.scoped(forTenant(ctx), async (tx) => {
       await check?.(tx);
       // The type checks the payload at compile time; the schema makes sure at run time (after the checks: a bad id is 404).
       const payload = JOB_PAYLOADS[type].parse(input) as Record<string, unknown>;
       const row = await jobsRepository.insert(tx, { id: newId(), tenantId: ctx.tenantId, type, payload, createdByMembershipId: ctx.membershipId });
-      await auditRepository.append(tx, {
-        tenantId: ctx.tenantId,
-        actorUserId: ctx.userId,
-        actorMembershipId: ctx.membershipId,
-        action: `job.${type}.requested`,
-        targetType: 'job',
-        targetId: row.id,
-        after: { type, payload },
-        ip: ctx.ip,
-        userAgent: ctx.userAgent,
-        requestId: ctx.requestId,
-      });
+      // The event is the durable promise to send the queue message: its subscriber (`dispatch`, below) sends it after
+      // the commit, so a process that dies between the commit and the send cannot leave the job queued forever.
+      const name: EventName = `job.${type}.requested`;
+      await events.record(tx, { ...auditActor(ctx), tenantId: ctx.tenantId }, name, { jobId: row.id, type, payload }, { type: 'job', id: row.id });
       return row;
     });
-    // After the commit: a job must not start before its row is visible (inside an Idempotency-Key's unit of work the
-    // commit comes only when the request is done; a failed send then marks the job failed, as here).
-    await db.afterCommit(async () => {
-      try {
-        await queue.send({ jobId: job.id, tenantId: ctx.tenantId });
-      } catch (err) {
-        logger.error({ jobId: job.id, err: err instanceof Error ? err.message : String(err) }, 'could not enqueue a job');
-        await db.scoped(forTenant(ctx), (tx) => jobsRepository.fail(tx, ctx.tenantId, job.id, 'The job could not be queued', clock.now()));
-        throw new AppError('NOT_READY', 'The job queue is not available; try again shortly');
-      }
-    });
+    // After the commit (inside an Idempotency-Key's unit of work, when the request is done): drain the outbox now.
+    await db.afterCommit(() => onRecorded());
     return { jobId: job.id };
   }
 
@@ -99,6 +88,22 @@ export function createJobsService({ db, clock, queue, logger, files, config }: D
       const job = await db.scoped(forTenant(ctx), (tx) => jobsRepository.get(tx, ctx.tenantId, id));
       if (!job || (job.createdByMembershipId !== ctx.membershipId && !ctx.roles.includes('owner'))) throw notFound('Job');
       return jobDto(job);
+    },
+
+    /**
+     * The subscriber of `job.<type>.requested` (src/workers/subscribers.ts): sends `{jobId, tenantId}` while the job is
+     * still queued. Run at least once by the outbox; a job already running or finished is not sent again.
+     */
+    async dispatch(tenantId: string, jobId: string) {
+      const job = await db.scoped(forTenant(tenantId), (tx) => jobsRepository.get(tx, tenantId, jobId));
+      if (!job || job.status !== 'queued') return false;
+      try {
+        await queue.send({ jobId, tenantId });
+      } catch (err) {
+        logger.warn({ jobId, tenantId, err: err instanceof Error ? err.message : String(err) }, 'could not send a job to the queue; the outbox will try again');
+        throw err;
+      }
+      return true;
     },
 
     /** The job row's life as the worker host runs it (queued → running → succeeded | failed). */

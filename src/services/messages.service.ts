@@ -1,4 +1,6 @@
 import type { ServiceDeps } from './deps.js';
+import type { Notify } from './notifications/port.js';
+import { notificationsRepository } from '../repositories/notifications.repository.js';
 import type { TenantContext } from '../core/context.js';
 import { forbidden, notFound } from '../core/errors.js';
 import { isUuid, newId } from '../core/ids.js';
@@ -7,6 +9,8 @@ import { forTenant, type Tx } from '../repositories/db.js';
 import { messagesRepository as repo, type MessageRow, type MessageVisibility } from '../repositories/messages.repository.js';
 import { access } from './access.js';
 import { decodeUuidCursor, toPage } from './pagination.js';
+
+const noNotify: Notify = async () => {};
 
 export type Audience = { type: 'student' | 'room'; id: string } | { type: 'tenant'; id?: null };
 
@@ -49,7 +53,7 @@ export async function postStudentMessage(
  * Staff read the whole centre; a guardian reads centre-wide messages, those about their own children and those
  * children's rooms, and what they wrote. Messages are never edited.
  */
-export function createMessagesService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createMessagesService({ db, clock, notify = noNotify }: Pick<ServiceDeps, 'db' | 'clock' | 'notify'>) {
 
   async function visibility(tx: Tx, ctx: TenantContext): Promise<MessageVisibility | null> {
     const studentIds = await access.visibleStudentIds(tx, ctx);
@@ -88,6 +92,14 @@ export function createMessagesService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
           targetType: 'message',
           targetId: row.id,
           after: { audience: { type: row.audienceType, id: row.audienceId } },
+        });
+        // message.received: every member who may read it but its author; the email waits and is skipped once read.
+        const readers = await notificationsRepository.messageReaders(tx, ctx.tenantId, row.audienceType, row.audienceId);
+        await notify(tx, ctx.tenantId, {
+          type: 'message.received',
+          subject: { type: 'message', id: row.id },
+          recipients: { membershipIds: readers.filter((m) => m !== ctx.membershipId) },
+          data: {},
         });
         return messageDto(row, null);
       });

@@ -13,6 +13,8 @@ import type { KiosksService } from './kiosks.service.js';
 import { seedDemoWaitlist } from './enrolment/seed-waitlist.js';
 import type { BillingService } from './billing/billing.service.js';
 import { seedBilling } from './billing/seed.js';
+import type { Notify } from './notifications/port.js';
+import { notificationsRepository } from '../repositories/notifications.repository.js';
 
 /** A fixed id, so `npm run seed` is idempotent: a second run only prints how to sign in. */
 export const DEMO_TENANT_ID = '00000000-0000-4000-8000-00000000d3e0';
@@ -28,7 +30,7 @@ function rng(seed: number) {
   return () => ((s = (Math.imul(s, 1664525) + 1013904223) >>> 0) / 2 ** 32);
 }
 
-export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: KiosksService; billing?: BillingService }): Promise<string> {
+export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: KiosksService; billing?: BillingService; notifications?: { notify: Notify } }): Promise<string> {
   const { db, clock } = c;
   const tz = 'America/Los_Angeles';
   const existing = await db.scoped(forTenant(DEMO_TENANT_ID), (tx) => tx.select({ id: tenants.id }).from(tenants).where(eq(tenants.id, DEMO_TENANT_ID)));
@@ -180,6 +182,7 @@ export async function seedDemo(c: Pick<ServiceDeps, 'db' | 'clock'> & { kiosks: 
       await tx.insert(shifts).values(shiftRows);
     });
   }
+  if (c.notifications) await demoNotifications(c.db, c.notifications.notify);
   const { kiosk, ctx } = await demoKioskCredentials(c);
   // Billing (issue 24): plans, families, two issued months and a payment, made once with the centre.
   const billed = !existing.length && c.billing ? await seedBilling({ ...c, billing: c.billing }, ctx, tz, DEMO_EMAILS.guardian) : undefined;
@@ -225,4 +228,31 @@ async function demoKioskCredentials(c: Pick<ServiceDeps, 'db'> & { kiosks: Kiosk
   const pins = [];
   for (const g of adults) pins.push({ pin: (await c.kiosks.setPin(ctx, g.id)).pin, name: `${g.firstName} ${g.lastName}`, email: g.email });
   return { kiosk: { token, pins }, ctx };
+}
+
+/**
+ * A few notifications for the demo families (the reviewed incident, today's check-ins), through the same `notify` the
+ * services call: in-app rows for the guardian members, and email deliveries the server sends (as .eml files under
+ * DATA_DIR/mail/ by default) once it runs. Dedupe keys make a second seed add nothing.
+ */
+async function demoNotifications(db: ServiceDeps['db'], notify: Notify) {
+  await db.scoped(forTenant(DEMO_TENANT_ID), async (tx) => {
+    const children = new Map((await tx.select({ id: students.id, firstName: students.firstName }).from(students)).map((s) => [s.id, s.firstName]));
+    const reviewed = await tx.select({ id: incidents.id, studentId: incidents.studentId }).from(incidents).where(eq(incidents.status, 'reviewed'));
+    for (const i of reviewed)
+      await notify(tx, DEMO_TENANT_ID, {
+        type: 'incident.reviewed',
+        subject: { type: 'incident', id: i.id },
+        recipients: { guardianIds: await notificationsRepository.viewersOf(tx, DEMO_TENANT_ID, i.studentId) },
+        data: { childFirstName: children.get(i.studentId) ?? null, studentId: i.studentId },
+      });
+    const open = await tx.select({ id: attendance.id, studentId: attendance.studentId }).from(attendance).where(isNull(attendance.checkOutAt)).limit(10);
+    for (const a of open)
+      await notify(tx, DEMO_TENANT_ID, {
+        type: 'attendance.checked_in',
+        subject: { type: 'attendance', id: a.id },
+        recipients: { guardianIds: await notificationsRepository.viewersOf(tx, DEMO_TENANT_ID, a.studentId) },
+        data: { childFirstName: children.get(a.studentId) ?? null, studentId: a.studentId },
+      });
+  });
 }

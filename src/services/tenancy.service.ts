@@ -10,6 +10,7 @@ import type { Authenticator } from './auth/authenticator.js';
 import { decodeNumberCursor, decodeUuidCursor, toPage } from './pagination.js';
 import { changeVersioned } from './versioned-change.js';
 import { canonicalEmail } from '../core/email.js';
+import type { Notify } from './notifications/port.js';
 
 export const tenantDto = (t: TenantRow) => ({
   id: t.id,
@@ -52,9 +53,10 @@ interface Deps {
   db: Database;
   sections?: () => readonly TenantSettingsSection[];
   authenticator: Pick<Authenticator, 'bumpEntitlementsVersion' | 'forgetMembership' | 'limitTenantCreation' | 'limitInvitations'>;
+  notify?: Notify;
 }
 
-export function createTenancyService({ db, authenticator: auth, sections = () => [] }: Deps) {
+export function createTenancyService({ db, authenticator: auth, sections = () => [], notify = async () => {} }: Deps) {
   async function withSections(tx: Tx, t: TenantRow) {
     const extra: Record<string, unknown> = {};
     for (const s of sections()) extra[s.key] = await s.read(tx, t.id);
@@ -146,6 +148,8 @@ export function createTenancyService({ db, authenticator: auth, sections = () =>
             invitedByUserId: ctx.userId,
           });
           await auditRepository.append(tx, { ...auditActor(ctx), tenantId: ctx.tenantId, action: 'membership.invited', targetType: 'membership', targetId: m.id, after: membershipDto(m) });
+          // membership.invited: an email to the invited address, linking APP_URL?invitationId=<id>.
+          await notify(tx, ctx.tenantId, { type: 'membership.invited', subject: { type: 'membership', id: m.id }, recipients: { emails: [email] }, data: {} });
           return membershipDto(m);
         });
       } catch (e) {

@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { JobActor } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
+import type { OutboxService } from '../services/events.js';
 import type { FilesService } from '../services/files.service.js';
 import type { JobRecord, JobsService } from '../services/jobs.service.js';
 import type { ReportsService } from '../services/reports.service.js';
@@ -18,6 +19,10 @@ export interface WorkerServices {
   reports: ReportsService;
   tasks: TasksService;
   billing: BillingService;
+  /** The transactional outbox the host drains (services/events.ts). */
+  outbox: OutboxService;
+  /** Sends the email deliveries that are due (services/notifications/); optional until a deployment wires it. */
+  notifications?: { sendDue(limit?: number, foreignGraceSeconds?: number | null): Promise<number> };
 }
 
 export interface JobContext {

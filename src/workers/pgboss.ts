@@ -13,12 +13,12 @@ import { startSweeper } from './sweeper.js';
  */
 export async function startPgBossWorker(
   { workers, queue, logger, config }: {
-    workers: Pick<WorkerHost, 'runJob' | 'runTask' | 'sweepLost'>;
+    workers: Pick<WorkerHost, 'runJob' | 'runTask' | 'sweepLost' | 'kick'>;
     queue: Queue;
     logger: Logger;
     config: { schedulerEnabled: boolean; jobs: { workerConcurrency: number; leaseSeconds: number } };
   },
-  { schedules = SCHEDULES, ...opts }: { pollingIntervalSeconds?: number; schedules?: Record<string, string> } = {},
+  { schedules = SCHEDULES, outboxPollMs = 1000, ...opts }: { pollingIntervalSeconds?: number; schedules?: Record<string, string>; outboxPollMs?: number } = {},
 ) {
   if (queue.kind !== 'pgboss') throw new Error('npm run worker needs JOBS_QUEUE=pgboss (with DATABASE_URL)');
   const boss = queue as PgBossQueue;
@@ -32,11 +32,17 @@ export async function startPgBossWorker(
   await boss.consume(consume, { concurrency: config.jobs.workerConcurrency, ...opts });
   if (config.schedulerEnabled) await boss.schedule(schedules, (task) => workers.runTask(task as ScheduledTask), opts);
   const sweeper = startSweeper(workers, logger, config.jobs.leaseSeconds);
+  // The outbox (job sends, emails): the API processes kick a drain after their commits; the workers poll, so what a
+  // killed API process committed but never sent is sent from here (issue 20 point 3). Several workers: SKIP LOCKED.
+  workers.kick(true);
+  const poll = setInterval(() => workers.kick(true), outboxPollMs);
+  poll.unref();
   logger.info({ concurrency: config.jobs.workerConcurrency, schedules: config.schedulerEnabled }, 'worker consuming jobs from pg-boss');
   return {
     /** Stops fetching and waits (bounded) for running jobs; one still running is taken over elsewhere once its lease runs out. */
     stop: (timeoutMs: number) => {
       sweeper.stop();
+      clearInterval(poll);
       return boss.close(timeoutMs);
     },
   };

@@ -1,5 +1,8 @@
 import type { Logger } from '../core/logger.js';
 import type { WorkerHost } from './host.js';
+
+/** How often a process that hosts the in-process worker looks for due outbox events and emails. */
+export const OUTBOX_POLL_MS = 1000;
 import { startScheduler } from './schedules/scheduler.js';
 import { startSweeper } from './sweeper.js';
 
@@ -27,10 +30,19 @@ export async function startBackground(container: {
   // The in-process queue has no other process to notice a run that died (a job recovered above while its old lease
   // still ran): lost jobs are swept here, as the pg-boss workers do (src/workers/pgboss.ts).
   const sweeper = queue.kind === 'memory' && leaseSeconds ? startSweeper(workers, logger, leaseSeconds) : undefined;
+  // The outbox and the due emails: each commit kicks a drain; this poll catches what a killed process left behind and
+  // emails whose time has come (a delayed message email, a retry). With pg-boss the worker processes poll instead.
+  let poll: NodeJS.Timeout | undefined;
+  if (queue.kind !== 'pgboss') {
+    workers.kick();
+    poll = setInterval(() => workers.kick(), OUTBOX_POLL_MS);
+    poll.unref();
+  }
   return {
     async stop() {
       scheduler?.stop();
       sweeper?.stop();
+      if (poll) clearInterval(poll);
     },
   };
 }

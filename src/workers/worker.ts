@@ -15,6 +15,10 @@ export interface SchedulerEvent {
   source: 'daycare.scheduler';
   task: ScheduledTask;
 }
+/** The one-minute schedule's event for the outbox drain (infra/): the outbox and the due emails. */
+export interface OutboxDrainEvent {
+  source: 'daycare.outbox';
+}
 export interface BatchResponse {
   batchItemFailures: { itemIdentifier: string }[];
 }
@@ -23,10 +27,13 @@ export interface BatchResponse {
 export interface LambdaWorkerHost {
   runner: JobRunner;
   runTask(task: ScheduledTask): Promise<unknown>;
+  /** Drains the outbox and sends the due emails (optional: older hosts in tests have none). */
+  drain?(opts?: { all?: boolean }): Promise<{ events: number; emails: number }>;
   logger: Logger;
 }
 
 const isSqsEvent = (e: unknown): e is SqsEvent => !!e && typeof e === 'object' && Array.isArray((e as SqsEvent).Records);
+const isOutboxEvent = (e: unknown): e is OutboxDrainEvent => !!e && typeof e === 'object' && (e as OutboxDrainEvent).source === 'daycare.outbox';
 const isSchedulerEvent = (e: unknown): e is SchedulerEvent =>
   !!e && typeof e === 'object' && (e as SchedulerEvent).source === 'daycare.scheduler' && SCHEDULED_TASKS.includes((e as SchedulerEvent).task);
 
@@ -47,8 +54,19 @@ function parseMessage(body: string): JobMessage | null {
 export function createWorkerHandler(host: () => Promise<LambdaWorkerHost>) {
   return async function handler(event: unknown): Promise<BatchResponse | { task: string; result: unknown }> {
     const h = await host();
+    // Within the invocation, awaited: the environment may be frozen as soon as the handler returns.
+    const drain = async () => {
+      try {
+        return await h.drain?.({ all: true });
+      } catch (err) {
+        h.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'outbox drain failed');
+        return undefined;
+      }
+    };
+    if (isOutboxEvent(event)) return { task: 'outbox.drain', result: await drain() };
     if (isSchedulerEvent(event)) {
       const result = await h.runTask(event.task);
+      await drain();
       return { task: event.task, result };
     }
     if (!isSqsEvent(event)) throw new Error('unsupported event');
@@ -72,6 +90,8 @@ export function createWorkerHandler(host: () => Promise<LambdaWorkerHost>) {
         failures.push({ itemIdentifier: record.messageId });
       }
     }
+    // What the batch's jobs recorded (and anything an API function committed but could not send) goes out now.
+    await drain();
     return { batchItemFailures: failures.filter((f) => f.itemIdentifier) };
   };
 }

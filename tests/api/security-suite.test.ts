@@ -150,6 +150,12 @@ const SAMPLES: Record<string, Sample> = {
   'POST /billing/payments/{id}/refunds': { id: 'payment', body: () => ({ amount: 1, reason: 'Overpaid' }) },
   'GET /billing/accounts/{id}/statement': { id: 'account', query: 'from=2025-01-01&to=2025-12-31' },
   'GET /billing/accounts/{id}/tax-statement': { id: 'account', query: 'year=2025' },
+  'GET /notifications': {},
+  'POST /notifications/{id}/read': { id: 'notification' },
+  'POST /notifications/read-all': {},
+  'GET /me/notification-preferences': {},
+  'PUT /me/notification-preferences': { body: () => ({ items: [{ type: 'message.received', email: true }] }) },
+  'GET /notification-deliveries': {},
 };
 let applicant = 0;
 function applicationBody() {
@@ -221,6 +227,12 @@ async function fixtures(srv: TestServer, owner: Agent): Promise<Ids> {
   ids.invoice = invoices.find((i) => i.period === '2025-01')!.id;
   ids.issuedInvoice = (await must(owner.post(`/billing/invoices/${invoices.find((i) => i.period === '2025-02')!.id}/issue`), 'issue')).id;
   ids.payment = (await must(owner.post(`/billing/accounts/${ids.account}/payments`, { amount: 1000, method: 'cash', receivedOn: '2025-01-05' }), 'payment')).id;
+  // The owner's own notification (a message's readers never include its author, so one is written directly).
+  const me = (await must(owner.get('/me/context'), 'context')) as { tenant: { id: string }; membership: { id: string } };
+  await srv.container.db.scoped({ tenantId: me.tenant.id }, (tx) =>
+    srv.container.notifications.notify(tx, me.tenant.id, { type: 'message.received', subject: { type: 'message', id: ids.message }, recipients: { membershipIds: [me.membership.id] }, data: {} }),
+  );
+  ids.notification = (await must(owner.get('/notifications'), 'notifications')).items[0].id;
   return ids;
 }
 

@@ -29,6 +29,12 @@ describe('npm run seed', () => {
     expect(counts.rows[0].ce).toBeGreaterThan(400);
     expect(counts.rows[0].hidden).toBeGreaterThan(0);
     expect(counts.rows[0].inc).toEqual(['acknowledged', 'open', 'reviewed']);
+    // A few notifications for the demo families (issue 23), not doubled by the second run.
+    const notes: any = await srv.container.db.scoped({ tenantId: DEMO_TENANT_ID }, (tx) =>
+      tx.execute(sql`select type, count(*)::int n, count(distinct dedupe_key)::int d from notifications group by type order by type`),
+    );
+    expect(notes.rows.map((r: any) => r.type)).toContain('incident.reviewed');
+    for (const r of notes.rows) expect(r.n).toBe(r.d);
     const owner = await srv.signIn('owner@demo.example');
     const ctx = await owner.get('/me/context');
     expect(ctx.body.tenant.id).toBe(DEMO_TENANT_ID);

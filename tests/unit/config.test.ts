@@ -35,8 +35,21 @@ describe('config', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/DATABASE_URL/);
     expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b' })).toThrow(/SESSION_SECRET/);
     expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b', SESSION_SECRET: 'x'.repeat(32) })).toThrow(/SUPABASE/);
-    const c = loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b', SESSION_SECRET: 'x'.repeat(32), SUPABASE_URL: 'https://p.supabase.co', ...STRIPE });
+    const prod = { NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b', SESSION_SECRET: 'x'.repeat(32), SUPABASE_URL: 'https://p.supabase.co', ...STRIPE } as const;
+    // Emails must really go out in production: SMTP_URL or EMAIL_TRANSPORT=ses (issue 23).
+    expect(() => loadConfig(prod)).toThrow(/SMTP_URL or EMAIL_TRANSPORT=ses/);
+    expect(loadConfig({ ...prod, EMAIL_TRANSPORT: 'ses' }).email.transport).toBe('ses');
+    const c = loadConfig({ ...prod, SMTP_URL: 'smtp://mail.example.com:587' });
     expect(c.localAuth).toBe(false);
+    expect(c.email.smtpUrl).toBe('smtp://mail.example.com:587');
+  });
+  it('parses the notification settings', () => {
+    const c = loadConfig({ APP_URL: 'https://app.example.com', EMAIL_FROM: 'hello@example.com', MESSAGE_EMAIL_DELAY_SECONDS: '2', NOTIFY_RETRY_SECONDS: '1, 2,3' });
+    expect(c.email).toMatchObject({ appUrl: 'https://app.example.com', from: 'hello@example.com', messageDelaySeconds: 2, retrySeconds: [1, 2, 3] });
+    expect(loadConfig({}).email).toMatchObject({ appUrl: 'http://localhost:3000', messageDelaySeconds: 300, retrySeconds: [60, 300, 1800, 7200, 21600] });
+    expect(() => loadConfig({ NOTIFY_RETRY_SECONDS: '60,soon' })).toThrow(/NOTIFY_RETRY_SECONDS/);
+    expect(() => loadConfig({ SMTP_URL: 'http://mail' })).toThrow(/SMTP_URL/);
+    expect(() => loadConfig({ EMAIL_TRANSPORT: 'carrier-pigeon' })).toThrow(/EMAIL_TRANSPORT/);
   });
   it('parses origins', () => {
     expect(loadConfig({ APP_ORIGINS: 'https://a.example.com, http://localhost:5173' }).appOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);

@@ -71,7 +71,7 @@ describe('start-up configuration (6)', () => {
       expect(e).toBeInstanceOf(ConfigError);
       const m = (e as Error).message;
       expect(m.split('\n')).toHaveLength(1);
-      for (const v of ['DATABASE_URL', 'SESSION_SECRET', 'SUPABASE_URL']) expect(m).toContain(v);
+      for (const v of ['DATABASE_URL', 'SESSION_SECRET', 'SUPABASE_URL', 'SMTP_URL']) expect(m).toContain(v);
     }
   });
   it('names every bad variable at once, never their values', () => {

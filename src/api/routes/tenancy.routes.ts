@@ -31,10 +31,11 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
     defineRoute({ method: 'get', path: '/tenant', permission: 'tenant:read', summary: 'The active centre', responses: { 200: jsonResponse(Tenant, 'The centre') } }),
     async (c) => {
       const ctx = tenantCtx(c);
-      const { tenancy, billing } = c.get('container');
+      const { tenancy, billing, notifications } = c.get('container');
       const t = await tenancy.getTenant(ctx);
+      const notificationSettings = await notifications.settings(ctx);
       c.header('ETag', etag(t.version));
-      return c.json(ctx.permissions.includes('billing:read') ? { ...t, billing: await billing.getSettings(ctx) } : t, 200);
+      return c.json({ ...t, notifications: notificationSettings, ...(ctx.permissions.includes('billing:read') ? { billing: await billing.getSettings(ctx) } : {}) }, 200);
     },
   );
 
@@ -49,14 +50,16 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
     }),
     async (c) => {
       const ctx = tenantCtx(c);
-      const { tenancy, billing } = c.get('container');
+      const { tenancy, billing, notifications } = c.get('container');
       // `billing` (issue 24) is the billing settings' own record: it needs billing:manage (403 before anything changes).
-      const { billing: billingPatch, ...rest } = c.req.valid('json');
+      // `notifications` (issue 23) lives with the notifications (their own table), not on the tenant row.
+      const { billing: billingPatch, notifications: notificationsPatch, ...rest } = c.req.valid('json');
       if (billingPatch && !ctx.permissions.includes('billing:manage')) throw forbidden('Billing settings need the billing entitlement');
-      const t = Object.keys(rest).length || !billingPatch ? await tenancy.updateTenant(ctx, rest, parseIfMatch(c.req.header('if-match'))) : await tenancy.getTenant(ctx);
+      const t = Object.keys(rest).length || (!billingPatch && !notificationsPatch) ? await tenancy.updateTenant(ctx, rest, parseIfMatch(c.req.header('if-match'))) : await tenancy.getTenant(ctx);
+      const notificationSettings = notificationsPatch ? await notifications.updateSettings(ctx, notificationsPatch) : await notifications.settings(ctx);
       const settings = billingPatch ? await billing.updateSettings(ctx, billingPatch) : ctx.permissions.includes('billing:read') ? await billing.getSettings(ctx) : undefined;
       c.header('ETag', etag(t.version));
-      return c.json(settings ? { ...t, billing: settings } : t, 200);
+      return c.json({ ...t, notifications: notificationSettings, ...(settings ? { billing: settings } : {}) }, 200);
     },
   );
 

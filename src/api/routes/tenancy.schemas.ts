@@ -5,6 +5,7 @@ import { MEMBERSHIP_STATUSES } from '../../models/enums.js';
 import { BillingSettings, BillingSettingsPatch } from './billing.schemas.js';
 import { ListQuery } from './registry.js';
 import { WaitlistSettings, WaitlistSettingsOut } from './applications.schemas.js';
+import { NotificationSettings, NotificationSettingsPatch } from './notifications.schemas.js';
 
 /** Request and response schemas of the tenancy routes (tenancy.routes.ts: the centre, its members, its audit log). */
 
@@ -21,6 +22,7 @@ export const Tenant = z
     /** Billing settings (issue 24): shown to members who read billing. */
     billing: BillingSettings.optional(),
     waitlist: WaitlistSettingsOut.optional(),
+    notifications: NotificationSettings.optional().openapi({ description: 'The daily report digest time (GET and PATCH /tenant)' }),
   })
   .openapi('Tenant');
 export const MembershipFull = z
@@ -44,7 +46,14 @@ const closingTime = str().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be HH:MM');
 export const TenantCreate = z.object({ name, timezone: str().min(1).max(64) }).strict();
 export const TenantCreated = z.object({ tenant: Tenant, membership: MembershipFull, csrfToken: str() });
 export const TenantPatch = z
-  .object({ name: name.optional(), timezone: str().min(1).max(64).optional(), closingTime: closingTime.optional(), waitlist: WaitlistSettings.optional(), billing: BillingSettingsPatch.optional() })
+  .object({
+    name: name.optional(),
+    timezone: str().min(1).max(64).optional(),
+    closingTime: closingTime.optional(),
+    waitlist: WaitlistSettings.optional(),
+    billing: BillingSettingsPatch.optional(),
+    notifications: NotificationSettingsPatch.optional(),
+  })
   .strict();
 export const MembershipInvite = z.object({ email: str().trim().email().max(320), roles, entitlements: entitlements.optional() }).strict();
 export const MembershipPatch = z.object({ roles: roles.optional(), entitlements: entitlements.optional(), status: z.enum(['active', 'suspended']).optional() }).strict();

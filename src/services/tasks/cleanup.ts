@@ -1,5 +1,6 @@
 import { idempotencyRepository } from '../../repositories/idempotency.repository.js';
 import { maintenanceRepository } from '../../repositories/maintenance.repository.js';
+import { outboxRepository } from '../../repositories/outbox.repository.js';
 import { sessionsRepository } from '../../repositories/sessions.repository.js';
 import type { TaskDeps, TenantEntry } from './types.js';
 import { forTenant, systemWide } from '../../repositories/db.js';
@@ -24,9 +25,13 @@ export async function cleanupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
   return { idempotencyKeys, uploads, applications };
 }
 
-/** Once per run, outside any centre: idempotency keys made before the caller had a centre, and expired sessions. */
+/** Delivered (or given-up) outbox events are kept this long for inspection. */
+const OUTBOX_KEEP_DAYS = 7;
+
+/** Once per run, outside any centre: idempotency keys made before the caller had a centre, expired sessions, old outbox rows. */
 export async function cleanupSystem(deps: TaskDeps, now: Date) {
   const idempotencyKeys = await deps.db.scoped(systemWide(), (tx) => idempotencyRepository.deleteExpired(tx, null, now));
   const sessions = await deps.db.scoped(systemWide(), (tx) => sessionsRepository.deleteExpired(tx, now));
-  return { idempotencyKeys, sessions };
+  const outboxEvents = await deps.db.scoped(systemWide(), (tx) => outboxRepository.purge(tx, OUTBOX_KEEP_DAYS));
+  return { idempotencyKeys, sessions, outboxEvents };
 }
