@@ -37,10 +37,11 @@ import { createReportsService } from './services/reports.service.js';
 import { createTasksService } from './services/tasks.service.js';
 import { createEnrolmentService } from './services/enrolment/enrolment.service.js';
 import { createPublicEnrolmentService } from './services/enrolment/public.service.js';
-import { noBilling, type EnrolmentBilling } from './services/enrolment/billing-port.js';
+import type { EnrolmentBilling } from './services/enrolment/billing-port.js';
 import type { Notify } from './services/enrolment/notify-port.js';
 import type { TenantSettingsSection } from './services/tenancy.service.js';
 import { createBillingService } from './services/billing/billing.service.js';
+import { createEnrolmentBilling } from './services/billing/enrolment-billing.js';
 import { createWorkerHost } from './workers/host.js';
 import { MAX_ATTEMPTS } from './workers/runner.js';
 
@@ -120,7 +121,7 @@ export async function createContainer(
   const tasks = createTasksService(deps);
   // Enrolment: notifications and billing are ports until the events and billing capabilities are merged.
   const enrolmentNotify: Notify = overrides.enrolment?.notify ?? (async () => {});
-  const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? noBilling, tenancy });
+  const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? createEnrolmentBilling({ clock }), tenancy });
   const publicEnrolment = createPublicEnrolmentService({ db, clock, cache, notify: enrolmentNotify, enrolment });
   tenantSections.push({
     key: 'waitlist',

@@ -8,3 +8,4 @@ export * from './jobs.js';
 export * from './enums.js';
 export * from './enrolment.js';
 export * from './billing.js';
+export * from './payments.js';
