@@ -42,6 +42,8 @@ import type { Notify } from './services/enrolment/notify-port.js';
 import type { TenantSettingsSection } from './services/tenancy.service.js';
 import { createBillingService } from './services/billing/billing.service.js';
 import { createEnrolmentBilling } from './services/billing/enrolment-billing.js';
+import type { Notify as BillingNotify } from './services/billing/notify-port.js';
+import { createPaymentsService } from './services/payments/payments.service.js';
 import { createWorkerHost } from './workers/host.js';
 import { MAX_ATTEMPTS } from './workers/runner.js';
 
@@ -56,6 +58,8 @@ export async function createContainer(
     /** `npm run worker`: pg-boss also supervises and keeps the clock. */ queueRole?: 'sender' | 'worker';
     /** Enrolment's ports (tests hand in recording fakes); the merger wires the real notifications and billing. */
     enrolment?: { notify?: Notify; billing?: EnrolmentBilling };
+    /** Billing's and online payments' notification port (tests hand in a recording one; the merger wires the real one). */
+    billing?: { notify?: BillingNotify };
   } = {},
 ) {
   const logger = overrides.logger ?? createLogger(config.logLevel, undefined, { pretty: config.logPretty });
@@ -108,7 +112,18 @@ export async function createContainer(
   const jobs = createJobsService({ ...deps, files });
   // Billing: notify is the notifications port (a no-op until that capability is wired in); the late-pickup fee is
   // attendance's check-out port.
-  const billing = createBillingService({ db, clock, notify: async () => {}, enqueue: jobs.enqueue });
+  const billingNotify: BillingNotify = overrides.billing?.notify ?? (async () => {});
+  const billing = createBillingService({ db, clock, notify: billingNotify, enqueue: jobs.enqueue });
+  // Online payments (issue 25): checkout, webhooks, online refunds; recorded payments are refunded by billing's ledger.
+  const onlinePayments = createPaymentsService({
+    db,
+    clock,
+    logger,
+    notify: billingNotify,
+    payments,
+    returnOrigins: [new URL(config.appUrl).origin, ...config.appOrigins],
+    refundRecorded: (ctx, id, input) => billing.ledger.refund(ctx, id, input),
+  });
   const attendance = createAttendanceService({ ...deps, onCheckOut: (tx, ctx, c) => billing.lateFeeOnCheckOut(tx, ctx, c) });
   const shifts = createShiftsService(deps);
   // Kiosk PINs are keyed by a secret derived from SESSION_SECRET under its own label (kiosk-credentials.ts).
@@ -167,6 +182,7 @@ export async function createContainer(
     enrolment,
     publicEnrolment,
     billing,
+    onlinePayments,
     workers,
     localAuthSecret,
     /** Start-up check that a Redis URL's database index exists (an unreachable Redis is not fatal: requests get 503). */

@@ -27,6 +27,7 @@ import { registerApplicationFormsRoutes } from './routes/application-forms.route
 import { registerPublicRoutes } from './routes/public.routes.js';
 import { registerBillingRoutes } from './routes/billing.routes.js';
 import { registerBillingInvoiceRoutes } from './routes/billing-invoices.routes.js';
+import { registerPaymentsRoutes } from './routes/payments.routes.js';
 import { collectRoutes, type RouteMeta } from './routes/registry.js';
 
 /** Paths whose bodies are not JSON: the local storage driver's signed upload URLs. */
@@ -85,7 +86,8 @@ export function createApp(container: AppContainer) {
       },
     })(c, next);
   });
-  app.use('*', requireJson(RAW_BODY_PREFIXES));
+  // The payment webhook checks its signature over whatever bytes came (before any parsing); the fake's /dev page takes a form.
+  app.use('*', requireJson([...RAW_BODY_PREFIXES, '/webhooks/payments/', '/dev/checkout/']));
 
   const routeTable: readonly RouteMeta[] = collectRoutes(() => registerRoutes(app));
   return Object.assign(app, { routeTable });
@@ -114,6 +116,7 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerPublicRoutes(app);
   registerBillingRoutes(app);
   registerBillingInvoiceRoutes(app);
+  registerPaymentsRoutes(app);
 }
 
 /**

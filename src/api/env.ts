@@ -23,6 +23,7 @@ import type { KiosksService } from '../services/kiosks.service.js';
 import type { EnrolmentService } from '../services/enrolment/enrolment.service.js';
 import type { PublicEnrolmentService, PublicFormContext } from '../services/enrolment/public.service.js';
 import type { BillingService } from '../services/billing/billing.service.js';
+import type { PaymentsService } from '../services/payments/payments.service.js';
 
 /**
  * What the HTTP edge is handed (by src/container.ts, through createApp): the services and the few cross-cutting
@@ -53,6 +54,8 @@ export interface AppContainer {
   careEntries: CareEntriesService;
   incidents: IncidentsService;
   billing: BillingService;
+  /** Online payments (issue 25): checkout, the provider's webhooks, online refunds, the fake's /dev/checkout page. */
+  onlinePayments: PaymentsService;
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;
