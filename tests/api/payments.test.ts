@@ -24,7 +24,12 @@ describe('online payments (fake provider)', () => {
     expect(pending).toMatchObject({ status: 'pending', method: 'online', amount: 1000, payerGuardianId: f.guardianId, accountId: f.account.id });
     const page = await fetch(c.redirectUrl);
     expect(page.status).toBe(200);
-    expect(await page.text()).toContain('10.00 USD');
+    const text = await page.text();
+    expect(text).toContain('10.00 USD');
+    expect(text).toContain(`<form method="post" action="/dev/checkout/${c.paymentId}">`);
+    expect(text).not.toContain('<script');
+    // Chromium enforces form-action on the 303 too: the returnUrl's origin must be allowed (tests/browser/dev-checkout.test.ts).
+    expect(page.headers.get('content-security-policy')).toBe("default-src 'none'; style-src 'unsafe-inline'; form-action 'self' http://localhost:3000; frame-ancestors 'none'; base-uri 'none'");
     const res = await pay(c.paymentId, 'succeed', 'form');
     expect(res.status).toBe(303);
     expect(res.headers.get('location')).toBe(RETURN_URL);

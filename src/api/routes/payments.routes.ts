@@ -1,25 +1,15 @@
-import { z, type OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { AppError, errorBody } from '../../core/errors.js';
-import { str } from '../../core/strings.js';
 import type { AppEnv } from '../env.js';
 import { clientIp, requestMeta, tenantCtx } from '../middleware/session.js';
-import { Money } from './billing.schemas.js';
-import { defineRoute, IdParam, jsonBody, jsonResponse } from './registry.js';
+import { CheckoutCreate, CheckoutStarted } from './payments.schemas.js';
+import { defineRoute, ErrorSchema, IdParam, jsonBody, jsonResponse } from './registry.js';
 
 /** The webhook's raw body cap: Stripe's events are a few KB. */
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
 /** Deliveries one address may make per minute (Stripe's bursts stay far below). */
 const WEBHOOK_PER_MINUTE = 600;
-
-const CheckoutCreate = z
-  .object({
-    amount: Money.optional().openapi({ description: 'Default: the balance. < 1 or more than the balance → 422' }),
-    returnUrl: str().max(2048).openapi({ description: 'Where the hosted page sends the payer back: APP_URL’s origin or one of APP_ORIGINS (else 422)' }),
-  })
-  .strict()
-  .openapi('CheckoutCreate');
-const CheckoutStarted = z.object({ paymentId: str(), redirectUrl: str(), expiresAt: str() }).openapi('CheckoutStarted');
 
 const html = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
@@ -37,7 +27,7 @@ export function registerPaymentsRoutes(app: OpenAPIHono<AppEnv>) {
       permission: 'billing:pay',
       summary: 'Start an online payment: a pending payment and the provider’s hosted page (503 NOT_READY when the provider is down)',
       request: { params: IdParam, ...jsonBody(CheckoutCreate) },
-      responses: { 201: jsonResponse(CheckoutStarted, 'Started'), 503: jsonResponse(z.object({}).passthrough(), 'NOT_READY') },
+      responses: { 201: jsonResponse(CheckoutStarted, 'Started'), 503: jsonResponse(ErrorSchema, 'NOT_READY: the payment provider is not reachable (no payment is left pending)') },
     }),
     async (c) => {
       const r = await c.get('container').onlinePayments.checkout(tenantCtx(c), c.req.valid('param').id, c.req.valid('json'), new URL(c.req.url).origin);
