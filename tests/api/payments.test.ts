@@ -177,6 +177,16 @@ describe('online payments (fake provider)', () => {
     expect(ok(await f.owner.get(`/billing/accounts/${f.account.id}`)).balance).toBe(360);
   });
 
+  it('two refunds at once can never exceed what was paid (the payment row is locked): one 201, one 422', async () => {
+    const f = await owingFamily(srv, 1000);
+    const c = ok(await checkout(f.guardian, f.account.id), 201);
+    expect((await pay(c.paymentId, 'succeed')).status).toBe(303);
+    const both = await Promise.all([600, 600].map((amount) => f.owner.post(`/billing/payments/${c.paymentId}/refunds`, { amount, reason: 'x' })));
+    expect(both.map((r) => r.status).sort()).toEqual([201, 422]);
+    expect(ok(await f.owner.get(`/billing/payments/${c.paymentId}`)).refunded).toBe(600);
+    expect(await ledgerTypes(f.owner, f.account.id)).toEqual(['invoice:1000', 'payment:-1000', 'refund:600']);
+  });
+
   it('a dispute reverses a succeeded payment (payment_reversal of the disputed amount), once', async () => {
     const f = await owingFamily(srv, 1000);
     const c = ok(await checkout(f.guardian, f.account.id), 201);
