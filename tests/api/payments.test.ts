@@ -129,8 +129,15 @@ describe('online payments (fake provider)', () => {
     const other = await fake().event('customer.created', c.paymentId);
     expect((await deliver(srv.url, 'fake', other)).status).toBe(200);
     expect(await ledgerTypes(f.owner, f.account.id)).toEqual(['invoice:1000', 'payment:-1000']);
-    // No session, no CSRF: the route is not behind the session middleware (nothing but the signature opens it).
-    expect((await fetch(`${srv.url}/webhooks/payments/fake`, { method: 'POST', body: 'x' })).status).toBe(400);
+    // No session, no CSRF: a signed-in member without the CSRF header gets the signature's answer, not CSRF_FAILED.
+    const member = await f.owner.request('POST', '/webhooks/payments/fake', { raw: 'x', headers: { 'content-type': 'text/plain', 'x-csrf-token': '' } });
+    expect(member.status).toBe(400);
+    expect(member.body.error.code).toBe('INVALID_SIGNATURE');
+    const viaSession = await f.owner.request('POST', '/webhooks/payments/fake', { raw: done.body, headers: { 'content-type': 'application/json', 'x-csrf-token': '' } });
+    expect(viaSession.body.error.code).toBe('INVALID_SIGNATURE');
+    // The raw body is capped.
+    const big = await fetch(`${srv.url}/webhooks/payments/fake`, { method: 'POST', body: 'x'.repeat(300 * 1024), headers: { 'content-type': 'application/json' } });
+    expect(big.status).toBe(413);
   });
 
   it('an expired session: pending → expired; the page’s Pay then changes nothing', async () => {
