@@ -134,7 +134,7 @@ export async function createContainer(
   const incidents = createIncidentsService(deps);
   const reports = createReportsService({ ...deps, files });
   const tasks = createTasksService(deps);
-  // Enrolment: notifications and billing are ports until the events and billing capabilities are merged.
+  // Enrolment: notifications is a port until the events capability is merged; billing is the real one (enrolment-billing.ts).
   const enrolmentNotify: Notify = overrides.enrolment?.notify ?? (async () => {});
   const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? createEnrolmentBilling({ clock }), tenancy });
   const publicEnrolment = createPublicEnrolmentService({ db, clock, cache, notify: enrolmentNotify, enrolment });
