@@ -41,10 +41,13 @@ import { createReportsService } from './services/reports.service.js';
 import { createTasksService } from './services/tasks.service.js';
 import { createEnrolmentService } from './services/enrolment/enrolment.service.js';
 import { createPublicEnrolmentService } from './services/enrolment/public.service.js';
-import { noBilling, type EnrolmentBilling } from './services/enrolment/billing-port.js';
+import type { EnrolmentBilling } from './services/enrolment/billing-port.js';
 import type { Notify } from './services/notifications/port.js';
 import type { TenantSettingsSection } from './services/tenancy.service.js';
 import { createBillingService } from './services/billing/billing.service.js';
+import { createEnrolmentBilling } from './services/billing/enrolment-billing.js';
+import type { Notify as BillingNotify } from './services/billing/notify-port.js';
+import { createPaymentsService } from './services/payments/payments.service.js';
 import { createWorkerHost } from './workers/host.js';
 import { MAX_ATTEMPTS } from './workers/runner.js';
 
@@ -61,6 +64,8 @@ export async function createContainer(
     mailer?: Mailer;
     /** Enrolment's ports (tests hand in recording fakes); the merger wires the real notifications and billing. */
     enrolment?: { notify?: Notify; billing?: EnrolmentBilling };
+    /** Billing's and online payments' notification port (tests hand in a recording one; the merger wires the real one). */
+    billing?: { notify?: BillingNotify };
   } = {},
 ) {
   const logger = overrides.logger ?? createLogger(config.logLevel, undefined, { pretty: config.logPretty });
@@ -117,8 +122,20 @@ export async function createContainer(
   // Commits that recorded events kick the worker host's outbox drain (defined below; called only after start-up).
   const onCommitted = () => workers.kick();
   const jobs = createJobsService({ ...deps, files, onRecorded: onCommitted });
-  // Billing: notify is the notifications port; the late-pickup fee is attendance's check-out port.
-  const billing = createBillingService({ db, clock, notify, enqueue: jobs.enqueue });
+  // Billing: notify is the notifications port (tests may hand in a recording one); the late-pickup fee is attendance's
+  // check-out port.
+  const billingNotify: BillingNotify = overrides.billing?.notify ?? notify;
+  const billing = createBillingService({ db, clock, notify: billingNotify, enqueue: jobs.enqueue });
+  // Online payments (issue 25): checkout, webhooks, online refunds; recorded payments are refunded by billing's ledger.
+  const onlinePayments = createPaymentsService({
+    db,
+    clock,
+    logger,
+    notify: billingNotify,
+    payments,
+    returnOrigins: [new URL(config.email.appUrl).origin, ...config.appOrigins],
+    refundRecorded: (ctx, id, input) => billing.ledger.refund(ctx, id, input),
+  });
   const attendance = createAttendanceService({ ...deps, onCheckOut: (tx, ctx, c) => billing.lateFeeOnCheckOut(tx, ctx, c) });
   const shifts = createShiftsService(deps);
   // Kiosk PINs are keyed by a secret derived from SESSION_SECRET under its own label (kiosk-credentials.ts).
@@ -133,7 +150,7 @@ export async function createContainer(
   const tasks = createTasksService(deps);
   // Enrolment: notifications and billing reach it through its ports (tests may hand in recording fakes).
   const enrolmentNotify: Notify = overrides.enrolment?.notify ?? notify;
-  const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? noBilling, tenancy });
+  const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? createEnrolmentBilling({ clock }), tenancy });
   const publicEnrolment = createPublicEnrolmentService({ db, clock, cache, notify: enrolmentNotify, enrolment });
   tenantSections.push({
     key: 'waitlist',
@@ -181,6 +198,7 @@ export async function createContainer(
     enrolment,
     publicEnrolment,
     billing,
+    onlinePayments,
     workers,
     /** The API calls it after every unsafe request: what the request recorded is delivered promptly, not at the next poll. */
     onCommitted,

@@ -28,6 +28,7 @@ import { registerPublicRoutes } from './routes/public.routes.js';
 import { registerBillingRoutes } from './routes/billing.routes.js';
 import { registerBillingInvoiceRoutes } from './routes/billing-invoices.routes.js';
 import { registerNotificationsRoutes } from './routes/notifications.routes.js';
+import { registerPaymentsRoutes } from './routes/payments.routes.js';
 import { collectRoutes, type RouteMeta } from './routes/registry.js';
 
 /** Paths whose bodies are not JSON: the local storage driver's signed upload URLs. */
@@ -91,7 +92,8 @@ export function createApp(container: AppContainer) {
       },
     })(c, next);
   });
-  app.use('*', requireJson(RAW_BODY_PREFIXES));
+  // The payment webhook checks its signature over whatever bytes came (before any parsing); the fake's /dev page takes a form.
+  app.use('*', requireJson([...RAW_BODY_PREFIXES, '/webhooks/payments/', '/dev/checkout/']));
 
   const routeTable: readonly RouteMeta[] = collectRoutes(() => registerRoutes(app));
   return Object.assign(app, { routeTable });
@@ -121,6 +123,7 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerBillingRoutes(app);
   registerBillingInvoiceRoutes(app);
   registerNotificationsRoutes(app);
+  registerPaymentsRoutes(app);
 }
 
 /**

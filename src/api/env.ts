@@ -24,6 +24,7 @@ import type { EnrolmentService } from '../services/enrolment/enrolment.service.j
 import type { PublicEnrolmentService, PublicFormContext } from '../services/enrolment/public.service.js';
 import type { BillingService } from '../services/billing/billing.service.js';
 import type { NotificationsService } from '../services/notifications/notifications.service.js';
+import type { PaymentsService } from '../services/payments/payments.service.js';
 
 /**
  * What the HTTP edge is handed (by src/container.ts, through createApp): the services and the few cross-cutting
@@ -54,6 +55,8 @@ export interface AppContainer {
   careEntries: CareEntriesService;
   incidents: IncidentsService;
   billing: BillingService;
+  /** Online payments (issue 25): checkout, the provider's webhooks, online refunds, the fake's /dev/checkout page. */
+  onlinePayments: PaymentsService;
   messages: MessagesService;
   files: FilesService;
   jobs: JobsService;

@@ -178,6 +178,7 @@ function toConfig(e: z.infer<typeof envSchema>) {
     sessionSecret: e.SESSION_SECRET,
     appOrigins: e.APP_ORIGINS,
     publicUrl: e.PUBLIC_URL?.replace(/\/$/, ''),
+    appUrl: (e.APP_URL ?? 'http://localhost:3000').replace(/\/$/, ''),
     s3: e.S3_BUCKET ? { bucket: e.S3_BUCKET, region: e.AWS_REGION ?? 'us-east-1', endpoint: e.S3_ENDPOINT } : undefined,
     /** Where jobs go: SQS (AWS), pg-boss on DATABASE_URL (self-hosted, several processes), or this process (default). */
     jobsQueue: (e.JOBS_QUEUE ?? (e.JOBS_QUEUE_URL ? 'sqs' : 'memory')) as 'memory' | 'pgboss' | 'sqs',

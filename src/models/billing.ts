@@ -205,11 +205,17 @@ export const billingPayments = pgTable(
     /** Online payments: the provider and its object id (a checkout session), the return URL and expiry. */
     provider: text('provider'),
     providerRef: text('provider_ref'),
+    /** Online payments: the provider's payment intent once paid (charge and dispute events name it), and the return URL. */
+    providerIntent: text('provider_intent'),
+    returnUrl: text('return_url'),
     recordedByMembershipId: uuid('recorded_by_membership_id'),
   },
   (t) => [
     unique('billing_payments_tenant_id_id_key').on(t.tenantId, t.id),
     index('billing_payments_account_idx').on(t.tenantId, t.accountId, t.createdAt),
+    // A provider's session names one payment of ours (the webhook finds the tenant through it).
+    uniqueIndex('billing_payments_provider_ref_key').on(t.provider, t.providerRef),
+    index('billing_payments_provider_intent_idx').on(t.provider, t.providerIntent),
     foreignKey({ name: 'billing_payments_account_fk', columns: [t.tenantId, t.accountId], foreignColumns: [billingAccounts.tenantId, billingAccounts.id] }),
     foreignKey({ name: 'billing_payments_payer_fk', columns: [t.tenantId, t.payerGuardianId], foreignColumns: [guardians.tenantId, guardians.id] }),
   ],

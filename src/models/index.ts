@@ -9,3 +9,4 @@ export * from './enums.js';
 export * from './enrolment.js';
 export * from './billing.js';
 export * from './notifications.js';
+export * from './payments.js';

@@ -38,11 +38,11 @@ describe('the warm authentication path', () => {
 
   it('costs one cache round trip (a pipeline) and no database query', async () => {
     const { owner } = await newTenant(srv);
-    await owner.get('/tenant'); // warm
+    await owner.get('/rooms'); // warm
     probe.reset();
-    const r = await owner.get('/tenant');
+    const r = await owner.get('/rooms');
     expect(r.status).toBe(200);
-    // The route's own service reads the tenant once; authentication added nothing else.
+    // The route's own service reads the rooms once (GET /tenant now also reads its settings sections); authentication added nothing else.
     expect(probe.counts.scoped).toBe(1);
     expect(probe.counts.cache).toEqual({ readAndCount: 1 });
   });
@@ -52,10 +52,10 @@ describe('the warm authentication path', () => {
     const member = await addMember(srv, owner, ['admin']);
     await owner.patch(`/memberships/${member.membershipId}`, { roles: ['teacher'] });
     probe.reset();
-    expect((await member.agent.get('/tenant')).status).toBe(200);
+    expect((await member.agent.get('/rooms')).status).toBe(200);
     expect(probe.counts.scoped).toBe(2); // the membership, then the route's own read
     probe.reset();
-    expect((await member.agent.get('/tenant')).status).toBe(200);
+    expect((await member.agent.get('/rooms')).status).toBe(200);
     expect(probe.counts.scoped).toBe(1);
     expect(probe.counts.cache.readAndCount).toBe(1);
     expect(probe.counts.cache.get).toBe(1); // the permission set for (membership, EV)

@@ -148,6 +148,7 @@ const SAMPLES: Record<string, Sample> = {
   'GET /billing/payments': {},
   'GET /billing/payments/{id}': { id: 'payment' },
   'POST /billing/payments/{id}/refunds': { id: 'payment', body: () => ({ amount: 1, reason: 'Overpaid' }) },
+  'POST /billing/accounts/{id}/checkout': { id: 'account', body: () => ({ returnUrl: 'http://localhost:3000/billing/paid' }) },
   'GET /billing/accounts/{id}/statement': { id: 'account', query: 'from=2025-01-01&to=2025-12-31' },
   'GET /billing/accounts/{id}/tax-statement': { id: 'account', query: 'year=2025' },
   'GET /notifications': {},

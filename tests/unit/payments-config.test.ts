@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/core/config.js';
 
 /** CONTRACT §1: PAYMENTS_PROVIDER (`fake` by default, refused in production), STRIPE_SECRET_KEY, STRIPE_WEBHOOK_SECRET, STRIPE_API_URL. */
-const PROD = { NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b', SESSION_SECRET: 'x'.repeat(32), SUPABASE_URL: 'https://p.supabase.co' };
+const PROD = { NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b', SESSION_SECRET: 'x'.repeat(32), SUPABASE_URL: 'https://p.supabase.co', EMAIL_TRANSPORT: 'ses' };
 const STRIPE = { PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_live_secret_value_123', STRIPE_WEBHOOK_SECRET: 'whsec_secret_value_456' };
 
 function problem(env: Record<string, string>) {
