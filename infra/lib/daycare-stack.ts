@@ -90,6 +90,17 @@ export class DaycareStack extends Stack {
         })
       : undefined;
 
+    // Online payments (PAYMENTS_PROVIDER=stripe; production refuses the fake): the API key and the webhook endpoint's
+    // signing secret, both set by hand (`aws secretsmanager put-secret-value`).
+    const stripeSecretKey = new secretsmanager.Secret(this, 'StripeSecretKey', {
+      description: 'Daycare STRIPE_SECRET_KEY: the Stripe API secret key (set it by hand)',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const stripeWebhookSecret = new secretsmanager.Secret(this, 'StripeWebhookSecret', {
+      description: 'Daycare STRIPE_WEBHOOK_SECRET: the signing secret (whsec_…) of the POST /webhooks/payments/stripe endpoint (set it by hand)',
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+
     const redisUrlSecret =
       config.cache === 'upstash'
         ? new secretsmanager.Secret(this, 'RedisUrlSecret', {
@@ -169,6 +180,9 @@ export class DaycareStack extends Stack {
       JOBS_QUEUE_URL: this.jobsQueue.queueUrl,
       DATABASE_URL_SECRET_ARN: databaseUrlSecret.secretArn,
       SESSION_SECRET_ARN: sessionSecret.secretArn,
+      PAYMENTS_PROVIDER: 'stripe',
+      STRIPE_SECRET_KEY_SECRET_ARN: stripeSecretKey.secretArn,
+      STRIPE_WEBHOOK_SECRET_ARN: stripeWebhookSecret.secretArn,
     };
     if (config.appOrigins.length > 0) environment.APP_ORIGINS = config.appOrigins.join(',');
     // Emails go through SES (production refuses to start without a real transport).
@@ -254,6 +268,8 @@ export class DaycareStack extends Stack {
     for (const fn of [this.apiFunction, this.workerFunction]) {
       databaseUrlSecret.grantRead(fn);
       sessionSecret.grantRead(fn);
+      stripeSecretKey.grantRead(fn);
+      stripeWebhookSecret.grantRead(fn);
       supabaseJwtSecret?.grantRead(fn);
       redisUrlSecret?.grantRead(fn);
     }

@@ -90,8 +90,8 @@ describe('optional settings', () => {
   it('databaseUrlSecretArn uses an existing secret instead of creating one', () => {
     const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:daycare/database-url-AbCdEf';
     const s = synth({ context: { cache: 'upstash', databaseUrlSecretArn: arn } });
-    // Only the session secret and the Upstash URL secret are created.
-    s.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    // Only the session secret, the Upstash URL secret and the two Stripe secrets are created.
+    s.template.resourceCountIs('AWS::SecretsManager::Secret', 4);
     const migrate = logicalId(s.stack.migrateFunction);
     expect(envOf(s.json, migrate).DATABASE_URL_SECRET_ARN).toBe(arn);
     const granted = statementsOfRole(s.json, s.json.Resources[migrate]!.Properties.Role['Fn::GetAtt'][0]).flatMap((st) => asArray(st.Resource));

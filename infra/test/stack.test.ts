@@ -134,8 +134,8 @@ describe('lambda functions', () => {
 });
 
 describe('secrets', () => {
-  it('creates the database URL secret and a generated 64-character session secret', () => {
-    s.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+  it('creates the database URL secret, a generated 64-character session secret and the two Stripe secrets (set by hand)', () => {
+    s.template.resourceCountIs('AWS::SecretsManager::Secret', 4);
     s.template.hasResourceProperties('AWS::SecretsManager::Secret', {
       GenerateSecretString: { PasswordLength: 64, ExcludePunctuation: true },
     });
@@ -150,8 +150,9 @@ describe('secrets', () => {
         .sort();
     const db = logicalId(s.stack.node.findChild('DatabaseUrlSecret'));
     const session = logicalId(s.stack.node.findChild('SessionSecret'));
-    expect(secretRefs(roleOf(ids.api))).toEqual([db, session].sort());
-    expect(secretRefs(roleOf(ids.worker))).toEqual([db, session].sort());
+    const stripe = ['StripeSecretKey', 'StripeWebhookSecret'].map((n) => logicalId(s.stack.node.findChild(n)));
+    expect(secretRefs(roleOf(ids.api))).toEqual([db, session, ...stripe].sort());
+    expect(secretRefs(roleOf(ids.worker))).toEqual([db, session, ...stripe].sort());
     expect(secretRefs(roleOf(ids.migrate))).toEqual([db]);
   });
 });
