@@ -1,7 +1,7 @@
-import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { ChangeMessageVisibilityCommand, DeleteMessageBatchCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { startFauxqs, type FauxqsServer } from 'fauxqs';
 import { count, eq } from 'drizzle-orm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { MemoryQueue } from '../../src/adapters/queue/memory-queue.js';
 import { newId } from '../../src/core/ids.js';
@@ -93,6 +93,14 @@ describe('SQS queue and Lambda worker (fauxqs)', () => {
     expect(r.status).toBe(202);
     const poison = await insertJob(srv, tenant.id, 'test.poison');
     await srv.container.queue.send({ jobId: poison, tenantId: tenant.id });
+    // The report's message is sent by the outbox's dispatch subscriber after the commit (drained asynchronously).
+    await vi.waitFor(
+      async () => {
+        const a = await client.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['ApproximateNumberOfMessages'] }));
+        expect(Number(a.Attributes?.ApproximateNumberOfMessages)).toBe(2);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
 
     const { records, failures } = await deliver();
     expect(records).toHaveLength(2);
