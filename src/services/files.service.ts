@@ -69,7 +69,7 @@ export function createFilesService({ db, storage, clock, logger, localFiles }: P
         const after = await filesRepository.settle(tx, tenantId, row.id, { status: 'rejected' }, now);
         if (after) await auditRepository.append(tx, { tenantId, action: 'file.rejected', targetType: 'file', targetId: row.id, after: { size: info.size, contentType: info.contentType ?? null } });
       });
-      await storage.delete(row.storageKey).catch((err: Error) => logger.warn({ err: err.message, fileId: row.id }, 'could not delete a rejected upload'));
+      await storage.delete(row.storageKey).catch((err: Error) => logger.warn({ err, fileId: row.id }, 'could not delete a rejected upload'));
       throw rejected(wrongType ? 'contentType' : 'size');
     }
     await storage.markConfirmed(row.storageKey);

@@ -100,7 +100,7 @@ export function createJobsService({ db, clock, queue, logger, files, config, onR
       try {
         await queue.send({ jobId, tenantId });
       } catch (err) {
-        logger.warn({ jobId, tenantId, err: err instanceof Error ? err.message : String(err) }, 'could not send a job to the queue; the outbox will try again');
+        logger.warn({ jobId, tenantId, err }, 'could not send a job to the queue; the outbox will try again');
         throw err;
       }
       return true;

@@ -89,7 +89,7 @@ export function createWorkerHost({
     }
     running = new Promise<void>((r) => setImmediate(r))
       .then(drainAll)
-      .catch((err) => logger.error({ err: message(err) }, 'outbox drain failed'))
+      .catch((err) => logger.error({ err }, 'outbox drain failed'))
       .finally(() => {
         running = undefined;
       });

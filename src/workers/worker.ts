@@ -59,7 +59,7 @@ export function createWorkerHandler(host: () => Promise<LambdaWorkerHost>) {
       try {
         return await h.drain?.({ all: true });
       } catch (err) {
-        h.logger.error({ err: err instanceof Error ? err.message : String(err) }, 'outbox drain failed');
+        h.logger.error({ err }, 'outbox drain failed');
         return undefined;
       }
     };

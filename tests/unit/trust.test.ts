@@ -43,6 +43,19 @@ describe('logs never carry query parameters or bodies (1)', () => {
     expect(written).not.toMatch(/Secret|peanuts/);
   });
 
+  it('every log call hands the error itself to the serializer, never its message (a database message quotes data)', async () => {
+    const { readdirSync, readFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const files = (readdirSync('src', { recursive: true }) as string[]).filter((f) => f.endsWith('.ts')).map((f) => join('src', f));
+    const offenders = files.flatMap((f) =>
+      readFileSync(f, 'utf8')
+        .split('\n')
+        .map((line, i) => [f, i + 1, line] as const)
+        .filter(([, , line]) => /\berr(or)?: (String\(|message\(|\w+\.message|\w+ instanceof Error)/.test(line)),
+    );
+    expect(offenders).toEqual([]);
+  });
+
   it('database encoding errors are a 400, never a 500', () => {
     for (const code of ['22021', '22P05']) expect(fromDatabaseError(Object.assign(new Error('x'), { code }))?.status).toBe(400);
   });

@@ -269,7 +269,7 @@ export function createNotificationsService({ db, clock, logger, mailer, notify, 
      * sent / skipped / retried (after the next wait of NOTIFY_RETRY_SECONDS) / failed. Answers how many it handled.
      */
     async sendDue(limit = 50, foreignGraceSeconds: number | null = null) {
-      await digestDue(clock.now()).catch((err) => logger.error({ err: err instanceof Error ? err.message : String(err) }, 'daily digest failed'));
+      await digestDue(clock.now()).catch((err) => logger.error({ err }, 'daily digest failed'));
       let handled = 0;
       for (let round = 0; round < 20; round++) {
         const due = await db.scoped(systemWide(), (tx) => repo.due(tx, limit, foreignGraceSeconds));
@@ -281,7 +281,7 @@ export function createNotificationsService({ db, clock, logger, mailer, notify, 
             await sendOne(d);
           } catch (err) {
             // The database failed mid-way: the lease runs out and the delivery is tried again.
-            logger.error({ deliveryId: id, tenantId, err: err instanceof Error ? err.message : String(err) }, 'email delivery interrupted');
+            logger.error({ deliveryId: id, tenantId, err }, 'email delivery interrupted');
           }
         }
         if (due.length < limit) break;

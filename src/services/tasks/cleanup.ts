@@ -16,7 +16,7 @@ export async function cleanupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
     const batch = await deps.db.scoped(forTenant(t.id), (tx) => maintenanceRepository.abandonedUploads(tx, t.id, new Date(now.getTime() - ABANDONED_AFTER_MS)));
     if (!batch.length) break;
     // Objects first: a row left behind is retried next hour; an object whose row is gone would be orphaned for good.
-    for (const f of batch) await deps.storage?.delete(f.storageKey).catch((err) => deps.logger.warn({ err: String(err), fileId: f.id }, 'could not delete an abandoned upload'));
+    for (const f of batch) await deps.storage?.delete(f.storageKey).catch((err) => deps.logger.warn({ err, fileId: f.id }, 'could not delete an abandoned upload'));
     uploads += await deps.db.scoped(forTenant(t.id), (tx) => maintenanceRepository.deleteFiles(tx, t.id, batch.map((f) => f.id)));
     if (batch.length < 500) break;
   }
