@@ -14,42 +14,52 @@ export default tseslint.config(
     },
   },
   {
-    // The HTTP edge never touches the database: no SQL, drivers, tables or repositories under src/api/.
-    files: ['src/api/**/*.ts'],
+    // The HTTP edge never touches the database: no SQL, drivers, tables or repositories under src/api/ nor in a
+    // module's routes and schemas.
+    files: ['src/api/**/*.ts', 'src/modules/**/*.routes.ts', 'src/modules/**/*.schemas.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             { group: ['drizzle-orm', 'drizzle-orm/*', 'pg', '@electric-sql/pglite', '@electric-sql/*'], message: 'No database access under src/api/: call a service.' },
-            { regex: '(^|/)repositories/|(^|/)models(/(?!enums\\.js$)|$)', message: 'No repositories or tables under src/api/: call a service (domain enums come from models/enums.ts).' },
+            { regex: '(^|/)db/|\\.repository\\.js$|(^|/)models(/(?!enums\\.js$)|$)', message: 'No repositories or tables in the HTTP edge: call a service (domain enums come from models/enums.ts).' },
           ],
         },
       ],
     },
   },
   {
-    // Floors: core and models at the ground; repositories and adapters above them; services above those; the two
-    // edges (api/, workers/) above services; container.ts and entrypoints/ on top. Nothing imports a higher floor.
+    // Floors: core and models at the ground; db/ and adapters/ above them; auth/ and kernel/ above those; the modules'
+    // services and repositories above those; the two edges (api/, workers/, and a module's routes and job handlers)
+    // above services; container.ts, seed.ts and entrypoints/ on top. Nothing imports a higher floor
+    // (tests/unit/import-graph.test.ts checks the whole graph, walls between modules included).
     files: ['src/core/**/*.ts', 'src/models/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/repositories/*', '**/adapters/*', '**/services/*', '**/api/*', '**/workers/*', '**/container.js', '**/entrypoints/*'], message: 'core/ and models/ are the ground floor: they import nothing above them.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/db/*', '**/adapters/*', '**/auth/*', '**/kernel/*', '**/modules/**', '**/api/*', '**/workers/*', '**/container.js', '**/seed.js', '**/entrypoints/*'], message: 'core/ and models/ are the ground floor: they import nothing above them.' }] }],
     },
   },
   {
-    files: ['src/repositories/**/*.ts', 'src/adapters/**/*.ts'],
+    files: ['src/db/**/*.ts', 'src/adapters/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{ group: ['**/services/*', '**/api/*', '**/workers/*', '**/container.js', '**/entrypoints/*'], message: 'Repositories and adapters sit below services: they import only core/ and models/.' }] }],
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/auth/*', '**/kernel/*', '**/modules/**', '**/api/*', '**/workers/*', '**/container.js', '**/seed.js', '**/entrypoints/*'], message: 'db/ and adapters/ sit below services: they import only core/ and models/.' }] }],
     },
   },
   {
-    files: ['src/services/**/*.ts'],
+    files: ['src/modules/**/*.repository.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{ group: ['**/*.service.js', '**/*.routes.js', '**/*.schemas.js', '**/*.job.js', '**/api/*', '**/workers/*', '**/container.js', '**/seed.js', '**/entrypoints/*'], message: 'A repository sits below the services: it imports no service, route or handler.' }] }],
+    },
+  },
+  {
+    files: ['src/auth/**/*.ts', 'src/kernel/**/*.ts', 'src/modules/**/*.ts'],
+    ignores: ['src/modules/**/*.repository.ts', 'src/modules/**/*.routes.ts', 'src/modules/**/*.schemas.ts', 'src/modules/**/*.job.ts', 'src/modules/*/module.ts', 'src/modules/index.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
-            { group: ['**/api/*', '**/workers/*', '**/container.js', '**/entrypoints/*'], message: 'Services sit below the edges (api/, workers/) and the container: types they share live in services/.' },
+            { group: ['**/api/*', '**/workers/*', '**/container.js', '**/entrypoints/*'], message: 'Services sit below the edges (api/, workers/) and the container: types they share live in kernel/.' },
             { group: ['**/adapters/*/*', '!**/adapters/*/cache.js', '!**/adapters/*/queue.js', '!**/adapters/*/storage.js', '!**/adapters/payments/provider.js', '!**/adapters/*/mailer.js'], allowTypeImports: false, message: 'Services see ports only (cache.ts, queue.ts, storage.ts, payments/provider.ts, mailer.ts): the container decides which adapter stands behind them.' },
           ],
         },
@@ -58,14 +68,14 @@ export default tseslint.config(
   },
   {
     // Background work is an edge like HTTP: handlers call services, never repositories, tables or SQL.
-    files: ['src/workers/**/*.ts'],
+    files: ['src/workers/**/*.ts', 'src/modules/**/*.job.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
           patterns: [
             { group: ['drizzle-orm', 'drizzle-orm/*', 'pg', '@electric-sql/*'], message: 'No database access under src/workers/: call a service.' },
-            { group: ['**/repositories/*', '**/models/*', '**/models', '**/api/*', '**/container.js', '**/entrypoints/*'], allowTypeImports: false, message: 'Workers call services (handed in by the container); they import no repositories, tables, routes or the container.' },
+            { group: ['**/db/*', '**/*.repository.js', '**/models/*', '**/models', '**/api/*', '**/container.js', '**/entrypoints/*'], allowTypeImports: false, message: 'Workers call services (handed in by the container); they import no repositories, tables, routes or the container.' },
           ],
         },
       ],
@@ -73,7 +83,7 @@ export default tseslint.config(
   },
   {
     // Client text goes through the one NUL-refusing string type (src/core/strings.ts), never a bare z.string().
-    files: ['src/api/**/*.ts', 'src/workers/**/*.ts'],
+    files: ['src/api/**/*.ts', 'src/workers/**/*.ts', 'src/modules/**/*.routes.ts', 'src/modules/**/*.schemas.ts', 'src/modules/**/*.job.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',
@@ -85,9 +95,10 @@ export default tseslint.config(
     },
   },
   {
-    // One place for a resource's schemas: src/api/routes/<resource>.schemas.ts. A routes file declares routes and
-    // handlers only (shared pieces such as IdParam, ListQuery and page() come from registry.ts).
-    files: ['src/api/routes/*.routes.ts'],
+    // One place for a resource's schemas: <resource>.schemas.ts beside its routes (src/modules/<capability>/, or
+    // src/api/routes/ for the edge's own). A routes file declares routes and handlers only (shared pieces such as
+    // IdParam, ListQuery and page() come from src/api/routes/registry.ts).
+    files: ['src/api/routes/*.routes.ts', 'src/modules/**/*.routes.ts'],
     rules: {
       'no-restricted-syntax': [
         'error',
@@ -97,7 +108,7 @@ export default tseslint.config(
         },
         {
           selector: "CallExpression[callee.object.name='z'], CallExpression[callee.object.object.name='z'], CallExpression[callee.name='str'], CallExpression[callee.property.name=/^(extend|merge|pick|omit|partial|strict)$/]",
-          message: 'Declare schemas in src/api/routes/<resource>.schemas.ts and import them into the routes file.',
+          message: 'Declare schemas in <resource>.schemas.ts beside the routes file and import them into it.',
         },
       ],
     },

@@ -9,7 +9,7 @@ import { createApp } from '../src/api/app.js';
 import { createContainer } from '../src/container.js';
 import { loadConfig } from '../src/core/config.js';
 import { signLocalSupabaseToken } from '../src/core/security/supabase.js';
-import { openDatabase } from '../src/repositories/db.js';
+import { openDatabase } from '../src/db/db.js';
 
 const DB = process.argv.includes('--db') ? process.argv[process.argv.indexOf('--db') + 1]! : 'daycare_bench_1000';
 const ADMIN = process.env.BENCH_ADMIN_URL ?? 'postgres://root@127.0.0.1:5432/postgres';

@@ -4,7 +4,7 @@
  * generate_series (no round trip per row). Ids are md5-derived and times come from setseed(): the same data every run.
  */
 import pg from 'pg';
-import { openDatabase } from '../src/repositories/db.js';
+import { openDatabase } from '../src/db/db.js';
 
 const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/[ =]/) as [string, string]));
 const tenants = Number(args.tenants ?? 1000);

@@ -13,7 +13,7 @@ import { newId } from '../src/core/ids.js';
 import { addDays } from '../src/core/time.js';
 import { PERMISSIONS } from '../src/core/security/permissions.js';
 import { attendance, files, jobs, rooms, students, tenants } from '../src/models/index.js';
-import { openDatabase } from '../src/repositories/db.js';
+import { openDatabase } from '../src/db/db.js';
 import { eq } from 'drizzle-orm';
 
 async function main() {

@@ -9,26 +9,7 @@ import { handleError } from './middleware/errors.js';
 import { registerAuthRoutes } from './routes/auth.routes.js';
 import { registerDocsRoutes } from './routes/docs.routes.js';
 import { registerHealthRoutes } from './routes/health.routes.js';
-import { registerTenancyRoutes } from './routes/tenancy.routes.js';
-import { registerInvitationRoutes } from './routes/invitations.routes.js';
-import { registerCentreRoutes } from './routes/centre.routes.js';
-import { registerAttendanceRoutes } from './routes/attendance.routes.js';
-import { registerShiftsRoutes } from './routes/shifts.routes.js';
-import { registerKioskRoutes } from './routes/kiosks.routes.js';
-import { registerMessagesRoutes } from './routes/messages.routes.js';
-import { registerAbsencesRoutes } from './routes/absences.routes.js';
-import { registerCareEntriesRoutes } from './routes/care-entries.routes.js';
-import { registerIncidentsRoutes } from './routes/incidents.routes.js';
-import { registerFilesRoutes } from './routes/files.routes.js';
-import { registerJobsRoutes } from './routes/jobs.routes.js';
-import { registerApplicationsRoutes } from './routes/applications.routes.js';
-import { registerWaitlistRoutes } from './routes/waitlist.routes.js';
-import { registerApplicationFormsRoutes } from './routes/application-forms.routes.js';
-import { registerPublicRoutes } from './routes/public.routes.js';
-import { registerBillingRoutes } from './routes/billing.routes.js';
-import { registerBillingInvoiceRoutes } from './routes/billing-invoices.routes.js';
-import { registerNotificationsRoutes } from './routes/notifications.routes.js';
-import { registerPaymentsRoutes } from './routes/payments.routes.js';
+import { ROUTES } from '../modules/index.js';
 import { collectRoutes, type RouteMeta } from './routes/registry.js';
 
 /** Paths whose bodies are not JSON: the local storage driver's signed upload URLs. */
@@ -104,26 +85,8 @@ function registerRoutes(app: OpenAPIHono<AppEnv>) {
   registerHealthRoutes(app);
   registerDocsRoutes(app);
   registerAuthRoutes(app);
-  registerTenancyRoutes(app);
-  registerInvitationRoutes(app);
-  registerCentreRoutes(app);
-  registerJobsRoutes(app);
-  registerAttendanceRoutes(app);
-  registerShiftsRoutes(app);
-  registerKioskRoutes(app);
-  registerAbsencesRoutes(app);
-  registerCareEntriesRoutes(app);
-  registerIncidentsRoutes(app);
-  registerMessagesRoutes(app);
-  registerFilesRoutes(app);
-  registerApplicationsRoutes(app);
-  registerWaitlistRoutes(app);
-  registerApplicationFormsRoutes(app);
-  registerPublicRoutes(app);
-  registerBillingRoutes(app);
-  registerBillingInvoiceRoutes(app);
-  registerNotificationsRoutes(app);
-  registerPaymentsRoutes(app);
+  // The capabilities' routes, in the manifest's order (src/modules/index.ts).
+  for (const register of ROUTES) register(app);
 }
 
 /**

@@ -1,6 +1,6 @@
 import type { Context } from 'hono';
 import { deleteCookie, setCookie } from 'hono/cookie';
-import type { IssuedSession } from '../services/auth/session-state.js';
+import type { IssuedSession } from '../auth/session-state.js';
 
 export const COOKIE = {
   session: '__Host-session',

@@ -23,7 +23,7 @@ async function main() {
       console.log(`migrations applied (${container.db.kind})`);
     } else if (command === 'seed') {
       await container.db.migrate();
-      const { seedDemo } = await import('../services/seed.js');
+      const { seedDemo } = await import('../seed.js');
       const out = await seedDemo(container);
       console.log(out);
     } else {

@@ -1,6 +1,6 @@
 import { ConfigError } from '../core/config.js';
 import { resolveSecrets } from '../core/secrets.js';
-import { openDatabase } from '../repositories/db.js';
+import { openDatabase } from '../db/db.js';
 
 /**
  * Lambda handler that applies the SQL migrations (run by the deploy's trigger before the new code goes live, or by

@@ -1,15 +1,15 @@
 import type { z } from 'zod';
 import type { JobActor } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
-import type { OutboxService } from '../services/events.js';
-import type { FilesService } from '../services/files.service.js';
-import type { JobRecord, JobsService } from '../services/jobs.service.js';
-import type { ReportsService } from '../services/reports.service.js';
-import type { StudentsService } from '../services/students.service.js';
-import type { TasksService } from '../services/tasks.service.js';
-import type { BillingService } from '../services/billing/billing.service.js';
+import type { OutboxService } from '../kernel/events.js';
+import type { FilesService } from '../modules/files/index.js';
+import type { JobRecord, JobsService } from '../modules/imports-reports/index.js';
+import type { ReportsService } from '../modules/imports-reports/index.js';
+import type { StudentsService } from '../modules/people/index.js';
+import type { TasksService } from '../modules/tasks/index.js';
+import type { BillingService } from '../modules/billing/index.js';
 
-export { PermanentJobError } from '../services/job-payloads.js';
+export { PermanentJobError } from '../kernel/job-payloads.js';
 
 /** The services background work calls: handed to the worker host by the container, as createApp is handed them. */
 export interface WorkerServices {

@@ -1,6 +1,6 @@
 import type { Logger } from '../core/logger.js';
 import { telemetry } from '../core/telemetry.js';
-import { LeaseLostError } from '../services/job-payloads.js';
+import { LeaseLostError } from '../kernel/job-payloads.js';
 import { JOB_REGISTRY, PermanentJobError, type JobContext, type JobRegistry, type WorkerServices } from './jobs.js';
 
 /** Deliveries of one job before it is marked failed (SQS: the redrive policy's maxReceiveCount is the same 5). */

@@ -1,4 +1,4 @@
-import type { DomainEvent } from '../services/events.js';
+import type { DomainEvent } from '../kernel/events.js';
 import type { WorkerServices } from './job-types.js';
 
 /** A service method that reacts to a committed event. Idempotent: the outbox delivers at least once. */

@@ -1,6 +1,6 @@
 import { expect } from 'vitest';
-import type { EnrolmentBilling } from '../../src/services/enrolment/billing-port.js';
-import type { NotifyRequest } from '../../src/services/enrolment/notify-port.js';
+import type { EnrolmentBilling } from '../../src/modules/enrolment/billing-port.js';
+import type { NotifyRequest } from '../../src/modules/enrolment/notify-port.js';
 import type { Agent } from '../helpers/http.js';
 
 /** A recording stand-in for the notifications seam: what enrolment announced, per centre. */

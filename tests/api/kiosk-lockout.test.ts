@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryCache } from '../../src/adapters/cache/memory-cache.js';
-import { PIN_MAX_FAILURES } from '../../src/services/kiosks.service.js';
+import { PIN_MAX_FAILURES } from '../../src/modules/kiosk/kiosks.service.js';
 import { auditActions, newCentre } from '../factories/index.js';
 import { HAS_REDIS_SERVER, startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { startServer, type CacheKind, type TestServer } from '../helpers/server.js';

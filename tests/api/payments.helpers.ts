@@ -1,5 +1,5 @@
 import { expect } from 'vitest';
-import type { NotifyRequest } from '../../src/services/billing/notify-port.js';
+import type { NotifyRequest } from '../../src/modules/billing/notify-port.js';
 import { mkGuardian, mkStudent, newCentre } from '../factories/index.js';
 import type { Agent } from '../helpers/http.js';
 import { addMember, type TestServer } from '../helpers/server.js';

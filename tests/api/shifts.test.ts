@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitAtLocalMidnight } from '../../src/services/timecards.js';
+import { splitAtLocalMidnight } from '../../src/modules/staff-time/timecards.js';
 import { auditActions, newCentre, useServer } from '../factories/index.js';
 import { addMember } from '../helpers/server.js';
 

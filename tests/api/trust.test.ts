@@ -7,8 +7,8 @@ import { randomUUID } from 'node:crypto';
 import { eq } from 'drizzle-orm';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { rooms, students } from '../../src/models/index.js';
-import { idempotencyRepository } from '../../src/repositories/idempotency.repository.js';
-import { jobsRepository } from '../../src/repositories/jobs.repository.js';
+import { idempotencyRepository } from '../../src/db/idempotency.repository.js';
+import { jobsRepository } from '../../src/modules/imports-reports/jobs.repository.js';
 import { addMember, newTenant, startServer, type TestServer } from '../helpers/server.js';
 import { uploadCsv, waitJob } from './jobs.helpers.js';
 

@@ -4,7 +4,7 @@
  */
 import { and, eq } from 'drizzle-orm';
 import { newId } from '../../src/core/ids.js';
-import type { Tx } from '../../src/repositories/db.js';
+import type { Tx } from '../../src/db/db.js';
 import { guardians, rooms, shifts, staff, staffRooms, studentGuardians, students } from '../../src/models/index.js';
 import type { TestServer } from '../helpers/server.js';
 

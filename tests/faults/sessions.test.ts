@@ -15,7 +15,7 @@ import path from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
-import { PIN_MAX_FAILURES } from '../../src/services/kiosks.service.js';
+import { PIN_MAX_FAILURES } from '../../src/modules/kiosk/kiosks.service.js';
 import { newCentre } from '../factories/index.js';
 import type { Agent } from '../helpers/http.js';
 import { addMember, newTenant, startServer, uniqueEmail, type TestServer } from '../helpers/server.js';

@@ -1,4 +1,4 @@
-import { openDatabase, type Database } from '../../src/repositories/db.js';
+import { openDatabase, type Database } from '../../src/db/db.js';
 
 export type Engine = 'pglite' | 'pg';
 

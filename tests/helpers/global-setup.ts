@@ -1,4 +1,4 @@
-import { openDatabase } from '../../src/repositories/db.js';
+import { openDatabase } from '../../src/db/db.js';
 
 /** With DATABASE_URL set, migrate the server database once before the suite (the migrator also takes an advisory lock). */
 export default async function setup() {

@@ -8,7 +8,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, fromDatabaseError } from '../../src/core/errors.js';
 import { newId } from '../../src/core/ids.js';
-import { openDatabase, TenantSlots, type Database } from '../../src/repositories/db.js';
+import { openDatabase, TenantSlots, type Database } from '../../src/db/db.js';
 import { ENGINES, openTestDatabase } from '../helpers/engines.js';
 
 const rowsOf = (r: unknown) => (r as { rows: Record<string, unknown>[] }).rows;

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inlineParams, openDatabase, type Database } from '../../src/repositories/db.js';
+import { inlineParams, openDatabase, type Database } from '../../src/db/db.js';
 
 const lit = (v: string) => `'${v.replace(/'/g, "''")}'`;
 
@@ -105,7 +105,7 @@ describe('isPlainRead decides what may run outside BEGIN … COMMIT', () => {
     ['delete from rooms', false],
     ['with x as (delete from t returning *) select * from x', false],
   ])('%s → %s', async (text, expected) => {
-    const { isPlainRead } = await import('../../src/repositories/db.js');
+    const { isPlainRead } = await import('../../src/db/db.js');
     expect(isPlainRead(text)).toBe(expected);
   });
 });

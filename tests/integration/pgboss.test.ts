@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgBossQueue } from '../../src/adapters/queue/pgboss-queue.js';
 import { loadConfig } from '../../src/core/config.js';
 import { newId } from '../../src/core/ids.js';
-import { openDatabase } from '../../src/repositories/db.js';
+import { openDatabase } from '../../src/db/db.js';
 
 /**
  * JOBS_QUEUE=pgboss with two worker processes on a database of this test's own (created on the server of

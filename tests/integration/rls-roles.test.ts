@@ -6,7 +6,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
-import type { Database, DbScope } from '../../src/repositories/db.js';
+import type { Database, DbScope } from '../../src/db/db.js';
 import { ENGINES, openTestDatabase } from '../helpers/engines.js';
 
 async function user(db: Database, email: string) {

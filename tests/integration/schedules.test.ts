@@ -2,7 +2,7 @@ import { and, eq, gte, lte, sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { attendanceRollups, files, idempotencyKeys, messages, sessions, taskRuns, tenants, users } from '../../src/models/index.js';
-import { computeRoomDay } from '../../src/services/tasks/rollup.js';
+import { computeRoomDay } from '../../src/modules/attendance/rollup.task.js';
 import { newTenant, type TestServer } from '../helpers/server.js';
 import { useServer } from '../factories/index.js';
 import { seedRoom, seedStudent, seedVisit } from '../api/jobs.helpers.js';

@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { DEMO_TENANT_ID, seedDemo } from '../../src/services/seed.js';
+import { DEMO_TENANT_ID, seedDemo } from '../../src/seed.js';
 import { useServer } from '../factories/index.js';
 
 describe('npm run seed', () => {

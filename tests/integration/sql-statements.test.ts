@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isoText, selectList } from '../../src/repositories/columns-sql.js';
-import { queryMany, queryRows, type Database } from '../../src/repositories/db.js';
+import { isoText, selectList } from '../../src/db/columns-sql.js';
+import { queryMany, queryRows, type Database } from '../../src/db/db.js';
 import { attendance, careEntries, rooms, students } from '../../src/models/index.js';
 import { ENGINES, openTestDatabase } from '../helpers/engines.js';
 

@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { attendance, attendanceRollups, messages, shifts } from '../../src/models/index.js';
-import { computeStaffTime } from '../../src/services/tasks/rollup.js';
+import { computeStaffTime } from '../../src/modules/attendance/rollup.task.js';
 import { newCentre, useServer } from '../factories/index.js';
 
 const at = (hhmm: string) => new Date(`2019-07-02T${hhmm}:00Z`);

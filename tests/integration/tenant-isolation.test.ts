@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
-import type { Database } from '../../src/repositories/db.js';
+import type { Database } from '../../src/db/db.js';
 import { ENGINES, openTestDatabase } from '../helpers/engines.js';
 
 const TENANT_TABLES = [

@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { ManualClock, systemClock } from '../../src/core/clock.js';
 import type { TenantContext } from '../../src/core/context.js';
 import { ENTITLEMENTS, permissionsFor } from '../../src/core/security/permissions.js';
-import { createBillingService } from '../../src/services/billing/billing.service.js';
-import type { NotifyRequest } from '../../src/services/billing/notify-port.js';
+import { createBillingService } from '../../src/modules/billing/billing.service.js';
+import type { NotifyRequest } from '../../src/modules/billing/notify-port.js';
 import { mkGuardian, mkStudent, newCentre, useServer } from '../factories/index.js';
 import { waitJob } from '../api/jobs.helpers.js';
 

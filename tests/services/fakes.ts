@@ -1,6 +1,6 @@
 import type { TenantContext } from '../../src/core/context.js';
-import type { AuditEntry } from '../../src/repositories/audit.repository.js';
-import type { Database, Tx } from '../../src/repositories/db.js';
+import type { AuditEntry } from '../../src/db/audit.repository.js';
+import type { Database, Tx } from '../../src/db/db.js';
 
 /** A transaction stand-in for services whose repositories are fakes (they never touch it). */
 export const fakeTx = {} as Tx;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { RoomRow } from '../../src/repositories/rooms.repository.js';
-import { createRoomsService, type RoomsRepositories } from '../../src/services/rooms.service.js';
+import type { RoomRow } from '../../src/modules/people/rooms.repository.js';
+import { createRoomsService, type RoomsRepositories } from '../../src/modules/people/rooms.service.js';
 import { fakeAudit, fakeDb, fixedClock, ownerCtx } from './fakes.js';
 
 /** The rooms service with its repositories handed in: its rules tested without HTTP or a database. */

@@ -2,10 +2,10 @@ import { and, eq } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { auditLogs, students, tenants } from '../../src/models/index.js';
-import { auditRepository } from '../../src/repositories/audit.repository.js';
-import type { Database } from '../../src/repositories/db.js';
-import type { ImportRow } from '../../src/services/students-import.rows.js';
-import { createStudentsService } from '../../src/services/students.service.js';
+import { auditRepository } from '../../src/db/audit.repository.js';
+import type { Database } from '../../src/db/db.js';
+import type { ImportRow } from '../../src/modules/people/students-import.rows.js';
+import { createStudentsService } from '../../src/modules/people/students.service.js';
 import { openTestDatabase } from '../helpers/engines.js';
 import { fixedClock } from './fakes.js';
 

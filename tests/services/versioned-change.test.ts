@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { changeVersioned, UNCHANGED } from '../../src/services/versioned-change.js';
+import { changeVersioned, UNCHANGED } from '../../src/kernel/versioned-change.js';
 import { fakeAudit, fakeTx, ownerCtx } from './fakes.js';
 
 /** The one way to change a versioned record, tested directly: no HTTP, no database. */

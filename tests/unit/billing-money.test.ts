@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { allocate, allocationPool } from '../../src/services/billing/allocation.js';
-import { daysInMonth } from '../../src/services/billing/dates.js';
-import { money, percentOf, roundHalfUp } from '../../src/services/billing/money.js';
-import { monthCharges, monthPiece, pctForRank, siblingDiscounts, tuitionPieces } from '../../src/services/billing/tuition.js';
+import { allocate, allocationPool } from '../../src/modules/billing/allocation.js';
+import { daysInMonth } from '../../src/modules/billing/dates.js';
+import { money, percentOf, roundHalfUp } from '../../src/core/money.js';
+import { monthCharges, monthPiece, pctForRank, siblingDiscounts, tuitionPieces } from '../../src/modules/billing/tuition.js';
 
 describe('billing money rules (CONTRACT "Billing")', () => {
   it('R rounds half up on integers, negatives included', () => {

@@ -7,8 +7,8 @@ import { createFileMailer } from '../../src/adapters/mail/file-mailer.js';
 import { MailError } from '../../src/adapters/mail/mailer.js';
 import { createSesMailer } from '../../src/adapters/mail/ses-mailer.js';
 import { smtpFailure } from '../../src/adapters/mail/smtp-mailer.js';
-import { digestHasCome, maskEmail } from '../../src/services/notifications/notifications.service.js';
-import { renderEmail } from '../../src/services/notifications/types.js';
+import { digestHasCome, maskEmail } from '../../src/modules/notifications/notifications.service.js';
+import { renderEmail } from '../../src/modules/notifications/types.js';
 
 const message = {
   from: 'hello@mail.example.com',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { nameStr } from '../../src/core/strings.js';
-import { readHeader, validateRow } from '../../src/services/students-import.rows.js';
+import { readHeader, validateRow } from '../../src/modules/people/students-import.rows.js';
 
 describe('names (README "Names")', () => {
   const schema = nameStr(100);

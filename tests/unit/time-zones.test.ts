@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addDays, localDate, localDateTime, localTime, startOfLocalDay, zonedInstant } from '../../src/core/time.js';
-import { splitAtLocalMidnight } from '../../src/services/timecards.js';
+import { splitAtLocalMidnight } from '../../src/modules/staff-time/timecards.js';
 
 /**
  * Property tests of core/time.ts over every IANA zone the runtime knows and every day of two years (2026 and 2027):

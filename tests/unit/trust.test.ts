@@ -11,7 +11,7 @@ import { RedisCache } from '../../src/adapters/cache/redis-cache.js';
 import { ConfigError, loadConfig } from '../../src/core/config.js';
 import { fromDatabaseError } from '../../src/core/errors.js';
 import { createLogger, serializeError } from '../../src/core/logger.js';
-import { isAlive, openDatabase } from '../../src/repositories/db.js';
+import { isAlive, openDatabase } from '../../src/db/db.js';
 
 describe('logs never carry query parameters or bodies (1)', () => {
   const drizzleLike = () => {

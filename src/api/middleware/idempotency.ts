@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { AppError, errorBody } from '../../core/errors.js';
-import type { IdemScope, StoredResponse } from '../../services/idempotency.service.js';
+import type { IdemScope, StoredResponse } from '../../kernel/idempotency.service.js';
 import type { AppEnv } from '../env.js';
 import { UNSAFE } from './session.js';
 

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from 'hono';
 import { AppError, unauthenticated } from '../../core/errors.js';
 import { parseEnrolmentToken } from '../../core/security/enrolment-tokens.js';
 import { logContext } from '../../core/logger.js';
-import type { PublicFormContext } from '../../services/enrolment/public.service.js';
+import type { PublicFormContext } from '../../modules/enrolment/index.js';
 import type { AppEnv } from '../env.js';
 import { requestMeta } from './session.js';
 

@@ -1,8 +1,8 @@
 import type { Logger } from '../../core/logger.js';
-import type { TasksService } from '../../services/tasks.service.js';
-import type { ScheduledTask } from '../../services/tasks/types.js';
+import type { TasksService } from '../../modules/tasks/index.js';
+import type { ScheduledTask } from '../../kernel/tasks.js';
 
-export { SCHEDULED_TASKS, type ScheduledTask } from '../../services/tasks/types.js';
+export { SCHEDULED_TASKS, type ScheduledTask } from '../../kernel/tasks.js';
 
 /**
  * Runs one scheduled task for every centre (the same code from EventBridge Scheduler on Lambda and from the local

@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import type { Logger } from '../../core/logger.js';
-import type { ScheduledTask } from '../../services/tasks/types.js';
+import type { ScheduledTask } from '../../kernel/tasks.js';
 
 /** The schedules, the same on Lambda (EventBridge Scheduler, infra/) and locally (in-process, below). */
 export const SCHEDULES: Record<ScheduledTask, string> = {

@@ -1,0 +1,88 @@
+import { createHash } from 'node:crypto';
+import { sql } from 'drizzle-orm';
+import type { Clock } from '../core/clock.js';
+import { AppError } from '../core/errors.js';
+import { acrossCentres, forTenant, type Database, type DbScope } from '../db/db.js';
+import { idempotencyRepository, type IdemScope } from '../db/idempotency.repository.js';
+
+export type { IdemScope };
+export const IDEMPOTENCY_TTL_SECONDS = 24 * 3600;
+
+/** A response as stored with its key and replayed later. */
+export interface StoredResponse {
+  status: number;
+  body: unknown;
+  headers: Record<string, string>;
+}
+
+export type IdempotentOutcome<R> = { replay: StoredResponse } | { fresh: R };
+
+/** Thrown inside the unit of work to roll it back while still answering with the (5xx) response. */
+class RollBack<R> {
+  constructor(readonly result: R) {}
+}
+
+const inProgress = () => new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed');
+
+/**
+ * Idempotency-Key (CONTRACT §2), exactly once: the key, the work and the stored response share one transaction
+ * (`db.unitOfWork`, which every `scoped()` call of the work joins). A committed change therefore always has its
+ * response stored, and an uncommitted one leaves no trace — there is no "in progress" row to outlive a crash.
+ * Concurrent duplicates meet on a transaction-level advisory lock: the second one answers 409 at once instead of
+ * waiting, and the lock goes away with the transaction, whatever kills it.
+ */
+export function createIdempotencyService({ db, clock }: { db: Database; clock: Clock }) {
+  // A keyed request without a centre (POST /tenants, an invitation's answer) is its user's own.
+  const dbScope = (s: IdemScope): DbScope => (s.tenantId ? forTenant(s.tenantId) : acrossCentres({ userId: s.userId }));
+  const lockKey = (s: IdemScope) =>
+    createHash('sha256').update(JSON.stringify([s.tenantId, s.userId, s.method, s.path, s.key])).digest().readBigInt64BE(0).toString();
+
+  /** The stored response for this key, 422 when it was used with another request, null when there is none. */
+  const storedResponse = async (s: IdemScope, fingerprint: string): Promise<StoredResponse | null> => {
+    const row = await db.scoped(dbScope(s), (tx) => idempotencyRepository.find(tx, s));
+    // Rows written by an older version before it completed the request are abandoned claims: not a response.
+    if (!row || !row.completed) return null;
+    if (row.fingerprint !== fingerprint) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
+    return { status: row.responseStatus ?? 200, body: row.responseBody, headers: (row.responseHeaders as Record<string, string>) ?? {} };
+  };
+
+  return {
+    /**
+     * Runs `work` once per key: a replay of the stored response when there is one, else `work` inside the unit of
+     * work, with `record(result)` stored beside it. A result `record` marks as not storable (a 5xx) rolls back.
+     */
+    async run<R>(
+      s: IdemScope,
+      fingerprint: string,
+      work: () => Promise<R>,
+      record: (result: R) => Promise<StoredResponse | null>,
+    ): Promise<IdempotentOutcome<R>> {
+      const earlier = await storedResponse(s, fingerprint);
+      if (earlier) return { replay: earlier };
+      try {
+        return await db.unitOfWork(dbScope(s), async () => {
+          const locked = await db.scoped(dbScope(s), async (tx) => {
+            const rows = await tx.execute(sql`select pg_try_advisory_xact_lock(${lockKey(s)}::bigint) as ok`);
+            return Boolean((rows as unknown as { rows: { ok: boolean }[] }).rows[0]?.ok);
+          });
+          if (!locked) throw inProgress();
+          // The first request may have committed between the look-up above and the lock.
+          const now = await storedResponse(s, fingerprint);
+          if (now) return { replay: now };
+          const result = await work();
+          const response = await record(result);
+          if (!response) throw new RollBack(result);
+          await db.scoped(dbScope(s), async (tx) => {
+            await idempotencyRepository.removeAbandoned(tx, s);
+            await idempotencyRepository.insertCompleted(tx, s, fingerprint, response, clock.now(), IDEMPOTENCY_TTL_SECONDS);
+          });
+          return { fresh: result };
+        });
+      } catch (err) {
+        if (err instanceof RollBack) return { fresh: err.result as R };
+        throw err;
+      }
+    },
+  };
+}
+export type IdempotencyService = ReturnType<typeof createIdempotencyService>;

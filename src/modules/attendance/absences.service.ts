@@ -1,0 +1,107 @@
+import type { TenantContext } from '../../core/context.js';
+import { conflict, forbidden, notFound, unprocessable } from '../../core/errors.js';
+import { isUuid, newId } from '../../core/ids.js';
+import { localDate } from '../../core/time.js';
+import type { AbsenceReason } from '../../models/enums.js';
+import { absencesRepository as repo } from './absences.repository.js';
+import { attendanceRepository } from './attendance.repository.js';
+import { auditActor, auditRepository } from '../../db/audit.repository.js';
+import { pgConstraint } from '../../db/db.js';
+import { absenceDto, type AbsenceDto } from './absences.dto.js';
+import { access } from '../../auth/access.js';
+import type { ServiceDeps } from '../../kernel/deps.js';
+import { checkRange, MAX_REPORT_DAYS } from '../../kernel/helpers.js';
+import { decodeUuidCursor, toPage } from '../../core/pagination.js';
+import { changeVersioned } from '../../kernel/versioned-change.js';
+
+export interface AbsenceInput {
+  studentId: string;
+  date: string;
+  reason: AbsenceReason;
+  note?: string | null;
+}
+
+const ONE_PER_DAY = 'absences_one_per_student_day';
+const alreadyAbsent = () => conflict('The child is already marked absent that day');
+
+/**
+ * Absences: one per child per local day, never on a day with attendance. Staff record any day; a guardian reports for
+ * their own children, today or later in the centre's time zone, and may withdraw only what they reported.
+ */
+export function createAbsencesService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email });
+
+  return {
+    async create(ctx: TenantContext, input: AbsenceInput): Promise<AbsenceDto> {
+      if (!isUuid(input.studentId)) throw notFound('Student');
+      const studentId = input.studentId.toLowerCase();
+      try {
+        return await db.scoped(scope(ctx), async (tx) => {
+          await access.assertStudentVisible(tx, ctx, studentId);
+          const s = await attendanceRepository.getStudent(tx, ctx.tenantId, studentId);
+          if (!s) throw notFound('Student');
+          if (ctx.guardianOnly) {
+            const today = localDate(clock.now(), (await attendanceRepository.tenantTimezone(tx, ctx.tenantId)) ?? 'UTC');
+            if (input.date < today) throw unprocessable('A guardian reports absences for today or later', [{ path: 'date', message: `must be ${today} or later` }]);
+          }
+          if (await repo.hasAttendanceOn(tx, ctx.tenantId, studentId, input.date)) throw conflict('The child has attendance that day');
+          if (await repo.forDay(tx, ctx.tenantId, studentId, input.date)) throw alreadyAbsent();
+          const now = clock.now();
+          const row = await repo.insert(tx, {
+            id: newId(),
+            tenantId: ctx.tenantId,
+            studentId,
+            date: input.date,
+            reason: input.reason,
+            note: input.note ?? null,
+            reportedByMembershipId: ctx.membershipId,
+            createdAt: now,
+            updatedAt: now,
+          });
+          const dto = absenceDto(row);
+          await auditRepository.append(tx, { ...auditActor(ctx), action: 'absence.reported', targetType: 'absence', targetId: row.id, after: dto });
+          return dto;
+        });
+      } catch (e) {
+        if (pgConstraint(e) === ONE_PER_DAY) throw alreadyAbsent();
+        throw e;
+      }
+    },
+
+    async list(ctx: TenantContext, q: { from?: string; to?: string; studentId?: string; roomId?: string; limit: number; cursor?: string }) {
+      if (q.from && q.to) checkRange(q.from, q.to, MAX_REPORT_DAYS);
+      const cursor = decodeUuidCursor(q.cursor);
+      const rows = await db.scoped(scope(ctx), async (tx) => {
+        const studentIds = await access.visibleStudentIds(tx, ctx);
+        return repo.list(tx, ctx.tenantId, { ...q, studentId: q.studentId?.toLowerCase(), roomId: q.roomId?.toLowerCase(), cursor, studentIds });
+      });
+      return toPage(rows, q.limit, absenceDto, (r) => r.id);
+    },
+
+    /** Staff remove any absence; a guardian only one they reported (another's → 403, not their child's → 404). */
+    async remove(ctx: TenantContext, id: string, ifMatch?: number): Promise<void> {
+      if (!isUuid(id)) throw notFound('Absence');
+      await db.scoped(scope(ctx), async (tx) => {
+        await changeVersioned(tx, ctx, {
+          what: 'Absence',
+          target: { type: 'absence', id },
+          ifMatch,
+          lock: () => repo.get(tx, ctx.tenantId, id, true),
+          async visible(b) {
+            try {
+              await access.assertStudentVisible(tx, ctx, b.studentId);
+            } catch {
+              throw notFound('Absence');
+            }
+          },
+          async write(before) {
+            if (ctx.guardianOnly && before.reportedByMembershipId !== ctx.membershipId) throw forbidden('A guardian may withdraw only the absences they reported');
+            return repo.delete(tx, ctx.tenantId, before.id, before.version);
+          },
+          audit: (b) => ({ action: 'absence.removed', before: absenceDto(b) }),
+        });
+      });
+    },
+  };
+}
+export type AbsencesService = ReturnType<typeof createAbsencesService>;

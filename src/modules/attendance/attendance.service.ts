@@ -1,0 +1,340 @@
+import type { Actor, TenantContext } from '../../core/context.js';
+import { conflict, notFound, unprocessable } from '../../core/errors.js';
+import { isUuid, newId } from '../../core/ids.js';
+import { ratioStatus } from '../../core/ratios.js';
+import type { AttendanceMethod } from '../../models/enums.js';
+import { addDays, FUTURE_SKEW_MS, localDate } from '../../core/time.js';
+import { attendanceRepository, type AttendanceRow } from './attendance.repository.js';
+import { auditActor, auditRepository, type AuditRepository } from '../../db/audit.repository.js';
+import { databaseNow } from '../../db/clock.repository.js';
+import { forTenant, pgConstraint, type Tx } from '../../db/db.js';
+import { absencesRepository } from './absences.repository.js';
+import { absenceDto } from './absences.dto.js';
+import { rollupsRepository, type RollupRow } from './rollups.repository.js';
+import { access } from '../../auth/access.js';
+import type { ServiceDeps } from '../../kernel/deps.js';
+import { notificationsRepository } from '../notifications/notifications.repository.js';
+import { checkRange, MAX_REPORT_DAYS } from '../../kernel/helpers.js';
+import { decodeUuidCursor, toPage } from '../../core/pagination.js';
+import { changeVersioned } from '../../kernel/versioned-change.js';
+
+
+export const attendanceDto = (r: AttendanceRow) => ({
+  id: r.id,
+  studentId: r.studentId,
+  roomId: r.roomId,
+  date: r.date,
+  checkInAt: r.checkInAt.toISOString(),
+  checkOutAt: r.checkOutAt ? r.checkOutAt.toISOString() : null,
+  checkedInByMembershipId: r.checkedInByMembershipId,
+  checkedOutByMembershipId: r.checkedOutByMembershipId,
+  droppedOffByGuardianId: r.droppedOffByGuardianId,
+  pickedUpByGuardianId: r.pickedUpByGuardianId,
+  method: r.method,
+  note: r.note,
+  movedToRoomId: r.movedToRoomId,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  version: r.version,
+});
+export type AttendanceDto = ReturnType<typeof attendanceDto>;
+
+export const rollupDto = (r: RollupRow) => ({
+  roomId: r.roomId,
+  date: r.date,
+  childrenPresent: r.childrenPresent,
+  totalMinutes: r.totalMinutes,
+  peakCount: r.peakCount,
+  ratioBreaches: r.ratioBreaches,
+  staffMinutes: r.staffMinutes,
+  outOfRatioMinutes: r.outOfRatioMinutes,
+});
+
+
+export interface CheckInInput {
+  studentId: string;
+  at?: string;
+  note?: string;
+  droppedOffByGuardianId?: string;
+  /** 'kiosk' when an adult checked the child in at the door (the kiosk service); staff otherwise. */
+  method?: AttendanceMethod;
+}
+export interface CheckOutInput {
+  studentId: string;
+  at?: string;
+  pickedUpByGuardianId?: string;
+}
+export interface MoveInput {
+  studentId: string;
+  roomId: string;
+  at?: string;
+}
+export interface CorrectionInput {
+  checkInAt?: string;
+  checkOutAt?: string;
+  note?: string | null;
+  reason: string;
+}
+
+const ONE_OPEN = 'attendance_one_open_per_student';
+const alreadyIn = () => conflict('The child is already checked in');
+
+/** Check-in/out (one open record per child), corrections, the attendance list and the room roster with ratios. */
+/** The repositories the attendance service works through (a test hands in fakes to aim at one rule). */
+export interface AttendanceRepositories {
+  attendance: typeof attendanceRepository;
+  rollups: Pick<typeof rollupsRepository, 'list'>;
+  audit: Pick<AuditRepository, 'append'>;
+}
+
+/** Called inside the check-out's transaction (billing's late-pickup fee); a throw rolls the check-out back. */
+export type OnCheckOut = (tx: Tx, ctx: Actor, c: { studentId: string; attendanceId: string; checkOutAt: Date }) => Promise<void>;
+
+export function createAttendanceService({
+  db,
+  clock,
+  repositories = { attendance: attendanceRepository, rollups: rollupsRepository, audit: auditRepository },
+  onCheckOut,
+  notify = async () => {},
+}: Pick<ServiceDeps, 'clock' | 'notify'> & { db: Pick<ServiceDeps['db'], 'scoped'>; repositories?: AttendanceRepositories; onCheckOut?: OnCheckOut }) {
+  // The handed-in repositories stand in for the modules' own below.
+  const { attendance: repo, rollups: rollupsRepository, audit: auditRepository } = repositories;
+  function instant(value: string | undefined, field: string, now: Date): Date {
+    const at = value === undefined ? now : new Date(value);
+    if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: field, message: 'must be an ISO 8601 date-time' }]);
+    if (at.getTime() - now.getTime() > FUTURE_SKEW_MS) throw unprocessable('The time is in the future', [{ path: field, message: 'must not be in the future' }]);
+    return at;
+  }
+
+  /** attendance.checked_in/out: in-app for the guardians who can view the child (email only if they turned it on). */
+  async function notifyGuardians(tx: Tx, tenantId: string, type: 'attendance.checked_in' | 'attendance.checked_out', id: string, s: { id: string }) {
+    const guardianIds = await notificationsRepository.viewersOf(tx, tenantId, s.id);
+    if (!guardianIds.length) return;
+    const childFirstName = await notificationsRepository.studentFirstName(tx, tenantId, s.id);
+    await notify(tx, tenantId, { type, subject: { type: 'attendance', id }, recipients: { guardianIds }, data: { childFirstName, studentId: s.id } });
+  }
+
+  async function timezone(tx: Tx, tenantId: string) {
+    return (await repo.tenantTimezone(tx, tenantId)) ?? 'UTC';
+  }
+
+  /** The child, visible to the caller; 404 otherwise (a malformed id, another centre's, or not a guardian's own). */
+  async function visibleStudent(tx: Tx, ctx: Actor, studentId: string) {
+    await access.assertStudentVisible(tx, ctx, studentId);
+    const s = await repo.getStudent(tx, ctx.tenantId, studentId);
+    if (!s) throw notFound('Student');
+    return s;
+  }
+
+  return {
+    /** The nightly per-room, per-day figures (default: the last 30 days). */
+    async listRollups(ctx: TenantContext, q: { from?: string; to?: string; roomId?: string }) {
+      const to = q.to ?? addDays(q.from ?? clock.now().toISOString().slice(0, 10), 30);
+      const from = q.from ?? addDays(to, -30);
+      checkRange(from, to, MAX_REPORT_DAYS);
+      if (q.roomId && !isUuid(q.roomId)) return { items: [], nextCursor: null };
+      const rows = await db.scoped(forTenant(ctx), (tx) => rollupsRepository.list(tx, ctx.tenantId, { from, to, roomId: q.roomId?.toLowerCase() }));
+      return { items: rows.map(rollupDto), nextCursor: null };
+    },
+
+    async checkIn(ctx: Actor, input: CheckInInput): Promise<AttendanceDto> {
+      if (!isUuid(input.studentId)) throw notFound('Student');
+      const now = clock.now();
+      try {
+        return await db.scoped(forTenant(ctx), async (tx) => {
+          const at = instant(input.at, 'at', await databaseNow(tx));
+          const s = await visibleStudent(tx, ctx, input.studentId);
+          if (s.archivedAt) throw conflict('The child is archived');
+          if (s.status !== 'enrolled') throw conflict('The child is withdrawn');
+          const guardianId = input.droppedOffByGuardianId;
+          if (guardianId !== undefined && (!isUuid(guardianId) || !(await repo.guardianLink(tx, ctx.tenantId, s.id, guardianId))))
+            throw unprocessable('That guardian is not linked to this child', [{ path: 'droppedOffByGuardianId', message: 'not a guardian of this child' }]);
+          // Lock the room first: check-ins into one room run one at a time, so its capacity holds under concurrency.
+          const room = s.roomId ? await repo.lockRoom(tx, ctx.tenantId, s.roomId) : undefined;
+          if (await repo.findOpen(tx, ctx.tenantId, s.id)) throw alreadyIn();
+          if (room && (await repo.countOpenInRoom(tx, ctx.tenantId, room.id)) >= room.capacity)
+            throw conflict('The room is full', [{ path: 'roomId', message: `capacity ${room.capacity} reached` }]);
+          const lastOut = await repo.lastCheckOut(tx, ctx.tenantId, s.id);
+          if (lastOut && at < lastOut)
+            throw unprocessable('The check-in is before the child’s last check-out', [{ path: 'at', message: `must not be before ${lastOut.toISOString()}` }]);
+          const date = localDate(at, await timezone(tx, ctx.tenantId));
+          const row = await repo.insert(tx, {
+            id: newId(),
+            tenantId: ctx.tenantId,
+            studentId: s.id,
+            roomId: room?.id ?? null,
+            date,
+            checkInAt: at,
+            checkedInByMembershipId: ctx.membershipId,
+            droppedOffByGuardianId: guardianId ?? null,
+            method: input.method ?? 'staff',
+            note: input.note ?? null,
+            createdAt: now,
+            updatedAt: now,
+          });
+          const dto = attendanceDto(row);
+          await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_in', targetType: 'attendance', targetId: row.id, after: dto });
+          await notifyGuardians(tx, ctx.tenantId, 'attendance.checked_in', row.id, s);
+          // The child is here: that day's absence goes, and the audit log keeps what it said.
+          const absence = await absencesRepository.deleteForDay(tx, ctx.tenantId, s.id, date);
+          if (absence)
+            await auditRepository.append(tx, { ...auditActor(ctx), action: 'absence.removed_by_check_in', targetType: 'absence', targetId: absence.id, before: absenceDto(absence), after: { attendanceId: row.id } });
+          return dto;
+        });
+      } catch (e) {
+        // Two check-ins of one child racing past the checks: the partial unique index lets exactly one commit.
+        if (pgConstraint(e) === ONE_OPEN) throw alreadyIn();
+        throw e;
+      }
+    },
+
+    async checkOut(ctx: Actor, input: CheckOutInput): Promise<AttendanceDto> {
+      if (!isUuid(input.studentId)) throw notFound('Student');
+      const now = clock.now();
+      return db.scoped(forTenant(ctx), async (tx) => {
+        const at = instant(input.at, 'at', await databaseNow(tx));
+        const s = await visibleStudent(tx, ctx, input.studentId);
+        const open = await repo.findOpen(tx, ctx.tenantId, s.id, true);
+        if (!open) throw conflict('The child is not checked in');
+        if (at < open.checkInAt)
+          throw unprocessable('The check-out is before the check-in', [{ path: 'at', message: `must not be before ${open.checkInAt.toISOString()}` }]);
+        const guardianId = input.pickedUpByGuardianId;
+        if (guardianId !== undefined) {
+          const link = isUuid(guardianId) ? await repo.guardianLink(tx, ctx.tenantId, s.id, guardianId) : undefined;
+          if (!link?.authorizedPickup)
+            throw unprocessable('That guardian is not authorized to pick this child up', [{ path: 'pickedUpByGuardianId', message: 'not an authorized pickup' }]);
+        }
+        const row = await repo.close(tx, ctx.tenantId, open.id, { checkOutAt: at, checkedOutByMembershipId: ctx.membershipId, pickedUpByGuardianId: guardianId ?? null }, now);
+        if (!row) throw conflict('The child is not checked in');
+        const dto = attendanceDto(row);
+        await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_out', targetType: 'attendance', targetId: row.id, before: attendanceDto(open), after: dto });
+        await onCheckOut?.(tx, ctx, { studentId: s.id, attendanceId: row.id, checkOutAt: at });
+        await notifyGuardians(tx, ctx.tenantId, 'attendance.checked_out', row.id, s);
+        return dto;
+      });
+    },
+
+    /**
+     * Moves a checked-in child to another room: the open stay closes at `at` with `movedToRoomId`, and a stay in the
+     * new room opens at the same instant, in one transaction. The destination room is locked first (its capacity holds
+     * against concurrent check-ins and moves), then the open stay; a concurrent move or check-out that closed it
+     * meanwhile leaves nothing open to move (409), so a child is never in two rooms or in none.
+     */
+    async move(ctx: TenantContext, input: MoveInput): Promise<AttendanceDto> {
+      if (!isUuid(input.studentId)) throw notFound('Student');
+      const now = clock.now();
+      try {
+        return await db.scoped(forTenant(ctx), async (tx) => {
+          const at = instant(input.at, 'at', await databaseNow(tx));
+          const s = await visibleStudent(tx, ctx, input.studentId);
+          const dest = isUuid(input.roomId) ? await repo.lockRoom(tx, ctx.tenantId, input.roomId.toLowerCase()) : undefined;
+          if (!dest || dest.archivedAt) throw unprocessable('No such room', [{ path: 'roomId', message: 'not a room of this centre' }]);
+          const open = await repo.findOpen(tx, ctx.tenantId, s.id, true);
+          if (!open) throw conflict('The child is not checked in');
+          if (open.roomId === dest.id) throw unprocessable('The child is already in that room', [{ path: 'roomId', message: 'the child is already in this room' }]);
+          if (at < open.checkInAt)
+            throw unprocessable('The move is before the child’s arrival in the current room', [{ path: 'at', message: `must not be before ${open.checkInAt.toISOString()}` }]);
+          if ((await repo.countOpenInRoom(tx, ctx.tenantId, dest.id)) >= dest.capacity)
+            throw conflict('The room is full', [{ path: 'roomId', message: `capacity ${dest.capacity} reached` }]);
+          const closed = await repo.closeByMove(tx, ctx.tenantId, open.id, { checkOutAt: at, checkedOutByMembershipId: ctx.membershipId, movedToRoomId: dest.id }, now);
+          if (!closed) throw conflict('The child is not checked in');
+          const row = await repo.insert(tx, {
+            id: newId(),
+            tenantId: ctx.tenantId,
+            studentId: s.id,
+            roomId: dest.id,
+            date: localDate(at, await timezone(tx, ctx.tenantId)),
+            checkInAt: at,
+            checkedInByMembershipId: ctx.membershipId,
+            // The same arrival continues in another room: who dropped the child off and how stay with the child.
+            droppedOffByGuardianId: open.droppedOffByGuardianId,
+            method: open.method,
+            note: null,
+            createdAt: now,
+            updatedAt: now,
+          });
+          const dto = attendanceDto(row);
+          await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.moved', targetType: 'attendance', targetId: row.id, before: attendanceDto(open), after: { closed: attendanceDto(closed), opened: dto } });
+          return dto;
+        });
+      } catch (e) {
+        if (pgConstraint(e) === ONE_OPEN) throw conflict('The child was moved or checked out meanwhile');
+        throw e;
+      }
+    },
+
+    async list(ctx: TenantContext, q: { date?: string; roomId?: string; studentId?: string; limit: number; cursor?: string }) {
+      const cursor = decodeUuidCursor(q.cursor);
+      const rows = await db.scoped(forTenant(ctx), async (tx) => {
+        const studentIds = await access.visibleStudentIds(tx, ctx);
+        return repo.list(tx, ctx.tenantId, { ...q, cursor, studentIds });
+      });
+      return toPage(rows, q.limit, attendanceDto, (r) => r.id);
+    },
+
+    /** A staff correction of a record, audited with before, after and the reason. */
+    async correct(ctx: TenantContext, id: string, input: CorrectionInput, ifMatch?: number): Promise<AttendanceDto> {
+      if (!isUuid(id)) throw notFound('Attendance record');
+      const now = clock.now();
+      try {
+        return await db.scoped(forTenant(ctx), async (tx) => {
+          const { after } = await changeVersioned(tx, ctx, {
+            what: 'Attendance record',
+            target: { type: 'attendance', id },
+            ifMatch,
+            lock: () => repo.get(tx, ctx.tenantId, id, true),
+            visible: (b) => access.assertStudentVisible(tx, ctx, b.studentId),
+            async write(before) {
+              const dbNow = await databaseNow(tx);
+              const checkInAt = input.checkInAt !== undefined ? instant(input.checkInAt, 'checkInAt', dbNow) : before.checkInAt;
+              const checkOutAt = input.checkOutAt !== undefined ? instant(input.checkOutAt, 'checkOutAt', dbNow) : before.checkOutAt;
+              if (checkOutAt && checkOutAt < checkInAt)
+                throw unprocessable('The check-out is before the check-in', [{ path: input.checkOutAt !== undefined ? 'checkOutAt' : 'checkInAt', message: 'check-out must not be before check-in' }]);
+              const patch = {
+                checkInAt,
+                checkOutAt,
+                date: input.checkInAt !== undefined ? localDate(checkInAt, await timezone(tx, ctx.tenantId)) : before.date,
+                ...(input.note !== undefined ? { note: input.note } : {}),
+              };
+              return repo.update(tx, ctx.tenantId, id, patch, before.version, now);
+            },
+            audit: (b, a) => ({ action: 'attendance.corrected', before: attendanceDto(b), after: { ...attendanceDto(a), reason: input.reason } }),
+          }, auditRepository);
+          return attendanceDto(after!);
+        });
+      } catch (e) {
+        if (pgConstraint(e) === ONE_OPEN) throw alreadyIn();
+        throw e;
+      }
+    },
+
+    /**
+     * Who is in the room now and whether its staff meet the ratio. A guardian sees only their own children in
+     * `present` (never other children's names); the counts and the ratio describe the whole room.
+     */
+    async roster(ctx: TenantContext, roomId: string) {
+      if (!isUuid(roomId)) throw notFound('Room');
+      return db.scoped(forTenant(ctx), async (tx) => {
+        const read = await repo.roster(tx, ctx.tenantId, roomId, clock.now());
+        if (!read) throw notFound('Room');
+        // A guardian: only a room of their own children, and in it only their own children by name.
+        await access.assertRoomVisible(tx, ctx, roomId);
+        const visible = await access.visibleStudentIds(tx, ctx);
+        const { room, present, staff } = read;
+        const shown = visible === null ? present : present.filter((p) => visible.includes(p.id));
+        const absent = visible === null ? read.absent : read.absent.filter((a) => visible.includes(a.studentId));
+        return {
+          room: { id: room.id, name: room.name, capacity: room.capacity, ageGroup: room.ageGroup, ratio: room.ratio },
+          present: shown.map((p) => ({ id: p.id, firstName: p.firstName, lastName: p.lastName, attendanceId: p.attendanceId, checkInAt: p.checkInAt.toISOString() })),
+          absent: absent.map((a) => ({ studentId: a.studentId, firstName: a.firstName, lastName: a.lastName, reason: a.reason, note: ctx.guardianOnly ? null : a.note, absenceId: a.id })),
+          presentCount: present.length,
+          staffOnDuty: staff.length,
+          // A guardian gets their own children and the counts, never who is working (no staff identities).
+          staff: ctx.guardianOnly ? [] : staff,
+          ratio: ratioStatus(present.length, staff.length, room),
+        };
+      });
+    },
+  };
+}
+export type AttendanceService = ReturnType<typeof createAttendanceService>;

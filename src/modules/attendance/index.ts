@@ -1,0 +1,6 @@
+/** Attendance: check-in/out, moves, corrections, absences, the roster and daily figures, rollups and their scheduled tasks. */
+export { createAttendanceService, type AttendanceService, type AttendanceDto, type OnCheckOut } from './attendance.service.js';
+export { createAbsencesService, type AbsencesService } from './absences.service.js';
+export type { AbsenceDto } from './absences.dto.js';
+export type { AttendanceRow } from './attendance.repository.js';
+export type { AbsenceRow } from './absences.repository.js';

@@ -1,0 +1,8 @@
+/** What the edges register of attendance (read by the manifest, src/modules/index.ts). */
+import { registerAbsencesRoutes } from './absences.routes.js';
+import { registerAttendanceRoutes } from './attendance.routes.js';
+import { remindTenant } from './reminders.task.js';
+import { rollupTenant } from './rollup.task.js';
+
+export const routes = { attendance: registerAttendanceRoutes, absences: registerAbsencesRoutes };
+export const tasks = { rollup: rollupTenant, reminders: remindTenant };

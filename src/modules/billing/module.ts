@@ -1,0 +1,7 @@
+/** What the edges register of billing (read by the manifest, src/modules/index.ts). */
+import { billingRunJob } from './billing-run.job.js';
+import { registerBillingInvoiceRoutes } from './billing-invoices.routes.js';
+import { registerBillingRoutes } from './billing.routes.js';
+
+export const routes = { billing: registerBillingRoutes, invoices: registerBillingInvoiceRoutes };
+export const jobs = { 'billing.run': billingRunJob } as const;

@@ -1,0 +1,311 @@
+import { ZodError } from 'zod';
+import { CARE_DETAILS } from '../../core/care-details.js';
+import type { TenantContext } from '../../core/context.js';
+import { notFound, unprocessable, validationError } from '../../core/errors.js';
+import { isUuid, newId } from '../../core/ids.js';
+import { FUTURE_SKEW_MS, localDate } from '../../core/time.js';
+import type { CareEntryType, Mood } from '../../models/enums.js';
+import { attendanceRepository } from '../attendance/attendance.repository.js';
+import { auditActor, auditRepository } from '../../db/audit.repository.js';
+import { careEntriesRepository as repo, type CareEntryRow } from './care-entries.repository.js';
+import type { Tx } from '../../db/db.js';
+import { absenceDto } from '../attendance/absences.dto.js';
+import { access } from '../../auth/access.js';
+import { attendanceDto } from '../attendance/attendance.service.js';
+import type { ServiceDeps } from '../../kernel/deps.js';
+import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
+
+export const careEntryDto = (r: CareEntryRow) => ({
+  id: r.id,
+  studentId: r.studentId,
+  type: r.type,
+  at: r.at.toISOString(),
+  endAt: r.endAt ? r.endAt.toISOString() : null,
+  date: r.date,
+  details: r.details,
+  note: r.note,
+  visibleToGuardians: r.visibleToGuardians,
+  recordedByMembershipId: r.recordedByMembershipId,
+  createdAt: r.createdAt.toISOString(),
+  updatedAt: r.updatedAt.toISOString(),
+  version: r.version,
+});
+export type CareEntryDto = ReturnType<typeof careEntryDto>;
+
+export interface CareEntryInput {
+  type: CareEntryType;
+  at?: string;
+  endAt?: string | null;
+  details?: Record<string, unknown>;
+  note?: string | null;
+  visibleToGuardians?: boolean;
+}
+export interface RoomCareEntryInput extends Omit<CareEntryInput, 'endAt'> {
+  studentIds?: string[];
+}
+export interface CareEntryPatchInput {
+  at?: string;
+  endAt?: string | null;
+  details?: Record<string, unknown>;
+  note?: string | null;
+  visibleToGuardians?: boolean;
+}
+
+export interface DailySummary {
+  meals: number;
+  bottleMl: number;
+  napMinutes: number;
+  diapers: number;
+  toilet: number;
+  lastMood: Mood | null;
+}
+
+/**
+ * The daily summary, in one pass over the day's entries (already filtered to what the reader may see):
+ * meals, diapers and toilet count entries of any amount or kind; bottleMl sums the bottles; napMinutes adds the whole
+ * minutes of each nap that has ended (rounded down, a nap still running counts nothing); lastMood is the mood of the
+ * latest mood entry by `at`.
+ */
+export function summarize(entries: readonly Pick<CareEntryRow, 'type' | 'at' | 'endAt' | 'details'>[]): DailySummary {
+  const s: DailySummary = { meals: 0, bottleMl: 0, napMinutes: 0, diapers: 0, toilet: 0, lastMood: null };
+  let moodAt = -Infinity;
+  for (const e of entries) {
+    if (e.type === 'meal') s.meals++;
+    else if (e.type === 'diaper') s.diapers++;
+    else if (e.type === 'toilet') s.toilet++;
+    else if (e.type === 'bottle') s.bottleMl += Number((e.details as { ml?: number }).ml ?? 0);
+    else if (e.type === 'nap' && e.endAt) s.napMinutes += Math.floor((e.endAt.getTime() - e.at.getTime()) / 60_000);
+    else if (e.type === 'mood' && e.at.getTime() >= moodAt) {
+      moodAt = e.at.getTime();
+      s.lastMood = (e.details as { mood?: Mood }).mood ?? null;
+    }
+  }
+  return s;
+}
+
+/** The care log (typed entries, room batches) and the parent's daily report. */
+export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email });
+  const timezone = async (tx: Tx, tenantId: string) => (await attendanceRepository.tenantTimezone(tx, tenantId)) ?? 'UTC';
+
+  function instant(value: string, field: string, now: Date): Date {
+    const at = new Date(value);
+    if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: field, message: 'must be an ISO 8601 date-time' }]);
+    if (at.getTime() - now.getTime() > FUTURE_SKEW_MS) throw unprocessable('The time is in the future', [{ path: field, message: 'must not be more than 5 minutes ahead' }]);
+    return at;
+  }
+  function times(at: Date, endAt: Date | null) {
+    if (endAt && endAt < at) throw unprocessable('The end is before the start', [{ path: 'endAt', message: 'must not be before at' }]);
+  }
+  function details(type: CareEntryType, value: Record<string, unknown> | undefined) {
+    try {
+      return CARE_DETAILS[type].parse(value ?? {}) as Record<string, unknown>;
+    } catch (e) {
+      if (e instanceof ZodError)
+        throw validationError(`The details do not fit a ${type} entry`, e.issues.map((i) => ({ path: ['details', ...i.path.map(String)].join('.'), message: i.message })));
+      throw e;
+    }
+  }
+  /** A guardian sees an entry only for their own child and only when it is visible to guardians. */
+  async function assertVisible(tx: Tx, ctx: TenantContext, e: CareEntryRow) {
+    try {
+      await access.assertStudentVisible(tx, ctx, e.studentId);
+    } catch {
+      throw notFound('Care entry');
+    }
+    if (ctx.guardianOnly && !e.visibleToGuardians) throw notFound('Care entry');
+  }
+  /** The child's id when the caller may see it (404 otherwise); whether the centre has the child is checked apart. */
+  async function visibleStudentId(tx: Tx, ctx: TenantContext, studentId: string) {
+    if (!isUuid(studentId)) throw notFound('Student');
+    const id = studentId.toLowerCase();
+    await access.assertStudentVisible(tx, ctx, id);
+    return id;
+  }
+  async function visibleStudent(tx: Tx, ctx: TenantContext, studentId: string) {
+    const id = await visibleStudentId(tx, ctx, studentId);
+    if (!(await attendanceRepository.getStudent(tx, ctx.tenantId, id))) throw notFound('Student');
+    return id;
+  }
+  async function day(tx: Tx, ctx: TenantContext, date: string | undefined) {
+    return date ?? localDate(clock.now(), await timezone(tx, ctx.tenantId));
+  }
+
+  return {
+    async create(ctx: TenantContext, studentId: string, input: CareEntryInput): Promise<CareEntryDto> {
+      const now = clock.now();
+      const at = input.at === undefined ? now : instant(input.at, 'at', now);
+      const endAt = input.endAt ? instant(input.endAt, 'endAt', now) : null;
+      times(at, endAt);
+      const d = details(input.type, input.details);
+      return db.scoped(scope(ctx), async (tx) => {
+        const sid = await visibleStudent(tx, ctx, studentId);
+        const [row] = await repo.insertMany(tx, [
+          {
+            id: newId(),
+            tenantId: ctx.tenantId,
+            studentId: sid,
+            type: input.type,
+            at,
+            endAt,
+            date: localDate(at, await timezone(tx, ctx.tenantId)),
+            details: d,
+            note: input.note ?? null,
+            visibleToGuardians: input.visibleToGuardians ?? true,
+            recordedByMembershipId: ctx.membershipId,
+            createdAt: now,
+            updatedAt: now,
+          },
+        ]);
+        const dto = careEntryDto(row!);
+        await auditRepository.append(tx, { ...auditActor(ctx), action: 'care_entry.created', targetType: 'care_entry', targetId: row!.id, after: dto });
+        return dto;
+      });
+    },
+
+    /**
+     * One entry per child named, or per child present in the room now: all rows in one INSERT, in one transaction,
+     * with one audit row naming the batch and its entry ids. Nobody present and nobody named → 422.
+     */
+    async createForRoom(ctx: TenantContext, roomId: string, input: RoomCareEntryInput): Promise<{ items: CareEntryDto[] }> {
+      if (!isUuid(roomId)) throw notFound('Room');
+      const now = clock.now();
+      const at = input.at === undefined ? now : instant(input.at, 'at', now);
+      const d = details(input.type, input.details);
+      return db.scoped(scope(ctx), async (tx) => {
+        const room = await attendanceRepository.getRoom(tx, ctx.tenantId, roomId.toLowerCase());
+        if (!room) throw notFound('Room');
+        let ids: string[];
+        if (input.studentIds) {
+          ids = [...new Set(input.studentIds.map((s) => s.toLowerCase()))];
+          const found = new Set(await repo.existingStudentIds(tx, ctx.tenantId, ids));
+          const missing = ids.filter((i) => !found.has(i));
+          if (missing.length) throw notFound('Student');
+        } else {
+          ids = await repo.presentIds(tx, ctx.tenantId, room.id);
+          if (!ids.length) throw unprocessable('No children are present in the room', [{ path: 'studentIds', message: 'name the children, or check them in first' }]);
+        }
+        const date = localDate(at, await timezone(tx, ctx.tenantId));
+        const batchId = newId();
+        const rows = await repo.insertMany(
+          tx,
+          ids.map((sid) => ({
+            id: newId(),
+            tenantId: ctx.tenantId,
+            studentId: sid,
+            type: input.type,
+            at,
+            endAt: null,
+            date,
+            details: d,
+            note: input.note ?? null,
+            visibleToGuardians: input.visibleToGuardians ?? true,
+            recordedByMembershipId: ctx.membershipId,
+            batchId,
+            createdAt: now,
+            updatedAt: now,
+          })),
+        );
+        await auditRepository.append(tx, {
+          ...auditActor(ctx),
+          action: 'care_entry.batch_created',
+          targetType: 'room',
+          targetId: room.id,
+          after: { batchId, type: input.type, at: at.toISOString(), details: d, entryIds: rows.map((r) => r.id), studentIds: rows.map((r) => r.studentId) },
+        });
+        return { items: rows.map(careEntryDto) };
+      });
+    },
+
+    async get(ctx: TenantContext, id: string): Promise<CareEntryDto> {
+      if (!isUuid(id)) throw notFound('Care entry');
+      return db.scoped(scope(ctx), async (tx) => {
+        const row = await repo.get(tx, ctx.tenantId, id);
+        if (!row) throw notFound('Care entry');
+        await assertVisible(tx, ctx, row);
+        return careEntryDto(row);
+      });
+    },
+
+    async update(ctx: TenantContext, id: string, input: CareEntryPatchInput, ifMatch?: number): Promise<CareEntryDto> {
+      if (!isUuid(id)) throw notFound('Care entry');
+      const now = clock.now();
+      return db.scoped(scope(ctx), async (tx) => {
+        const { before, after } = await changeVersioned(tx, ctx, {
+          what: 'Care entry',
+          target: { type: 'care_entry', id },
+          ifMatch,
+          lock: () => repo.get(tx, ctx.tenantId, id, true),
+          visible: (b) => assertVisible(tx, ctx, b),
+          async write(b) {
+            const at = input.at !== undefined ? instant(input.at, 'at', now) : b.at;
+            const endAt = input.endAt === undefined ? b.endAt : input.endAt === null ? null : instant(input.endAt, 'endAt', now);
+            times(at, endAt);
+            const patch = {
+              at,
+              endAt,
+              date: input.at !== undefined ? localDate(at, await timezone(tx, ctx.tenantId)) : b.date,
+              ...(input.details !== undefined ? { details: details(b.type, input.details) } : {}),
+              ...(input.note !== undefined ? { note: input.note } : {}),
+              ...(input.visibleToGuardians !== undefined ? { visibleToGuardians: input.visibleToGuardians } : {}),
+            };
+            const same =
+              at.getTime() === b.at.getTime() &&
+              (endAt?.getTime() ?? null) === (b.endAt?.getTime() ?? null) &&
+              (patch.details === undefined || JSON.stringify(patch.details) === JSON.stringify(b.details)) &&
+              (patch.note === undefined || patch.note === b.note) &&
+              (patch.visibleToGuardians === undefined || patch.visibleToGuardians === b.visibleToGuardians);
+            if (same) return UNCHANGED;
+            return repo.update(tx, ctx.tenantId, id, patch, b.version, now);
+          },
+          audit: (b, a) => ({ action: 'care_entry.updated', before: careEntryDto(b), after: careEntryDto(a) }),
+        });
+        return careEntryDto(after ?? before);
+      });
+    },
+
+    async remove(ctx: TenantContext, id: string, ifMatch?: number): Promise<void> {
+      if (!isUuid(id)) throw notFound('Care entry');
+      await db.scoped(scope(ctx), async (tx) => {
+        await changeVersioned(tx, ctx, {
+          what: 'Care entry',
+          target: { type: 'care_entry', id },
+          ifMatch,
+          lock: () => repo.get(tx, ctx.tenantId, id, true),
+          visible: (b) => assertVisible(tx, ctx, b),
+          write: (b) => repo.delete(tx, ctx.tenantId, id, b.version),
+          audit: (b) => ({ action: 'care_entry.deleted', before: careEntryDto(b) }),
+        });
+      });
+    },
+
+    /** One child's entries on a local day (default today), ordered by `at`; a guardian gets only the visible ones. */
+    async listForStudent(ctx: TenantContext, studentId: string, q: { date?: string }) {
+      return db.scoped(scope(ctx), async (tx) => {
+        const sid = await visibleStudent(tx, ctx, studentId);
+        const rows = await repo.forDay(tx, ctx.tenantId, sid, await day(tx, ctx, q.date), ctx.guardianOnly);
+        return { items: rows.map(careEntryDto), nextCursor: null };
+      });
+    },
+
+    /** The day in one read transaction: stays, absence, entries (a guardian: visible ones) and the summary of those. */
+    async dailyReport(ctx: TenantContext, studentId: string, q: { date?: string }) {
+      return db.scoped(scope(ctx), async (tx) => {
+        const sid = await visibleStudentId(tx, ctx, studentId);
+        const date = await day(tx, ctx, q.date);
+        const read = await repo.day(tx, ctx.tenantId, sid, date, ctx.guardianOnly);
+        if (!read) throw notFound('Student');
+        const { stays, absence, entries } = read;
+        return {
+          date,
+          studentId: sid,
+          attendance: stays.map(attendanceDto),
+          absence: absence ? absenceDto(absence) : null,
+          entries: entries.map(careEntryDto),
+          summary: summarize(entries),
+        };
+      });
+    },
+  };
+}
+export type CareEntriesService = ReturnType<typeof createCareEntriesService>;

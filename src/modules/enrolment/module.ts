@@ -1,0 +1,12 @@
+/** What the edges register of enrolment (read by the manifest, src/modules/index.ts). */
+import { registerApplicationFormsRoutes } from './application-forms.routes.js';
+import { registerApplicationsRoutes } from './applications.routes.js';
+import { registerPublicRoutes } from './public.routes.js';
+import { registerWaitlistRoutes } from './waitlist.routes.js';
+
+export const routes = {
+  applications: registerApplicationsRoutes,
+  waitlist: registerWaitlistRoutes,
+  applicationForms: registerApplicationFormsRoutes,
+  public: registerPublicRoutes,
+};

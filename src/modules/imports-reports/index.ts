@@ -1,0 +1,6 @@
+/**
+ * Imports and reports: the jobs API through which a CSV import or a report is requested and followed, the jobs' own
+ * records (claims, leases, progress), and the attendance report. The import's domain work is people's (students).
+ */
+export { createJobsService, type JobsService, type JobRecord } from './jobs.service.js';
+export { createReportsService, type ReportsService } from './reports.service.js';

@@ -1,0 +1,199 @@
+import type { Cache } from '../../adapters/cache/cache.js';
+import type { Actor, KioskContext, RequestMeta, TenantContext } from '../../core/context.js';
+import { AppError, conflict, notFound, rateLimitedFor, unauthenticated } from '../../core/errors.js';
+import { newId } from '../../core/ids.js';
+import { isPin, newKioskToken, parseKioskToken, secretMatches, type PinHasher } from '../../core/security/kiosk-credentials.js';
+import { auditActor, auditRepository } from '../../db/audit.repository.js';
+import { forTenant, pgConstraint, type Tx } from '../../db/db.js';
+import { guardiansRepository } from '../people/guardians.repository.js';
+import { kiosksRepository, type KioskRow } from './kiosks.repository.js';
+import type { AttendanceDto, AttendanceService } from '../attendance/index.js';
+import type { ServiceDeps } from '../../kernel/deps.js';
+import { checkIfMatch, requireId } from '../../kernel/helpers.js';
+import { decodeUuidCursor, toPage } from '../../core/pagination.js';
+import { changeVersioned } from '../../kernel/versioned-change.js';
+
+export const kioskDto = (k: KioskRow) => ({
+  id: k.id,
+  name: k.name,
+  createdByMembershipId: k.createdByMembershipId,
+  createdAt: k.createdAt.toISOString(),
+  updatedAt: k.updatedAt.toISOString(),
+  version: k.version,
+});
+
+/** The PIN lockout (CONTRACT §5 "Kiosk"): this many wrong PINs within the window lock that kiosk for the window. */
+export const PIN_MAX_FAILURES = 5;
+export const PIN_WINDOW_SECONDS = 5 * 60;
+const PIN_UNIQUE = 'guardians_tenant_pin_hash_key';
+
+const invalidPin = () => new AppError('INVALID_PIN', 'That PIN is not valid here');
+
+export interface KiosksDeps extends Pick<ServiceDeps, 'db' | 'clock'> {
+  /** Not used since the lockout moved to the database; kept so the container's wiring stays as it is. */
+  cache?: Cache;
+  pins: PinHasher;
+  attendance: Pick<AttendanceService, 'checkIn' | 'checkOut'>;
+}
+
+/**
+ * Kiosks, the tablets at the door (CONTRACT §5 "Kiosk"): a device credential of their own, separate from members'
+ * sessions (src/api/middleware/kiosk.ts authenticates it). An adult signs with their PIN; check-in and check-out go
+ * through the attendance service, so a kiosk follows exactly the rules a member does.
+ */
+export function createKiosksService({ db, clock, pins, attendance }: KiosksDeps) {
+  /** The kiosk acts with no user and no membership; its audit rows name the kiosk. */
+  const actorOf = (k: KioskContext): Actor => ({ requestId: k.requestId, tenantId: k.tenantId, userId: null, membershipId: null, email: null, guardianOnly: false, ip: k.ip, userAgent: k.userAgent });
+  const kioskAudit = (tx: Tx, k: KioskContext, action: string, after: Record<string, unknown>) =>
+    auditRepository.append(tx, { ...auditActor(actorOf(k)), action, targetType: 'kiosk', targetId: k.kioskId, after: { kioskId: k.kioskId, kioskName: k.kioskName, ...after } });
+
+  /**
+   * The adult whose PIN this is; 429 while the kiosk is locked, right PIN or wrong. The attempt is reserved in the
+   * kiosk's row before the PIN is checked (issue 20, point 7): the row's lock serialises a burst, so at most
+   * PIN_MAX_FAILURES PINs are ever checked per window, and the lockout lives in the database, where a cache restart
+   * cannot lose it. A right PIN gives its attempt back but does not reset the count: an adult who knows their own PIN
+   * could otherwise try others between. The audit log gets the window's first wrong PIN and the lock (with the
+   * count), not a row per attempt (issue 21): at most two rows per kiosk and window, whatever a burst sends.
+   */
+  async function signer(k: KioskContext, pin: string) {
+    const now = clock.now();
+    const outcome = await db.scoped(forTenant(k), async (tx) => {
+      const n = await kiosksRepository.reservePinAttempt(tx, k.tenantId, k.kioskId, now, PIN_MAX_FAILURES, PIN_WINDOW_SECONDS);
+      if (n === null) return { retryAt: await kiosksRepository.pinRetryAt(tx, k.tenantId, k.kioskId) };
+      const guardian = isPin(pin) ? await guardiansRepository.byPinHash(tx, k.tenantId, pins.hash(pin)) : undefined;
+      if (guardian) {
+        await kiosksRepository.releasePinAttempt(tx, k.tenantId, k.kioskId);
+        return { guardian };
+      }
+      if (n >= PIN_MAX_FAILURES) {
+        await kiosksRepository.lockPins(tx, k.tenantId, k.kioskId, new Date(now.getTime() + PIN_WINDOW_SECONDS * 1000));
+        await kioskAudit(tx, k, 'kiosk.locked', { failures: n, windowSeconds: PIN_WINDOW_SECONDS });
+      } else if (n === 1) {
+        await kioskAudit(tx, k, 'kiosk.pin_rejected', { failures: n, windowSeconds: PIN_WINDOW_SECONDS });
+      }
+      return {};
+    });
+    if (outcome.guardian) return outcome.guardian;
+    if ('retryAt' in outcome) {
+      const waitSeconds = outcome.retryAt ? (outcome.retryAt.getTime() - now.getTime()) / 1000 : PIN_WINDOW_SECONDS;
+      throw rateLimitedFor('Too many wrong PINs at this kiosk; try again later', Math.max(1, waitSeconds));
+    }
+    throw invalidPin();
+  }
+
+  /** The named children of the adult (404 for one not theirs), each once. */
+  async function theirChildren(k: KioskContext, guardianId: string, studentIds: string[]) {
+    const children = await db.scoped(forTenant(k), (tx) => kiosksRepository.childrenOf(tx, k.tenantId, guardianId));
+    const byId = new Map(children.map((c) => [c.id, c]));
+    const wanted = [...new Set(studentIds.map((s) => s.toLowerCase()))];
+    for (const id of wanted) if (!byId.has(id)) throw notFound('Student');
+    return wanted;
+  }
+
+  async function forEachChild(k: KioskContext, pin: string, studentIds: string[], action: 'kiosk.checked_in' | 'kiosk.checked_out', run: (actor: Actor, guardianId: string, studentId: string) => Promise<AttendanceDto>) {
+    const guardian = await signer(k, pin);
+    const ids = await theirChildren(k, guardian.id, studentIds);
+    // All the children or none: the attendance service's transactions join this one.
+    return db.unitOfWork(forTenant(k), async (tx) => {
+      const items: AttendanceDto[] = [];
+      for (const id of ids) items.push(await run(actorOf(k), guardian.id, id));
+      await kioskAudit(tx, k, action, { guardianId: guardian.id, studentIds: ids, attendanceIds: items.map((i) => i.id) });
+      return { items };
+    });
+  }
+
+  return {
+    /** A new random PIN for the adult, unique in the centre; shown this once (only its keyed hash is stored). */
+    async setPin(ctx: TenantContext, rawId: string, ifMatch?: number): Promise<{ pin: string }> {
+      const id = requireId(rawId, 'Guardian');
+      for (let attempt = 0; ; attempt++) {
+        try {
+          return await db.scoped(forTenant(ctx), async (tx) => {
+            const g = await guardiansRepository.getForUpdate(tx, ctx.tenantId, id);
+            if (!g) throw notFound('Guardian');
+            checkIfMatch(g.version, ifMatch);
+            if (g.archivedAt) throw conflict('The guardian is archived');
+            const candidates = Array.from({ length: 8 }, () => pins.generate());
+            const taken = await guardiansRepository.takenPinHashes(tx, ctx.tenantId, candidates.map((p) => pins.hash(p)));
+            const pin = candidates.find((p) => !taken.has(pins.hash(p)));
+            if (!pin) throw conflict('No free PIN found; try again');
+            await guardiansRepository.setPinHash(tx, ctx.tenantId, id, pins.hash(pin), clock.now());
+            // The audit row records that a PIN was issued, never the PIN or its hash.
+            await auditRepository.append(tx, { ...auditActor(ctx), action: 'guardian.pin_set', targetType: 'guardian', targetId: id });
+            return { pin };
+          });
+        } catch (e) {
+          // Another adult took the same PIN at the same moment: draw again.
+          if (pgConstraint(e) === PIN_UNIQUE && attempt < 3) continue;
+          throw e;
+        }
+      }
+    },
+
+    async create(ctx: TenantContext, input: { name: string }) {
+      return db.scoped(forTenant(ctx), async (tx) => {
+        const id = newId();
+        const { token, hash } = newKioskToken(ctx.tenantId, id);
+        const row = await kiosksRepository.insert(tx, { id, tenantId: ctx.tenantId, name: input.name, tokenHash: hash, createdByMembershipId: ctx.membershipId });
+        await auditRepository.append(tx, { ...auditActor(ctx), action: 'kiosk.created', targetType: 'kiosk', targetId: id, after: kioskDto(row) });
+        return { ...kioskDto(row), token };
+      });
+    },
+
+    async list(ctx: TenantContext, q: { limit: number; cursor?: string }) {
+      const cursor = decodeUuidCursor(q.cursor);
+      const rows = await db.scoped(forTenant(ctx), (tx) => kiosksRepository.listLive(tx, ctx.tenantId, { cursor, limit: q.limit }));
+      return toPage(rows, q.limit, kioskDto, (r) => r.id);
+    },
+
+    /** Revokes the kiosk: its token fails from the next request on (every request reads the kiosk's row). */
+    async revoke(ctx: TenantContext, rawId: string, ifMatch?: number) {
+      const id = requireId(rawId, 'Kiosk');
+      await db.scoped(forTenant(ctx), (tx) =>
+        changeVersioned(tx, ctx, {
+          what: 'Kiosk',
+          target: { type: 'kiosk', id },
+          ifMatch,
+          lock: async () => {
+            const row = await kiosksRepository.getForUpdate(tx, ctx.tenantId, id);
+            return row && !row.revokedAt ? row : undefined;
+          },
+          write: (b) => kiosksRepository.revoke(tx, ctx.tenantId, id, b.version, clock.now()),
+          audit: (b, a) => ({ action: 'kiosk.revoked', before: kioskDto(b), after: { ...kioskDto(a), revokedAt: a.revokedAt?.toISOString() } }),
+        }),
+      );
+    },
+
+    /** The kiosk a Bearer token names: a live kiosk of the token's centre whose secret matches, else 401. */
+    async authenticate(token: string, meta: RequestMeta): Promise<KioskContext> {
+      const parsed = parseKioskToken(token);
+      if (!parsed) throw unauthenticated('A valid kiosk token is required');
+      const row = await db.scoped(forTenant(parsed.tenantId), (tx) => kiosksRepository.getLive(tx, parsed.tenantId, parsed.kioskId));
+      if (!row || !secretMatches(parsed.secret, row.tokenHash)) throw unauthenticated('A valid kiosk token is required');
+      return { ...meta, tenantId: row.tenantId, kioskId: row.id, kioskName: row.name };
+    },
+
+    async lookup(k: KioskContext, pin: string) {
+      const guardian = await signer(k, pin);
+      return db.scoped(forTenant(k), async (tx) => {
+        const children = await kiosksRepository.childrenOf(tx, k.tenantId, guardian.id);
+        await kioskAudit(tx, k, 'kiosk.lookup', { guardianId: guardian.id, studentIds: children.map((c) => c.id) });
+        return {
+          guardian: { id: guardian.id, firstName: guardian.firstName },
+          children: children.map((c) => ({ id: c.id, firstName: c.firstName, lastName: c.lastName, checkedIn: Boolean(c.checkedIn), canPickUp: c.authorizedPickup })),
+        };
+      });
+    },
+
+    checkIn: (k: KioskContext, input: { pin: string; studentIds: string[] }) =>
+      forEachChild(k, input.pin, input.studentIds, 'kiosk.checked_in', (actor, guardianId, studentId) =>
+        attendance.checkIn(actor, { studentId, droppedOffByGuardianId: guardianId, method: 'kiosk' }),
+      ),
+
+    checkOut: (k: KioskContext, input: { pin: string; studentIds: string[] }) =>
+      forEachChild(k, input.pin, input.studentIds, 'kiosk.checked_out', (actor, guardianId, studentId) =>
+        attendance.checkOut(actor, { studentId, pickedUpByGuardianId: guardianId }),
+      ),
+  };
+}
+export type KiosksService = ReturnType<typeof createKiosksService>;

@@ -1,0 +1,2 @@
+/** Online payments: hosted checkout, the provider's webhooks, online refunds. */
+export { createPaymentsService, type PaymentsService } from './payments.service.js';

@@ -1,0 +1,16 @@
+import type { ServiceDeps } from '../../kernel/deps.js';
+import { createGuardiansService } from './guardians.service.js';
+import { createRoomsService } from './rooms.service.js';
+import { createStaffService } from './staff.service.js';
+import { createStudentsService } from './students.service.js';
+
+/** Rooms, students (and their guardian links), guardians, staff (CONTRACT §5 "Centre"). */
+export function createCentreServices(deps: Pick<ServiceDeps, 'db' | 'clock'>) {
+  return {
+    rooms: createRoomsService(deps),
+    students: createStudentsService(deps),
+    guardians: createGuardiansService(deps),
+    staff: createStaffService(deps),
+  };
+}
+export type CentreServices = ReturnType<typeof createCentreServices>;

@@ -1,0 +1,2 @@
+/** Staff time: shifts (clock in, move, clock out) and timecards. */
+export { createShiftsService, type ShiftsService, type ShiftDto } from './shifts.service.js';
