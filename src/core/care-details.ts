@@ -18,6 +18,3 @@ export const CARE_DETAILS = {
   activity: z.object({ title: str().trim().min(1).max(200) }).strict(),
   note: none,
 } satisfies Record<CareEntryType, z.ZodType>;
-
-/** Types whose details may be left out (nothing to say beyond the times and the note). */
-export const DETAILS_OPTIONAL: ReadonlySet<CareEntryType> = new Set(['nap', 'note']);

@@ -29,7 +29,6 @@ export const JOB_PAYLOADS = {
 
 export type JobName = keyof typeof JOB_PAYLOADS;
 export type JobPayload<N extends JobName> = z.infer<(typeof JOB_PAYLOADS)[N]>;
-export const JOB_NAMES = Object.keys(JOB_PAYLOADS) as JobName[];
 
 /** A failure that retrying cannot fix (bad payload, missing file, malformed CSV header): the job fails at once. */
 export class PermanentJobError extends Error {

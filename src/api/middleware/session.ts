@@ -4,7 +4,6 @@ import { AppError, forbidden, unauthenticated } from '../../core/errors.js';
 import type { RequestContext, RequestMeta, TenantContext } from '../../core/context.js';
 import { logContext } from '../../core/logger.js';
 import type { Permission } from '../../core/security/permissions.js';
-import type { AccessClaims } from '../../core/security/tokens.js';
 import { COOKIE } from '../cookies.js';
 import type { AppEnv } from '../env.js';
 
@@ -97,9 +96,4 @@ export function tenantCtx(c: Context<AppEnv>): TenantContext {
   const ctx = ctxOf(c);
   if (!ctx.tenantId || !ctx.membershipId) throw forbidden('Choose an active centre membership first');
   return ctx as TenantContext;
-}
-export function claimsOf(c: Context<AppEnv>): AccessClaims {
-  const claims = c.get('claims');
-  if (!claims) throw unauthenticated();
-  return claims;
 }

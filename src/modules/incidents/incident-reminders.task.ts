@@ -2,7 +2,6 @@ import { incidentsRepository } from './incidents.repository.js';
 import { postStudentMessage } from '../messages/messages.service.js';
 import { SYSTEM_AUTHOR, type TaskDeps, type TenantEntry } from '../../kernel/tasks.js';
 
-export const INCIDENT_REMINDERS_TASK = 'incidents.reminders';
 /** How long a reviewed incident may wait for a guardian's acknowledgement before the one reminder. */
 export const ACK_REMINDER_AFTER_MS = 24 * 60 * 60 * 1000;
 
