@@ -54,10 +54,13 @@ export const ROUTES = [
 /** Job name → handler, from the modules that own a job (the payload map is src/kernel/job-payloads.ts). */
 export const JOBS = { ...importsReports.jobs, ...people.jobs, ...billing.jobs };
 
-/** Scheduled task → its work for one centre (the tasks service runs them centre by centre; src/workers/schedules/ decides when). */
-export const TASKS: Record<ScheduledTask, PerTenantTask> = {
-  'attendance.rollup': attendance.tasks.rollup,
-  'attendance.reminders': attendance.tasks.reminders,
-  'incidents.reminders': incidents.tasks.reminders,
-  cleanup: tasks.tasks.cleanup,
+/**
+ * Scheduled task → the modules' work for one centre, run in this order and their counts merged (the tasks service
+ * runs them centre by centre; src/workers/schedules/ decides when).
+ */
+export const TASKS: Record<ScheduledTask, readonly PerTenantTask[]> = {
+  'attendance.rollup': [attendance.tasks.rollup],
+  'attendance.reminders': [attendance.tasks.reminders],
+  'incidents.reminders': [incidents.tasks.reminders],
+  cleanup: [tasks.tasks.cleanup, enrolment.tasks.retention],
 };

@@ -116,7 +116,6 @@ const KNOWN_CROSSINGS = new Set<string>([
   'modules/payments/payments.service.ts → modules/billing/common.ts',
   'modules/attendance/reminders.task.ts → modules/staff-time/shifts.repository.ts',
   'modules/attendance/rollup.task.ts → modules/staff-time/shifts.repository.ts',
-  'modules/tasks/cleanup.task.ts → modules/enrolment/retention.ts',
   // Another module's DTO mapper or function called directly:
   'modules/care-log/care-entries.service.ts → modules/attendance/attendance.service.ts',
   'modules/care-log/care-entries.service.ts → modules/attendance/absences.dto.ts',

@@ -2,6 +2,7 @@
 import { registerApplicationFormsRoutes } from './application-forms.routes.js';
 import { registerApplicationsRoutes } from './applications.routes.js';
 import { registerPublicRoutes } from './public.routes.js';
+import { retentionTask } from './retention.js';
 import { registerWaitlistRoutes } from './waitlist.routes.js';
 
 export const routes = {
@@ -10,3 +11,4 @@ export const routes = {
   applicationForms: registerApplicationFormsRoutes,
   public: registerPublicRoutes,
 };
+export const tasks = { retention: retentionTask };

@@ -2,6 +2,7 @@ import { auditRepository } from '../../db/audit.repository.js';
 import { forTenant, type Database } from '../../db/db.js';
 import { applicationsRepository, waitlistSettingsRepository } from './enrolment.repository.js';
 import { DEFAULT_WAITLIST } from './applications.dto.js';
+import type { PerTenantTask } from '../../kernel/tasks.js';
 
 const BATCH = 500;
 
@@ -42,3 +43,6 @@ export async function purgeClosedApplications(db: Pick<Database, 'scoped'>, tena
     if (n < BATCH) return purged;
   }
 }
+
+/** The hourly cleanup's part for enrolment (src/modules/index.ts, TASKS): applications closed longer ago than the centre keeps them. */
+export const retentionTask: PerTenantTask = async (deps, t, now) => ({ applications: await purgeClosedApplications(deps.db, t.id, now) });

@@ -4,11 +4,10 @@ import { outboxRepository } from '../../db/outbox.repository.js';
 import { sessionsRepository } from '../../db/sessions.repository.js';
 import type { TaskDeps, TenantEntry } from '../../kernel/tasks.js';
 import { forTenant, systemWide } from '../../db/db.js';
-import { purgeClosedApplications } from '../enrolment/retention.js';
 
 const ABANDONED_AFTER_MS = 24 * 3600_000;
 
-/** Hourly, per centre: expired idempotency keys, uploads presigned more than 24 h ago but never confirmed, closed applications past retention. */
+/** Hourly, per centre: expired idempotency keys, uploads presigned more than 24 h ago but never confirmed (enrolment's retention follows: src/modules/index.ts). */
 export async function cleanupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
   const idempotencyKeys = await deps.db.scoped(forTenant(t.id), (tx) => idempotencyRepository.deleteExpired(tx, t.id, now));
   let uploads = 0;
@@ -20,9 +19,7 @@ export async function cleanupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
     uploads += await deps.db.scoped(forTenant(t.id), (tx) => maintenanceRepository.deleteFiles(tx, t.id, batch.map((f) => f.id)));
     if (batch.length < 500) break;
   }
-  // Enrolment's retention: applications closed longer ago than the centre keeps them.
-  const applications = await purgeClosedApplications(deps.db, t.id, now);
-  return { idempotencyKeys, uploads, applications };
+  return { idempotencyKeys, uploads };
 }
 
 /** Delivered (or given-up) outbox events are kept this long for inspection. */
