@@ -1,4 +1,8 @@
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import type { RateLimiterAbstract } from 'rate-limiter-flexible';
+// The two limiters this service uses, not the package's index (which loads every store's; see src/types/).
+import RateLimiterMemory from 'rate-limiter-flexible/lib/RateLimiterMemory.js';
+import RateLimiterRedis from 'rate-limiter-flexible/lib/RateLimiterRedis.js';
+import RateLimiterRes from 'rate-limiter-flexible/lib/RateLimiterRes.js';
 import { rateLimitExceeded, slidingWindow, type RateLimiter, type RateLimitPolicies, type RateLimitPolicyName, type RateLimitResult } from '../../core/rate-limits.js';
 import { CacheUnavailableError, type Cache } from './cache.js';
 import type { RedisCache } from './redis-cache.js';

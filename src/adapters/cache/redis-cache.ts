@@ -137,6 +137,7 @@ export class RedisCache implements Cache {
     try {
       return await fn();
     } catch (err) {
+      if (err instanceof CacheUnavailableError) throw err;
       throw new CacheUnavailableError(err instanceof Error ? err.message : String(err));
     }
   }
