@@ -3,9 +3,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Cache } from './adapters/cache/cache.js';
 import { MemoryCache } from './adapters/cache/memory-cache.js';
+import { createRateLimiter } from './adapters/cache/rate-limiter.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Config } from './core/config.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { rateLimitPolicies } from './core/rate-limits.js';
 import { startTelemetry, telemetry } from './core/telemetry.js';
 import { createSupabaseVerifier } from './core/security/supabase.js';
 import { TokenService } from './core/security/tokens.js';
@@ -91,15 +93,12 @@ export async function createContainer(
     refreshGraceSeconds: config.refreshGraceSeconds,
     sessionIdleSeconds: config.sessionIdleSeconds,
     sessionAbsoluteSeconds: config.sessionAbsoluteSeconds,
-    rateLimitPerMinute: config.rateLimitPerMinute,
-    rateLimitAuthPerUserPerMinute: config.rateLimitAuthPerUserPerMinute,
-    rateLimitAuthPerMinute: config.rateLimitAuthPerMinute,
-    tenantsPerAccountPerDay: config.rateLimitTenantsPerAccountPerDay,
-    invitationsPerTenantPerHour: config.rateLimitInvitationsPerTenantPerHour,
   };
+  // Every counted limit, from the one policy table (core/rate-limits.ts), on the cache's store (Redis or in process).
+  const limits = createRateLimiter(cache, rateLimitPolicies(config), () => clock.now().getTime());
   // Auth in three rooms: sessions (sign-in, refresh, logout, switch), the per-request authenticator, /me/context.
-  const sessions = createSessionsService({ db, cache, tokens, verifySupabase, clock, logger, config: authConfig });
-  const authenticator = createAuthenticator({ db, cache, tokens, clock, config: authConfig });
+  const sessions = createSessionsService({ db, cache, tokens, verifySupabase, clock, logger, limits, config: authConfig });
+  const authenticator = createAuthenticator({ db, cache, tokens, clock, limits });
   const memberContext = createMemberContextService({ db });
   // Notifications: in-app rows and pending emails written in the change's transaction (services/notifications/).
   const notify = createNotify({ clock, messageDelaySeconds: config.email.messageDelaySeconds });
@@ -151,7 +150,7 @@ export async function createContainer(
   // Enrolment: notifications and billing reach it through its ports (tests may hand in recording fakes).
   const enrolmentNotify: Notify = overrides.enrolment?.notify ?? notify;
   const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? createEnrolmentBilling({ clock }), tenancy });
-  const publicEnrolment = createPublicEnrolmentService({ db, clock, cache, notify: enrolmentNotify, enrolment });
+  const publicEnrolment = createPublicEnrolmentService({ db, clock, limits, notify: enrolmentNotify, enrolment });
   tenantSections.push({
     key: 'waitlist',
     read: (tx, tenantId) => enrolment.settingsOf(tx, tenantId),
@@ -170,6 +169,7 @@ export async function createContainer(
     clock,
     db,
     cache,
+    limits,
     tokens,
     sessions,
     authenticator,
