@@ -161,6 +161,12 @@ describe.skipIf(!!missing)('an email whose worker is killed after the claim, bef
     const waited = Date.now() - claimedAt;
     expect(waited).toBeGreaterThan(60_000);
     expect(transactions[2]!.raw).toContain('invitationId');
+    // The same Message-ID in the held copy and the one received: had the first been accepted just before the kill (a
+    // duplicate, which at-least-once allows), the receiving side would see one Message-ID twice; the delivery log keeps
+    // one row, `sent`, its attempts counting both.
+    const messageId = (raw: string) => /^Message-ID:\s*(<[^>]+>)/im.exec(raw)?.[1];
+    expect(messageId(transactions[2]!.raw!)).toMatch(/^<[0-9a-f-]{36}@daycare\.notifications>$/);
+    expect(messageId(transactions[1]!.raw!)).toBe(messageId(transactions[2]!.raw!));
     let rows = await delivery();
     for (let i = 0; i < 50 && rows[0]?.status !== 'sent'; i++) {
       await sleep(100);
