@@ -355,6 +355,8 @@ async function measure(
 const READS = ['list', 'report', 'get', 'roster', 'me', 'checkin'];
 
 async function main() {
+  // `--only notifications`: the delivery benchmarks of bench/notifications.ts, on their own.
+  if (ONLY?.join() === 'notifications') return void (await import('./notifications.js')).run();
   mkdirSync(DATA_DIR, { recursive: true });
   if (spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' }).status !== 0) throw new Error('build failed');
   if (!(await dbExists('daycare_bench_10'))) spawnSync('npx', ['tsx', 'bench/seed-scale.ts', '--tenants', '10'], { stdio: 'inherit' });

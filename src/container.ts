@@ -45,7 +45,10 @@ import { createEnrolmentService } from './services/enrolment/enrolment.service.j
 import { createPublicEnrolmentService } from './services/enrolment/public.service.js';
 import type { EnrolmentBilling } from './services/enrolment/billing-port.js';
 import type { Notify } from './services/notifications/port.js';
-import type { TenantSettingsSection } from './services/tenancy.service.js';
+import { settingsSection, type TenantSettingsSection } from './services/tenancy.service.js';
+import { WaitlistSettings } from './api/routes/applications.schemas.js';
+import { BillingSettingsPatch } from './api/routes/billing.schemas.js';
+import { NotificationSettingsPatch } from './api/routes/notifications.schemas.js';
 import { createBillingService } from './services/billing/billing.service.js';
 import { createEnrolmentBilling } from './services/billing/enrolment-billing.js';
 import type { Notify as BillingNotify } from './services/billing/notify-port.js';
@@ -151,11 +154,20 @@ export async function createContainer(
   const enrolmentNotify: Notify = overrides.enrolment?.notify ?? notify;
   const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? createEnrolmentBilling({ clock }), tenancy });
   const publicEnrolment = createPublicEnrolmentService({ db, clock, limits, notify: enrolmentNotify, enrolment });
-  tenantSections.push({
-    key: 'waitlist',
-    read: (tx, tenantId) => enrolment.settingsOf(tx, tenantId),
-    write: (tx, ctx, value) => enrolment.writeWaitlistSettings(tx, ctx, value as Parameters<typeof enrolment.writeWaitlistSettings>[2]),
-  });
+  // GET|PATCH /tenant's sections, each with its value's schema and who may see and change it (one transaction per request).
+  tenantSections.push(
+    settingsSection({ key: 'waitlist', schema: WaitlistSettings, versioned: true, read: enrolment.settingsOf, write: enrolment.writeWaitlistSettings }),
+    settingsSection({ key: 'notifications', schema: NotificationSettingsPatch, versioned: false, read: notifications.settingsIn, write: notifications.writeSettings }),
+    settingsSection({
+      key: 'billing',
+      schema: BillingSettingsPatch,
+      readPermission: 'billing:read',
+      writePermission: { permission: 'billing:manage', denied: 'Billing settings need the billing entitlement' },
+      versioned: false,
+      read: billing.settingsIn,
+      write: billing.writeSettings,
+    }),
+  );
 
   // Background work: the worker host is handed the services, as createApp is (src/workers/host.ts).
   const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks, billing, outbox, notifications }, queue, logger, clock });
