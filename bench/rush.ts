@@ -327,8 +327,9 @@ export async function openLoad(base: string, routes: RushRoute[], rate: number, 
 }
 
 /**
- * Steps the rate up from `fractions[0]` of the floor's capacity until a step fails (p99 ≥ 100 ms or any error), then
- * tries once halfway between the last step that held and the first that failed. Returns every step, in order.
+ * Steps the rate up from 30% of the floor's capacity by 10% until a step fails (p99 ≥ 100 ms or any error), then tries
+ * once halfway between the last step that held and the first that failed (stepping down from 15% when not even the
+ * first step held). Returns every step, in order.
  */
 export async function stepRush(base: string, routes: RushRoute[], floorRps: number, seconds: number, warmupSeconds: number, beforeStep?: () => Promise<void>) {
   const steps: StepResult[] = [];
@@ -354,7 +355,13 @@ export async function stepRush(base: string, routes: RushRoute[], floorRps: numb
     }
     good = s;
   }
-  if (bad && good) {
+  // A busy machine may not hold even the first step: halve the rate until one holds (down to 5% of the floor).
+  for (let f = 0.15; !good && f >= 0.05; f = Math.round((f / 2) * 100) / 100) {
+    const s = await run(f);
+    if (s.ok) good = s;
+    else bad = s;
+  }
+  if (bad && good && bad.fraction > good.fraction * 1.2) {
     const s = await run((good.fraction + bad.fraction) / 2);
     if (s.ok) good = s;
     else bad = s;
