@@ -332,6 +332,11 @@ export interface OpenDatabaseOptions {
   databaseUrl?: string;
   /** PGlite data directory; `memory://` for an in-memory database (tests). */
   dataDir?: string;
+  /**
+   * Tests only: an in-memory PGlite (`memory://`) starts from this dumped data directory (`dumpDataDir()` of a migrated
+   * database) instead of a fresh cluster, so each test server skips initdb and the migrations. Ignored on disk.
+   */
+  loadDataDir?: Blob;
   poolMax?: number;
   onPoolError?: (err: Error) => void;
   /** Sees every statement (the query-plan benchmark captures the hot routes' SQL with it). */
@@ -663,7 +668,7 @@ async function openPglite(dataDir: string, opts: OpenDatabaseOptions): Promise<D
   const dataDirError = (err: unknown) =>
     err instanceof DataDirError || !onDisk ? err : new DataDirError(`DATA_DIR: the embedded database in ${dir} ${describeFsError(err)}`);
   if (!onDisk) {
-    client = new PGlite();
+    client = new PGlite(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
   } else {
     await checkDataDir(dataDir);
     lockFile = await lockDataDir(dir);

@@ -16,14 +16,18 @@ const operations = (doc: any) =>
     METHODS.filter((m) => item[m]).map((method) => ({ path, method, op: item[method], key: `${method.toUpperCase()} ${path}` })),
   );
 
+/** One server for the file: the document and /docs only read it. */
+let srv: TestServer;
+beforeAll(async () => {
+  srv = await startServer();
+});
+afterAll(() => srv?.close());
+
 describe('GET /openapi.json', () => {
-  let srv: TestServer;
   let doc: any;
   beforeAll(async () => {
-    srv = await startServer();
     doc = (await srv.agent().get('/openapi.json')).body;
   });
-  afterAll(() => srv.close());
 
   it('is a valid OpenAPI 3.1 document (checked against the official schema)', async () => {
     const result = await new Validator().validate(doc);
@@ -176,11 +180,6 @@ describe('GET /openapi.json', () => {
 });
 
 describe('GET /docs', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
 
   it('serves Swagger UI and its assets from this server (works offline)', async () => {
     const a = srv.agent();
