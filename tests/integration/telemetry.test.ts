@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTelemetry, stopTelemetry, telemetry } from '../../src/core/telemetry.js';
 import { DURATION_BUCKETS_SECONDS, formatTraceParent, parseTraceParent } from '../../src/core/telemetry-otel.js';
 import pkg from '../../package.json' with { type: 'json' };
+import { createLogger } from '../../src/core/logger.js';
 import { mkStudent, useServer } from '../factories/index.js';
 import { DEFAULT_ENGINE } from '../helpers/engines.js';
 import { DEFAULT_CACHE, newTenant } from '../helpers/server.js';
@@ -134,6 +135,27 @@ describe('telemetry (OpenTelemetry, in-memory exporters)', () => {
     const fresh = finished().filter((s) => s.name === 'GET /students').at(-1)!;
     expect(fresh.spanContext().traceId).not.toBe('0'.repeat(32));
     expect(fresh.parentSpanContext).toBeUndefined();
+  });
+
+  it('log lines carry trace_id and span_id: the request line, and a line written outside any request under a span', async () => {
+    const { owner } = await newTenant(srv);
+    const lines: Record<string, any>[] = [];
+    const original = srv.container.logger;
+    srv.container.logger = createLogger('info', { write: (s: string) => lines.push(JSON.parse(s)) } as never);
+    try {
+      spans.reset();
+      await owner.get('/students', { traceparent: '00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01' });
+      const line = lines.find((l) => l.msg === 'request')!;
+      const span = finished().find((s) => s.name === 'GET /students')!;
+      expect(line).toMatchObject({ trace_id: '4bf92f3577b34da6a3ce929d0e0e4736', span_id: span.spanContext().spanId });
+      await telemetry.span('background', {}, async () => srv.container.logger.info('inside a span'));
+      const background = finished().find((s) => s.name === 'background')!;
+      expect(lines.find((l) => l.msg === 'inside a span')).toMatchObject({ trace_id: background.spanContext().traceId, span_id: background.spanContext().spanId });
+      srv.container.logger.info('outside');
+      expect(lines.find((l) => l.msg === 'outside')!.trace_id).toBeUndefined();
+    } finally {
+      srv.container.logger = original;
+    }
   });
 
   it('parses and formats W3C traceparent strictly', () => {
