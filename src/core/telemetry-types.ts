@@ -56,6 +56,8 @@ export interface TelemetryOptions {
   metricsExporter?: 'otlp' | 'awsemf';
   /** Spans are exported only to an OTLP endpoint (on Lambda: the ADOT collector layer's localhost:4318). */
   tracesExporter?: 'otlp' | 'none';
+  /** The share of root traces sampled when OTEL_TRACES_SAMPLER is not set (default 0.1; tests pass 1). */
+  traceRatio?: number;
   /** Tests hand in-memory exporters; otherwise OTLP over HTTP to OTEL_EXPORTER_OTLP_ENDPOINT. */
   exporters?: { spans: unknown; metrics: unknown; metricIntervalMs?: number };
 }

@@ -17,7 +17,7 @@ describe('telemetry (OpenTelemetry, in-memory exporters)', () => {
   beforeAll(async () => {
     process.env.OTEL_RESOURCE_ATTRIBUTES = 'deployment.environment.name=staging-eu,team.name=childcare';
     try {
-      await startTelemetry({ serviceName: 'daycare-test', environment: 'test', exporters: { spans, metrics, metricIntervalMs: 3_600_000 } });
+      await startTelemetry({ serviceName: 'daycare-test', environment: 'test', traceRatio: 1, exporters: { spans, metrics, metricIntervalMs: 3_600_000 } });
     } finally {
       delete process.env.OTEL_RESOURCE_ATTRIBUTES;
     }
