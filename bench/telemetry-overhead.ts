@@ -1,5 +1,5 @@
 /**
- * `npx tsx bench/telemetry-overhead.ts [--db daycare_bench_telemetry] [--rounds 2] [--duration 8]`: the cost of
+ * `npx tsx bench/telemetry-overhead.ts [--db daycare_bench_telemetry] [--rounds 2] [--duration 8] [--all-traces]`: the cost of
  * telemetry on the authenticated list (GET /students?limit=50), measured alone — the built server with telemetry off,
  * then on (OTLP to a local sink that accepts everything), alternated `rounds` times so that load from other work on
  * the machine falls on both. Reports throughput and the server's own CPU time per request (steadier than req/s on a
@@ -27,8 +27,9 @@ const dbUrl = () => Object.assign(new URL(ADMIN), { pathname: `/${DB}` }).toStri
 
 const VARIANTS: Record<string, Record<string, string>> = {
   off: {},
-  on: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:3956', OTEL_SERVICE_NAME: 'daycare-bench' },
-  ...(process.argv.includes('--sampled') ? { 'on, 10% of traces': { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:3956', OTEL_SERVICE_NAME: 'daycare-bench', OTEL_TRACES_SAMPLER: 'parentbased_traceidratio', OTEL_TRACES_SAMPLER_ARG: '0.1' } } : {}),
+  'on (default)': { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:3956', OTEL_SERVICE_NAME: 'daycare-bench' },
+  // `--all-traces`: also with every trace recorded (the default samples one root trace in ten).
+  ...(process.argv.includes('--all-traces') ? { 'on, every trace': { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:3956', OTEL_SERVICE_NAME: 'daycare-bench', OTEL_TRACES_SAMPLER: 'parentbased_always_on' } } : {}),
 };
 
 const ticks = (pid: number) => {
