@@ -3,9 +3,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Cache } from './adapters/cache/cache.js';
 import { MemoryCache } from './adapters/cache/memory-cache.js';
+import { createRateLimiter } from './adapters/cache/rate-limiter.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Config } from './core/config.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { rateLimitPolicies } from './core/rate-limits.js';
 import { startTelemetry, telemetry } from './core/telemetry.js';
 import { createSupabaseVerifier } from './core/security/supabase.js';
 import { TokenService } from './core/security/tokens.js';
@@ -43,7 +45,10 @@ import { createEnrolmentService } from './services/enrolment/enrolment.service.j
 import { createPublicEnrolmentService } from './services/enrolment/public.service.js';
 import type { EnrolmentBilling } from './services/enrolment/billing-port.js';
 import type { Notify } from './services/notifications/port.js';
-import type { TenantSettingsSection } from './services/tenancy.service.js';
+import { settingsSection, type TenantSettingsSection } from './services/tenancy.service.js';
+import { WaitlistSettings } from './api/routes/applications.schemas.js';
+import { BillingSettingsPatch } from './api/routes/billing.schemas.js';
+import { NotificationSettingsPatch } from './api/routes/notifications.schemas.js';
 import { createBillingService } from './services/billing/billing.service.js';
 import { createEnrolmentBilling } from './services/billing/enrolment-billing.js';
 import type { Notify as BillingNotify } from './services/billing/notify-port.js';
@@ -91,15 +96,12 @@ export async function createContainer(
     refreshGraceSeconds: config.refreshGraceSeconds,
     sessionIdleSeconds: config.sessionIdleSeconds,
     sessionAbsoluteSeconds: config.sessionAbsoluteSeconds,
-    rateLimitPerMinute: config.rateLimitPerMinute,
-    rateLimitAuthPerUserPerMinute: config.rateLimitAuthPerUserPerMinute,
-    rateLimitAuthPerMinute: config.rateLimitAuthPerMinute,
-    tenantsPerAccountPerDay: config.rateLimitTenantsPerAccountPerDay,
-    invitationsPerTenantPerHour: config.rateLimitInvitationsPerTenantPerHour,
   };
+  // Every counted limit, from the one policy table (core/rate-limits.ts), on the cache's store (Redis or in process).
+  const limits = createRateLimiter(cache, rateLimitPolicies(config), () => clock.now().getTime());
   // Auth in three rooms: sessions (sign-in, refresh, logout, switch), the per-request authenticator, /me/context.
-  const sessions = createSessionsService({ db, cache, tokens, verifySupabase, clock, logger, config: authConfig });
-  const authenticator = createAuthenticator({ db, cache, tokens, clock, config: authConfig });
+  const sessions = createSessionsService({ db, cache, tokens, verifySupabase, clock, logger, limits, config: authConfig });
+  const authenticator = createAuthenticator({ db, cache, tokens, clock, limits });
   const memberContext = createMemberContextService({ db });
   // Notifications: in-app rows and pending emails written in the change's transaction (services/notifications/).
   const notify = createNotify({ clock, messageDelaySeconds: config.email.messageDelaySeconds });
@@ -151,12 +153,21 @@ export async function createContainer(
   // Enrolment: notifications and billing reach it through its ports (tests may hand in recording fakes).
   const enrolmentNotify: Notify = overrides.enrolment?.notify ?? notify;
   const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? createEnrolmentBilling({ clock }), tenancy });
-  const publicEnrolment = createPublicEnrolmentService({ db, clock, cache, notify: enrolmentNotify, enrolment });
-  tenantSections.push({
-    key: 'waitlist',
-    read: (tx, tenantId) => enrolment.settingsOf(tx, tenantId),
-    write: (tx, ctx, value) => enrolment.writeWaitlistSettings(tx, ctx, value as Parameters<typeof enrolment.writeWaitlistSettings>[2]),
-  });
+  const publicEnrolment = createPublicEnrolmentService({ db, clock, limits, notify: enrolmentNotify, enrolment });
+  // GET|PATCH /tenant's sections, each with its value's schema and who may see and change it (one transaction per request).
+  tenantSections.push(
+    settingsSection({ key: 'waitlist', schema: WaitlistSettings, versioned: true, read: enrolment.settingsOf, write: enrolment.writeWaitlistSettings }),
+    settingsSection({ key: 'notifications', schema: NotificationSettingsPatch, versioned: false, read: notifications.settingsIn, write: notifications.writeSettings }),
+    settingsSection({
+      key: 'billing',
+      schema: BillingSettingsPatch,
+      readPermission: 'billing:read',
+      writePermission: { permission: 'billing:manage', denied: 'Billing settings need the billing entitlement' },
+      versioned: false,
+      read: billing.settingsIn,
+      write: billing.writeSettings,
+    }),
+  );
 
   // Background work: the worker host is handed the services, as createApp is (src/workers/host.ts).
   const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks, billing, outbox, notifications }, queue, logger, clock });
@@ -176,6 +187,7 @@ export async function createContainer(
     clock,
     db,
     cache,
+    limits,
     tokens,
     sessions,
     authenticator,

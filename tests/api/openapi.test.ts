@@ -201,7 +201,7 @@ describe('GET /docs', () => {
     const bundle = await a.get('/docs/assets/swagger-ui-bundle.js');
     expect(bundle.headers.get('content-type')).toMatch(/javascript/);
     expect(bundle.text).toContain('SwaggerUIBundle');
-    expect((await a.get('/docs/assets/init.js')).text).toContain("url: '/openapi.json'");
+    expect((await a.get('/docs/assets/init.js')).text).toContain("url: '/docs/openapi.json'");
     expect((await a.get('/docs/assets/package.json')).status).toBe(404);
     expect((await a.get('/docs/assets/..%2Fpackage.json')).status).toBe(404);
   });

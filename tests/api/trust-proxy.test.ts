@@ -14,7 +14,9 @@ describe.each([
 ] as const)('client address with %s', (_name, env, trusted) => {
   let srv: TestServer;
   beforeAll(async () => {
-    srv = await startServer({ env: { ...env, RATE_LIMIT_AUTH_PER_MINUTE: '3' } });
+    // The in-process cache: each server's per-IP budgets are its own (on a shared Redis, 127.0.0.1's budget would
+    // carry over from one case — and from other test files — to the next).
+    srv = await startServer({ cache: 'memory', env: { ...env, RATE_LIMIT_AUTH_PER_MINUTE: '3' } });
   });
   afterAll(() => srv?.close());
 

@@ -4,6 +4,7 @@ import { AppError, forbidden, unauthenticated } from '../../core/errors.js';
 import type { RequestContext, RequestMeta, TenantContext } from '../../core/context.js';
 import { resolveClientIp } from '../../core/client-ip.js';
 import { logContext } from '../../core/logger.js';
+import { rateLimitHeaders, type RateLimitResult } from '../../core/rate-limits.js';
 import type { Permission } from '../../core/security/permissions.js';
 import type { AccessClaims } from '../../core/security/tokens.js';
 import { COOKIE } from '../cookies.js';
@@ -28,13 +29,19 @@ export function clientIp(c: Context<AppEnv>): string | null {
   return trust ? resolveClientIp(peer, c.req.header('x-forwarded-for'), trust) : resolveClientIp(peer, null, undefined);
 }
 
+/** The IETF RateLimit-Policy and RateLimit headers of a counted limit on the answer (core/rate-limits.ts). */
+export function setRateLimitHeaders(c: Context<AppEnv>, r: RateLimitResult) {
+  for (const [name, value] of Object.entries(rateLimitHeaders(r))) c.header(name, value);
+}
+
 /** Verifies the session cookie and builds the RequestContext; checks CSRF on unsafe methods. */
 export function authenticate(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const token = getCookie(c, COOKIE.session);
     if (!token) throw unauthenticated();
     const { authenticator, tokens } = c.get('container');
-    const { ctx, claims } = await authenticator.authenticate(token, requestMeta(c));
+    const { ctx, claims, rate } = await authenticator.authenticate(token, requestMeta(c));
+    setRateLimitHeaders(c, rate);
     if (UNSAFE.has(c.req.method)) {
       if (!tokens.verifyCsrf(claims.sid, c.req.header('x-csrf-token'), getCookie(c, COOKIE.csrf)))
         throw new AppError('CSRF_FAILED', 'Missing or invalid CSRF token (send X-CSRF-Token equal to the __Host-csrf cookie)');
