@@ -173,7 +173,13 @@ export async function createContainer(
   const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks, billing, outbox, notifications }, queue, logger, clock });
   // The in-process queue runs jobs in this process (local server and tests); SQS messages go to the worker Lambda.
   if (queue instanceof MemoryQueue) queue.setHandler((message, attempt) => workers.consume(message, attempt));
-  if (telemetry.enabled) telemetry.observeQueueDepth(() => queueDepth(queue));
+  // pg-boss: jobs due and nobody taking them (no `npm run worker` running, or too few) — readiness, a metric, a log line.
+  const backlog = jobsBacklog(queue, config.jobs.stalledSeconds, logger);
+  if (telemetry.enabled) {
+    telemetry.observeQueueDepth(() => queueDepth(queue));
+    if (backlog) telemetry.observeQueueAge(async () => (await backlog()).oldestWaitingSeconds);
+    if (db.stats) telemetry.observePool('daycare', () => db.stats?.());
+  }
 
   return {
     config,
@@ -214,6 +220,18 @@ export async function createContainer(
     workers,
     /** The API calls it after every unsafe request: what the request recorded is delivered promptly, not at the next poll. */
     onCommitted,
+    /** pg-boss only: whether due jobs wait with nobody consuming them (GET /health/ready's `jobs`). */
+    jobsBacklog: backlog,
+    /** What this process runs on, for its start line. */
+    setup: {
+      database: db.kind,
+      cache: cache.kind,
+      queue: queue.kind,
+      storage: storage.kind,
+      email: mailer.kind,
+      payments: config.payments.provider,
+      telemetry: telemetry.enabled ? { traces: config.otel?.tracesExporter ?? 'none', metrics: config.otel?.metricsExporter ?? 'none' } : 'off',
+    },
     localAuthSecret,
     /** Start-up check that a Redis URL's database index exists (an unreachable Redis is not fatal: requests get 503). */
     async checkCache() {
@@ -242,6 +260,41 @@ export async function openCache(config: Config, logger: Logger): Promise<Cache> 
   if (!config.redisUrl) return new MemoryCache();
   const { RedisCache } = await import('./adapters/cache/redis-cache.js');
   return new RedisCache({ url: config.redisUrl, cluster: config.redisCluster, onError: (err) => logger.warn({ err }, 'redis error') });
+}
+
+export interface JobsBacklog {
+  /** `stalled`: due jobs have waited longer than JOBS_STALLED_SECONDS (no worker consuming them, or too few). */
+  status: 'ok' | 'stalled';
+  waiting: number;
+  oldestWaitingSeconds: number;
+  /** Connections held by `npm run worker` processes (0: no worker is running). */
+  workerConnections: number;
+}
+
+/** pg-boss's backlog, read at most every 5 s; a warning line (at most one a minute) while jobs are stalled. */
+function jobsBacklog(queue: object, stalledSeconds: number, logger: Logger): (() => Promise<JobsBacklog>) | undefined {
+  if (!('backlog' in queue) || typeof queue.backlog !== 'function') return undefined;
+  const read = queue.backlog.bind(queue) as () => Promise<{ waiting: number; oldestSeconds: number; workerConnections: number }>;
+  let cached: { at: number; value: Promise<JobsBacklog> } | undefined;
+  let warnedAt = 0;
+  return () => {
+    const now = Date.now();
+    if (cached && now - cached.at < 5_000) return cached.value;
+    const value = read().then((b) => {
+      const stalled = b.waiting > 0 && b.oldestSeconds >= stalledSeconds;
+      if (stalled && Date.now() - warnedAt >= 60_000) {
+        warnedAt = Date.now();
+        logger.warn(
+          { event: 'jobs.stalled', waiting: b.waiting, oldestWaitingSeconds: b.oldestSeconds, workerConnections: b.workerConnections },
+          b.workerConnections ? 'jobs are waiting longer than JOBS_STALLED_SECONDS: the workers are behind (run more, or raise WORKER_CONCURRENCY)' : 'jobs are waiting with no worker consuming them: start `npm run worker`',
+        );
+      }
+      return { status: stalled ? ('stalled' as const) : ('ok' as const), waiting: b.waiting, oldestWaitingSeconds: b.oldestSeconds, workerConnections: b.workerConnections };
+    });
+    cached = { at: now, value };
+    value.catch(() => (cached = undefined));
+    return value;
+  };
 }
 
 /** Jobs waiting: the in-process queue's length, pg-boss's count (SQS: CloudWatch's ApproximateNumberOfMessagesVisible). */

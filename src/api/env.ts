@@ -40,6 +40,8 @@ export interface AppContainer {
   limits: RateLimiter;
   /** Only the readiness probe (/health/ready) touches the database handle. */
   db: { ping(timeoutMs: number): Promise<unknown> };
+  /** pg-boss only: due jobs waiting with nobody consuming them (/health/ready's `jobs`). */
+  jobsBacklog?: () => Promise<{ status: 'ok' | 'stalled'; waiting: number; oldestWaitingSeconds: number; workerConnections: number }>;
   tokens: TokenService;
   /** Auth in three rooms: sign-in and the session's life, the per-request check, the member's context. */
   sessions: SessionsService;

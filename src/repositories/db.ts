@@ -99,6 +99,8 @@ export interface Database {
    */
   afterCommit(fn: () => unknown): Promise<void>;
   ping(timeoutMs?: number): Promise<void>;
+  /** The server pool's connections (used, idle), callers waiting and its size, for metrics; PGlite has no pool. */
+  stats?(): { used: number; idle: number; pending: number; max: number };
   migrate(): Promise<void>;
   close(): Promise<void>;
 }
@@ -476,6 +478,7 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
   return {
     kind: 'pg',
     raw: db,
+    stats: () => ({ used: pool.totalCount - pool.idleCount, idle: pool.idleCount, pending: pool.waitingCount, max: poolMax }),
     // Not db.transaction(): the RLS context rides with the statements (see ScopedConnection), so a tenant-scoped read
     // is one round trip, and BEGIN … COMMIT is paid only by work that writes or locks.
     async scoped(scope, fn) {

@@ -212,6 +212,23 @@ export class PgBossQueue implements Queue {
   }
 
   /**
+   * Jobs due and not yet taken (waiting or waiting for a retry), how long the oldest has been due, and how many
+   * connections worker processes hold (pg-boss names them `daycare-worker`): jobs waiting long with no worker
+   * connection mean nobody is consuming them.
+   */
+  async backlog(): Promise<{ waiting: number; oldestSeconds: number; workerConnections: number }> {
+    await this.start();
+    const { rows } = await this.boss.getDb().executeSql(
+      `select count(*)::int as waiting, coalesce(extract(epoch from now() - min(start_after)), 0)::float8 as "oldestSeconds",
+              (select count(*)::int from pg_stat_activity where datname = current_database() and application_name = 'daycare-worker') as "workerConnections"
+         from pgboss.job where name = $1 and state in ('created', 'retry') and start_after <= now()`,
+      [PGBOSS_JOBS],
+    );
+    const r = rows[0] as { waiting: number; oldestSeconds: number; workerConnections: number };
+    return { waiting: r.waiting, oldestSeconds: Math.max(0, Math.floor(r.oldestSeconds)), workerConnections: r.workerConnections };
+  }
+
+  /**
    * Stops fetching, waits up to `timeoutMs` for running jobs, closes the pool. A job still running then is left to
    * its lease: it runs out within JOBS_LEASE_SECONDS and another worker takes the job over.
    */
