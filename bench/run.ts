@@ -13,6 +13,7 @@ import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
 import { signLocalSupabaseToken } from '../src/core/security/supabase.js';
+import { morningMix, rushReport, setUpRush, stepRush } from './rush.js';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -308,7 +309,6 @@ function peers(dbName: string) {
 
 async function runApi(dbName: string, port: number, fn: (base: string, secret: string) => Promise<Row[]>, extraEnv: Record<string, string> = {}) {
   const env = {
-    ...extraEnv,
     DATABASE_URL: dbUrl(dbName),
     REDIS_URL,
     PORT: String(port),
@@ -318,6 +318,7 @@ async function runApi(dbName: string, port: number, fn: (base: string, secret: s
     RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
     SCHEDULER_ENABLED: 'false',
     DB_POOL_MAX: '10',
+    ...extraEnv,
   };
   const server = 'dist/server/http-server.mjs';
   const command = [process.execPath, ...NODE_FLAGS, ...(PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('.bench/profile')}`] : []), server];
@@ -353,8 +354,41 @@ async function measure(
 }
 
 const READS = ['list', 'report', 'get', 'roster', 'me', 'checkin'];
+/** Centres the morning rush spreads over (`--rush-centres`). */
+const RUSH_CENTRES = Number(arg('rush-centres', '200'));
+/**
+ * The rate limits the morning rush runs with, set explicitly: the production defaults per user and per IP on /auth/*
+ * raised only for the set-up (one IP signs in ~4 users per centre); the per-user limit stays the production default
+ * (6,000 a minute), far above what any one session of the rush sends (~1 request a second).
+ */
+const RUSH_LIMITS = { RATE_LIMIT_PER_MINUTE: '6000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000', RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: '120' };
+
+/** The morning rush (bench/rush.ts) on its own API process; `floorRps` is the list floor measured in the same run. */
+async function runRush(dbName: string, floorRps: number) {
+  let report: ReturnType<typeof rushReport> | undefined;
+  const rows = await runApi(
+    dbName,
+    3909,
+    async (base, secret) => {
+      const c = new pg.Client({ connectionString: dbUrl(dbName) });
+      await c.connect();
+      await c.query(`update attendance set check_out_at = now() where check_out_at is null`);
+      await c.end();
+      const centres = await setUpRush(base, secret, dbUrl(dbName), RUSH_CENTRES);
+      const result = await stepRush(base, morningMix(centres), floorRps, DURATION, WARMUP);
+      report = rushReport(result, floorRps, `Rate limits: ${Object.entries(RUSH_LIMITS).map(([k, v]) => `${k}=${v}`).join(', ')} (the per-user limit is the production default; no session of the rush comes near it). ${RUSH_CENTRES} centres: per centre the owner, a teacher (the rooms' tablets), 2 parents, a kiosk and 10 PINs.`);
+      const best = result.best ?? result.steps[0]!;
+      return [{ name: `morning rush (open model) at ${best.rate} req/s`, rps: best.completed, p50: best.p50, p99: best.p99, errors: best.errors, non2xx: 0 } as Row];
+    },
+    RUSH_LIMITS,
+  );
+  console.log(`\n${report!.table}\n\n${report!.summary}`);
+  return { rows, report: report! };
+}
 
 async function main() {
+  // `--only notifications`: the delivery benchmarks of bench/notifications.ts, on their own.
+  if (ONLY?.join() === 'notifications') return void (await import('./notifications.js')).run();
   mkdirSync(DATA_DIR, { recursive: true });
   if (spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' }).status !== 0) throw new Error('build failed');
   if (!(await dbExists('daycare_bench_10'))) spawnSync('npx', ['tsx', 'bench/seed-scale.ts', '--tenants', '10'], { stdio: 'inherit' });
@@ -368,7 +402,7 @@ async function main() {
   const picks: [string, string][] = [];
   // The API, twice in one process: the second run shows whether memory grows from one run to the next.
   const main = await runApi(primary, 3901, async (base, secret) => {
-    const many = big ? 100 : 10;
+    const many = big && !ONLY ? 100 : 10;
     const sessions: Session[] = [];
     for (let t = 1; t <= many; t++) sessions.push(await signIn(base, secret, t));
     const c = new pg.Client({ connectionString: dbUrl(primary) });
@@ -398,7 +432,10 @@ async function main() {
   const baselines: Row[] = [];
   const floorEnv = { DATABASE_URL: dbUrl(primary), BENCH_TENANTS: JSON.stringify(tenantIds), BENCH_SQL: LIST_SQL };
   const floor = await measure('floor: node:http + pg, same SQL', { file: 'bench/baselines/bare-pg.mjs', env: floorEnv, port: 3902 });
-  if (ONLY) return;
+  if (ONLY) {
+    if (ONLY.includes('rush')) await runRush(primary, floor.rps);
+    return;
+  }
   const floorRls = await measure('floor + RLS transaction, same SQL', { file: 'bench/baselines/bare-pg.mjs', env: { ...floorEnv, BENCH_RLS: '1' }, port: 3905 });
   baselines.push(floor, floorRls);
   const peerRows: Record<string, Row> = {};
@@ -421,6 +458,8 @@ async function main() {
   baselines.push(writeFloor);
   const ceiling = await measure('ceiling: bare Hono, constant', { file: 'bench/baselines/bare-hono.mjs', env: {}, port: 3903 });
   baselines.push(ceiling);
+  const rush = await runRush(primary, floor.rps);
+  for (const r of rush.rows) results[r.name] = r;
 
   // Telemetry on: the same scenarios with OTLP export to a local sink that accepts everything (spans batched, metrics
   // every minute), against the run above with telemetry off.
@@ -490,6 +529,7 @@ async function main() {
       ? [`telemetry (OTLP spans + metrics) costs ${((1 - results['telemetry on: GET /students?limit=50']!.rps / list.rps) * 100).toFixed(0)}% of GET /students?limit=50 throughput`]
       : []),
   ];
+  summary.unshift(rush.report.summary);
   console.log('\n' + summary.join('\n'));
 
   const table = [
@@ -507,7 +547,7 @@ async function main() {
   const docPath = 'docs/performance.md';
   if (existsSync(docPath)) {
     const doc = readFileSync(docPath, 'utf8');
-    const block = `<!-- bench:start -->\nLatest run: ${new Date().toISOString()} on ${primary}, ${CONNECTIONS} connections, ${DURATION} s per scenario after ${WARMUP} s of warm-up.\n\n${table}\n\n${summary.map((s) => `- ${s}`).join('\n')}\n\nCPU time per request (µs) by process, from /proc: where the machine's two cores go in each scenario.\n\n${cpuTable}\n<!-- bench:end -->`;
+    const block = `<!-- bench:start -->\nLatest run: ${new Date().toISOString()} on ${primary}, ${CONNECTIONS} connections, ${DURATION} s per scenario after ${WARMUP} s of warm-up.\n\n${table}\n\n${summary.map((s) => `- ${s}`).join('\n')}\n\nCPU time per request (µs) by process, from /proc: where the machine's two cores go in each scenario.\n\n${cpuTable}\n\nThe morning rush:\n\n${rush.report.table}\n<!-- bench:end -->`;
     writeFileSync(docPath, doc.replace(/<!-- bench:start -->[\s\S]*<!-- bench:end -->/, block));
     console.log(`\nfigures written to ${docPath}`);
   }

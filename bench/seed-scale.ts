@@ -5,6 +5,7 @@
  */
 import pg from 'pg';
 import { openDatabase } from '../src/db/db.js';
+import { seedBilling } from './seed-billing.js';
 
 const args = Object.fromEntries(process.argv.slice(2).join(' ').split('--').filter(Boolean).map((a) => a.trim().split(/[ =]/) as [string, string]));
 const tenants = Number(args.tenants ?? 1000);
@@ -105,6 +106,7 @@ async function main() {
     await c.query('commit');
     process.stdout.write(`\r${to}/${tenants} centres (${((performance.now() - t0) / 1000).toFixed(0)} s)`);
   }
+  await seedBilling(c, tenants, (s) => process.stdout.write(s));
   await c.query(`set session_replication_role = origin`);
   await c.query('analyze');
   const { rows } = await c.query(`select (select count(*) from tenants) tenants, (select count(*) from students) students, (select count(*) from attendance) attendance`);

@@ -57,6 +57,26 @@ const dedupe = {
   },
 };
 
+/**
+ * pdfkit (statements as PDF, imported lazily) loads the metrics of its 14 standard fonts (its AFM data, as modules)
+ * through `createRequire(import.meta.url)('#standard-fonts/…')`, which esbuild cannot follow: in /var/task, with no
+ * node_modules, the first PDF would fail ("Cannot find module"). Rewriting those calls to plain `require('#standard-fonts/…')`
+ * lets esbuild resolve the package's `imports` map and bundle the metrics into pdfkit's own lazy chunk. The build fails
+ * if the pattern is not found (a pdfkit upgrade changed it), rather than shipping a bundle that cannot print.
+ */
+const pdfkitFonts = {
+  name: 'pdfkit-standard-fonts',
+  setup(b) {
+    b.onLoad({ filter: /[\\/]node_modules[\\/]pdfkit[\\/]js[\\/]pdfkit\.node\.mjs$/ }, async (args) => {
+      const code = await readFile(args.path, 'utf8');
+      const pattern = /\brequire\$1\((['"])#standard-fonts\//g;
+      const n = code.match(pattern)?.length ?? 0;
+      if (n < 14) throw new Error(`pdfkit: expected the 14 standard-font loaders in ${args.path}, found ${n}`);
+      return { contents: code.replace(pattern, 'require($1#standard-fonts/'), loader: 'js', resolveDir: path.dirname(args.path) };
+    });
+  },
+};
+
 /** The options every Lambda bundle is built with (the cold-start benchmark builds its baseline the same way). */
 export const LAMBDA_BUILD_OPTIONS = {
   bundle: true,
@@ -75,7 +95,7 @@ export const LAMBDA_BUILD_OPTIONS = {
   legalComments: 'none',
   // CommonJS dependencies (pg, ioredis, pino…) call require() for Node built-ins; ESM has no require of its own.
   banner: { js: "import{createRequire as __lambdaCreateRequire}from'node:module';const require=__lambdaCreateRequire(import.meta.url);" },
-  plugins: [zodEnglishOnly, dedupe],
+  plugins: [zodEnglishOnly, dedupe, pdfkitFonts],
   logLevel: 'warning',
 };
 

@@ -3,9 +3,11 @@ import path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Cache } from './adapters/cache/cache.js';
 import { MemoryCache } from './adapters/cache/memory-cache.js';
+import { createRateLimiter } from './adapters/cache/rate-limiter.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Config } from './core/config.js';
 import { createLogger, type Logger } from './core/logger.js';
+import { rateLimitPolicies } from './core/rate-limits.js';
 import { startTelemetry, telemetry } from './core/telemetry.js';
 import { createSupabaseVerifier } from './core/security/supabase.js';
 import { TokenService } from './core/security/tokens.js';
@@ -44,7 +46,10 @@ import { createEnrolmentService } from './modules/enrolment/index.js';
 import { createPublicEnrolmentService } from './modules/enrolment/index.js';
 import type { EnrolmentBilling } from './modules/enrolment/index.js';
 import type { Notify } from './kernel/notify-port.js';
-import type { TenantSettingsSection } from './modules/tenancy/index.js';
+import { settingsSection, type TenantSettingsSection } from './modules/tenancy/index.js';
+import { WaitlistSettings } from './modules/enrolment/module.js';
+import { BillingSettingsPatch } from './modules/billing/module.js';
+import { NotificationSettingsPatch } from './modules/notifications/module.js';
 import { createBillingService } from './modules/billing/index.js';
 import { createEnrolmentBilling } from './modules/billing/index.js';
 import type { BillingNotify } from './modules/billing/index.js';
@@ -92,15 +97,12 @@ export async function createContainer(
     refreshGraceSeconds: config.refreshGraceSeconds,
     sessionIdleSeconds: config.sessionIdleSeconds,
     sessionAbsoluteSeconds: config.sessionAbsoluteSeconds,
-    rateLimitPerMinute: config.rateLimitPerMinute,
-    rateLimitAuthPerUserPerMinute: config.rateLimitAuthPerUserPerMinute,
-    rateLimitAuthPerMinute: config.rateLimitAuthPerMinute,
-    tenantsPerAccountPerDay: config.rateLimitTenantsPerAccountPerDay,
-    invitationsPerTenantPerHour: config.rateLimitInvitationsPerTenantPerHour,
   };
+  // Every counted limit, from the one policy table (core/rate-limits.ts), on the cache's store (Redis or in process).
+  const limits = createRateLimiter(cache, rateLimitPolicies(config), () => clock.now().getTime());
   // Auth in three rooms: sessions (sign-in, refresh, logout, switch), the per-request authenticator, /me/context.
-  const sessions = createSessionsService({ db, cache, tokens, verifySupabase, clock, logger, config: authConfig });
-  const authenticator = createAuthenticator({ db, cache, tokens, clock, config: authConfig });
+  const sessions = createSessionsService({ db, cache, tokens, verifySupabase, clock, logger, limits, config: authConfig });
+  const authenticator = createAuthenticator({ db, cache, tokens, clock, limits });
   const memberContext = createMemberContextService({ db });
   // Notifications: in-app rows and pending emails written in the change's transaction (services/notifications/).
   const notify = createNotify({ clock, messageDelaySeconds: config.email.messageDelaySeconds });
@@ -152,18 +154,33 @@ export async function createContainer(
   // Enrolment: notifications and billing reach it through its ports (tests may hand in recording fakes).
   const enrolmentNotify: Notify = overrides.enrolment?.notify ?? notify;
   const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? createEnrolmentBilling({ clock }), tenancy });
-  const publicEnrolment = createPublicEnrolmentService({ db, clock, cache, notify: enrolmentNotify, enrolment });
-  tenantSections.push({
-    key: 'waitlist',
-    read: (tx, tenantId) => enrolment.settingsOf(tx, tenantId),
-    write: (tx, ctx, value) => enrolment.writeWaitlistSettings(tx, ctx, value as Parameters<typeof enrolment.writeWaitlistSettings>[2]),
-  });
+  const publicEnrolment = createPublicEnrolmentService({ db, clock, limits, notify: enrolmentNotify, enrolment });
+  // GET|PATCH /tenant's sections, each with its value's schema and who may see and change it (one transaction per request).
+  tenantSections.push(
+    settingsSection({ key: 'waitlist', schema: WaitlistSettings, versioned: true, read: enrolment.settingsOf, write: enrolment.writeWaitlistSettings }),
+    settingsSection({ key: 'notifications', schema: NotificationSettingsPatch, versioned: false, read: notifications.settingsIn, write: notifications.writeSettings }),
+    settingsSection({
+      key: 'billing',
+      schema: BillingSettingsPatch,
+      readPermission: 'billing:read',
+      writePermission: { permission: 'billing:manage', denied: 'Billing settings need the billing entitlement' },
+      versioned: false,
+      read: billing.settingsIn,
+      write: billing.writeSettings,
+    }),
+  );
 
   // Background work: the worker host is handed the services, as createApp is (src/workers/host.ts).
   const workers = createWorkerHost({ services: { jobs, students: centre.students, files, reports, tasks, billing, outbox, notifications }, queue, logger, clock });
   // The in-process queue runs jobs in this process (local server and tests); SQS messages go to the worker Lambda.
   if (queue instanceof MemoryQueue) queue.setHandler((message, attempt) => workers.consume(message, attempt));
-  if (telemetry.enabled) telemetry.observeQueueDepth(() => queueDepth(queue));
+  // pg-boss: jobs due and nobody taking them (no `npm run worker` running, or too few) — readiness, a metric, a log line.
+  const backlog = jobsBacklog(queue, config.jobs.stalledSeconds, logger);
+  if (telemetry.enabled) {
+    telemetry.observeQueueDepth(() => queueDepth(queue));
+    if (backlog) telemetry.observeQueueAge(async () => (await backlog()).oldestWaitingSeconds);
+    if (db.stats) telemetry.observePool('daycare', () => db.stats?.());
+  }
 
   return {
     config,
@@ -171,6 +188,7 @@ export async function createContainer(
     clock,
     db,
     cache,
+    limits,
     tokens,
     sessions,
     authenticator,
@@ -203,6 +221,18 @@ export async function createContainer(
     workers,
     /** The API calls it after every unsafe request: what the request recorded is delivered promptly, not at the next poll. */
     onCommitted,
+    /** pg-boss only: whether due jobs wait with nobody consuming them (GET /health/ready's `jobs`). */
+    jobsBacklog: backlog,
+    /** What this process runs on, for its start line. */
+    setup: {
+      database: db.kind,
+      cache: cache.kind,
+      queue: queue.kind,
+      storage: storage.kind,
+      email: mailer.kind,
+      payments: config.payments.provider,
+      telemetry: telemetry.enabled ? { traces: config.otel?.tracesExporter ?? 'none', metrics: config.otel?.metricsExporter ?? 'none' } : 'off',
+    },
     localAuthSecret,
     /** Start-up check that a Redis URL's database index exists (an unreachable Redis is not fatal: requests get 503). */
     async checkCache() {
@@ -231,6 +261,41 @@ export async function openCache(config: Config, logger: Logger): Promise<Cache> 
   if (!config.redisUrl) return new MemoryCache();
   const { RedisCache } = await import('./adapters/cache/redis-cache.js');
   return new RedisCache({ url: config.redisUrl, cluster: config.redisCluster, onError: (err) => logger.warn({ err }, 'redis error') });
+}
+
+export interface JobsBacklog {
+  /** `stalled`: due jobs have waited longer than JOBS_STALLED_SECONDS (no worker consuming them, or too few). */
+  status: 'ok' | 'stalled';
+  waiting: number;
+  oldestWaitingSeconds: number;
+  /** Connections held by `npm run worker` processes (0: no worker is running). */
+  workerConnections: number;
+}
+
+/** pg-boss's backlog, read at most every 5 s; a warning line (at most one a minute) while jobs are stalled. */
+function jobsBacklog(queue: object, stalledSeconds: number, logger: Logger): (() => Promise<JobsBacklog>) | undefined {
+  if (!('backlog' in queue) || typeof queue.backlog !== 'function') return undefined;
+  const read = queue.backlog.bind(queue) as () => Promise<{ waiting: number; oldestSeconds: number; workerConnections: number }>;
+  let cached: { at: number; value: Promise<JobsBacklog> } | undefined;
+  let warnedAt = 0;
+  return () => {
+    const now = Date.now();
+    if (cached && now - cached.at < 5_000) return cached.value;
+    const value = read().then((b) => {
+      const stalled = b.waiting > 0 && b.oldestSeconds >= stalledSeconds;
+      if (stalled && Date.now() - warnedAt >= 60_000) {
+        warnedAt = Date.now();
+        logger.warn(
+          { event: 'jobs.stalled', waiting: b.waiting, oldestWaitingSeconds: b.oldestSeconds, workerConnections: b.workerConnections },
+          b.workerConnections ? 'jobs are waiting longer than JOBS_STALLED_SECONDS: the workers are behind (run more, or raise WORKER_CONCURRENCY)' : 'jobs are waiting with no worker consuming them: start `npm run worker`',
+        );
+      }
+      return { status: stalled ? ('stalled' as const) : ('ok' as const), waiting: b.waiting, oldestWaitingSeconds: b.oldestSeconds, workerConnections: b.workerConnections };
+    });
+    cached = { at: now, value };
+    value.catch(() => (cached = undefined));
+    return value;
+  };
 }
 
 /** Jobs waiting: the in-process queue's length, pg-boss's count (SQS: CloudWatch's ApproximateNumberOfMessagesVisible). */

@@ -3,6 +3,7 @@ import type { Clock } from '../core/clock.js';
 import type { Config } from '../core/config.js';
 import type { KioskContext, RequestContext } from '../core/context.js';
 import type { Logger } from '../core/logger.js';
+import type { RateLimiter } from '../core/rate-limits.js';
 import type { AccessClaims, TokenService } from '../core/security/tokens.js';
 import type { AttendanceService } from '../modules/attendance/index.js';
 import type { Authenticator } from '../auth/authenticator.js';
@@ -35,8 +36,12 @@ export interface AppContainer {
   logger: Logger;
   clock: Clock;
   cache: Cache;
+  /** The counted limits of the policy table (core/rate-limits.ts). */
+  limits: RateLimiter;
   /** Only the readiness probe (/health/ready) touches the database handle. */
   db: { ping(timeoutMs: number): Promise<unknown> };
+  /** pg-boss only: due jobs waiting with nobody consuming them (/health/ready's `jobs`). */
+  jobsBacklog?: () => Promise<{ status: 'ok' | 'stalled'; waiting: number; oldestWaitingSeconds: number; workerConnections: number }>;
   tokens: TokenService;
   /** Auth in three rooms: sign-in and the session's life, the per-request check, the member's context. */
   sessions: SessionsService;

@@ -1,20 +1,21 @@
 import type { Cache } from '../adapters/cache/cache.js';
 import type { Clock } from '../core/clock.js';
 import type { RequestContext, RequestMeta } from '../core/context.js';
-import { rateLimited, rateLimitedFor, unauthenticated } from '../core/errors.js';
+import { unauthenticated } from '../core/errors.js';
+import { rateLimitExceeded, type RateLimiter, type RateLimitResult } from '../core/rate-limits.js';
 import { isGuardianOnly, permissionsFor, type Permission } from '../core/security/permissions.js';
 import { issuedAtMs, type AccessClaims, type TokenService } from '../core/security/tokens.js';
 import { forTenant, type Database } from '../db/db.js';
 import { membershipsRepository } from '../db/tenancy.repository.js';
 import { keys } from './cache-keys.js';
-import { createSessionState, NEVER, type AuthConfig } from './session-state.js';
+import { createSessionState, NEVER } from './session-state.js';
 
 interface Deps {
   db: Database;
   cache: Cache;
   tokens: TokenService;
   clock: Clock;
-  config: Pick<AuthConfig, 'rateLimitPerMinute' | 'tenantsPerAccountPerDay' | 'invitationsPerTenantPerHour'>;
+  limits: RateLimiter;
 }
 
 /**
@@ -24,38 +25,27 @@ interface Deps {
 export function createAuthenticator(d: Deps) {
   const { nowMs, cutoffFromDb } = createSessionState(d);
 
-  /** Counts one event in a longer window (centres created per day, invitations per hour); 429 past the limit. */
-  async function limitWindow(key: (window: number) => string, windowSeconds: number, limit: number, message: string) {
-    const now = nowMs();
-    const window = Math.floor(now / (windowSeconds * 1000));
-    const n = await d.cache.incr(key(window), windowSeconds * 2);
-    if (n > limit) throw rateLimitedFor(message, ((window + 1) * windowSeconds * 1000 - now) / 1000);
-  }
-
   return {
     /**
      * The per-request check. Warm path: verify the JWT (no I/O), then ONE cache round trip reading the family's
-     * revocation cut-off and the entitlements version while counting the rate limit; no database query. A token minted before
-     * a role, entitlement or status change (older EV) recomputes permissions from the database.
+     * revocation cut-off and the entitlements version while the `per-minute` rate limit counts (its commands go out
+     * together with the read); no database query. A token minted before a role, entitlement or status change (older
+     * EV) recomputes permissions from the database. `rate` is the limit's outcome (the RateLimit headers).
      */
-    async authenticate(token: string, meta: RequestMeta): Promise<{ ctx: RequestContext; claims: AccessClaims }> {
+    async authenticate(token: string, meta: RequestMeta): Promise<{ ctx: RequestContext; claims: AccessClaims; rate: RateLimitResult }> {
       const claims = await d.tokens.verifyAccess(token, nowMs());
       if (!claims) throw unauthenticated('The session has expired or is not valid');
-      const window = Math.floor(nowMs() / 60_000);
       // The cached copies are read under the cache's current generation only: a Redis that restarted or went back
       // to an older snapshot has a new one (its old entries read as misses); none known yet → no read, the database.
       const gen = d.cache.generation();
       const keyList = gen ? [keys.cut(gen, claims.mid, claims.sub, claims.sid)] : [];
       if (gen && claims.mid) keyList.push(keys.ev(gen, claims.mid));
-      const res = await d.cache.readAndCount(keyList, keys.rate(claims.mid, claims.sub, window), 120);
-      const { count } = res;
+      const [res, rate] = await Promise.all([keyList.length ? d.cache.readAndCount(keyList, null, 120) : { values: [], count: 0 }, d.limits.check('per-minute', `${claims.mid ?? '-'}:${claims.sub}`)]);
       const values = gen ? res.values : [null, null];
       // No cached cut-off (first use, or Redis flushed, restored or failed over): the database decides, never "not revoked".
       const cut = values[0] != null ? Number(values[0]) : await cutoffFromDb(claims);
       if (issuedAtMs(claims) < cut) throw unauthenticated('The session has ended; sign in again');
-      if (count > d.config.rateLimitPerMinute) {
-        throw rateLimited('Too many requests; slow down', nowMs());
-      }
+      if (!rate.allowed) throw rateLimitExceeded(rate, d.limits.policies['per-minute'].message);
       const base = {
         requestId: meta.requestId,
         userId: claims.sub,
@@ -65,7 +55,7 @@ export function createAuthenticator(d: Deps) {
         userAgent: meta.userAgent,
       };
       if (!claims.mid || !claims.tid) {
-        return { claims, ctx: { ...base, tenantId: null, membershipId: null, roles: [], entitlements: [], permissions: [], guardianOnly: false } };
+        return { claims, rate, ctx: { ...base, tenantId: null, membershipId: null, roles: [], entitlements: [], permissions: [], guardianOnly: false } };
       }
       const currentEv = values[1] ?? null;
       let roles = claims.roles;
@@ -80,12 +70,13 @@ export function createAuthenticator(d: Deps) {
           // confirms the family before the token is honoured even without a centre.
           if (values[0] != null && issuedAtMs(claims) < (await cutoffFromDb(claims))) throw unauthenticated('The session has ended; sign in again');
           // Membership gone or suspended: still signed in, but with no access to the centre.
-          return { claims, ctx: { ...base, tenantId: null, membershipId: null, roles: [], entitlements: [], permissions: [], guardianOnly: false } };
+          return { claims, rate, ctx: { ...base, tenantId: null, membershipId: null, roles: [], entitlements: [], permissions: [], guardianOnly: false } };
         }
         ({ roles, entitlements, permissions } = fresh);
       }
       return {
         claims,
+        rate,
         ctx: { ...base, tenantId: claims.tid, membershipId: claims.mid, roles, entitlements, permissions, guardianOnly: isGuardianOnly(roles) },
       };
     },
@@ -102,11 +93,9 @@ export function createAuthenticator(d: Deps) {
       if (gen) await d.cache.setIfGreater(keys.ev(gen, membershipId), NEVER, 24 * 3600);
     },
     /** POST /tenants: at most `tenantsPerAccountPerDay` centres per account and UTC day. */
-    limitTenantCreation: (userId: string) =>
-      limitWindow((w) => keys.tenantsCreated(userId, w), 86_400, d.config.tenantsPerAccountPerDay, 'Too many centres created by this account today; try again tomorrow'),
+    limitTenantCreation: (userId: string) => d.limits.consume('tenants-per-day', userId),
     /** POST /memberships: at most `invitationsPerTenantPerHour` invitations per centre and hour. */
-    limitInvitations: (tenantId: string) =>
-      limitWindow((w) => keys.invitationsSent(tenantId, w), 3600, d.config.invitationsPerTenantPerHour, 'Too many invitations from this centre this hour; try again later'),
+    limitInvitations: (tenantId: string) => d.limits.consume('invitations-per-hour', tenantId),
 
   };
 

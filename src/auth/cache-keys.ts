@@ -18,12 +18,8 @@ export const keys = {
    * truth on a miss.
    */
   cut: (gen: string, membershipId: string | null, userId: string, sid: string) => `${tag(membershipId, userId)}:${gen}:cut:${sid}`,
-  rate: (membershipId: string | null, userId: string, window: number) => `${tag(membershipId, userId)}:rl:${window}`,
-  /** Counters of the /auth/* limits: `bucket` is ip, account or session. */
+  /** Failed sign-ins per IP and minute: a count for the log line, not a limit (the limits: core/rate-limits.ts). */
   authRate: (bucket: string, subject: string, window: number) => `rl:auth:${bucket}:${subject}:${window}`,
-  /** Centres one account created in a UTC day, invitations one centre sent in an hour. */
-  tenantsCreated: (userId: string, day: number) => `rl:tenants:${userId}:${day}`,
-  invitationsSent: (tenantId: string, hour: number) => `rl:invitations:${tenantId}:${hour}`,
   idemLock: (tenantId: string | null, userId: string, method: string, path: string, key: string) =>
     `idem:${tenantId ?? '-'}:${userId}:${method}:${path}:${key}`,
 };

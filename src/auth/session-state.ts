@@ -16,11 +16,6 @@ export interface AuthConfig {
   refreshGraceSeconds: number;
   sessionIdleSeconds: number;
   sessionAbsoluteSeconds: number;
-  rateLimitPerMinute: number;
-  rateLimitAuthPerUserPerMinute: number;
-  rateLimitAuthPerMinute: number;
-  tenantsPerAccountPerDay: number;
-  invitationsPerTenantPerHour: number;
 }
 
 /** Greater than any membership version and any cut-off in ms: a deleted membership's tombstone, a revoked family's cut-off. */

@@ -1,7 +1,8 @@
 import type { Cache } from '../adapters/cache/cache.js';
 import type { Clock } from '../core/clock.js';
 import type { RequestContext, RequestMeta } from '../core/context.js';
-import { notFound, rateLimited, unauthenticated } from '../core/errors.js';
+import { notFound, unauthenticated } from '../core/errors.js';
+import type { RateLimiter } from '../core/rate-limits.js';
 import { isUuid, newId } from '../core/ids.js';
 import type { Logger } from '../core/logger.js';
 import type { SupabaseVerifier } from '../core/security/supabase.js';
@@ -20,7 +21,8 @@ interface Deps {
   verifySupabase: SupabaseVerifier;
   clock: Clock;
   logger: Logger;
-  config: Pick<AuthConfig, 'refreshGraceSeconds' | 'sessionIdleSeconds' | 'sessionAbsoluteSeconds' | 'rateLimitAuthPerUserPerMinute' | 'rateLimitAuthPerMinute'>;
+  limits: RateLimiter;
+  config: Pick<AuthConfig, 'refreshGraceSeconds' | 'sessionIdleSeconds' | 'sessionAbsoluteSeconds'>;
 }
 
 /**
@@ -30,18 +32,12 @@ interface Deps {
 export function createSessionsService(d: Deps) {
   const { nowMs, mint, pushCutoff } = createSessionState(d);
 
-  /** Counts one /auth/* request against a per-minute limit (per IP, per account, per session). */
-  async function limitAuth(bucket: string, subject: string, limit: number, message: string) {
-    const now = nowMs();
-    const n = await d.cache.incr(keys.authRate(bucket, subject, Math.floor(now / 60_000)), 120);
-    if (n > limit) throw rateLimited(message, now);
-  }
-  const limitUser = (bucket: 'account' | 'session', subject: string) =>
-    limitAuth(bucket, subject, d.config.rateLimitAuthPerUserPerMinute, 'Too many sign-in attempts for this account; try again shortly');
+  /** Counts one /auth/* request per account or session (the policy table's `auth-account`, `auth-session`). */
+  const limitUser = (bucket: 'account' | 'session', subject: string) => d.limits.consume(bucket === 'account' ? 'auth-account' : 'auth-session', subject);
 
   return {
     /** Per-IP limit on /auth/* (a kiosk at drop-off: many parents, one IP). */
-    limitIp: (ip: string | null) => limitAuth('ip', ip ?? 'unknown', d.config.rateLimitAuthPerMinute, 'Too many sign-in attempts; try again shortly'),
+    limitIp: (ip: string | null) => d.limits.consume('auth-ip', ip ?? 'unknown'),
 
     async exchange(accessToken: unknown, meta: RequestMeta) {
       let identity;

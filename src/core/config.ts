@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -97,6 +98,27 @@ const envSchema = z.object({
   JOBS_RETRY_DELAY_SECONDS: int(30, 0, 3600),
   JOBS_LEASE_SECONDS: int(30, 2, 600),
   WORKER_CONCURRENCY: int(1, 1, 50),
+  JOBS_STALLED_SECONDS: int(120, 5, 24 * 3600),
+  // Behind a reverse proxy: a hop count (1 = one proxy in front) or a comma list of the proxies' addresses/CIDRs.
+  TRUST_PROXY: optionalString.transform((v, ctx) => {
+    if (v === undefined) return undefined;
+    if (/^\d+$/.test(v)) {
+      const hops = Number(v);
+      if (hops > 10) {
+        ctx.addIssue({ code: 'custom', message: 'must be a hop count between 0 and 10, or a comma list of addresses/CIDRs' });
+        return z.NEVER;
+      }
+      return hops ? { hops } : undefined;
+    }
+    const cidrs = v.split(',').map((x) => x.trim()).filter(Boolean);
+    for (const c of cidrs) {
+      if (!isCidr(c)) {
+        ctx.addIssue({ code: 'custom', message: 'must be a hop count, or a comma list of IP addresses or CIDRs (10.0.0.0/8, ::1)' });
+        return z.NEVER;
+      }
+    }
+    return cidrs.length ? { cidrs } : undefined;
+  }),
   BODY_LIMIT: int(1024 * 1024, 1024, 6 * 1024 * 1024),
   REFRESH_REUSE_GRACE_SECONDS: int(10, 0, 300),
   ACCESS_TOKEN_TTL_SECONDS: int(600, 30, 900),
@@ -183,7 +205,9 @@ function toConfig(e: z.infer<typeof envSchema>) {
     /** Where jobs go: SQS (AWS), pg-boss on DATABASE_URL (self-hosted, several processes), or this process (default). */
     jobsQueue: (e.JOBS_QUEUE ?? (e.JOBS_QUEUE_URL ? 'sqs' : 'memory')) as 'memory' | 'pgboss' | 'sqs',
     /** pg-boss: a job running longer is taken for lost (its worker died) and retried; retries back off from the delay. */
-    jobs: { timeoutSeconds: e.JOBS_TIMEOUT_SECONDS, retryDelaySeconds: e.JOBS_RETRY_DELAY_SECONDS, workerConcurrency: e.WORKER_CONCURRENCY, leaseSeconds: e.JOBS_LEASE_SECONDS },
+    jobs: { timeoutSeconds: e.JOBS_TIMEOUT_SECONDS, retryDelaySeconds: e.JOBS_RETRY_DELAY_SECONDS, workerConcurrency: e.WORKER_CONCURRENCY, leaseSeconds: e.JOBS_LEASE_SECONDS, stalledSeconds: e.JOBS_STALLED_SECONDS },
+    /** The reverse proxies whose X-Forwarded-For is believed (api/middleware/session.ts clientIp); none by default. */
+    trustProxy: e.TRUST_PROXY as { hops: number } | { cidrs: string[] } | undefined,
     sqs: e.JOBS_QUEUE_URL ? { queueUrl: e.JOBS_QUEUE_URL, endpoint: e.SQS_ENDPOINT, region: e.AWS_REGION ?? 'us-east-1' } : undefined,
     bodyLimit: e.BODY_LIMIT,
     refreshGraceSeconds: e.REFRESH_REUSE_GRACE_SECONDS,
@@ -279,4 +303,28 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (config.s3 && !env.AWS_REGION && !config.s3.endpoint) problems.push({ variable: 'AWS_REGION', reason: 'is required with S3_BUCKET' });
   if (problems.length) throw configError(problems);
   return config;
+}
+
+/**
+ * What a start-up line should warn about: settings that work on one host and break with several. The contract lets
+ * both default outside production (a random secret in DATA_DIR, local disk), so they warn rather than refuse; production
+ * already refuses without SESSION_SECRET.
+ */
+export function configWarnings(config: Config): string[] {
+  const warnings: string[] = [];
+  if (config.databaseUrl && !config.sessionSecret)
+    warnings.push('SESSION_SECRET is not set: this process signs sessions with a secret of its own DATA_DIR, so another process or host on the same DATABASE_URL refuses them (401). Set the same SESSION_SECRET on every process');
+  if (config.databaseUrl && !config.s3)
+    warnings.push('S3_BUCKET is not set: files are kept on this host\'s disk (DATA_DIR), which other hosts cannot read. With more than one host, use S3 or an S3-compatible store (S3_BUCKET, S3_ENDPOINT)');
+  return warnings;
+}
+
+/** An IPv4/IPv6 address, or one with a prefix length (`10.0.0.0/8`, `fd00::/8`). */
+function isCidr(v: string) {
+  const [addr, len, ...rest] = v.split('/');
+  const family = isIP(addr ?? '');
+  if (!family || rest.length) return false;
+  if (len === undefined) return true;
+  const n = Number(len);
+  return /^\d+$/.test(len) && n <= (family === 4 ? 32 : 128);
 }

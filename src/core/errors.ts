@@ -50,10 +50,7 @@ export const unprocessable = (message: string, details?: ErrorDetail[]) => new A
 export const validationError = (message: string, details?: ErrorDetail[]) => new AppError('VALIDATION_ERROR', message, details);
 export const unauthenticated = (message = 'Sign in to continue') => new AppError('UNAUTHENTICATED', message);
 export const invalidToken = (message = 'The access token is not valid') => new AppError('INVALID_TOKEN', message);
-/** 429 with `Retry-After` = the seconds left in the current one-minute window. */
-export const rateLimited = (message: string, nowMs: number) =>
-  new AppError('RATE_LIMITED', message, undefined, { 'Retry-After': String(60 - (Math.floor(nowMs / 1000) % 60)) });
-/** A 429 for a longer window (an hour, a day): `Retry-After` names the seconds until the window ends. */
+/** A 429 with `Retry-After` in seconds (the kiosk lockout; counted limits use core/rate-limits.ts). */
 export const rateLimitedFor = (message: string, retryAfterSeconds: number) =>
   new AppError('RATE_LIMITED', message, undefined, { 'Retry-After': String(Math.max(1, Math.ceil(retryAfterSeconds))) });
 export const preconditionFailed = () =>

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
+import { telemetry } from './telemetry.js';
 
 /** Per-request log fields (requestId, tenantId). AsyncLocalStorage is used for logging only. */
 export const logContext = new AsyncLocalStorage<Record<string, unknown>>();
@@ -52,7 +53,8 @@ export function createLogger(level: string, destination?: pino.DestinationStream
     base: undefined,
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
-    mixin: () => logContext.getStore() ?? {},
+    // The request's fields; outside a request (a job, an outbox drain) the active span's trace_id and span_id.
+    mixin: () => logContext.getStore() ?? telemetry.logFields() ?? {},
     serializers: { err: serializeError, error: serializeError },
     // Never log credentials, query parameters or request bodies, even by accident.
     redact: {

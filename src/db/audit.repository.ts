@@ -1,4 +1,5 @@
 import { and, desc, eq, lt } from 'drizzle-orm';
+import { telemetry } from '../core/telemetry.js';
 import { auditLogs, outboxEvents } from '../models/index.js';
 import { queryRows, reScope, type Tx } from './db.js';
 import { PROCESS_ORIGIN } from './outbox.repository.js';
@@ -52,7 +53,7 @@ const toRow = (e: AuditEntry) => ({
 // more than auditing did. A tenant-less row (an auth event before any centre is known) is not an event.
 const APPEND = `with audit as (insert into audit_logs (tenant_id, actor_user_id, actor_membership_id, action, target_type, target_id, before, after, ip, user_agent, request_id)
   values ($1, $2, $3, $4, $5, $6, $7::jsonb, $8::jsonb, $9::inet, $10, $11))
-  insert into outbox_events (tenant_id, name, payload, actor_membership_id, origin) select $1::uuid, $4, $12::jsonb, $3::uuid, $13 where $1::uuid is not null`;
+  insert into outbox_events (tenant_id, name, payload, actor_membership_id, origin, trace_parent) select $1::uuid, $4, $12::jsonb, $3::uuid, $13, $14 where $1::uuid is not null`;
 /** The outbox payload of an audited change: the typed event's own, else the target and the after image. */
 const eventPayload = (e: AuditEntry) => e.event ?? { targetType: e.targetType ?? null, targetId: e.targetId ?? null, after: e.after ?? null };
 /** A jsonb value as Drizzle sends it: JSON text, or NULL. */
@@ -65,7 +66,7 @@ export const auditRepository = {
     // Written as SQL (every change appends one): no query building per request.
     const r = toRow(e);
     const values = [r.tenantId, r.actorUserId, r.actorMembershipId, r.action, r.targetType, r.targetId, json(r.before), json(r.after), r.ip, r.userAgent, r.requestId];
-    await queryRows(tx, APPEND, [...values, json(eventPayload(e)), PROCESS_ORIGIN]);
+    await queryRows(tx, APPEND, [...values, json(eventPayload(e)), PROCESS_ORIGIN, telemetry.traceParent() ?? null]);
   },
 
   /**
@@ -100,7 +101,7 @@ export const auditRepository = {
       await tx.insert(auditLogs).values(chunk.map(toRow));
       const events = chunk.filter((e) => e.tenantId);
       if (events.length)
-        await tx.insert(outboxEvents).values(events.map((e) => ({ tenantId: e.tenantId!, name: e.action, payload: eventPayload(e), actorMembershipId: e.actorMembershipId ?? null, origin: PROCESS_ORIGIN })));
+        await tx.insert(outboxEvents).values(events.map((e) => ({ tenantId: e.tenantId!, name: e.action, payload: eventPayload(e), actorMembershipId: e.actorMembershipId ?? null, origin: PROCESS_ORIGIN, traceParent: telemetry.traceParent() ?? null })));
     }
   },
 };

@@ -99,6 +99,8 @@ export interface Database {
    */
   afterCommit(fn: () => unknown): Promise<void>;
   ping(timeoutMs?: number): Promise<void>;
+  /** The server pool's connections (used, idle), callers waiting and its size, for metrics; PGlite has no pool. */
+  stats?(): { used: number; idle: number; pending: number; max: number };
   migrate(): Promise<void>;
   close(): Promise<void>;
 }
@@ -332,6 +334,11 @@ export interface OpenDatabaseOptions {
   databaseUrl?: string;
   /** PGlite data directory; `memory://` for an in-memory database (tests). */
   dataDir?: string;
+  /**
+   * Tests only: an in-memory PGlite (`memory://`) starts from this dumped data directory (`dumpDataDir()` of a migrated
+   * database) instead of a fresh cluster, so each test server skips initdb and the migrations. Ignored on disk.
+   */
+  loadDataDir?: Blob;
   poolMax?: number;
   onPoolError?: (err: Error) => void;
   /** Sees every statement (the query-plan benchmark captures the hot routes' SQL with it). */
@@ -471,6 +478,7 @@ async function openPg(url: string, opts: OpenDatabaseOptions): Promise<Database>
   return {
     kind: 'pg',
     raw: db,
+    stats: () => ({ used: pool.totalCount - pool.idleCount, idle: pool.idleCount, pending: pool.waitingCount, max: poolMax }),
     // Not db.transaction(): the RLS context rides with the statements (see ScopedConnection), so a tenant-scoped read
     // is one round trip, and BEGIN … COMMIT is paid only by work that writes or locks.
     async scoped(scope, fn) {
@@ -663,7 +671,7 @@ async function openPglite(dataDir: string, opts: OpenDatabaseOptions): Promise<D
   const dataDirError = (err: unknown) =>
     err instanceof DataDirError || !onDisk ? err : new DataDirError(`DATA_DIR: the embedded database in ${dir} ${describeFsError(err)}`);
   if (!onDisk) {
-    client = new PGlite();
+    client = new PGlite(opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
   } else {
     await checkDataDir(dataDir);
     lockFile = await lockDataDir(dir);

@@ -18,9 +18,11 @@ export interface OutboxEvent {
   actorMembershipId: string | null;
   attempts: number;
   delivered: string[];
+  /** The recording request's trace (W3C traceparent), when telemetry was on. */
+  traceParent: string | null;
 }
 
-const COLUMNS = `id::float8 as "id", tenant_id as "tenantId", name, payload, actor_membership_id as "actorMembershipId", attempts, delivered`;
+const COLUMNS = `id::float8 as "id", tenant_id as "tenantId", name, payload, actor_membership_id as "actorMembershipId", attempts, delivered, trace_parent as "traceParent"`;
 
 /**
  * The transactional outbox (models/notifications.ts). Rows are written in the tenant's transaction by the audit

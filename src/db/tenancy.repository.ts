@@ -1,6 +1,6 @@
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
 import { memberships, tenants, users } from '../models/index.js';
-import type { Tx } from './db.js';
+import { queryMany, type Tx } from './db.js';
 import { canonicalEmail } from '../core/email.js';
 
 export type TenantRow = typeof tenants.$inferSelect;
@@ -52,6 +52,10 @@ export const tenantsRepository = {
   },
 };
 
+const CONTEXT_MEMBERSHIPS_SQL =
+  'select m.id as "id", m.tenant_id as "tenantId", t.name as "tenantName", m.roles as "roles", m.entitlements as "entitlements", m.status as "status" from memberships m join tenants t on t.id = m.tenant_id where m.user_id = $1 and t.deleted_at is null order by m.created_at, m.id';
+const CONTEXT_TENANT_SQL = 'select id as "id", name as "name", timezone as "timezone" from tenants where id = $1 and deleted_at is null';
+
 export const membershipsRepository = {
   /** The signed-in user's memberships in every centre (RLS allows rows whose user_id is the scope's user). */
   async listForUser(tx: Tx, userId: string) {
@@ -61,6 +65,21 @@ export const membershipsRepository = {
       .innerJoin(tenants, eq(tenants.id, memberships.tenantId))
       .where(and(eq(memberships.userId, userId), isNull(tenants.deletedAt)))
       .orderBy(asc(memberships.createdAt), asc(memberships.id));
+  },
+  /**
+   * `GET /me/context` in one round trip, written as SQL (no query building per request): the user's memberships as
+   * `listForUser` answers them, shaped as their views, and the active centre (when there is one) as `tenantsRepository.get`
+   * finds it. The same scope, so RLS shows exactly what it shows those two.
+   */
+  async contextForUser(tx: Tx, userId: string, tenantId: string | null) {
+    const [views, tenant] = await queryMany(tx, [
+      { text: CONTEXT_MEMBERSHIPS_SQL, values: [userId] },
+      ...(tenantId ? [{ text: CONTEXT_TENANT_SQL, values: [tenantId] }] : []),
+    ]);
+    return {
+      memberships: views as { id: string; tenantId: string; tenantName: string; roles: string[]; entitlements: string[]; status: string }[],
+      tenant: tenant?.[0] as { id: string; name: string; timezone: string } | undefined,
+    };
   },
   /** Ids of every membership the user holds, in any centre and status (needs the user's cross-centre scope). */
   async idsForUser(tx: Tx, userId: string) {

@@ -1,6 +1,6 @@
 import { createApp } from '../api/app.js';
 import { createContainer, type Container } from '../container.js';
-import { ConfigError, loadConfig, type Config } from '../core/config.js';
+import { ConfigError, configWarnings, loadConfig, type Config } from '../core/config.js';
 import { DataDirError, isUnavailableError } from '../core/errors.js';
 import { startBackground } from '../workers/runtime.js';
 import { browserUrl, startupBanner } from './browser-url.js';
@@ -20,14 +20,15 @@ async function main() {
   } catch (err) {
     throw startupError(err, config);
   }
-  const { logger, db } = container;
+  const { logger } = container;
+  for (const warning of configWarnings(config)) logger.warn({ event: 'config.warning' }, warning);
   const app = createApp(container);
   const background = await startBackground(container);
   const host = await startNodeServer(app.fetch as never, { port: config.port, host: config.host }).catch(async (err) => {
     await container.close().catch(() => undefined);
     throw startupError(err, config);
   });
-  logger.info({ port: host.port, host: config.host, database: db.kind, cache: container.cache.kind, localAuth: config.localAuth }, 'daycare api listening');
+  logger.info({ port: host.port, host: config.host, ...container.setup, localAuth: config.localAuth }, 'daycare api listening');
   console.log(startupBanner(browserUrl({ host: config.host, port: host.port, publicUrl: config.publicUrl })));
 
   let stopping = false;

@@ -1,5 +1,5 @@
 import { createContainer } from '../container.js';
-import { ConfigError, loadConfig } from '../core/config.js';
+import { ConfigError, configWarnings, loadConfig } from '../core/config.js';
 import { createLogger } from '../core/logger.js';
 import { startPgBossWorker } from '../workers/pgboss.js';
 
@@ -15,6 +15,7 @@ async function main() {
   // worker goes on: its jobs are fenced by their leases, so nothing half-done is trusted, and ending the process
   // would only lose the jobs the other slots are running.
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled rejection; the worker keeps running'));
+  for (const warning of configWarnings(config)) logger.warn({ event: 'config.warning' }, warning);
 
   let stopping = false;
   let stopWorker: (() => Promise<void>) | undefined;
@@ -36,6 +37,7 @@ async function main() {
       container = await createContainer(config, { queueRole: 'worker', logger });
       if (!config.isProduction) await container.db.migrate();
       const worker = await startPgBossWorker(container);
+      logger.info({ role: 'worker', concurrency: config.jobs.workerConcurrency, ...container.setup }, 'daycare worker started');
       const started = container;
       stopWorker = async () => {
         await worker.stop(config.shutdownDrainSeconds * 1000).catch((err) => logger.warn({ err }, 'stopping pg-boss failed'));

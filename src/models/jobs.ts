@@ -26,6 +26,8 @@ export const jobs = pgTable(
     leaseToken: integer('lease_token').notNull().default(0),
     /** While running: when the run's lease ends unless its heartbeat renews it (then another run may take over). */
     leaseExpiresAt: ts('lease_expires_at'),
+    /** The enqueueing request's trace (W3C traceparent) when telemetry is on: the job's span links to it. */
+    traceParent: text('trace_parent'),
   },
   (t) => [
     unique('jobs_tenant_id_id_key').on(t.tenantId, t.id),

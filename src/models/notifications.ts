@@ -25,6 +25,8 @@ export const outboxEvents = pgTable(
     lastError: text('last_error'),
     /** The process that recorded it: its own drain takes it at once, other processes' only after a grace period. */
     origin: text('origin'),
+    /** The recording request's trace (W3C traceparent) when telemetry is on: the drain's span for the event links to it. */
+    traceParent: text('trace_parent'),
     createdAt: ts('created_at').notNull().defaultNow(),
     doneAt: ts('done_at'),
   },

@@ -1,6 +1,7 @@
 import type { DeliveryOutcome, JobMessage, Queue } from '../adapters/queue/queue.js';
 import type { Clock } from '../core/clock.js';
 import type { Logger } from '../core/logger.js';
+import { telemetry } from '../core/telemetry.js';
 import { JOB_REGISTRY, type JobRegistry, type WorkerServices } from './jobs.js';
 import { createJobRunner } from './runner.js';
 import { SUBSCRIBERS, type Subscriber } from './subscribers.js';
@@ -43,15 +44,18 @@ export function createWorkerHost({
       for (const event of claimed) {
         const delivered = [...event.delivered];
         const errors: string[] = [];
-        for (const sub of subscribers[event.name] ?? []) {
-          if (delivered.includes(sub.name)) continue;
-          try {
-            await sub.run(services, event);
-            delivered.push(sub.name);
-          } catch (err) {
-            errors.push(`${sub.name}: ${message(err)}`);
+        // A span per event when telemetry is on, linked to the request that recorded it.
+        await telemetry.linked(`event ${event.name}`, { 'event.id': event.id, 'tenant.id': event.tenantId }, event.traceParent, async () => {
+          for (const sub of subscribers[event.name] ?? []) {
+            if (delivered.includes(sub.name)) continue;
+            try {
+              await sub.run(services, event);
+              delivered.push(sub.name);
+            } catch (err) {
+              errors.push(`${sub.name}: ${message(err)}`);
+            }
           }
-        }
+        });
         if (errors.length) {
           logger.warn({ eventId: event.id, tenantId: event.tenantId, name: event.name, attempt: event.attempts, err: errors.join('; ') }, 'event subscriber failed; it will be retried');
           await services.outbox.retry(event, delivered, errors.join('; '));

@@ -1,5 +1,5 @@
 import type { Logger } from '../core/logger.js';
-import { telemetry } from '../core/telemetry.js';
+import { telemetry, type DescribeJob } from '../core/telemetry.js';
 import { LeaseLostError } from '../kernel/job-payloads.js';
 import { JOB_REGISTRY, PermanentJobError, type JobContext, type JobRegistry, type WorkerServices } from './jobs.js';
 
@@ -30,12 +30,15 @@ const message = (err: unknown) => (err instanceof Error ? err.message : String(e
 export function createJobRunner({ services, logger }: { services: WorkerServices; logger: Logger }, registry: JobRegistry = JOB_REGISTRY) {
   const runs = services.jobs.runs;
 
-  /** One span per delivery (its database spans beneath it) when telemetry is on. */
+  /**
+   * One span per delivery (its database spans beneath it) when telemetry is on, named after the job type and linked
+   * to the request that enqueued the job (the trace context stored in its row).
+   */
   function runJob(jobId: string, tenantId: string, attempt = 1): Promise<RunOutcome> {
-    return telemetry.span('job', { 'job.id': jobId, 'tenant.id': tenantId, 'job.attempt': attempt }, () => deliver(jobId, tenantId, attempt));
+    return telemetry.job({ 'job.id': jobId, 'tenant.id': tenantId, 'job.attempt': attempt }, (describe) => deliver(jobId, tenantId, attempt, describe));
   }
 
-  async function deliver(jobId: string, tenantId: string, attempt: number): Promise<RunOutcome> {
+  async function deliver(jobId: string, tenantId: string, attempt: number, describe: DescribeJob): Promise<RunOutcome> {
     const claim = await runs.start(tenantId, jobId);
     if (claim === 'busy') {
       logger.info({ jobId, tenantId }, 'job is running elsewhere under a live lease; delivery ignored');
@@ -46,6 +49,7 @@ export function createJobRunner({ services, logger }: { services: WorkerServices
       return { status: 'skipped' };
     }
     const { job, token } = claim;
+    describe(job.type, job.traceParent);
     const effectiveAttempt = Math.max(attempt, job.attempts);
     const log = logger.child({ jobId, tenantId, type: job.type, attempt: effectiveAttempt });
     const started = Date.now();

@@ -241,28 +241,6 @@ describe('attendance: check-in, check-out, corrections', () => {
     expect((await lonely.agent.get('/attendance')).body.items).toEqual([]);
   });
 
-  it('every attendance route answers 401 without a session and 403 without the CSRF header', async () => {
-    const { owner, fx } = await centre();
-    const child = await fx.student();
-    const anon = srv.agent();
-    for (const [method, path] of [
-      ['POST', '/attendance/check-in'],
-      ['POST', '/attendance/check-out'],
-      ['GET', '/attendance'],
-      ['PATCH', `/attendance/${NIL}`],
-      ['GET', `/rooms/${NIL}/roster`],
-    ] as const) {
-      const r = await anon.request(method, path, method === 'GET' ? {} : { body: { studentId: child.id, reason: 'x', note: 'x' } });
-      expect(r.status, `${method} ${path}`).toBe(401);
-      expect(r.body.error.code).toBe('UNAUTHENTICATED');
-    }
-    const noCsrf = owner.clone();
-    noCsrf.csrf = false;
-    const r = await noCsrf.post('/attendance/check-in', { studentId: child.id });
-    expect(r.status).toBe(403);
-    expect(r.body.error.code).toBe('CSRF_FAILED');
-  });
-
   it('documents the attendance and message routes in the OpenAPI document', async () => {
     const doc = (await srv.agent().get('/openapi.json')).body;
     expect(doc.paths['/attendance/check-in'].post.responses['201']).toBeDefined();

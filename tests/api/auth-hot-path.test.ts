@@ -41,11 +41,13 @@ describe('the warm authentication path', () => {
 
   it('costs one cache round trip (a pipeline) and no database query', async () => {
     const { owner } = await newTenant(srv);
-    await owner.get('/rooms'); // warm
+    await owner.get('/tenant'); // warm
     probe.reset();
-    const r = await owner.get('/rooms');
+    const r = await owner.get('/tenant');
     expect(r.status).toBe(200);
-    // The route's own service reads the rooms once (GET /tenant now also reads its settings sections); authentication added nothing else.
+    // The route's own service reads the tenant and its settings sections (billing included) in one transaction;
+    // authentication added nothing else.
+    expect(Object.keys(r.body)).toEqual(expect.arrayContaining(['waitlist', 'notifications', 'billing']));
     expect(probe.counts.scoped).toBe(1);
     expect(probe.counts.cache).toEqual({ readAndCount: 1 });
   });
@@ -55,10 +57,10 @@ describe('the warm authentication path', () => {
     const member = await addMember(srv, owner, ['admin']);
     await owner.patch(`/memberships/${member.membershipId}`, { roles: ['teacher'] });
     probe.reset();
-    expect((await member.agent.get('/rooms')).status).toBe(200);
+    expect((await member.agent.get('/tenant')).status).toBe(200);
     expect(probe.counts.scoped).toBe(2); // the membership, then the route's own read
     probe.reset();
-    expect((await member.agent.get('/rooms')).status).toBe(200);
+    expect((await member.agent.get('/tenant')).status).toBe(200);
     expect(probe.counts.scoped).toBe(1);
     expect(probe.counts.cache.readAndCount).toBe(1);
     expect(probe.counts.cache.get).toBe(1); // the permission set for (membership, EV)

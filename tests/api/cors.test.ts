@@ -20,7 +20,7 @@ describe('CORS and the headers every answer carries', () => {
   it('an allowed origin is echoed with credentials and the exposed headers; another origin is not', async () => {
     const ok = await fetch(`${srv.url}/health/live`, { headers: { origin: APP } });
     expect(ok.headers.get('access-control-allow-origin')).toBe(APP);
-    expect(ok.headers.get('access-control-expose-headers')).toBe('ETag,X-Request-Id,Idempotent-Replayed,Retry-After,Location');
+    expect(ok.headers.get('access-control-expose-headers')).toBe('ETag,X-Request-Id,Idempotent-Replayed,Retry-After,RateLimit,RateLimit-Policy,Deprecation,Sunset,Location');
     expect(ok.headers.get('vary')).toBe('Origin');
     const other = await fetch(`${srv.url}/health/live`, { headers: { origin: 'https://evil.example.com' } });
     expect(other.headers.get('access-control-allow-origin')).toBeNull();

@@ -16,14 +16,18 @@ const operations = (doc: any) =>
     METHODS.filter((m) => item[m]).map((method) => ({ path, method, op: item[method], key: `${method.toUpperCase()} ${path}` })),
   );
 
+/** One server for the file: the document and /docs only read it. */
+let srv: TestServer;
+beforeAll(async () => {
+  srv = await startServer();
+});
+afterAll(() => srv?.close());
+
 describe('GET /openapi.json', () => {
-  let srv: TestServer;
   let doc: any;
   beforeAll(async () => {
-    srv = await startServer();
     doc = (await srv.agent().get('/openapi.json')).body;
   });
-  afterAll(() => srv.close());
 
   it('is a valid OpenAPI 3.1 document (checked against the official schema)', async () => {
     const result = await new Validator().validate(doc);
@@ -176,11 +180,6 @@ describe('GET /openapi.json', () => {
 });
 
 describe('GET /docs', () => {
-  let srv: TestServer;
-  beforeAll(async () => {
-    srv = await startServer();
-  });
-  afterAll(() => srv.close());
 
   it('serves Swagger UI and its assets from this server (works offline)', async () => {
     const a = srv.agent();
@@ -201,7 +200,7 @@ describe('GET /docs', () => {
     const bundle = await a.get('/docs/assets/swagger-ui-bundle.js');
     expect(bundle.headers.get('content-type')).toMatch(/javascript/);
     expect(bundle.text).toContain('SwaggerUIBundle');
-    expect((await a.get('/docs/assets/init.js')).text).toContain("url: '/openapi.json'");
+    expect((await a.get('/docs/assets/init.js')).text).toContain("url: '/docs/openapi.json'");
     expect((await a.get('/docs/assets/package.json')).status).toBe(404);
     expect((await a.get('/docs/assets/..%2Fpackage.json')).status).toBe(404);
   });

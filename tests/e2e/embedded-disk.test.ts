@@ -4,13 +4,14 @@
  * full disk while running answers writes 503 NOT_READY (never 500) and readiness says so, and both recover once space
  * is freed. Needs root (mount); skipped with a message otherwise.
  */
-import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookiesOf, freePort, request, sessionHeaders, signIn, sleep } from '../faults/harness.js';
+import { buildServer } from '../helpers/build.js';
 
 const baseEnv = { DATABASE_URL: '', REDIS_URL: '', LOG_LEVEL: 'silent', NODE_ENV: 'development', SCHEDULER_ENABLED: 'false' };
 const mounts: string[] = [];
@@ -58,7 +59,7 @@ afterAll(() => {
 // Embedded mode only: the CI pass on embedded defaults runs it (once, not again beside PostgreSQL).
 describe.skipIf(!canMount || !!process.env.DATABASE_URL)('embedded mode: DATA_DIR on a small, read-only or full disk', () => {
   // The built server starts in a fraction of the time tsx takes on a busy machine.
-  beforeAll(() => execFileSync(process.execPath, ['scripts/build.mjs']), 60_000);
+  beforeAll(() => buildServer(), 60_000);
 
   it('3 MB free: one start-up line naming the directory and the lack of space', () => {
     const dir = tmpfs('3m')!;

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Agent } from '../helpers/http.js';
+import { buildServer } from '../helpers/build.js';
 
 const PORT = 3300 + (process.pid % 500);
 const base = `http://127.0.0.1:${PORT}`;
@@ -18,7 +19,7 @@ describe('the server process on embedded defaults', () => {
   let child: ReturnType<typeof spawn>;
   let stdout = '';
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs']);
+    buildServer();
     child = spawn(process.execPath, ['dist/server/http-server.mjs'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
     for (let i = 0; i < 150; i++) {

@@ -16,6 +16,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiProcess, cookiesOf, freePort, missingTools, PgCluster, request, sessionHeaders, signIn, sleep, type HttpResult } from './harness.js';
+import { buildServer } from '../helpers/build.js';
 
 const missing = missingTools();
 if (missing) console.warn(`database fault tests skipped: ${missing}`);
@@ -58,7 +59,7 @@ describe.skipIf(!!missing)('one centre cannot stall the others; no wait on the d
   const headersOf = (s: Session) => sessionHeaders(s);
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs']);
+    buildServer();
     const [pgPort, apiPort] = [await freePort(), await freePort()];
     cluster = new PgCluster(pgPort);
     process.once('exit', () => {

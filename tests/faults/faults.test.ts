@@ -12,6 +12,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiProcess, cookiesOf, freePort, missingTools, PgCluster, RedisServer, request, sessionHeaders, signIn, sleep, type HttpResult } from './harness.js';
+import { buildServer } from '../helpers/build.js';
 
 const missing = missingTools();
 if (missing) console.warn(`fault suite skipped: ${missing}`);
@@ -109,7 +110,7 @@ describe.skipIf(!!missing)('faults under load', () => {
   const expectNo500 = (attempts: Attempt[]) => expect(attempts.filter((a) => a.status !== null && a.status >= 500 && a.status !== 503)).toEqual([]);
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs']);
+    buildServer();
     const [pgPort, redisPort, apiPort] = [await freePort(), await freePort(), await freePort()];
     cluster = new PgCluster(pgPort);
     // Even when this process dies mid-suite, its cluster and Redis do not outlive it.

@@ -10,6 +10,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiProcess, cookiesOf, freePort, missingTools, PgCluster, request, sessionHeaders, signIn, sleep } from './harness.js';
+import { buildServer } from '../helpers/build.js';
 
 const missing = missingTools();
 if (missing) console.warn(`jobs fault suite skipped: ${missing}`);
@@ -115,7 +116,7 @@ describe.skipIf(!!missing)('jobs under faults (pg-boss workers)', () => {
     until(`${ids.length} jobs to finish`, async () => (await admin.query(`select count(*)::int n from jobs where id = any($1) and status in ('succeeded', 'failed')`, [ids])).rows[0].n === ids.length, ms);
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs']);
+    buildServer();
     const [pgPort, apiPort] = [await freePort(), await freePort()];
     cluster = new PgCluster(pgPort);
     process.once('exit', () => {

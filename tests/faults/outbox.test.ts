@@ -12,6 +12,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ApiProcess, cookiesOf, freePort, missingTools, PgCluster, request, sessionHeaders, signIn, sleep } from './harness.js';
+import { buildServer } from '../helpers/build.js';
 
 const missing = missingTools();
 if (missing) console.warn(`outbox fault test skipped: ${missing}`);
@@ -28,7 +29,7 @@ describe.skipIf(!!missing)('the outbox under a kill right after 202', () => {
   let env: Record<string, string>;
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs']);
+    buildServer();
     const [pgPort, apiPort] = [await freePort(), await freePort()];
     cluster = new PgCluster(pgPort);
     process.once('exit', () => {

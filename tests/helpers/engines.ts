@@ -1,4 +1,5 @@
 import { openDatabase, type Database } from '../../src/db/db.js';
+import { pgliteTemplate } from './pglite-template.js';
 
 export type Engine = 'pglite' | 'pg';
 
@@ -7,8 +8,12 @@ export const ENGINES: Engine[] = process.env.DATABASE_URL ? ['pglite', 'pg'] : [
 /** The engine HTTP tests run on: the server when configured, else PGlite. */
 export const DEFAULT_ENGINE: Engine = process.env.DATABASE_URL ? 'pg' : 'pglite';
 
+/** The server database is migrated once by the global setup; PGlite starts from the run's migrated dump (pglite-template.ts). */
 export async function openTestDatabase(engine: Engine): Promise<Database> {
-  const db = engine === 'pg' ? await openDatabase({ databaseUrl: process.env.DATABASE_URL, poolMax: 5 }) : await openDatabase({ dataDir: 'memory://' });
+  const db =
+    engine === 'pg'
+      ? await openDatabase({ databaseUrl: process.env.DATABASE_URL, poolMax: 5 })
+      : await openDatabase({ dataDir: 'memory://', loadDataDir: await pgliteTemplate() });
   await db.migrate();
   return db;
 }

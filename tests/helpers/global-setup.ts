@@ -1,7 +1,13 @@
 import { openDatabase } from '../../src/db/db.js';
+import { ensurePgliteTemplate, TEMPLATE_ENV } from './pglite-template.js';
 
-/** With DATABASE_URL set, migrate the server database once before the suite (the migrator also takes an advisory lock). */
+/**
+ * Before the suite: the migrated PGlite dump every in-memory test database loads (inherited by the test processes
+ * through the environment), and with DATABASE_URL set, the server database migrated once (the migrator also takes an
+ * advisory lock).
+ */
 export default async function setup() {
+  process.env[TEMPLATE_ENV] = await ensurePgliteTemplate();
   if (!process.env.DATABASE_URL) return;
   const db = await openDatabase({ databaseUrl: process.env.DATABASE_URL });
   try {

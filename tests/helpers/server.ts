@@ -35,7 +35,7 @@ export function testCache(kind: CacheKind, redisUrl = process.env.REDIS_URL): Ca
 
 /** The real app over a real socket, on PGlite or the PostgreSQL server, with the in-process cache or real Redis. */
 export async function startServer(
-  opts: { engine?: Engine; cache?: CacheKind; redisUrl?: string; env?: Record<string, string>; clock?: Clock; enrolment?: NonNullable<Parameters<typeof createContainer>[1]>['enrolment']; billing?: NonNullable<Parameters<typeof createContainer>[1]>['billing'] } = {},
+  opts: { engine?: Engine; cache?: CacheKind; redisUrl?: string; /** Wraps the cache the container gets (a test's hook into its calls). */ wrapCache?: (c: Cache) => Cache; env?: Record<string, string>; clock?: Clock; enrolment?: NonNullable<Parameters<typeof createContainer>[1]>['enrolment']; billing?: NonNullable<Parameters<typeof createContainer>[1]>['billing'] } = {},
 ): Promise<TestServer> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'daycare-test-'));
   const config = loadConfig({
@@ -48,7 +48,7 @@ export async function startServer(
     ...(opts.env ?? {}),
   });
   const db = await openTestDatabase(opts.engine ?? DEFAULT_ENGINE);
-  const container = await createContainer(config, { db, cache: testCache(opts.cache ?? DEFAULT_CACHE, opts.redisUrl), clock: opts.clock, enrolment: opts.enrolment, billing: opts.billing });
+  const container = await createContainer(config, { db, cache: (opts.wrapCache ?? ((c: Cache) => c))(testCache(opts.cache ?? DEFAULT_CACHE, opts.redisUrl)), clock: opts.clock, enrolment: opts.enrolment, billing: opts.billing });
   const app = createApp(container);
   const server: ServerType = await new Promise((resolve) => {
     const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));

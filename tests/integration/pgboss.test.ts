@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PgBossQueue } from '../../src/adapters/queue/pgboss-queue.js';
+import { PgBossQueue, tickJobId } from '../../src/adapters/queue/pgboss-queue.js';
 import { loadConfig } from '../../src/core/config.js';
 import { newId } from '../../src/core/ids.js';
 import { openDatabase } from '../../src/db/db.js';
@@ -147,21 +147,36 @@ describe.skipIf(!local)('pg-boss queue with two worker processes', () => {
     expect(original).toEqual([{ state: 'failed' }]);
   }, 60_000);
 
-  // Skipped (2026-12-07, known issue in the closing note): since the pg-boss loop of issue 20 replaced work(), two
-  // workers have been seen to create two runs of one tick ~13 s apart on a loaded machine (the tasks are idempotent, so
-  // the cost is a repeated cleanup, not wrong data). To be fixed with pg-boss's cron dedupe, then this test re-enabled.
-  it.skip('runs a schedule once per tick across both workers', async () => {
-    // Both workers check the clock every second; each minute's tick of `* * * * *` still runs once.
+  // Each worker runs its own clock (every second here) and sends every tick it sees as a job whose id is made of the
+  // tick: pg-boss keeps one row per (queue, id), so two workers sending the same tick (each once a second for the 60 s
+  // the tick stays sendable: ~120 sends) make one job, run by one of them.
+  it('runs a schedule once per tick across both workers', async () => {
     await until('a scheduled run', () => logs('scheduled task done').length > 0, 70_000);
     await new Promise((r) => setTimeout(r, 3000));
-    const perTick = (
-      await pool.query(`select date_trunc('minute', created_on) tick, count(*)::int n from pgboss.job where name = 'daycare-task-cleanup' group by 1`)
-    ).rows;
-    expect(perTick.length).toBeGreaterThan(0);
-    expect(perTick.every((r) => r.n === 1)).toBe(true);
+    const jobs = (await pool.query(`select id, data->>'tick' tick, state from pgboss.job where name = 'daycare-task-cleanup' order by 2`)).rows;
+    expect(jobs.length).toBeGreaterThan(0);
+    // One job per tick, with the id derived from the tick (the same in both processes), each tick on the minute.
+    expect(new Set(jobs.map((j) => j.tick)).size).toBe(jobs.length);
+    for (const j of jobs) {
+      expect(j.tick).toMatch(/:00\.000Z$/);
+      expect(j.id).toBe(tickJobId('daycare-task-cleanup', new Date(j.tick)));
+    }
     // …and each of those runs ran in one process only.
-    expect(logs('scheduled task done').length).toBeLessThanOrEqual(perTick.length);
+    const done = (await pool.query(`select count(*)::int n from pgboss.job where name = 'daycare-task-cleanup' and state = 'completed'`)).rows[0].n;
+    expect(logs('scheduled task done').length).toBe(done);
+    // pg-boss's own clock is off: no relay jobs, no schedule rows.
+    expect((await pool.query(`select count(*)::int n from pgboss.schedule`)).rows[0].n).toBe(0);
+    expect((await pool.query(`select count(*)::int n from pgboss.job where name = '__pgboss__send-it'`)).rows[0].n).toBe(0);
   }, 80_000);
+
+  it('a tick’s job id: the same for the same tick in any process, another for another tick or task', async () => {
+    const tick = new Date(Math.floor(Date.now() / 60_000) * 60_000 - 120_000);
+    const id = tickJobId('daycare-task-cleanup', tick);
+    expect(tickJobId('daycare-task-cleanup', new Date(tick.getTime()))).toBe(id);
+    expect(tickJobId('daycare-task-cleanup', new Date(tick.getTime() + 60_000))).not.toBe(id);
+    expect(tickJobId('daycare-task-attendance.rollup', tick)).not.toBe(id);
+    expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-5[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
 
   it('a worker killed mid-job: the other runs the job again', async () => {
     const id = await enqueue({ firstAttemptMs: 60_000, laterAttemptsMs: 50 });

@@ -4,7 +4,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { v2Event } from './events.js';
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { isPdf, pdfTextRuns } from '../helpers/pdf.js';
+import { DOMAIN, v2Event } from './events.js';
 
 /**
  * `npm run build:lambda` and the bundles it writes, run the way Lambda runs them: copied into a directory with no
@@ -146,6 +149,78 @@ describe('npm run build:lambda', () => {
       const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
       for (const o of out) expect(o, o.p).toMatchObject({ status: 200, swagger: true });
       expect(out[2].length).toBeGreaterThan(500_000);
+    });
+
+    it.skipIf(!SERVER)('api.mjs prints a statement as PDF (Accept: application/pdf): pdfkit and its font metrics came with the bundle', async () => {
+      const secret = 'bundle-test-supabase-secret-0123456789abcdef';
+      const email = `bundle-pdf.${process.pid}.${Date.now().toString(36)}@example.test`;
+      const token = await new SignJWT({ email, role: 'authenticated', session_id: randomUUID(), is_anonymous: false, aal: 'aal1' })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .setSubject(randomUUID())
+        .setAudience('authenticated')
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(new TextEncoder().encode(secret));
+      // A centre, a family account with a credit on it, then its statement as a PDF — every step through the handler.
+      const r = run(
+        path.join(task, 'api.mjs'),
+        `const { handler } = await import(process.env.BUNDLE);
+         const base = JSON.parse(process.env.EVENT);
+         let cookies = [];
+         let csrf = '';
+         const call = async (method, p, body, query = '', accept) => {
+           const e = structuredClone(base);
+           Object.assign(e, { rawPath: p, rawQueryString: query, cookies });
+           Object.assign(e.requestContext.http, { method, path: p });
+           if (query) e.queryStringParameters = Object.fromEntries(new URLSearchParams(query));
+           if (accept) e.headers.accept = accept;
+           if (method !== 'GET') Object.assign(e.headers, { origin: 'https://${DOMAIN}', 'x-csrf-token': csrf });
+           if (body !== undefined) {
+             e.body = JSON.stringify(body);
+             Object.assign(e.headers, { 'content-type': 'application/json', 'content-length': String(Buffer.byteLength(e.body)) });
+           }
+           const res = await handler(e, {});
+           for (const c of res.cookies ?? []) {
+             const pair = c.split(';')[0];
+             const name = pair.slice(0, pair.indexOf('='));
+             cookies = cookies.filter((x) => !x.startsWith(name + '='));
+             if (!pair.endsWith('=')) cookies.push(pair);
+             if (name === '__Host-csrf') csrf = decodeURIComponent(pair.slice(name.length + 1));
+           }
+           if (res.statusCode >= 300) throw new Error(method + ' ' + p + ': ' + res.statusCode + ' ' + res.body);
+           return res;
+         };
+         const json = (res) => JSON.parse(res.body);
+         csrf = json(await call('POST', '/auth/exchange', { accessToken: process.env.TOKEN })).csrfToken;
+         await call('POST', '/tenants', { name: 'Bundle Centre', timezone: 'Europe/Paris' });
+         const g = json(await call('POST', '/guardians', { firstName: 'Ana', lastName: 'Bundle' }));
+         const s = json(await call('POST', '/students', { firstName: 'Kid', lastName: 'Bundle', dateOfBirth: '2021-03-04' }));
+         await call('PUT', '/students/' + s.id + '/guardians/' + g.id, { relationship: 'parent', authorizedPickup: true });
+         const a = json(await call('POST', '/billing/accounts', { name: 'Family Bundle', payerGuardianIds: [g.id], studentIds: [s.id] }));
+         await call('POST', '/billing/accounts/' + a.id + '/credits', { amount: 250, reason: 'Welcome' });
+         const day = (n) => new Date(Date.now() + n * 86400000).toISOString().slice(0, 10);
+         const res = await call('GET', '/billing/accounts/' + a.id + '/statement', undefined, 'from=' + day(-2) + '&to=' + day(2), 'application/pdf');
+         console.log(JSON.stringify({ status: res.statusCode, type: res.headers['content-type'], base64: res.isBase64Encoded, body: res.body }));
+         process.exit(0);`,
+        {
+          NODE_ENV: 'production',
+          DATABASE_URL: SERVER!,
+          SESSION_SECRET: 'bundle-test-session-secret-0123456789abcdef',
+          SUPABASE_JWT_SECRET: secret,
+          ...STRIPE_ENV,
+          EMAIL_TRANSPORT: 'ses',
+          LOG_LEVEL: 'warn',
+          TOKEN: token,
+          EVENT: JSON.stringify(v2Event('GET', '/')),
+        },
+        task,
+      );
+      expect(r.status, r.stderr + r.stdout).toBe(0);
+      const out = JSON.parse(r.stdout.trim().split('\n').pop()!);
+      expect(out).toMatchObject({ status: 200, type: 'application/pdf', base64: true });
+      const pdf = Buffer.from(out.body, 'base64');
+      expect(isPdf(pdf)).toBe(true);
+      expect(pdfTextRuns(pdf)).toEqual(expect.arrayContaining(['Bundle Centre', 'Account: Family Bundle', 'Payers: Ana Bundle', 'Credit: Welcome', 'USD -2.50', 'Closing balance']));
     });
 
     it('api.mjs without DATABASE_URL in production answers 500 in the error shape and logs the variable', () => {

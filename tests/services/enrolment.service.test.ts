@@ -11,6 +11,9 @@ import { createEnrolmentService } from '../../src/modules/enrolment/enrolment.se
 import { createPublicEnrolmentService } from '../../src/modules/enrolment/public.service.js';
 import { noBilling } from '../../src/modules/enrolment/billing-port.js';
 import { MemoryCache } from '../../src/adapters/cache/memory-cache.js';
+import { createRateLimiter } from '../../src/adapters/cache/rate-limiter.js';
+import { loadConfig } from '../../src/core/config.js';
+import { rateLimitPolicies } from '../../src/core/rate-limits.js';
 import { ENGINES, openTestDatabase } from '../helpers/engines.js';
 import { fakeBilling, recordingNotify, START } from '../api/enrolment.helpers.js';
 import { ownerCtx } from './fakes.js';
@@ -42,7 +45,7 @@ describe.each(ENGINES)('enrolment service on %s', (engine) => {
       billing: opts.billing ?? noBilling,
       tenancy: { invite: async (_ctx, input) => (invites.push({ email: input.email, roles: input.roles }), { id: newId() }) as never },
     });
-    const pub = createPublicEnrolmentService({ db, clock, cache: new MemoryCache(), notify: rec.notify, enrolment });
+    const pub = createPublicEnrolmentService({ db, clock, limits: createRateLimiter(new MemoryCache(), rateLimitPolicies(loadConfig({ NODE_ENV: 'test' })), () => clock.now().getTime()), notify: rec.notify, enrolment });
     return { enrolment, pub, rec, invites, clock };
   }
   const input = (email = `fam.${newId()}@example.test`) => ({

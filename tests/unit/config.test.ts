@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../src/core/config.js';
+import { ConfigError, configWarnings, loadConfig } from '../../src/core/config.js';
 
 /** Production refuses the fake payments provider (CONTRACT §1): a complete production environment names Stripe. */
 const STRIPE = { PAYMENTS_PROVIDER: 'stripe', STRIPE_SECRET_KEY: 'sk_live_x', STRIPE_WEBHOOK_SECRET: 'whsec_x' };
@@ -50,6 +50,27 @@ describe('config', () => {
     expect(() => loadConfig({ NOTIFY_RETRY_SECONDS: '60,soon' })).toThrow(/NOTIFY_RETRY_SECONDS/);
     expect(() => loadConfig({ SMTP_URL: 'http://mail' })).toThrow(/SMTP_URL/);
     expect(() => loadConfig({ EMAIL_TRANSPORT: 'carrier-pigeon' })).toThrow(/EMAIL_TRANSPORT/);
+  });
+  it('TRUST_PROXY: a hop count or a list of addresses/CIDRs; JOBS_STALLED_SECONDS', () => {
+    expect(loadConfig({}).trustProxy).toBeUndefined();
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBeUndefined();
+    expect(loadConfig({ TRUST_PROXY: '2' }).trustProxy).toEqual({ hops: 2 });
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 192.168.1.1,fd00::/8' }).trustProxy).toEqual({ cidrs: ['10.0.0.0/8', '192.168.1.1', 'fd00::/8'] });
+    for (const bad of ['11', 'true', '10.0.0.0/33', 'proxy.example.com', '10.0.0.0/8/1', '::1/129'])
+      expect(() => loadConfig({ TRUST_PROXY: bad }), bad).toThrow(/TRUST_PROXY/);
+    expect(loadConfig({}).jobs.stalledSeconds).toBe(120);
+    expect(loadConfig({ JOBS_STALLED_SECONDS: '30' }).jobs.stalledSeconds).toBe(30);
+    expect(() => loadConfig({ JOBS_STALLED_SECONDS: '1' })).toThrow(/JOBS_STALLED_SECONDS/);
+  });
+  it('several hosts: a missing SESSION_SECRET or S3 bucket beside DATABASE_URL is warned about (refused in production)', () => {
+    expect(configWarnings(loadConfig({}))).toEqual([]);
+    const shared = configWarnings(loadConfig({ DATABASE_URL: 'postgres://a/b' }));
+    expect(shared).toHaveLength(2);
+    expect(shared[0]).toMatch(/^SESSION_SECRET is not set/);
+    expect(shared[1]).toMatch(/^S3_BUCKET is not set.*S3-compatible/);
+    expect(configWarnings(loadConfig({ DATABASE_URL: 'postgres://a/b', SESSION_SECRET: 'x'.repeat(32), S3_BUCKET: 'files', AWS_REGION: 'eu-west-1' }))).toEqual([]);
+    // Production refuses to start without SESSION_SECRET (one line naming it), DATABASE_URL or not.
+    expect(() => loadConfig({ NODE_ENV: 'production', DATABASE_URL: 'postgres://a/b', SUPABASE_URL: 'https://p.supabase.co', SMTP_URL: 'smtp://m:25', ...STRIPE })).toThrow(/^Invalid configuration: SESSION_SECRET is required when NODE_ENV=production$/);
   });
   it('parses origins', () => {
     expect(loadConfig({ APP_ORIGINS: 'https://a.example.com, http://localhost:5173' }).appOrigins).toEqual(['https://a.example.com', 'http://localhost:5173']);

@@ -54,17 +54,24 @@ describe('time zones (core/time.ts on @date-fns/tz)', () => {
     expect(Object.fromEntries(split)).toEqual({ '2026-09-05': 3 * 3_600_000, '2026-09-06': 2 * 3_600_000 });
   });
 
-  it(`every zone (${ZONES.length}) × every day of 2026–2027: a day starts at its first existing instant; local ↔ instant round-trips`, () => {
+  it(`knows every zone the runtime knows (${ZONES.length}), the edge ones included`, () => {
     expect(ZONES.length).toBeGreaterThan(300);
     for (const zone of ['America/Santiago', 'America/Havana', 'America/Los_Angeles', 'Europe/Berlin']) expect(ZONES).toContain(zone);
-    const random = rng(20260906);
+  });
+
+  // In slices of 60 zones, so that a busy machine meets each test's time limit; together they cover every zone.
+  const SLICES = Array.from({ length: Math.ceil(ZONES.length / 60) }, (_, i) => ZONES.slice(i * 60, i * 60 + 60));
+  it.each(SLICES.map((zones, i) => [i + 1, zones] as const))(`every zone × every day of 2026–2027, slice %i: a day starts at its first existing instant; local ↔ instant round-trips`, async (i, zones) => {
+    const random = rng(20260906 + i);
     const failures: string[] = [];
     const check = (ok: boolean, what: () => string) => {
       if (!ok && failures.length < 20) failures.push(what());
     };
     let checked = 0;
     let roundTrips = 0;
-    for (const tz of ZONES) {
+    for (const tz of zones) {
+      // Let the worker answer vitest between zones (one long synchronous loop starves its RPC on a busy machine).
+      await new Promise((r) => setImmediate(r));
       let start = startOfLocalDay(FIRST, tz).getTime();
       for (let day = FIRST, n = 0; day <= LAST; day = addDays(day, 1), n++) {
         const next = startOfLocalDay(addDays(day, 1), tz).getTime();
@@ -98,7 +105,7 @@ describe('time zones (core/time.ts on @date-fns/tz)', () => {
       }
     }
     expect(failures).toEqual([]);
-    expect(roundTrips).toBeGreaterThan(ZONES.length * 100);
-    expect(checked).toBe(ZONES.length * 730);
-  });
+    expect(roundTrips).toBeGreaterThan(zones.length * 100);
+    expect(checked).toBe(zones.length * 730);
+  }, 120_000);
 });

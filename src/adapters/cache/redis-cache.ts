@@ -92,6 +92,15 @@ export class RedisCache implements Cache {
     return this.gen;
   }
 
+  /** The ioredis client, for rate-limiter-flexible's RateLimiterRedis (adapters/cache/rate-limiter.ts); call it through guard(). */
+  get rawClient(): Redis | Cluster {
+    return this.client;
+  }
+  /** Runs commands on rawClient with this cache's failure rules (first connection awaited once, errors → CacheUnavailableError). */
+  guard<T>(fn: () => Promise<T>): Promise<T> {
+    return this.run(fn);
+  }
+
   /**
    * Asks the server(s) for their `run_id` (INFO server): it changes with every start, so a Redis that came back
    * empty or from an older RDB file has a new one. Where INFO is refused, an epoch key written when missing stands
@@ -128,6 +137,7 @@ export class RedisCache implements Cache {
     try {
       return await fn();
     } catch (err) {
+      if (err instanceof CacheUnavailableError) throw err;
       throw new CacheUnavailableError(err instanceof Error ? err.message : String(err));
     }
   }

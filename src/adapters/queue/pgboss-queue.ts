@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import { Cron } from 'croner';
 import PgBoss from 'pg-boss';
 import type { DeliveryOutcome, JobMessage, Queue } from './queue.js';
 
@@ -14,7 +16,7 @@ export interface PgBossQueueOptions {
   timeoutSeconds: number;
   /** First retry delay; the next ones double (pg-boss's retryBackoff). */
   retryDelaySeconds: number;
-  /** How often a worker checks the schedules (any interval under 60 s sees every minute's tick). */
+  /** How often a worker checks the schedules (any interval under TICK_WINDOW_SECONDS sees every tick). */
   clockSeconds?: number;
   /** Connections of pg-boss's own pool. */
   poolMax?: number;
@@ -39,6 +41,7 @@ export class PgBossQueue implements Queue {
   /** Resolves when close() begins: wakes every consuming loop. */
   private readonly stopped = new Promise<void>((r) => (this.stop = r));
   private readonly loops: { loop: Promise<void>; running: Set<Promise<void>> }[] = [];
+  private clock: NodeJS.Timeout | undefined;
 
   constructor(private readonly opts: PgBossQueueOptions, role: 'sender' | 'worker' = 'sender') {
     const worker = role === 'worker';
@@ -46,12 +49,12 @@ export class PgBossQueue implements Queue {
       connectionString: opts.databaseUrl,
       application_name: `daycare-${role}`,
       max: opts.poolMax ?? (worker ? 4 : 2),
-      // Only workers supervise (expire lost jobs, archive) and run the clock; an API process just inserts rows.
+      // Only workers supervise (expire lost jobs, archive); an API process just inserts rows. pg-boss's own clock
+      // (`boss.schedule`) is off: it dedupes a schedule per 60-second slot of the database clock through a relay queue,
+      // not per tick, so the workers run their own clock below, whose job per tick has an id made of the tick.
       supervise: worker,
-      schedule: worker,
+      schedule: false,
       maintenanceIntervalSeconds: Math.max(1, Math.min(60, Math.floor(opts.timeoutSeconds / 2))),
-      cronMonitorIntervalSeconds: opts.clockSeconds ?? 30,
-      cronWorkerIntervalSeconds: Math.min(5, opts.clockSeconds ?? 5),
     });
     // pg-boss emits plain objects (`{...error, message, stack, queue}`), not Errors: logged as Errors, they keep their message.
     this.boss.on('error', (err) => opts.onError?.(asError(err)));
@@ -158,21 +161,47 @@ export class PgBossQueue implements Queue {
   }
 
   /**
-   * One run per tick across every worker process: pg-boss's clock (one process per interval, a row lock) sends each
-   * due schedule with a singleton key per minute, and the run is a job on the task's own queue (claimed once).
+   * One run per tick across every worker process. Every worker checks the schedules every `clockSeconds` (30 by
+   * default) and sends each tick of the last TICK_WINDOW_SECONDS to the task's own queue as a job whose id is derived
+   * from (task, tick): pg-boss inserts with ON CONFLICT DO NOTHING on (queue, id), so however many workers send a tick,
+   * and however their clocks differ, the tick is one job, claimed by one worker. A tick missed by longer than the window
+   * (every worker down) is not caught up: the next one does the same idempotent work.
    */
   async schedule(schedules: Record<string, string>, run: (task: string) => Promise<unknown>, { pollingIntervalSeconds = 2 } = {}) {
     await this.start();
-    for (const [task, cron] of Object.entries(schedules)) {
+    const clocks: { task: string; name: string; cron: Cron }[] = [];
+    for (const [task, pattern] of Object.entries(schedules)) {
       const name = taskQueue(task);
       // A missed tick is not worth a retry: the next one does the same (idempotent) work. 'singleton': never two runs
       // of one task at once, even when a run outlasts its tick (croner's `protect` locally).
       await this.ensureQueue(name, { retryLimit: 0, expireInSeconds: this.opts.timeoutSeconds, policy: 'singleton' });
-      await this.boss.schedule(name, cron, { task }, { tz: 'UTC' });
+      // A schedule row left by an earlier version (pg-boss's clock) would send runs of its own if that clock ran.
+      await this.boss.unschedule(name);
+      clocks.push({ task, name, cron: new Cron(pattern, { timezone: 'UTC', paused: true }) });
       this.pump(name, 1, pollingIntervalSeconds, async () => {
         await run(task);
       });
     }
+    const check = async () => {
+      const now = new Date();
+      for (const c of clocks) {
+        const [tick] = c.cron.previousRuns(1, now);
+        if (!tick || now.getTime() - tick.getTime() > TICK_WINDOW_SECONDS * 1000) continue;
+        try {
+          await this.boss.send(c.name, { task: c.task, tick: tick.toISOString() }, { id: tickJobId(c.name, tick) });
+        } catch (err) {
+          this.opts.onError?.(asError(err));
+        }
+      }
+    };
+    let checking = false;
+    const tick = () => {
+      if (checking || this.stopping) return;
+      checking = true;
+      void check().finally(() => (checking = false));
+    };
+    tick();
+    this.clock = setInterval(tick, (this.opts.clockSeconds ?? 30) * 1000);
   }
 
   /** Jobs waiting or being retried (queue depth), and active ones. */
@@ -180,6 +209,23 @@ export class PgBossQueue implements Queue {
     await this.start();
     const [waiting, active] = await Promise.all([this.boss.getQueueSize(PGBOSS_JOBS), this.boss.getQueueSize(PGBOSS_JOBS, { before: 'completed' })]);
     return { waiting, active: Math.max(0, active - waiting) };
+  }
+
+  /**
+   * Jobs due and not yet taken (waiting or waiting for a retry), how long the oldest has been due, and how many
+   * connections worker processes hold (pg-boss names them `daycare-worker`): jobs waiting long with no worker
+   * connection mean nobody is consuming them.
+   */
+  async backlog(): Promise<{ waiting: number; oldestSeconds: number; workerConnections: number }> {
+    await this.start();
+    const { rows } = await this.boss.getDb().executeSql(
+      `select count(*)::int as waiting, coalesce(extract(epoch from now() - min(start_after)), 0)::float8 as "oldestSeconds",
+              (select count(*)::int from pg_stat_activity where datname = current_database() and application_name = 'daycare-worker') as "workerConnections"
+         from pgboss.job where name = $1 and state in ('created', 'retry') and start_after <= now()`,
+      [PGBOSS_JOBS],
+    );
+    const r = rows[0] as { waiting: number; oldestSeconds: number; workerConnections: number };
+    return { waiting: r.waiting, oldestSeconds: Math.max(0, Math.floor(r.oldestSeconds)), workerConnections: r.workerConnections };
   }
 
   /**
@@ -191,6 +237,7 @@ export class PgBossQueue implements Queue {
     await this.started.catch(() => undefined);
     this.stopping = true;
     this.stop();
+    clearInterval(this.clock);
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([Promise.allSettled(this.loops.map((l) => l.loop)), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
     clearTimeout(timer);
@@ -203,6 +250,15 @@ class AttemptFailed extends Error {
   constructor() {
     super('job attempt failed');
   }
+}
+
+/** How late a tick may still be sent: a worker (re)started within it runs the tick it missed. */
+export const TICK_WINDOW_SECONDS = 60;
+
+/** The job id of one tick of one schedule: the same in every worker process (a UUID made of a hash of both). */
+export function tickJobId(queue: string, tick: Date): string {
+  const h = createHash('sha256').update(`${queue}@${tick.toISOString()}`).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16]!, 16) & 3) | 8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -43,9 +43,12 @@ export function requestBasics(): MiddlewareHandler<AppEnv> {
     // CONTRACT §2: JSON says its charset (Hono's c.json says only `application/json`).
     const json = c.json;
     c.json = ((object: unknown, arg?: unknown, headers?: Record<string, string>) => json(object as never, arg as never, { 'Content-Type': JSON_TYPE, ...headers })) as typeof c.json;
-    // One span per request, named by the route template (telemetry.ts: a direct call when telemetry is off).
+    // One span per request, named by the route template, the child of the caller's W3C traceparent (telemetry.ts: a
+    // direct call when telemetry is off); its trace and span ids go on every log line of the request.
     await logContext.run(fields, () =>
-      telemetry.request(c.req.method, next, () => ({ route: routeTemplate(c), status: c.res.status, requestId, tenantId: c.get('ctx')?.tenantId })),
+      telemetry.enabled
+        ? telemetry.request(c.req.method, c.req.header('traceparent'), () => (Object.assign(fields, telemetry.logFields()), next()), () => ({ route: routeTemplate(c), status: c.res.status, requestId, tenantId: c.get('ctx')?.tenantId }))
+        : next(),
     );
     const res = c.res;
     if (res.headers.get('x-request-id') === null) {

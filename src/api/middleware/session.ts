@@ -2,7 +2,9 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { getCookie } from 'hono/cookie';
 import { AppError, forbidden, unauthenticated } from '../../core/errors.js';
 import type { RequestContext, RequestMeta, TenantContext } from '../../core/context.js';
+import { resolveClientIp } from '../../core/client-ip.js';
 import { logContext } from '../../core/logger.js';
+import { rateLimitHeaders, type RateLimitResult } from '../../core/rate-limits.js';
 import type { Permission } from '../../core/security/permissions.js';
 import { COOKIE } from '../cookies.js';
 import type { AppEnv } from '../env.js';
@@ -13,14 +15,22 @@ export function requestMeta(c: Context<AppEnv>): RequestMeta {
   return { requestId: c.get('requestId'), ip: clientIp(c), userAgent: c.req.header('user-agent') ?? null };
 }
 
-/** The caller's address: API Gateway's source IP on Lambda, the socket's locally. Never a client-set header. */
+/**
+ * The caller's address — for rate limits, audit rows and logs, the one place it is decided: API Gateway's source IP on
+ * Lambda, the socket's locally; X-Forwarded-For only through the proxies TRUST_PROXY names (core/client-ip.ts).
+ */
 export function clientIp(c: Context<AppEnv>): string | null {
   const env = c.env as Record<string, any> | undefined;
   const lambdaIp = env?.event?.requestContext?.http?.sourceIp;
-  if (typeof lambdaIp === 'string') return lambdaIp;
   const nodeIp = env?.incoming?.socket?.remoteAddress;
-  if (typeof nodeIp === 'string') return nodeIp.replace(/^::ffff:/, '');
-  return null;
+  const peer = typeof lambdaIp === 'string' ? lambdaIp : typeof nodeIp === 'string' ? nodeIp : null;
+  const trust = c.get('container')?.config.trustProxy;
+  return trust ? resolveClientIp(peer, c.req.header('x-forwarded-for'), trust) : resolveClientIp(peer, null, undefined);
+}
+
+/** The IETF RateLimit-Policy and RateLimit headers of a counted limit on the answer (core/rate-limits.ts). */
+export function setRateLimitHeaders(c: Context<AppEnv>, r: RateLimitResult) {
+  for (const [name, value] of Object.entries(rateLimitHeaders(r))) c.header(name, value);
 }
 
 /** Verifies the session cookie and builds the RequestContext; checks CSRF on unsafe methods. */
@@ -29,7 +39,8 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
     const token = getCookie(c, COOKIE.session);
     if (!token) throw unauthenticated();
     const { authenticator, tokens } = c.get('container');
-    const { ctx, claims } = await authenticator.authenticate(token, requestMeta(c));
+    const { ctx, claims, rate } = await authenticator.authenticate(token, requestMeta(c));
+    setRateLimitHeaders(c, rate);
     if (UNSAFE.has(c.req.method)) {
       if (!tokens.verifyCsrf(claims.sid, c.req.header('x-csrf-token'), getCookie(c, COOKIE.csrf)))
         throw new AppError('CSRF_FAILED', 'Missing or invalid CSRF token (send X-CSRF-Token equal to the __Host-csrf cookie)');

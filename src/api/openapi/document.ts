@@ -1,4 +1,5 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { ERROR_STATUS, type ErrorCode } from '../../core/errors.js';
 import { REQUEST_EXAMPLES } from './examples.js';
 
 /**
@@ -125,6 +126,16 @@ const HEADERS: Json = {
     schema: { type: 'string', enum: ['true'] },
   },
   'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } },
+  'RateLimit-Policy': {
+    description: 'The limit that counted this request (draft-ietf-httpapi-ratelimit-headers): its name, quota `q` and window `w` in seconds, e.g. `"per-minute";q=6000;w=60`.',
+    schema: { type: 'string', example: '"per-minute";q=6000;w=60' },
+  },
+  RateLimit: {
+    description: 'What is left of that limit: `r` requests remaining, `t` seconds until the window turns (on a 429: until one more is allowed), e.g. `"per-minute";r=5999;t=42`.',
+    schema: { type: 'string', example: '"per-minute";r=5999;t=42' },
+  },
+  Deprecation: { description: 'RFC 9745: this operation is deprecated since the given time (`@<unix seconds>`). See `Sunset` and the README’s deprecation policy.', schema: { type: 'string', example: '@1798761600' } },
+  Sunset: { description: 'RFC 8594: the operation stops answering after this HTTP-date.', schema: { type: 'string', example: 'Thu, 01 Jul 2027 00:00:00 GMT' } },
   Location: { description: 'Where to poll the job: `/jobs/{id}`.', schema: { type: 'string', example: '/jobs/0196f1a4-8a5e-7c3b-9f1d-2b6c1e0a9d41' } },
 };
 const headerRef = (name: string) => ({ $ref: `#/components/headers/${name}` });
@@ -146,10 +157,19 @@ const TAGS = [
   { name: 'health', description: 'Liveness and readiness, for load balancers and orchestrators.' },
 ];
 
+/**
+ * `info.version` follows semver and changes with the public contract (CHANGELOG.md at the repository root records
+ * each version): a new route, field or header is a minor bump, a fix of the document a patch, a removal (after its
+ * Sunset) a major one. clients/typescript carries the same version (scripts/generate-client.ts writes it).
+ */
+export const API_VERSION = '1.2.0';
+
 export const DOCUMENT_INFO = {
   title: 'Daycare API',
-  version: '1.0.0',
+  version: API_VERSION,
   description: [
+    '**Sign in on this page:** run `npm run token -- --email you@example.com` in the repository (it prints a local Supabase-shaped access token; the server must run in local mode, without `SUPABASE_URL`, with the same `DATA_DIR`), then open `POST /auth/exchange` below, choose **Try it out**, paste the token as `accessToken` and **Execute**. The session cookies are now set for this page: every other **Try it out** sends them, and the page adds the `X-CSRF-Token` header to POST, PUT, PATCH and DELETE by itself. There is nothing to fill in under Authorize for the session.',
+    '',
     'Multi-tenant childcare centre API for a web frontend that signs in with Supabase.',
     '',
     '1. `POST /auth/exchange {"accessToken": "<Supabase access token>"}` with `credentials: "include"` sets the session cookies and returns a `csrfToken`.',
@@ -157,9 +177,52 @@ export const DOCUMENT_INFO = {
     '3. On 401 `UNAUTHENTICATED`, call `POST /auth/refresh` once and retry.',
     '',
     'Errors are always `{"error": {"code", "message", "requestId", "details"?}}`. Lists take `?limit=&cursor=` and answer `{"items", "nextCursor"}`.',
-    'A typed client is in `clients/typescript` of the repository.',
+    'Counted requests answer `RateLimit-Policy` and `RateLimit`; a 429 `RATE_LIMITED` adds `Retry-After`. A deprecated operation answers `Deprecation` and `Sunset`.',
+    'A typed client is in `clients/typescript` of the repository (`npm pack` there gives an installable package of this version).',
   ].join('\n'),
 };
+
+/** The code an error answer of a status shows by default (CONTRACT §2), when its description names none. */
+const DEFAULT_CODE: Record<string, ErrorCode> = {
+  '400': 'VALIDATION_ERROR',
+  '401': 'UNAUTHENTICATED',
+  '403': 'FORBIDDEN',
+  '404': 'NOT_FOUND',
+  '409': 'CONFLICT',
+  '412': 'PRECONDITION_FAILED',
+  '413': 'PAYLOAD_TOO_LARGE',
+  '415': 'UNSUPPORTED_MEDIA_TYPE',
+  '422': 'UNPROCESSABLE',
+  '429': 'RATE_LIMITED',
+  '500': 'INTERNAL',
+  '503': 'NOT_READY',
+};
+const EXAMPLE_MESSAGE: Partial<Record<ErrorCode, string>> = {
+  VALIDATION_ERROR: 'The request is not valid',
+  UNAUTHENTICATED: 'Sign in to continue',
+  INVALID_TOKEN: 'The access token is not valid',
+  CSRF_FAILED: 'Missing or invalid CSRF token (send X-CSRF-Token equal to the __Host-csrf cookie)',
+  FORBIDDEN: 'You do not have permission to do this',
+  NOT_FOUND: 'Not found',
+  CONFLICT: 'The request conflicts with the current state',
+  PRECONDITION_FAILED: 'The resource has changed since you read it (If-Match does not match)',
+  RATE_LIMITED: 'Too many requests; slow down',
+  NOT_READY: 'The service is not ready; try again shortly',
+};
+
+/**
+ * The examples of an error answer: one per code its description names with this status (`FORBIDDEN or CSRF_FAILED`),
+ * else the status's own code.
+ */
+export function errorExamples(status: string, description: string | undefined): Record<string, { value: unknown }> {
+  const named = [...new Set((description ?? '').match(/\b[A-Z][A-Z_]{2,}\b/g) ?? [])].filter(
+    (c): c is ErrorCode => c in ERROR_STATUS && String(ERROR_STATUS[c as ErrorCode]) === status,
+  );
+  const codes = named.length ? named : DEFAULT_CODE[status] ? [DEFAULT_CODE[status]] : [];
+  return Object.fromEntries(
+    codes.map((code) => [code, { value: { error: { code, message: EXAMPLE_MESSAGE[code] ?? code.toLowerCase().replace(/_/g, ' '), requestId: '0196f1a4-8a5e-7c3b-9f1d-2b6c1e0a9d41' } } }]),
+  );
+}
 
 /** `allOf: [{$ref}, {type: [object, null]}]` (how a nullable registered schema comes out) → `anyOf: [{$ref}, {type: null}]`, which generators read as `T | null`. */
 function fixNullableRefs(node: unknown): unknown {
@@ -229,7 +292,13 @@ function finishOperation(doc: Json, method: string, path: string, op: Json) {
   for (const [status, response] of Object.entries(op.responses as Record<string, Json>)) {
     const headers: Json = { 'X-Request-Id': headerRef('X-Request-Id'), ...(response.headers ?? {}) };
     const ok = status.startsWith('2');
-    if (status === '429') headers['Retry-After'] = headerRef('Retry-After');
+    if (status === '429') Object.assign(headers, { 'Retry-After': headerRef('Retry-After'), 'RateLimit-Policy': headerRef('RateLimit-Policy'), RateLimit: headerRef('RateLimit') });
+    if (op.deprecated) Object.assign(headers, { Deprecation: headerRef('Deprecation'), ...(op['x-sunset'] ? { Sunset: headerRef('Sunset') } : {}) });
+    const errorMedia = !ok && /^[45]/.test(status) ? response.content?.['application/json'] : undefined;
+    if (errorMedia && errorMedia.example === undefined && errorMedia.examples === undefined) {
+      const examples = errorExamples(status, response.description);
+      if (Object.keys(examples).length) errorMedia.examples = examples;
+    }
     if (ok && SETS_COOKIES.has(key)) headers['Set-Cookie'] = headerRef('Set-Cookie');
     if (ok && (ETAG_ALSO.has(key) || hasVersion(doc, response.content?.['application/json']?.schema))) headers.ETag = headerRef('ETag');
     if (ok && idempotent) headers['Idempotent-Replayed'] = headerRef('Idempotent-Replayed');

@@ -3,15 +3,15 @@ import { getCookie } from 'hono/cookie';
 import { AppError, unauthenticated } from '../../core/errors.js';
 import { clearSessionCookies, COOKIE, setCsrfCookie, setSessionCookies } from '../cookies.js';
 import type { AppEnv } from '../env.js';
-import { authenticate, ctxOf, requestMeta } from '../middleware/session.js';
+import { authenticate, ctxOf, requestMeta, setRateLimitHeaders } from '../middleware/session.js';
 import { ErrorSchema, jsonBody, jsonResponse } from './registry.js';
 import type { Context } from 'hono';
 import { ExchangeBody, ExchangeResponse, MeContext, RefreshResponse, SwitchBody, SwitchResponse } from './auth.schemas.js';
 
 const err = (d: string) => ({ description: d, content: { 'application/json': { schema: ErrorSchema } } });
 
-/** Per-IP limit on /auth/* (a kiosk at drop-off: many parents, one IP). */
-const limitAuth = (c: Context<AppEnv>) => c.get('container').sessions.limitIp(requestMeta(c).ip);
+/** Per-IP limit on /auth/* (a kiosk at drop-off: many parents, one IP); its RateLimit headers on the answer. */
+const limitAuth = async (c: Context<AppEnv>) => setRateLimitHeaders(c, await c.get('container').sessions.limitIp(requestMeta(c).ip));
 
 function lifetimes(c: Context<AppEnv>) {
   const { config } = c.get('container');

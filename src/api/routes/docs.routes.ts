@@ -15,7 +15,7 @@ const PAGE = `<!doctype html>
 
 // "Try it out" runs on this origin with the session cookies; unsafe requests get the CSRF header from __Host-csrf.
 const INIT = `window.ui = SwaggerUIBundle({
-  url: '/openapi.json', dom_id: '#swagger-ui', deepLinking: true, displayOperationId: true, validatorUrl: null,
+  url: '/docs/openapi.json', dom_id: '#swagger-ui', deepLinking: true, displayOperationId: true, validatorUrl: null,
   withCredentials: true, persistAuthorization: false, defaultModelsExpandDepth: 0,
   requestInterceptor: function (req) {
     if (!/^(GET|HEAD|OPTIONS)$/i.test(req.method || 'GET')) {
@@ -29,6 +29,27 @@ const INIT = `window.ui = SwaggerUIBundle({
 // Swagger UI sets inline styles and uses data: images; nothing leaves this origin.
 const DOCS_CSP =
   "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
+
+/**
+ * Security schemes a browser page cannot fill in: cookies (a page cannot set a Cookie header; the browser sends the
+ * session cookies itself once POST /auth/exchange has run on this page) and the offer token (it travels in the body).
+ */
+const NOT_FOR_THE_PAGE = ['sessionCookie', 'refreshCookie', 'offerToken'];
+
+/** /openapi.json as /docs shows it: the same operations, without Authorize fields that could not work in a browser. */
+export function docsPageDocument(doc: Record<string, any>): Record<string, any> {
+  const page = structuredClone(doc);
+  for (const name of NOT_FOR_THE_PAGE) delete page.components?.securitySchemes?.[name];
+  for (const item of Object.values((page.paths ?? {}) as Record<string, Record<string, any>>)) {
+    for (const op of Object.values(item)) {
+      if (!Array.isArray(op?.security)) continue;
+      const kept = op.security.map((req: Record<string, unknown>) => Object.fromEntries(Object.entries(req).filter(([k]) => !NOT_FOR_THE_PAGE.includes(k))));
+      const unique = [...new Map(kept.map((r: Record<string, unknown>) => [JSON.stringify(r), r])).values()];
+      op.security = unique.length === 1 && Object.keys(unique[0] as object).length === 0 ? [] : unique;
+    }
+  }
+  return page;
+}
 
 /** The health routes are plain handlers (health.routes.ts); they are described here so the reference lists them too. */
 function describeHealthRoutes(app: OpenAPIHono<AppEnv>) {
@@ -53,6 +74,12 @@ export function registerDocsRoutes(app: OpenAPIHono<AppEnv>) {
     // or the relative "/" (the document's own origin) when it is not set.
     const { publicUrl } = c.get('container').config;
     return c.json({ ...doc, servers: [{ url: publicUrl ?? '/' }] });
+  });
+  let pageDoc: Record<string, unknown> | undefined;
+  app.get('/docs/openapi.json', (c) => {
+    doc ??= buildOpenApiDocument(app);
+    pageDoc ??= docsPageDocument(doc);
+    return c.json({ ...pageDoc, servers: [{ url: '/' }] });
   });
   app.get('/docs', (c) => {
     c.header('Content-Security-Policy', DOCS_CSP);

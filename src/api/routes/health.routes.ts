@@ -20,7 +20,7 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'get',
       path: '/health/ready',
       tags: ['health'],
-      summary: 'The database (and Redis, when configured) answer',
+      summary: 'The database (and Redis, when configured) answer; with pg-boss, whether jobs wait with no worker consuming them',
       responses: {
         200: { description: 'Ready', content: { 'application/json': { schema: Ready } } },
         503: { description: 'NOT_READY: a dependency is unavailable', content: { 'application/json': { schema: ErrorSchema } } },
@@ -46,6 +46,9 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>) {
           checks.cache = 'unavailable';
         }
       }
+      // pg-boss: due jobs nobody takes (no worker running). Reported, never a 503: the API itself still serves.
+      const { jobsBacklog } = c.get('container');
+      const jobs = checks.database === 'ok' && jobsBacklog ? await jobsBacklog().catch(() => undefined) : undefined;
       const failed = Object.entries(checks).filter(([, v]) => v !== 'ok');
       if (failed.length)
         throw new AppError(
@@ -53,7 +56,7 @@ export function registerHealthRoutes(app: OpenAPIHono<AppEnv>) {
           `Not ready: ${failed.map(([k, v]) => `${k} ${v}`).join(', ')}`,
           failed.map(([k, v]) => ({ field: k, message: reasons[k] ?? v })),
         );
-      return c.json({ status: 'ok' as const, checks }, 200);
+      return c.json({ status: 'ok' as const, checks, ...(jobs ? { jobs } : {}) }, 200);
     },
   );
 }

@@ -82,6 +82,15 @@ export const billingInvoicesRepository = {
       .from(billingInvoices)
       .where(and(eq(billingInvoices.tenantId, tenantId), inArray(billingInvoices.accountId, accountIds), eq(billingInvoices.state, 'issued')));
   },
+  /** The numbers of these invoices (null for a draft): a printed statement names the invoice of each entry. */
+  async invoiceNumbers(tx: Tx, tenantId: string, ids: string[]) {
+    if (!ids.length) return new Map<string, number | null>();
+    const rows = await tx
+      .select({ id: billingInvoices.id, number: billingInvoices.number })
+      .from(billingInvoices)
+      .where(and(eq(billingInvoices.tenantId, tenantId), inArray(billingInvoices.id, [...new Set(ids)])));
+    return new Map(rows.map((r) => [r.id, r.number]));
+  },
   /** Periods in [from, to] for which the account has an issued invoice. */
   async issuedPeriods(tx: Tx, tenantId: string, accountId: string, from: string, to: string) {
     const rows = await tx

@@ -1,6 +1,8 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import type { AppEnv } from '../../api/env.js';
+import { attachmentDisposition } from '../../core/file-limits.js';
 import { etag, parseIfMatch } from '../../api/etag.js';
+import { prefers } from '../../api/negotiate.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import {
   CreditCreate,
@@ -11,6 +13,7 @@ import {
   Payment,
   PaymentCreate,
   PaymentQuery,
+  PdfFile,
   Refund,
   RefundCreate,
   RunCreate,
@@ -135,18 +138,31 @@ export function registerBillingInvoiceRoutes(app: OpenAPIHono<AppEnv>) {
     // Online payments are refunded through the provider (issue 25); recorded ones by billing's ledger, at once.
     async (c) => c.json((await c.get('container').onlinePayments.refund(tenantCtx(c), c.req.valid('param').id, c.req.valid('json'))) as never, 201),
   );
+  // Statements answer JSON, or a printable PDF when the client prefers `application/pdf` (the same data).
+  const jsonOrPdf = <T extends Parameters<typeof jsonResponse>[0]>(schema: T, description: string) => ({
+    description: `${description}: JSON, or a PDF with \`Accept: application/pdf\``,
+    content: { 'application/json': { schema }, 'application/pdf': { schema: PdfFile } },
+  });
+  const pdf = (doc: { fileName: string; bytes: Buffer }) =>
+    new Response(new Uint8Array(doc.bytes), {
+      status: 200,
+      headers: { 'Content-Type': 'application/pdf', 'Content-Disposition': attachmentDisposition(doc.fileName), 'Content-Length': String(doc.bytes.length), Vary: 'Accept', 'X-Content-Type-Options': 'nosniff' },
+    });
   app.openapi(
     defineRoute({
       method: 'get',
       path: '/billing/accounts/{id}/statement',
       permission: 'billing:read',
-      summary: 'A statement of the entries dated from–to (at most 366 days)',
+      summary: 'A statement of the entries dated from–to (at most 366 days); `Accept: application/pdf` for a printable one',
       request: { params: IdParam, query: StatementQuery },
-      responses: { 200: jsonResponse(Statement, 'The statement') },
+      responses: { 200: jsonOrPdf(Statement, 'The statement') },
     }),
     async (c) => {
       const q = c.req.valid('query');
-      return c.json(await billing(c).ledger.statement(tenantCtx(c), c.req.valid('param').id, q.from, q.to), 200);
+      const id = c.req.valid('param').id;
+      if (prefers(c.req.header('accept'), 'application/pdf')) return pdf(await billing(c).ledger.statementPdf(tenantCtx(c), id, q.from, q.to));
+      c.header('Vary', 'Accept');
+      return c.json(await billing(c).ledger.statement(tenantCtx(c), id, q.from, q.to), 200);
     },
   );
   app.openapi(
@@ -154,10 +170,16 @@ export function registerBillingInvoiceRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'get',
       path: '/billing/accounts/{id}/tax-statement',
       permission: 'billing:read',
-      summary: 'The year’s payments less refunds and reversals, by payer, with the centre’s name and tax id',
+      summary: 'The year’s payments less refunds and reversals, by payer, with the centre’s name and tax id; `Accept: application/pdf` for a printable one',
       request: { params: IdParam, query: TaxQuery },
-      responses: { 200: jsonResponse(TaxStatement, 'The tax statement') },
+      responses: { 200: jsonOrPdf(TaxStatement, 'The tax statement') },
     }),
-    async (c) => c.json(await billing(c).ledger.taxStatement(tenantCtx(c), c.req.valid('param').id, c.req.valid('query').year), 200),
+    async (c) => {
+      const { year } = c.req.valid('query');
+      const id = c.req.valid('param').id;
+      if (prefers(c.req.header('accept'), 'application/pdf')) return pdf(await billing(c).ledger.taxStatementPdf(tenantCtx(c), id, year));
+      c.header('Vary', 'Accept');
+      return c.json(await billing(c).ledger.taxStatement(tenantCtx(c), id, year), 200);
+    },
   );
 }

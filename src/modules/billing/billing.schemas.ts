@@ -150,6 +150,8 @@ export const StatementQuery = z.object({ from: CalendarDate, to: CalendarDate })
 export const Statement = z
   .object({ accountId: str(), from: str(), to: str(), currency: str(), openingBalance: Money, entries: z.array(LedgerEntry), closingBalance: Money })
   .openapi('Statement');
+/** `Accept: application/pdf` on the statement routes: the same statement as a printable PDF. */
+export const PdfFile = str().openapi({ type: 'string', format: 'binary', description: 'A PDF document (`Accept: application/pdf`)' });
 export const TaxQuery = z.object({ year: z.coerce.number().int().min(1900).max(2999) });
 export const TaxStatement = z
   .object({

@@ -10,6 +10,7 @@ import { checkRange, requireId } from '../../kernel/helpers.js';
 import { decodeNumberCursor, decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { assertAccountVisible, audit, loadSettings, scope, today, visibleAccountIds, type BillingDeps } from './common.js';
 import { money, sum } from '../../core/money.js';
+import { renderStatementPdf, renderTaxStatementPdf } from './statement-pdf.js';
 
 export const entryDto = (e: LedgerRow) => ({
   id: e.id,
@@ -54,6 +55,61 @@ export function createBillingLedger({ db, clock, notify }: BillingDeps) {
     const refunded = await inv.refunded(tx, tenantId, rows.map((r) => r.id));
     const { currency } = await loadSettings(tx, tenantId);
     return rows.map((p) => paymentDto(p, refunded.get(p.id) ?? 0, currency));
+  }
+
+  /**
+   * The year's payments less refunds and reversals, by payer: a recorded payment by `receivedOn`, anything else by
+   * the local date it succeeded; only payers with a total ≠ 0.
+   */
+  async function taxStatementIn(tx: Tx, ctx: TenantContext, a: { id: string }, year: number) {
+    const centre = await repo.centre(tx, ctx.tenantId);
+    const tz = centre?.timezone ?? 'UTC';
+    const settings = await loadSettings(tx, ctx.tenantId);
+    const { pays, refunds, reversals } = await inv.paymentsForTax(tx, ctx.tenantId, a.id);
+    const inYear = (d: string | null) => !!d && d.startsWith(`${year}-`);
+    const byPayer = new Map<string, { guardianId: string | null; name: string | null; paid: number }>();
+    const add = (p: (typeof pays)[number], amount: number) => {
+      const key = p.payerGuardianId ?? '';
+      const cur = byPayer.get(key) ?? { guardianId: p.payerGuardianId, name: p.payerGuardianId ? `${p.firstName ?? ''} ${p.lastName ?? ''}`.trim() : null, paid: 0 };
+      cur.paid += amount;
+      byPayer.set(key, cur);
+    };
+    for (const p of pays) {
+      const d = p.method === 'online' ? (p.succeededAt ? localDate(p.succeededAt, tz) : null) : p.receivedOn;
+      if (inYear(d)) add(p, p.amount);
+    }
+    for (const r of refunds) {
+      const p = pays.find((x) => x.id === r.paymentId);
+      if (p && r.succeededAt && inYear(localDate(r.succeededAt, tz))) add(p, -r.amount);
+    }
+    for (const r of reversals) {
+      const p = pays.find((x) => x.id === r.paymentId);
+      if (p && inYear(r.effectiveDate)) add(p, -r.amount);
+    }
+    const payers = [...byPayer.values()].filter((p) => p.paid !== 0).map((p) => ({ ...p, paid: money(p.paid) }));
+    return { year, accountId: a.id, currency: settings.currency, centre: { name: centre?.name ?? '', taxId: settings.taxId }, payers, totalPaid: sum(payers.map((p) => p.paid)) };
+  }
+
+  async function statementIn(tx: Tx, ctx: TenantContext, accountId: string, from: string, to: string) {
+    const a = await account(tx, ctx, accountId);
+    const opening = await inv.sumBefore(tx, ctx.tenantId, a.id, from);
+    const entries = await inv.entriesBetween(tx, ctx.tenantId, a.id, from, to);
+    const { currency } = await loadSettings(tx, ctx.tenantId);
+    const json = { accountId: a.id, from, to, currency, openingBalance: money(opening), entries: entries.map(entryDto), closingBalance: money(opening + sum(entries.map((e) => e.amount))) };
+    return { json, account: a, entries };
+  }
+
+  /** What a printed statement adds to the JSON: the centre (name, tax id), the payers' names, today's local date. */
+  async function printHeader(tx: Tx, ctx: TenantContext, accountId: string) {
+    const centre = await repo.centre(tx, ctx.tenantId);
+    const settings = await loadSettings(tx, ctx.tenantId);
+    const { payers } = await repo.members(tx, ctx.tenantId, [accountId]);
+    const names = await repo.existingGuardians(tx, ctx.tenantId, payers.map((p) => p.guardianId));
+    return {
+      centre: { name: centre?.name ?? '', taxId: settings.taxId },
+      payers: names.map((g) => `${g.firstName} ${g.lastName}`.trim()).sort(),
+      today: localDate(clock.now(), centre?.timezone ?? 'UTC'),
+    };
   }
 
   return {
@@ -159,49 +215,46 @@ export function createBillingLedger({ db, clock, notify }: BillingDeps) {
     /** Entries with `effectiveDate` in [from, to] (at most 366 days), with the balances around them. */
     async statement(ctx: TenantContext, accountId: string, from: string, to: string) {
       checkRange(from, to, 366);
-      return db.scoped(scope(ctx), async (tx) => {
-        const a = await account(tx, ctx, accountId);
-        const opening = await inv.sumBefore(tx, ctx.tenantId, a.id, from);
-        const entries = await inv.entriesBetween(tx, ctx.tenantId, a.id, from, to);
-        const { currency } = await loadSettings(tx, ctx.tenantId);
-        return { accountId: a.id, from, to, currency, openingBalance: money(opening), entries: entries.map(entryDto), closingBalance: money(opening + sum(entries.map((e) => e.amount))) };
-      });
+      return db.scoped(scope(ctx), async (tx) => (await statementIn(tx, ctx, accountId, from, to)).json);
     },
 
-    /**
-     * The year's payments less refunds and reversals, by payer: a recorded payment by `receivedOn`, anything else by
-     * the local date it succeeded; only payers with a total ≠ 0.
-     */
-    async taxStatement(ctx: TenantContext, accountId: string, year: number) {
-      return db.scoped(scope(ctx), async (tx) => {
-        const a = await account(tx, ctx, accountId);
-        const centre = await repo.centre(tx, ctx.tenantId);
-        const tz = centre?.timezone ?? 'UTC';
-        const settings = await loadSettings(tx, ctx.tenantId);
-        const { pays, refunds, reversals } = await inv.paymentsForTax(tx, ctx.tenantId, a.id);
-        const inYear = (d: string | null) => !!d && d.startsWith(`${year}-`);
-        const byPayer = new Map<string, { guardianId: string | null; name: string | null; paid: number }>();
-        const add = (p: (typeof pays)[number], amount: number) => {
-          const key = p.payerGuardianId ?? '';
-          const cur = byPayer.get(key) ?? { guardianId: p.payerGuardianId, name: p.payerGuardianId ? `${p.firstName ?? ''} ${p.lastName ?? ''}`.trim() : null, paid: 0 };
-          cur.paid += amount;
-          byPayer.set(key, cur);
+    /** The same statement as a printable PDF (`Accept: application/pdf`), from the same data in the same transaction. */
+    async statementPdf(ctx: TenantContext, accountId: string, from: string, to: string) {
+      checkRange(from, to, 366);
+      const input = await db.scoped(scope(ctx), async (tx) => {
+        const { json, account: a, entries } = await statementIn(tx, ctx, accountId, from, to);
+        const p = await printHeader(tx, ctx, a.id);
+        const numbers = await inv.invoiceNumbers(tx, ctx.tenantId, entries.map((e) => e.invoiceId).filter((x): x is string => !!x));
+        return {
+          centre: p.centre,
+          account: { name: a.name, payers: p.payers },
+          currency: json.currency,
+          from,
+          to,
+          generatedOn: p.today,
+          openingBalance: json.openingBalance,
+          closingBalance: json.closingBalance,
+          entries: entries.map((e) => ({ effectiveDate: e.effectiveDate, type: e.type, memo: e.memo, invoiceNumber: e.invoiceId ? (numbers.get(e.invoiceId) ?? null) : null, amount: e.amount })),
         };
-        for (const p of pays) {
-          const d = p.method === 'online' ? (p.succeededAt ? localDate(p.succeededAt, tz) : null) : p.receivedOn;
-          if (inYear(d)) add(p, p.amount);
-        }
-        for (const r of refunds) {
-          const p = pays.find((x) => x.id === r.paymentId);
-          if (p && r.succeededAt && inYear(localDate(r.succeededAt, tz))) add(p, -r.amount);
-        }
-        for (const r of reversals) {
-          const p = pays.find((x) => x.id === r.paymentId);
-          if (p && inYear(r.effectiveDate)) add(p, -r.amount);
-        }
-        const payers = [...byPayer.values()].filter((p) => p.paid !== 0).map((p) => ({ ...p, paid: money(p.paid) }));
-        return { year, accountId: a.id, currency: settings.currency, centre: { name: centre?.name ?? '', taxId: settings.taxId }, payers, totalPaid: sum(payers.map((p) => p.paid)) };
       });
+      return { fileName: `statement-${from}-${to}.pdf`, bytes: await renderStatementPdf(input) };
+    },
+
+    /** The year's payments less refunds and reversals, by payer (see taxStatementIn). */
+    async taxStatement(ctx: TenantContext, accountId: string, year: number) {
+      return db.scoped(scope(ctx), async (tx) => taxStatementIn(tx, ctx, await account(tx, ctx, accountId), year));
+    },
+
+    /** The tax statement as a printable PDF (`Accept: application/pdf`). */
+    async taxStatementPdf(ctx: TenantContext, accountId: string, year: number) {
+      const input = await db.scoped(scope(ctx), async (tx) => {
+        const a = await account(tx, ctx, accountId);
+        const t = await taxStatementIn(tx, ctx, a, year);
+        const p = await printHeader(tx, ctx, a.id);
+        return { centre: t.centre, account: { name: a.name }, currency: t.currency, year, generatedOn: p.today, payers: t.payers, totalPaid: t.totalPaid };
+      });
+      return { fileName: `tax-statement-${year}.pdf`, bytes: await renderTaxStatementPdf(input) };
     },
   };
+
 }

@@ -5,3 +5,5 @@ import { registerBillingRoutes } from './billing.routes.js';
 
 export const routes = { billing: registerBillingRoutes, invoices: registerBillingInvoiceRoutes };
 export const jobs = { 'billing.run': billingRunJob } as const;
+/** The schema of its section of GET/PATCH /tenant (the container wires the section: tenancy's settingsSection). */
+export { BillingSettingsPatch } from './billing.schemas.js';

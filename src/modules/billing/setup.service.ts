@@ -81,27 +81,35 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
     return { payers, kids };
   }
 
+  /** The currency is fixed once an invoice was issued (409); the same values again are no change (no audit row). */
+  async function writeSettings(tx: Tx, ctx: TenantContext, patch: SettingsPatch): Promise<BillingSettingsDto> {
+    if (!ctx.permissions.includes('billing:manage')) throw forbidden('Billing settings need the billing entitlement');
+    const before = await repo.lockSettings(tx, ctx.tenantId);
+    const changes = sent(patch);
+    if (changes.currency !== undefined && changes.currency !== before.currency && before.lastInvoiceNumber > 0)
+      throw conflict('The currency cannot change once an invoice has been issued', [{ path: 'currency', message: 'fixed once an invoice is issued' }]);
+    const differs = Object.entries(changes).some(([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k as keyof typeof before]));
+    if (!differs) return settingsDto(before);
+    const after = await repo.updateSettings(tx, ctx.tenantId, changes, before.version, clock.now());
+    await audit(tx, ctx, { action: 'billing.settings.updated', targetType: 'tenant', targetId: ctx.tenantId, before: settingsDto(before), after: settingsDto(after) });
+    return settingsDto(after);
+  }
+
   return {
     async getSettings(ctx: { tenantId: string }): Promise<BillingSettingsDto> {
       return db.scoped(scope(ctx), (tx) => loadSettings(tx, ctx.tenantId));
     },
 
-    /** PATCH /tenant {billing} and PATCH /billing/settings: the currency is fixed once an invoice was issued. */
+    /** PATCH /billing/settings: the settings in their own transaction. */
     async updateSettings(ctx: TenantContext, patch: SettingsPatch): Promise<BillingSettingsDto> {
       if (!ctx.permissions.includes('billing:manage')) throw forbidden('Billing settings need the billing entitlement');
-      const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
-        const before = await repo.lockSettings(tx, ctx.tenantId);
-        const changes = sent(patch);
-        if (changes.currency !== undefined && changes.currency !== before.currency && before.lastInvoiceNumber > 0)
-          throw conflict('The currency cannot change once an invoice has been issued', [{ path: 'currency', message: 'fixed once an invoice is issued' }]);
-        const differs = Object.entries(changes).some(([k, v]) => JSON.stringify(v) !== JSON.stringify(before[k as keyof typeof before]));
-        if (!differs) return settingsDto(before);
-        const after = await repo.updateSettings(tx, ctx.tenantId, changes, before.version, now);
-        await audit(tx, ctx, { action: 'billing.settings.updated', targetType: 'tenant', targetId: ctx.tenantId, before: settingsDto(before), after: settingsDto(after) });
-        return settingsDto(after);
-      });
+      return db.scoped(scope(ctx), (tx) => writeSettings(tx, ctx, patch));
     },
+
+    /** GET /tenant `billing` (tenancy's settings sections): read in the tenant's transaction. */
+    settingsIn: loadSettings,
+    /** PATCH /tenant `billing`: written in the tenant change's transaction (the caller checked billing:manage). */
+    writeSettings,
 
     // Plans
     async createPlan(ctx: TenantContext, input: { name: string; amount: number; interval?: 'month' }) {

@@ -1,7 +1,7 @@
-import type { Cache } from '../../adapters/cache/cache.js';
 import type { Clock } from '../../core/clock.js';
 import type { Actor, RequestMeta, TenantContext } from '../../core/context.js';
-import { conflict, notFound, rateLimitedFor, unauthenticated } from '../../core/errors.js';
+import { conflict, notFound, unauthenticated } from '../../core/errors.js';
+import type { RateLimiter } from '../../core/rate-limits.js';
 import { newId } from '../../core/ids.js';
 import { enrolmentSecretMatches, newEnrolmentToken, parseEnrolmentToken } from '../../core/security/enrolment-tokens.js';
 import { auditActor, auditRepository } from '../../db/audit.repository.js';
@@ -23,9 +23,6 @@ export interface PublicFormContext extends RequestMeta {
   formId: string;
 }
 
-/** POST /public/applications: at most this many accepted submissions per IP per form per hour. */
-export const PUBLIC_SUBMISSIONS_PER_HOUR = 20;
-
 export const formDto = (f: ApplicationFormRow) => ({
   id: f.id,
   name: f.name,
@@ -37,7 +34,7 @@ export const formDto = (f: ApplicationFormRow) => ({
 export interface PublicEnrolmentDeps {
   db: Database;
   clock: Clock;
-  cache: Cache;
+  limits: RateLimiter;
   notify: Notify;
   enrolment: Pick<EnrolmentService, 'createIn' | 'accept' | 'decline'>;
 }
@@ -47,7 +44,7 @@ export interface PublicEnrolmentDeps {
  * in without an account, and the offer link from the offer.made email. Hostile input: tokens are 256-bit secrets
  * stored as hashes and compared in constant time; every unknown or dead token gets the same answer.
  */
-export function createPublicEnrolmentService({ db, clock, cache, notify, enrolment }: PublicEnrolmentDeps) {
+export function createPublicEnrolmentService({ db, clock, limits, notify, enrolment }: PublicEnrolmentDeps) {
   const actorOf = (meta: RequestMeta, tenantId: string): Actor & { roles: string[] } => ({
     requestId: meta.requestId,
     tenantId,
@@ -75,10 +72,7 @@ export function createPublicEnrolmentService({ db, clock, cache, notify, enrolme
 
   /** Reserves one of the IP's submissions for this form this hour before any work (pitfall 17: count first). */
   async function limitSubmissions(form: PublicFormContext) {
-    const now = clock.now().getTime();
-    const window = Math.floor(now / 3_600_000);
-    const n = await cache.incr(`rl:public-form:{${form.formId}}:${form.ip ?? 'unknown'}:${window}`, 7200);
-    if (n > PUBLIC_SUBMISSIONS_PER_HOUR) throw rateLimitedFor('Too many applications from this address; try again later', ((window + 1) * 3_600_000 - now) / 1000);
+    await limits.consume('public-form', `${form.formId}:${form.ip ?? 'unknown'}`);
   }
 
   return {

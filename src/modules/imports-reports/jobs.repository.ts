@@ -1,5 +1,6 @@
 import { and, eq, inArray, isNull, or, sql, type SQL } from 'drizzle-orm';
 import { jobs } from '../../models/index.js';
+import { telemetry } from '../../core/telemetry.js';
 import type { Tx } from '../../db/db.js';
 
 export type JobRow = typeof jobs.$inferSelect;
@@ -11,7 +12,8 @@ const written = (rows: unknown[]) => rows.length > 0;
 /** The `jobs` table: the source of truth for every background job (the queue carries only ids). */
 export const jobsRepository = {
   async insert(tx: Tx, values: typeof jobs.$inferInsert) {
-    const [row] = await tx.insert(jobs).values(values).returning();
+    // The request's trace travels with the job (telemetry on): the job's span links back to it.
+    const [row] = await tx.insert(jobs).values({ traceParent: telemetry.traceParent() ?? null, ...values }).returning();
     return row!;
   },
   async get(tx: Tx, tenantId: string, id: string) {

@@ -6,7 +6,7 @@ import { isUuid } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import { localDate, localTime } from '../../core/time.js';
 import { auditActor, auditRepository } from '../../db/audit.repository.js';
-import { forTenant, systemWide, type Database } from '../../db/db.js';
+import { forTenant, systemWide, type Database, type Tx } from '../../db/db.js';
 import { notificationsRepository as repo, type DeliveryRow } from './notifications.repository.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import type { NotificationType, Notify } from '../../kernel/notify-port.js';
@@ -188,9 +188,17 @@ export function createNotificationsService({ db, clock, logger, mailer, notify, 
     return sent;
   }
 
-  async function settingsOf(ctx: Pick<TenantContext, 'tenantId'>) {
-    const digestAt = await db.scoped(forTenant(ctx), (tx) => repo.digestAt(tx, ctx.tenantId));
-    return { digestAt: digestAt ?? DEFAULT_DIGEST_AT };
+  async function settingsIn(tx: Tx, tenantId: string) {
+    return { digestAt: (await repo.digestAt(tx, tenantId)) ?? DEFAULT_DIGEST_AT };
+  }
+  /** The digest time in the caller's transaction; the same time again is no change (no audit row). */
+  async function writeSettings(tx: Tx, ctx: TenantContext, patch: { digestAt?: string }) {
+    const before = (await repo.digestAt(tx, ctx.tenantId)) ?? DEFAULT_DIGEST_AT;
+    const digestAt = patch.digestAt;
+    if (digestAt === undefined || before === digestAt) return { digestAt: before };
+    await repo.setDigestAt(tx, ctx.tenantId, digestAt, clock.now());
+    await auditRepository.append(tx, { ...auditActor(ctx), action: 'notification_settings.updated', targetType: 'tenant', targetId: ctx.tenantId, before: { digestAt: before }, after: { digestAt } });
+    return { digestAt };
   }
 
   return {
@@ -248,21 +256,10 @@ export function createNotificationsService({ db, clock, logger, mailer, notify, 
       return toPage(rows, q.limit, deliveryDto, (d) => d.id);
     },
 
-    /** The centre's notification settings (GET /tenant shows them). */
-    settings: settingsOf,
-
-    /** `PATCH /tenant {"notifications": {"digestAt"}}` (owners, like every tenant setting); audited. */
-    async updateSettings(ctx: TenantContext, patch: { digestAt?: string }) {
-      if (patch.digestAt === undefined) return settingsOf(ctx);
-      const digestAt = patch.digestAt;
-      await db.scoped(forTenant(ctx), async (tx) => {
-        const before = (await repo.digestAt(tx, ctx.tenantId)) ?? DEFAULT_DIGEST_AT;
-        if (before === digestAt) return;
-        await repo.setDigestAt(tx, ctx.tenantId, digestAt, clock.now());
-        await auditRepository.append(tx, { ...auditActor(ctx), action: 'notification_settings.updated', targetType: 'tenant', targetId: ctx.tenantId, before: { digestAt: before }, after: { digestAt } });
-      });
-      return { digestAt };
-    },
+    /** GET /tenant `notifications` (tenancy's settings sections): read in the tenant's transaction. */
+    settingsIn,
+    /** PATCH /tenant `{"notifications": {"digestAt"}}` (owners, like every tenant setting): in the tenant change's transaction; audited. */
+    writeSettings,
 
     /**
      * The worker: claims due deliveries one by one (a lease, attempts + 1), re-checks each recipient, sends, and records

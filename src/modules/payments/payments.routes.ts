@@ -8,8 +8,6 @@ import { defineRoute, ErrorSchema, IdParam, jsonBody, jsonResponse } from '../..
 
 /** The webhook's raw body cap: Stripe's events are a few KB. */
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
-/** Deliveries one address may make per minute (Stripe's bursts stay far below). */
-const WEBHOOK_PER_MINUTE = 600;
 
 const html = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
@@ -39,14 +37,8 @@ export function registerPaymentsRoutes(app: OpenAPIHono<AppEnv>) {
     // The raw bytes, before anything is parsed: the signature is over them.
     const raw = new Uint8Array(await c.req.arrayBuffer());
     if (raw.byteLength > WEBHOOK_BODY_LIMIT) throw new AppError('PAYLOAD_TOO_LARGE', `The request body is larger than ${WEBHOOK_BODY_LIMIT} bytes`);
-    const { cache, onlinePayments } = c.get('container');
-    const ip = clientIp(c) ?? 'unknown';
-    const minute = Math.floor(Date.now() / 60_000);
-    const n = await cache.incr(`rl:webhook:${ip}:${minute}`, 120).catch(() => 0);
-    if (n > WEBHOOK_PER_MINUTE) {
-      c.header('Retry-After', '60');
-      throw new AppError('RATE_LIMITED', 'Too many webhook deliveries from this address');
-    }
+    const { limits, onlinePayments } = c.get('container');
+    await limits.consume('webhook', clientIp(c) ?? 'unknown');
     await onlinePayments.webhook(c.req.param('provider'), raw, c.req.raw.headers, requestMeta(c));
     return c.json({ received: true }, 200);
   });

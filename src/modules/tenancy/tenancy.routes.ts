@@ -1,5 +1,4 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
-import { forbidden } from '../../core/errors.js';
 import { setSessionCookies } from '../../api/cookies.js';
 import type { AppEnv } from '../../api/env.js';
 import { etag, parseIfMatch } from '../../api/etag.js';
@@ -30,12 +29,10 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(
     defineRoute({ method: 'get', path: '/tenant', permission: 'tenant:read', summary: 'The active centre', responses: { 200: jsonResponse(Tenant, 'The centre') } }),
     async (c) => {
-      const ctx = tenantCtx(c);
-      const { tenancy, billing, notifications } = c.get('container');
-      const t = await tenancy.getTenant(ctx);
-      const notificationSettings = await notifications.settings(ctx);
+      // The tenant and its settings sections (waitlist, notifications, billing to those who read billing): one transaction.
+      const t = await c.get('container').tenancy.getTenant(tenantCtx(c));
       c.header('ETag', etag(t.version));
-      return c.json({ ...t, notifications: notificationSettings, ...(ctx.permissions.includes('billing:read') ? { billing: await billing.getSettings(ctx) } : {}) }, 200);
+      return c.json(t, 200);
     },
   );
 
@@ -49,17 +46,10 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
       responses: { 200: jsonResponse(Tenant, 'Updated') },
     }),
     async (c) => {
-      const ctx = tenantCtx(c);
-      const { tenancy, billing, notifications } = c.get('container');
-      // `billing` (issue 24) is the billing settings' own record: it needs billing:manage (403 before anything changes).
-      // `notifications` (issue 23) lives with the notifications (their own table), not on the tenant row.
-      const { billing: billingPatch, notifications: notificationsPatch, ...rest } = c.req.valid('json');
-      if (billingPatch && !ctx.permissions.includes('billing:manage')) throw forbidden('Billing settings need the billing entitlement');
-      const t = Object.keys(rest).length || (!billingPatch && !notificationsPatch) ? await tenancy.updateTenant(ctx, rest, parseIfMatch(c.req.header('if-match'))) : await tenancy.getTenant(ctx);
-      const notificationSettings = notificationsPatch ? await notifications.updateSettings(ctx, notificationsPatch) : await notifications.settings(ctx);
-      const settings = billingPatch ? await billing.updateSettings(ctx, billingPatch) : ctx.permissions.includes('billing:read') ? await billing.getSettings(ctx) : undefined;
+      // One transaction: `billing` needs billing:manage (403 before anything changes); a section that fails rolls back the rest.
+      const t = await c.get('container').tenancy.updateTenant(tenantCtx(c), c.req.valid('json'), parseIfMatch(c.req.header('if-match')));
       c.header('ETag', etag(t.version));
-      return c.json({ ...t, notifications: notificationSettings, ...(settings ? { billing: settings } : {}) }, 200);
+      return c.json(t, 200);
     },
   );
 

@@ -1,7 +1,7 @@
 import type { RequestContext, TenantContext } from '../../core/context.js';
 import { conflict, forbidden, notFound, unprocessable } from '../../core/errors.js';
 import { isUuid, newId } from '../../core/ids.js';
-import { ENTITLEMENTS, type Role } from '../../core/security/permissions.js';
+import { ENTITLEMENTS, type Permission, type Role } from '../../core/security/permissions.js';
 import { isValidTimeZone } from '../../core/time.js';
 import { auditActor, auditRepository } from '../../db/audit.repository.js';
 import { forTenant, pgConstraint, type Database, type Tx } from '../../db/db.js';
@@ -41,13 +41,27 @@ export type InviterContext = Pick<RequestContext, 'requestId' | 'ip' | 'userAgen
 
 /**
  * A settings section another capability keeps in its own table and shows under its key of GET/PATCH /tenant
- * (`waitlist`, …): read and written inside the tenant's transaction, so a PATCH changes everything or nothing.
+ * (`waitlist`, `billing`, `notifications`): read and written inside the tenant's own transaction, so a GET is one
+ * transaction and a PATCH naming several sections changes everything or nothing.
  */
-export interface TenantSettingsSection {
+export interface TenantSettingsSection<T = unknown> {
   key: string;
+  /** The value's type, checked before anything is written (a bad value → 400 VALIDATION_ERROR). */
+  schema: { parse(value: unknown): T };
+  /** Shown (GET and PATCH answers) only to members with this permission; default: to every reader of the centre. */
+  readPermission?: Permission;
+  /** Changed only by members with this permission as well (a PATCH naming it without → 403 `denied` before anything changes). */
+  writePermission?: { permission: Permission; denied: string };
+  /**
+   * Part of the tenant record: writing it bumps the tenant's version and honours If-Match (`waitlist`). Otherwise the
+   * section is its own record (`billing`, `notifications`): a PATCH naming only such sections leaves the tenant row as it is.
+   */
+  versioned: boolean;
   read(tx: Tx, tenantId: string): Promise<unknown>;
-  write(tx: Tx, ctx: TenantContext, value: unknown): Promise<unknown>;
+  write(tx: Tx, ctx: TenantContext, value: T): Promise<unknown>;
 }
+/** A section with its value type inferred from its schema (the list holds them as TenantSettingsSection<unknown>). */
+export const settingsSection = <T>(s: TenantSettingsSection<T>) => s as unknown as TenantSettingsSection;
 
 interface Deps {
   db: Database;
@@ -57,9 +71,13 @@ interface Deps {
 }
 
 export function createTenancyService({ db, authenticator: auth, sections = () => [], notify = async () => {} }: Deps) {
-  async function withSections(tx: Tx, t: TenantRow) {
+  /** The tenant and the sections this member may read (or has just written: `written` holds what each write answered). */
+  async function withSections(tx: Tx, ctx: TenantContext, t: TenantRow, written: Record<string, unknown> = {}) {
     const extra: Record<string, unknown> = {};
-    for (const s of sections()) extra[s.key] = await s.read(tx, t.id);
+    for (const s of sections()) {
+      if (s.key in written) extra[s.key] = written[s.key];
+      else if (!s.readPermission || ctx.permissions.includes(s.readPermission)) extra[s.key] = await s.read(tx, t.id);
+    }
     return { ...tenantDto(t), ...extra };
   }
   /** Rules that involve owners: only owners grant or remove `owner`, and a centre keeps at least one active owner. */
@@ -101,28 +119,47 @@ export function createTenancyService({ db, authenticator: auth, sections = () =>
       return db.scoped(forTenant(ctx), async (tx) => {
         const t = await tenantsRepository.get(tx, ctx.tenantId);
         if (!t) throw notFound('Tenant');
-        return withSections(tx, t);
+        return withSections(tx, ctx, t);
       });
     },
 
+    /**
+     * PATCH /tenant: the tenant's own fields and any settings sections, in one transaction. Every section named is
+     * permission-checked (403) and type-checked (400) before anything is written. The tenant row changes (version, If-Match,
+     * `tenant.updated`) when the PATCH names one of its fields or a versioned section, or names nothing at all.
+     */
     async updateTenant(ctx: TenantContext, input: { name?: string; timezone?: string; closingTime?: string } & Record<string, unknown>, ifMatch?: number) {
       const own = sections();
+      const named = own.filter((s) => input[s.key] !== undefined);
+      for (const s of named) if (s.writePermission && !ctx.permissions.includes(s.writePermission.permission)) throw forbidden(s.writePermission.denied);
+      const values = named.map((s) => ({ s, value: s.schema.parse(input[s.key]) }));
       const patch = Object.fromEntries(Object.entries(input).filter(([k]) => !own.some((s) => s.key === k))) as { name?: string; timezone?: string; closingTime?: string };
       if (patch.timezone !== undefined && !isValidTimeZone(patch.timezone))
         throw unprocessable('Unknown time zone', [{ path: 'timezone', message: 'use an IANA zone such as Europe/London' }]);
+      const tenantChange = Object.keys(patch).length > 0 || named.length === 0 || named.some((s) => s.versioned);
       return db.scoped(forTenant(ctx), async (tx) => {
+        const written: Record<string, unknown> = {};
+        const writeSections = async () => {
+          for (const { s, value } of values) written[s.key] = await s.write(tx, ctx, value);
+        };
+        if (!tenantChange) {
+          const t = await tenantsRepository.get(tx, ctx.tenantId);
+          if (!t) throw notFound('Tenant');
+          await writeSections();
+          return withSections(tx, ctx, t, written);
+        }
         const { after } = await changeVersioned(tx, ctx, {
           what: 'Tenant',
           target: { type: 'tenant', id: ctx.tenantId },
           ifMatch,
           lock: () => tenantsRepository.get(tx, ctx.tenantId),
           write: async (b) => {
-            for (const s of own) if (input[s.key] !== undefined) await s.write(tx, ctx, input[s.key]);
+            await writeSections();
             return tenantsRepository.update(tx, ctx.tenantId, patch, b.version);
           },
           audit: (b, a) => ({ action: 'tenant.updated', before: tenantDto(b), after: tenantDto(a) }),
         });
-        return withSections(tx, after!);
+        return withSections(tx, ctx, after!, written);
       });
     },
 
