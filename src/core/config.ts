@@ -97,6 +97,7 @@ const envSchema = z.object({
   JOBS_TIMEOUT_SECONDS: int(900, 2, 24 * 3600),
   JOBS_RETRY_DELAY_SECONDS: int(30, 0, 3600),
   JOBS_LEASE_SECONDS: int(30, 2, 600),
+  NOTIFY_SEND_LEASE_SECONDS: int(120, 5, 3600),
   WORKER_CONCURRENCY: int(1, 1, 50),
   JOBS_STALLED_SECONDS: int(120, 5, 24 * 3600),
   // Behind a reverse proxy: a hop count (1 = one proxy in front) or a comma list of the proxies' addresses/CIDRs.
@@ -232,6 +233,7 @@ function toConfig(e: z.infer<typeof envSchema>) {
       region: e.AWS_REGION ?? 'us-east-1',
       messageDelaySeconds: e.MESSAGE_EMAIL_DELAY_SECONDS,
       retrySeconds: e.NOTIFY_RETRY_SECONDS,
+      sendLeaseSeconds: e.NOTIFY_SEND_LEASE_SECONDS,
     },
     /** Readable logs (pino-pretty, a dev dependency): LOG_PRETTY=true, or development on a terminal. */
     logPretty: e.LOG_PRETTY ?? (e.NODE_ENV === 'development' && process.stdout.isTTY === true),

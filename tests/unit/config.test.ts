@@ -48,6 +48,9 @@ describe('config', () => {
     expect(c.email).toMatchObject({ appUrl: 'https://app.example.com', from: 'hello@example.com', messageDelaySeconds: 2, retrySeconds: [1, 2, 3] });
     expect(loadConfig({}).email).toMatchObject({ appUrl: 'http://localhost:3000', messageDelaySeconds: 300, retrySeconds: [60, 300, 1800, 7200, 21600] });
     expect(() => loadConfig({ NOTIFY_RETRY_SECONDS: '60,soon' })).toThrow(/NOTIFY_RETRY_SECONDS/);
+    expect(loadConfig({}).email.sendLeaseSeconds).toBe(120);
+    expect(loadConfig({ NOTIFY_SEND_LEASE_SECONDS: '30' }).email.sendLeaseSeconds).toBe(30);
+    expect(() => loadConfig({ NOTIFY_SEND_LEASE_SECONDS: '1' })).toThrow(/NOTIFY_SEND_LEASE_SECONDS/);
     expect(() => loadConfig({ SMTP_URL: 'http://mail' })).toThrow(/SMTP_URL/);
     expect(() => loadConfig({ EMAIL_TRANSPORT: 'carrier-pigeon' })).toThrow(/EMAIL_TRANSPORT/);
   });

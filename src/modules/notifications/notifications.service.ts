@@ -14,7 +14,6 @@ import { NOTIFICATION_TYPES, renderEmail, TYPE_NAMES } from './types.js';
 
 export const DEFAULT_DIGEST_AT = '18:00';
 /** How long a claimed delivery stays claimed: a worker that died holding it lets it go after this. */
-const DELIVERY_LEASE_SECONDS = 120;
 
 /**
  * Whether a centre's digest time has come at `now`: its local wall clock has reached `digestAt`. A minute that does
@@ -72,7 +71,7 @@ interface Deps {
   logger: Logger;
   mailer: Mailer;
   notify: Notify;
-  config: { appUrl: string; from: string; retrySeconds: number[] };
+  config: { appUrl: string; from: string; retrySeconds: number[]; /** How long a claimed email is the claimer's (NOTIFY_SEND_LEASE_SECONDS, default 120). */ sendLeaseSeconds?: number };
 }
 
 /**
@@ -271,7 +270,7 @@ export function createNotificationsService({ db, clock, logger, mailer, notify, 
       for (let round = 0; round < 20; round++) {
         const due = await db.scoped(systemWide(), (tx) => repo.due(tx, limit, foreignGraceSeconds));
         for (const { id, tenantId } of due) {
-          const d = await db.scoped(forTenant(tenantId), (tx) => repo.claim(tx, tenantId, id, DELIVERY_LEASE_SECONDS));
+          const d = await db.scoped(forTenant(tenantId), (tx) => repo.claim(tx, tenantId, id, config.sendLeaseSeconds ?? 120));
           if (!d) continue;
           handled++;
           try {
