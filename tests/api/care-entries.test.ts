@@ -1,6 +1,6 @@
 /** The care log and the daily report (CONTRACT §5 Care log and daily report). */
 import { describe, expect, it } from 'vitest';
-import { summarize } from '../../src/modules/care-log/care-entries.service.js';
+import { summarize } from '../../src/modules/care-log/care-entries.dto.js';
 import { auditActions, mkGuardian, mkRoom, mkStudent, newCentre, useServer } from '../factories/index.js';
 import { addMember } from '../helpers/server.js';
 import type { Agent } from '../helpers/http.js';

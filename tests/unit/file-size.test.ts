@@ -13,11 +13,9 @@ const STILL_LONG: Record<string, number> = {
   'modules/billing/setup.service.ts': 414,
   'modules/enrolment/enrolment.service.ts': 360,
   'modules/billing/billing.repository.ts': 356,
-  'modules/attendance/attendance.service.ts': 340,
   'core/config.ts': 332,
   'api/openapi/document.ts': 324,
   'container.ts': 324,
-  'modules/care-log/care-entries.service.ts': 311,
   'core/telemetry-otel.ts': 311,
 };
 

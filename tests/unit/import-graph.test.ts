@@ -117,7 +117,7 @@ const KNOWN_CROSSINGS = new Set<string>([
   'modules/attendance/reminders.task.ts → modules/staff-time/shifts.repository.ts',
   'modules/attendance/rollup.task.ts → modules/staff-time/shifts.repository.ts',
   // Another module's DTO mapper or function called directly:
-  'modules/care-log/care-entries.service.ts → modules/attendance/attendance.service.ts',
+  'modules/care-log/care-entries.service.ts → modules/attendance/attendance.dto.ts',
   'modules/care-log/care-entries.service.ts → modules/attendance/absences.dto.ts',
   'modules/incidents/incidents.service.ts → modules/messages/messages.service.ts',
   'modules/incidents/incident-reminders.task.ts → modules/messages/messages.service.ts',

@@ -2,79 +2,21 @@ import type { Actor, TenantContext } from '../../core/context.js';
 import { conflict, notFound, unprocessable } from '../../core/errors.js';
 import { isUuid, newId } from '../../core/ids.js';
 import { ratioStatus } from '../../core/ratios.js';
-import type { AttendanceMethod } from '../../models/enums.js';
 import { addDays, FUTURE_SKEW_MS, localDate } from '../../core/time.js';
-import { attendanceRepository, type AttendanceRow } from './attendance.repository.js';
+import { attendanceRepository } from './attendance.repository.js';
+import { attendanceDto, rollupDto, type AttendanceDto, type CheckInInput, type CheckOutInput, type CorrectionInput, type MoveInput } from './attendance.dto.js';
 import { auditActor, auditRepository, type AuditRepository } from '../../db/audit.repository.js';
 import { databaseNow } from '../../db/clock.repository.js';
 import { forTenant, pgConstraint, type Tx } from '../../db/db.js';
 import { absencesRepository } from './absences.repository.js';
 import { absenceDto } from './absences.dto.js';
-import { rollupsRepository, type RollupRow } from './rollups.repository.js';
+import { rollupsRepository } from './rollups.repository.js';
 import { access } from '../../auth/access.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
 import { notificationsRepository } from '../notifications/notifications.repository.js';
 import { checkRange, MAX_REPORT_DAYS } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned } from '../../kernel/versioned-change.js';
-
-
-export const attendanceDto = (r: AttendanceRow) => ({
-  id: r.id,
-  studentId: r.studentId,
-  roomId: r.roomId,
-  date: r.date,
-  checkInAt: r.checkInAt.toISOString(),
-  checkOutAt: r.checkOutAt ? r.checkOutAt.toISOString() : null,
-  checkedInByMembershipId: r.checkedInByMembershipId,
-  checkedOutByMembershipId: r.checkedOutByMembershipId,
-  droppedOffByGuardianId: r.droppedOffByGuardianId,
-  pickedUpByGuardianId: r.pickedUpByGuardianId,
-  method: r.method,
-  note: r.note,
-  movedToRoomId: r.movedToRoomId,
-  createdAt: r.createdAt.toISOString(),
-  updatedAt: r.updatedAt.toISOString(),
-  version: r.version,
-});
-export type AttendanceDto = ReturnType<typeof attendanceDto>;
-
-export const rollupDto = (r: RollupRow) => ({
-  roomId: r.roomId,
-  date: r.date,
-  childrenPresent: r.childrenPresent,
-  totalMinutes: r.totalMinutes,
-  peakCount: r.peakCount,
-  ratioBreaches: r.ratioBreaches,
-  staffMinutes: r.staffMinutes,
-  outOfRatioMinutes: r.outOfRatioMinutes,
-});
-
-
-export interface CheckInInput {
-  studentId: string;
-  at?: string;
-  note?: string;
-  droppedOffByGuardianId?: string;
-  /** 'kiosk' when an adult checked the child in at the door (the kiosk service); staff otherwise. */
-  method?: AttendanceMethod;
-}
-export interface CheckOutInput {
-  studentId: string;
-  at?: string;
-  pickedUpByGuardianId?: string;
-}
-export interface MoveInput {
-  studentId: string;
-  roomId: string;
-  at?: string;
-}
-export interface CorrectionInput {
-  checkInAt?: string;
-  checkOutAt?: string;
-  note?: string | null;
-  reason: string;
-}
 
 const ONE_OPEN = 'attendance_one_open_per_student';
 const alreadyIn = () => conflict('The child is already checked in');

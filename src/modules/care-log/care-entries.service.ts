@@ -4,84 +4,17 @@ import type { TenantContext } from '../../core/context.js';
 import { notFound, unprocessable, validationError } from '../../core/errors.js';
 import { isUuid, newId } from '../../core/ids.js';
 import { FUTURE_SKEW_MS, localDate } from '../../core/time.js';
-import type { CareEntryType, Mood } from '../../models/enums.js';
+import type { CareEntryType } from '../../models/enums.js';
 import { attendanceRepository } from '../attendance/attendance.repository.js';
 import { auditActor, auditRepository } from '../../db/audit.repository.js';
 import { careEntriesRepository as repo, type CareEntryRow } from './care-entries.repository.js';
 import type { Tx } from '../../db/db.js';
 import { absenceDto } from '../attendance/absences.dto.js';
 import { access } from '../../auth/access.js';
-import { attendanceDto } from '../attendance/attendance.service.js';
+import { attendanceDto } from '../attendance/attendance.dto.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
-
-export const careEntryDto = (r: CareEntryRow) => ({
-  id: r.id,
-  studentId: r.studentId,
-  type: r.type,
-  at: r.at.toISOString(),
-  endAt: r.endAt ? r.endAt.toISOString() : null,
-  date: r.date,
-  details: r.details,
-  note: r.note,
-  visibleToGuardians: r.visibleToGuardians,
-  recordedByMembershipId: r.recordedByMembershipId,
-  createdAt: r.createdAt.toISOString(),
-  updatedAt: r.updatedAt.toISOString(),
-  version: r.version,
-});
-export type CareEntryDto = ReturnType<typeof careEntryDto>;
-
-export interface CareEntryInput {
-  type: CareEntryType;
-  at?: string;
-  endAt?: string | null;
-  details?: Record<string, unknown>;
-  note?: string | null;
-  visibleToGuardians?: boolean;
-}
-export interface RoomCareEntryInput extends Omit<CareEntryInput, 'endAt'> {
-  studentIds?: string[];
-}
-export interface CareEntryPatchInput {
-  at?: string;
-  endAt?: string | null;
-  details?: Record<string, unknown>;
-  note?: string | null;
-  visibleToGuardians?: boolean;
-}
-
-export interface DailySummary {
-  meals: number;
-  bottleMl: number;
-  napMinutes: number;
-  diapers: number;
-  toilet: number;
-  lastMood: Mood | null;
-}
-
-/**
- * The daily summary, in one pass over the day's entries (already filtered to what the reader may see):
- * meals, diapers and toilet count entries of any amount or kind; bottleMl sums the bottles; napMinutes adds the whole
- * minutes of each nap that has ended (rounded down, a nap still running counts nothing); lastMood is the mood of the
- * latest mood entry by `at`.
- */
-export function summarize(entries: readonly Pick<CareEntryRow, 'type' | 'at' | 'endAt' | 'details'>[]): DailySummary {
-  const s: DailySummary = { meals: 0, bottleMl: 0, napMinutes: 0, diapers: 0, toilet: 0, lastMood: null };
-  let moodAt = -Infinity;
-  for (const e of entries) {
-    if (e.type === 'meal') s.meals++;
-    else if (e.type === 'diaper') s.diapers++;
-    else if (e.type === 'toilet') s.toilet++;
-    else if (e.type === 'bottle') s.bottleMl += Number((e.details as { ml?: number }).ml ?? 0);
-    else if (e.type === 'nap' && e.endAt) s.napMinutes += Math.floor((e.endAt.getTime() - e.at.getTime()) / 60_000);
-    else if (e.type === 'mood' && e.at.getTime() >= moodAt) {
-      moodAt = e.at.getTime();
-      s.lastMood = (e.details as { mood?: Mood }).mood ?? null;
-    }
-  }
-  return s;
-}
+import { careEntryDto, summarize, type CareEntryDto, type CareEntryInput, type CareEntryPatchInput, type RoomCareEntryInput } from './care-entries.dto.js';
 
 /** The care log (typed entries, room batches) and the parent's daily report. */
 export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {

@@ -1,2 +1,3 @@
 /** Care log: a child's care entries (meals, naps, nappies, …) and the daily report. */
-export { createCareEntriesService, type CareEntriesService, type CareEntryDto } from './care-entries.service.js';
+export { createCareEntriesService, type CareEntriesService } from './care-entries.service.js';
+export type { CareEntryDto } from './care-entries.dto.js';
