@@ -1,7 +1,7 @@
 import { and, asc, eq, gt, gte, inArray, lt, lte, ne, sql } from 'drizzle-orm';
 import { billingInvoiceLines, billingInvoices, billingLedgerEntries, billingPayments, billingRefunds, guardians } from '../../models/index.js';
 import type { PaymentStatus } from '../../models/enums.js';
-import type { Tx } from '../../db/db.js';
+import { queryRows, type Tx } from '../../db/db.js';
 
 export type InvoiceRow = typeof billingInvoices.$inferSelect;
 export type InvoiceLineRow = typeof billingInvoiceLines.$inferSelect;
@@ -24,6 +24,41 @@ export const billingInvoicesRepository = {
       .where(and(eq(billingInvoices.tenantId, tenantId), eq(billingInvoices.accountId, accountId), eq(billingInvoices.period, period), ne(billingInvoices.state, 'void')))
       .for('update');
     return row;
+  },
+  /** `liveInvoice` for many accounts in one statement (a run's batch), locked. */
+  async liveInvoices(tx: Tx, tenantId: string, accountIds: string[], period: string) {
+    if (!accountIds.length) return [];
+    return tx
+      .select()
+      .from(billingInvoices)
+      .where(and(eq(billingInvoices.tenantId, tenantId), inArray(billingInvoices.accountId, accountIds), eq(billingInvoices.period, period), ne(billingInvoices.state, 'void')))
+      .orderBy(asc(billingInvoices.id))
+      .for('update');
+  },
+  /** Many new invoices in one statement (a run's new drafts). */
+  async insertInvoices(tx: Tx, values: (typeof billingInvoices.$inferInsert)[]) {
+    if (values.length) await tx.insert(billingInvoices).values(values);
+  },
+  /** Many drafts' totals (a run's rebuilt drafts) in one statement, each only at its expected version. */
+  async updateTotals(tx: Tx, tenantId: string, rows: { id: string; total: number; version: number }[], now: Date) {
+    if (!rows.length) return;
+    await queryRows(
+      tx,
+      `update billing_invoices i set total = v.total, updated_at = $5, version = i.version + 1
+       from unnest($2::uuid[], $3::bigint[], $4::int[]) as v(id, total, version)
+       where i.tenant_id = $1 and i.id = v.id and i.version = v.version`,
+      [tenantId, rows.map((r) => r.id), rows.map((r) => r.total), rows.map((r) => r.version), now],
+    );
+  },
+  async deleteDrafts(tx: Tx, tenantId: string, ids: string[]) {
+    if (ids.length) await tx.delete(billingInvoices).where(and(eq(billingInvoices.tenantId, tenantId), inArray(billingInvoices.id, ids), eq(billingInvoices.state, 'draft')));
+  },
+  /** `replaceLines` for many invoices: one delete, then the lines in multi-row inserts. */
+  async replaceLinesOf(tx: Tx, tenantId: string, sets: { invoiceId: string; lines: Omit<typeof billingInvoiceLines.$inferInsert, 'tenantId' | 'invoiceId' | 'position'>[] }[]) {
+    const old = sets.map((s) => s.invoiceId);
+    if (old.length) await tx.delete(billingInvoiceLines).where(and(eq(billingInvoiceLines.tenantId, tenantId), inArray(billingInvoiceLines.invoiceId, old)));
+    const rows = sets.flatMap((s) => s.lines.map((l, position) => ({ ...l, tenantId, invoiceId: s.invoiceId, position })));
+    for (let i = 0; i < rows.length; i += 1000) await tx.insert(billingInvoiceLines).values(rows.slice(i, i + 1000));
   },
   async insertInvoice(tx: Tx, values: typeof billingInvoices.$inferInsert) {
     const [row] = await tx.insert(billingInvoices).values(values).returning();
@@ -98,6 +133,14 @@ export const billingInvoicesRepository = {
       .from(billingInvoices)
       .where(and(eq(billingInvoices.tenantId, tenantId), eq(billingInvoices.accountId, accountId), eq(billingInvoices.state, 'issued'), gte(billingInvoices.period, from), lte(billingInvoices.period, to)));
     return rows.map((r) => r.period);
+  },
+  /** `issuedPeriods` for many accounts in one statement: (account, period) pairs. */
+  async issuedPeriodsOf(tx: Tx, tenantId: string, accountIds: string[], from: string, to: string) {
+    if (!accountIds.length) return [];
+    return tx
+      .selectDistinct({ accountId: billingInvoices.accountId, period: billingInvoices.period })
+      .from(billingInvoices)
+      .where(and(eq(billingInvoices.tenantId, tenantId), inArray(billingInvoices.accountId, accountIds), eq(billingInvoices.state, 'issued'), gte(billingInvoices.period, from), lte(billingInvoices.period, to)));
   },
   /** Tuition, sibling-discount and adjustment lines of issued invoices for the children, served from `from` to `to`. */
   async billedLines(tx: Tx, tenantId: string, studentIds: string[], from: string, to: string) {

@@ -336,6 +336,21 @@ export const billingRepository = {
       .where(and(eq(billingCharges.tenantId, tenantId), eq(billingCharges.accountId, accountId), eq(billingCharges.status, 'approved'), lte(billingCharges.serviceDate, through), sql`not ${onOther}`))
       .orderBy(asc(billingCharges.serviceDate), asc(billingCharges.id));
   },
+  /**
+   * `billableCharges` for many accounts in one statement (a run's batch): a charge on another live invoice is not
+   * billable, except on its own account's draft of `period` (the one the run rebuilds). Ordered by account, then as above.
+   */
+  async billableChargesOf(tx: Tx, tenantId: string, accountIds: string[], through: string, period: string) {
+    if (!accountIds.length) return [];
+    const onOther = sql`exists (select 1 from ${billingInvoiceLines} l join ${billingInvoices} i on i.tenant_id = l.tenant_id and i.id = l.invoice_id
+      where l.tenant_id = ${billingCharges.tenantId} and l.charge_id = ${billingCharges.id} and i.state <> 'void'
+        and not (i.state = 'draft' and i.account_id = ${billingCharges.accountId} and i.period = ${period}))`;
+    return tx
+      .select()
+      .from(billingCharges)
+      .where(and(eq(billingCharges.tenantId, tenantId), inArray(billingCharges.accountId, accountIds), eq(billingCharges.status, 'approved'), lte(billingCharges.serviceDate, through), sql`not ${onOther}`))
+      .orderBy(asc(billingCharges.accountId), asc(billingCharges.serviceDate), asc(billingCharges.id));
+  },
 };
 export type BillingRepository = typeof billingRepository;
 

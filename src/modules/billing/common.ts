@@ -59,6 +59,23 @@ export async function audit(tx: Tx, actor: BillingActor, e: Omit<AuditEntry, 'te
   });
 }
 
+/** Many audit rows (and their outbox events) of one actor in multi-row statements, in order. */
+export async function auditMany(tx: Tx, actor: BillingActor, entries: Omit<AuditEntry, 'tenantId'>[]) {
+  if (!entries.length) return;
+  await auditRepository.appendMany(
+    tx,
+    entries.map((e) => ({
+      tenantId: actor.tenantId,
+      actorUserId: actor.userId ?? null,
+      actorMembershipId: actor.membershipId,
+      ip: actor.ip ?? null,
+      userAgent: actor.userAgent ?? null,
+      requestId: actor.requestId ?? null,
+      ...e,
+    })),
+  );
+}
+
 /**
  * Guardians see only the accounts they pay for: null = no restriction (owner/admin), else the account ids. Every billing
  * read a guardian may make goes through here.
