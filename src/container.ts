@@ -28,7 +28,7 @@ import { createShiftsService } from './modules/staff-time/index.js';
 import { createKiosksService } from './modules/kiosk/index.js';
 import { PinHasher } from './core/security/kiosk-credentials.js';
 import { ResponseSealer } from './core/security/sealer.js';
-import { createMessagesService } from './modules/messages/index.js';
+import { createMessagesService, postStudentMessage } from './modules/messages/index.js';
 import { createAbsencesService } from './modules/attendance/index.js';
 import { createCareEntriesService } from './modules/care-log/index.js';
 import { createIncidentsService } from './modules/incidents/index.js';
@@ -146,7 +146,7 @@ export async function createContainer(
   const messages = createMessagesService(deps);
   const absences = createAbsencesService(deps);
   const careEntries = createCareEntriesService(deps);
-  const incidents = createIncidentsService(deps);
+  const incidents = createIncidentsService({ ...deps, postStudentMessage });
   const outbox = createOutboxService(deps);
   const notifications = createNotificationsService({ db, clock, logger, mailer, notify, config: config.email });
   const reports = createReportsService({ ...deps, files });

@@ -61,6 +61,6 @@ export const JOBS = { ...importsReports.jobs, ...people.jobs, ...billing.jobs };
 export const TASKS: Record<ScheduledTask, readonly PerTenantTask[]> = {
   'attendance.rollup': [attendance.tasks.rollup],
   'attendance.reminders': [attendance.tasks.reminders],
-  'incidents.reminders': [incidents.tasks.reminders],
+  'incidents.reminders': [incidents.tasks.reminders(messages.postStudentMessage)],
   cleanup: [tasks.tasks.cleanup, enrolment.tasks.retention],
 };

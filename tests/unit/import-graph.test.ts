@@ -119,8 +119,6 @@ const KNOWN_CROSSINGS = new Set<string>([
   // Another module's DTO mapper or function called directly:
   'modules/care-log/care-entries.service.ts → modules/attendance/attendance.dto.ts',
   'modules/care-log/care-entries.service.ts → modules/attendance/absences.dto.ts',
-  'modules/incidents/incidents.service.ts → modules/messages/messages.service.ts',
-  'modules/incidents/incident-reminders.task.ts → modules/messages/messages.service.ts',
   // Response schemas that embed another module's schema (the OpenAPI document names them once):
   'modules/care-log/care-entries.schemas.ts → modules/attendance/absences.schemas.ts',
   'modules/care-log/care-entries.schemas.ts → modules/attendance/attendance.schemas.ts',

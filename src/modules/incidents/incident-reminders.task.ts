@@ -1,5 +1,5 @@
 import { incidentsRepository } from './incidents.repository.js';
-import { postStudentMessage } from '../messages/messages.service.js';
+import type { PostStudentMessage } from '../messages/index.js';
 import { SYSTEM_AUTHOR, type TaskDeps, type TenantEntry } from '../../kernel/tasks.js';
 
 /** How long a reviewed incident may wait for a guardian's acknowledgement before the one reminder. */
@@ -10,8 +10,8 @@ export const ACK_REMINDER_AFTER_MS = 24 * 60 * 60 * 1000;
  * Once only, however often the task runs: `reminded_at` is claimed by a guarded UPDATE in the same transaction as the
  * message, so two overlapping runs cannot both send it.
  */
-export async function remindIncidents(deps: TaskDeps, t: TenantEntry, now: Date) {
-  return deps.db.scoped({ tenantId: t.id }, async (tx) => {
+export const remindIncidents = (postStudentMessage: PostStudentMessage) => async (deps: TaskDeps, t: TenantEntry, now: Date) =>
+  deps.db.scoped({ tenantId: t.id }, async (tx) => {
     const due = await incidentsRepository.awaitingReminder(tx, t.id, new Date(now.getTime() - ACK_REMINDER_AFTER_MS));
     let messages = 0;
     for (const i of due) {
@@ -28,4 +28,3 @@ export async function remindIncidents(deps: TaskDeps, t: TenantEntry, now: Date)
     }
     return { messages };
   });
-}

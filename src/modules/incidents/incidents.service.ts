@@ -14,7 +14,7 @@ import { notificationsRepository } from '../notifications/notifications.reposito
 
 const noNotify: Notify = async () => {};
 
-import { postStudentMessage } from '../messages/messages.service.js';
+import type { PostStudentMessage } from '../messages/index.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
 
@@ -58,7 +58,12 @@ const signed = () => conflict('The incident has been acknowledged: the signed re
  * acknowledged incident and any other step). Reviewing posts a message to the child's audience; a guardian sees an
  * incident once it is reviewed and acknowledges it for their own child. Every transition is audited with before/after.
  */
-export function createIncidentsService({ db, clock, notify = noNotify }: Pick<ServiceDeps, 'db' | 'clock' | 'notify'>) {
+export function createIncidentsService({
+  db,
+  clock,
+  notify = noNotify,
+  postStudentMessage,
+}: Pick<ServiceDeps, 'db' | 'clock' | 'notify'> & { /** Messages' (the container's wiring). */ postStudentMessage: PostStudentMessage }) {
   const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email });
 
   function instant(value: string, field: string, now: Date) {
