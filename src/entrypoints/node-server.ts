@@ -93,6 +93,9 @@ export function startNodeServer(fetch: Fetch, opts: NodeServerOptions): Promise<
           async shutdown(limitMs: number) {
             closing = true;
             const deadline = Date.now() + limitMs;
+            // Take in the connections the kernel already completed (its accept queue) first: one turn of the event
+            // loop's poll phase accepts them, where closing the listener now would reset them unanswered.
+            await new Promise<void>((r) => setImmediate(r));
             // Stop accepting only. Not http's close(): it also drops "idle" connections, among them ones just
             // accepted whose request is still on the wire, and their clients would see a reset instead of an answer.
             netClose.call(server);

@@ -156,12 +156,15 @@ export interface HttpResult {
   body: any;
   headers: http.IncomingHttpHeaders;
   ms: number;
+  /** When the TCP connection was established (Date.now()), if it was. */
+  connectedAt?: number;
 }
 
 /** One request over a fresh socket (no keep-alive reuse), bounded in time. Rejects with the socket error's code. */
 export function request(base: string, method: string, p: string, opts: { headers?: Record<string, string>; body?: unknown; timeoutMs?: number } = {}): Promise<HttpResult> {
   const started = performance.now();
   const body = opts.body === undefined ? undefined : JSON.stringify(opts.body);
+  let connectedAt: number | undefined;
   return new Promise((resolve, reject) => {
     const req = http.request(
       base + p,
@@ -182,13 +185,14 @@ export function request(base: string, method: string, p: string, opts: { headers
           } catch {
             /* not JSON */
           }
-          resolve({ status: res.statusCode!, body: parsed, headers: res.headers, ms: performance.now() - started });
+          resolve({ status: res.statusCode!, body: parsed, headers: res.headers, ms: performance.now() - started, connectedAt });
         });
         res.on('error', (e) => reject(Object.assign(e, { ms: performance.now() - started })));
       },
     );
     req.on('timeout', () => req.destroy(Object.assign(new Error('client timeout'), { code: 'CLIENT_TIMEOUT' })));
-    req.on('error', (e) => reject(Object.assign(e, { ms: performance.now() - started })));
+    req.on('error', (e) => reject(Object.assign(e, { ms: performance.now() - started, connectedAt })));
+    req.on('socket', (s) => s.once('connect', () => (connectedAt = Date.now())));
     if (body) req.write(body);
     req.end();
   });
