@@ -335,6 +335,9 @@ describe('enrolment: applications, waitlist, offers, accepting', () => {
   });
 
   describe('retention', () => {
+    // Its own database: the cleanup runs two years ahead and purges every session it finds expired by then — on the
+    // shared PostgreSQL of a run that would be other test files' fresh sessions (their next request: 401).
+    const srv = useServer({ engine: 'pglite', clock, enrolment: { notify: notifications.notify, billing: billing.port } });
     it('the hourly cleanup purges applications closed longer ago than the centre keeps them (default 24 months), audited without personal data', async () => {
       const { owner } = await newCentre(srv);
       const short = await newCentre(srv);
