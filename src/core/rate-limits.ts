@@ -8,7 +8,7 @@ import { AppError } from './errors.js';
  * at a window edge gets no second allowance (a fixed window lets 2× through in a few seconds).
  *
  * The kiosk PIN lockout (5 wrong PINs in 5 minutes lock that kiosk for 5 minutes) is not here: it is a lockout
- * decided in the kiosk's own transaction with its audit row (services/kiosks.service.ts), not a request rate.
+ * decided in the kiosk's own transaction with its audit row (modules/kiosk/kiosks.service.ts), not a request rate.
  */
 export interface RateLimitPolicy {
   /** Requests (events) allowed in any `windowSeconds`. */

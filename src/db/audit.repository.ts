@@ -17,7 +17,7 @@ export interface AuditEntry {
   userAgent?: string | null;
   requestId?: string | null;
   /**
-   * The domain event's payload in the outbox (services/events.ts passes its typed payload); by default the target and
+   * The domain event's payload in the outbox (kernel/events.ts passes its typed payload); by default the target and
    * the after image. Every audited change of a centre is also an event: its outbox row is written in the same statement.
    */
   event?: unknown;

@@ -17,7 +17,7 @@ import { outboxRepository, type OutboxEvent } from '../db/outbox.repository.js';
  *
  * Every audited action (`auditRepository.append`, the ~40 call sites) is an event named by its action, with the
  * payload `{targetType, targetId, after}`. The map below types the events that subscribers read: `events.record`
- * checks the payload against the name, as the jobs service does with job payloads (services/job-payloads.ts).
+ * checks the payload against the name, as the jobs service does with job payloads (kernel/job-payloads.ts).
  */
 const jobRequested = z.object({ jobId: str().uuid(), type: str(), payload: z.record(z.string(), z.unknown()) });
 export const EVENTS = {

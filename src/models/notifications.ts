@@ -4,7 +4,7 @@ import { resourceColumns, tenantIdColumn, ts } from './columns.js';
 import { memberships, tenants } from './tenancy.js';
 
 /**
- * The transactional outbox: one row per recorded domain event (services/events.ts), written in the transaction of the
+ * The transactional outbox: one row per recorded domain event (kernel/events.ts), written in the transaction of the
  * change it describes. The worker host claims due rows (`FOR UPDATE SKIP LOCKED`, a lease in `available_at`), hands
  * each to its subscribers and marks it done; `delivered` lists the subscribers that already succeeded, so a retry
  * runs only the ones that failed. At least once: subscribers are idempotent.

@@ -19,7 +19,7 @@ export interface WorkerServices {
   reports: ReportsService;
   tasks: TasksService;
   billing: BillingService;
-  /** The transactional outbox the host drains (services/events.ts). */
+  /** The transactional outbox the host drains (kernel/events.ts). */
   outbox: OutboxService;
   /** Sends the email deliveries that are due (services/notifications/); optional until a deployment wires it. */
   notifications?: { sendDue(limit?: number, foreignGraceSeconds?: number | null): Promise<number> };

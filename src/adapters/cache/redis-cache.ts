@@ -206,7 +206,7 @@ export class RedisCache implements Cache {
     return this.run(() => this.readAndCountRaw(keys, counterKey, ttlSeconds));
   }
   private async readAndCountRaw(keys: string[], counterKey: string | null, ttlSeconds: number) {
-    // The keys share one hash tag (see services/cache-keys.ts), so one MGET serves them even on a cluster.
+    // The keys share one hash tag (see auth/cache-keys.ts), so one MGET serves them even on a cluster.
     const p = this.client.pipeline();
     if (keys.length) p.mget(...keys);
     if (counterKey) p.incr(counterKey).expire(counterKey, ttlSeconds, 'NX');
