@@ -31,7 +31,6 @@ export function createApp(container: AppContainer) {
 
   app.use('*', async (c, next) => {
     c.set('container', container);
-    c.set('dispatch', async (req) => app.fetch(req, c.env));
     await next();
   });
   app.use('*', requestBasics());

@@ -88,7 +88,5 @@ export interface AppEnv {
     sealResponse?: boolean;
     /** The verified access token (logout blocklists its jti; switch replaces it). */
     claims?: AccessClaims;
-    /** Serves an internal request through the same app (the visibility check before a 403, see requirePermission). */
-    dispatch?: (req: Request) => Promise<Response>;
   };
 }

@@ -7,7 +7,7 @@ import { logContext } from '../../core/logger.js';
 import { rateLimitHeaders, type RateLimitResult } from '../../core/rate-limits.js';
 import type { Permission } from '../../core/security/permissions.js';
 import { COOKIE } from '../cookies.js';
-import type { AppEnv } from '../env.js';
+import type { AppContainer, AppEnv } from '../env.js';
 
 export const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -54,20 +54,28 @@ export function authenticate(): MiddlewareHandler<AppEnv> {
 }
 
 /**
+ * Whether the caller sees the resource an unsafe route's path names, asked only of a caller who lacks the route's
+ * permission (CONTRACT §4: visibility before permission). Each such route names its check (`visible` in defineRoute):
+ * the owning module's own answer, or `{ none: reason }` where no check applies.
+ */
+export type VisibilityCheck = (services: AppContainer, ctx: TenantContext, params: Record<string, string>) => Promise<boolean>;
+export type Visibility = VisibilityCheck | { none: string };
+
+/**
  * Route-level permission declaration (CONTRACT §4). Resource rules (a guardian's own child) live in the services.
  * Visibility comes before permission: a caller without the permission who cannot even see the resource the path
- * names gets 404, like for another tenant's; 403 only for what they can see. `resourcePath` is the route's template.
+ * names gets 404, like for another tenant's; 403 only for what they can see. `visible` is the route's own check.
  */
-export function requirePermission(permission: Permission | 'authenticated', resourcePath?: string): MiddlewareHandler<AppEnv> {
-  const readPaths = resourcePath ? visibilityPaths(resourcePath) : [];
+export function requirePermission(permission: Permission | 'authenticated', visible?: Visibility): MiddlewareHandler<AppEnv> {
+  const check = typeof visible === 'function' ? visible : undefined;
   return async (c, next) => {
     const ctx = c.get('ctx');
     if (!ctx) throw unauthenticated();
     if (permission !== 'authenticated') {
       if (!ctx.tenantId) throw forbidden('Choose an active centre membership first');
       if (!ctx.permissions.includes(permission)) {
-        // Only for changes: the check itself is a GET, so it can never come back here.
-        if (readPaths.length && UNSAFE.has(c.req.method) && !(await canSee(c, readPaths))) throw new AppError('NOT_FOUND', 'Not found');
+        if (check && ctx.membershipId && UNSAFE.has(c.req.method) && !(await check(c.get('container'), ctx as TenantContext, c.req.param())))
+          throw new AppError('NOT_FOUND', 'Not found');
         throw forbidden();
       }
     }
@@ -75,27 +83,22 @@ export function requirePermission(permission: Permission | 'authenticated', reso
   };
 }
 
-/** The read routes that say whether the caller sees the path's resource: each prefix ending in a parameter, longest first. */
-function visibilityPaths(template: string): string[][] {
-  const segments = template.split('/').filter(Boolean);
-  const out: string[][] = [];
-  for (let n = segments.length; n > 0; n--) if (/^\{.+\}$/.test(segments[n - 1]!)) out.push(segments.slice(0, n));
-  return out;
-}
-
-/** Asks the app itself, as the caller, for the resource (GET on the nearest read route); false only on a resource 404. */
-async function canSee(c: Context<AppEnv>, candidates: string[][]): Promise<boolean> {
-  const dispatch = c.get('dispatch');
-  if (!dispatch) return true;
-  const actual = c.req.path.split('/').filter(Boolean);
-  for (const template of candidates) {
-    const path = '/' + actual.slice(0, template.length).join('/');
-    const res = await dispatch(new Request(new URL(path, c.req.url), { headers: { cookie: c.req.header('cookie') ?? '', 'x-request-id': c.get('requestId') } }));
-    if (res.status !== 404) return true;
-    const body = (await res.json().catch(() => null)) as { error?: { message?: string } } | null;
-    if (!body?.error?.message?.startsWith('No route for')) return false;
-  }
-  return true;
+/**
+ * A visibility check from the owning module's read: the caller sees the resource when they may read that kind of
+ * resource (`read`) and `get` finds it for them — a NOT_FOUND from `get` is "cannot see it". A caller who may not read
+ * that kind of resource at all is answered 403 (they learn nothing: the same 403 whether the id exists or not).
+ */
+export function visibleThrough(read: Permission, get: (services: AppContainer, ctx: TenantContext, params: Record<string, string>) => Promise<unknown>): VisibilityCheck {
+  return async (services, ctx, params) => {
+    if (!ctx.permissions.includes(read)) return true;
+    try {
+      await get(services, ctx, params);
+      return true;
+    } catch (err) {
+      if (err instanceof AppError && err.code === 'NOT_FOUND') return false;
+      throw err;
+    }
+  };
 }
 
 export function ctxOf(c: Context<AppEnv>): RequestContext {

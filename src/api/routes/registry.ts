@@ -4,7 +4,7 @@ import type { Permission } from '../../core/security/permissions.js';
 import { UUID_RE } from '../../core/ids.js';
 import { isCalendarDate, MAX_YEAR, MIN_YEAR } from '../../core/time.js';
 import { idempotency } from '../middleware/idempotency.js';
-import { authenticate, requirePermission, UNSAFE } from '../middleware/session.js';
+import { authenticate, requirePermission, UNSAFE, type Visibility } from '../middleware/session.js';
 import { authenticateKiosk } from '../middleware/kiosk.js';
 import { authenticatePublic } from '../middleware/public.js';
 import { nameStr, str } from '../../core/strings.js';
@@ -24,7 +24,13 @@ export interface RouteMeta {
   /** 'kiosk': the route is opened by a kiosk token only, never by a session (src/api/middleware/kiosk.ts). */
   /** 'public-form' / 'public-offer': `/public/*`, opened by an application form's or an offer's token (middleware/public.ts). */
   permission: Permission | 'authenticated' | 'kiosk' | 'public-form' | 'public-offer';
+  /** A session route's visibility check before a 403 ('check': the route names one; 'none': it says why none applies). */
+  visible?: 'check' | 'none';
 }
+
+/** An unsafe session route whose path names a resource: a caller lacking its permission may be owed 404, not 403. */
+export const needsVisibility = (method: string, path: string, permission: string) =>
+  UNSAFE.has(method) && /\{[^}]+\}/.test(path) && permission !== 'authenticated';
 
 /** The table being filled while an app registers its routes (set only during `collectRoutes`, synchronously). */
 let collecting: RouteMeta[] | undefined;
@@ -71,12 +77,16 @@ const ifMatchHeader = idemHeader.extend({
 /**
  * Declares an authenticated route: its permission (checked before validation, so a forbidden caller learns nothing
  * about the body's shape), idempotency for unsafe methods, and the contract's error responses in the OpenAPI document.
+ * An unsafe route whose path names a resource also names its visibility check (`visible`, see requirePermission).
  */
-export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(cfg: R & { permission: Permission | 'authenticated' }) {
-  const { permission, ...route } = cfg;
+export function defineRoute<R extends Omit<RouteConfig, 'middleware'>>(cfg: R & { permission: Permission | 'authenticated'; visible?: Visibility }) {
+  const { permission, visible, ...route } = cfg;
   const method = route.method.toUpperCase();
-  collecting?.push({ method, path: route.path, permission });
-  const middleware: MiddlewareHandler[] = [authenticate() as MiddlewareHandler, requirePermission(permission, route.path) as MiddlewareHandler];
+  if (needsVisibility(method, route.path, permission) && !visible)
+    throw new Error(`${method} ${route.path}: name its visibility check (visible: the owning module's check, or { none: 'why' })`);
+  if (visible && typeof visible !== 'function' && !visible.none.trim()) throw new Error(`${method} ${route.path}: visible.none needs a reason`);
+  collecting?.push({ method, path: route.path, permission, ...(visible ? { visible: typeof visible === 'function' ? 'check' : 'none' } : {}) });
+  const middleware: MiddlewareHandler[] = [authenticate() as MiddlewareHandler, requirePermission(permission, visible) as MiddlewareHandler];
   const unsafe = UNSAFE.has(method);
   if (unsafe) middleware.push(idempotency() as MiddlewareHandler);
   const request = { ...(route.request ?? {}) } as NonNullable<RouteConfig['request']>;

@@ -4,6 +4,7 @@ import type { AppEnv } from '../../api/env.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import { Absence, AbsenceCreate, AbsenceListQuery } from './absences.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, page } from '../../api/routes/registry.js';
+import { NO_OWN_READ } from '../../api/routes/visibility.js';
 
 export function registerAbsencesRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(
@@ -39,6 +40,7 @@ export function registerAbsencesRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'delete',
       path: '/absences/{id}',
       permission: 'absences:report',
+      visible: NO_OWN_READ,
       summary: 'Withdraw an absence (staff: any; a guardian: one they reported)',
       request: { params: IdParam },
       responses: { 204: { description: 'Removed' } },

@@ -4,6 +4,7 @@ import type { AppEnv } from '../../api/env.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import { AttendanceCorrection, AttendanceListQuery, AttendanceRecord, CheckInBody, CheckOutBody, MoveBody, RollupPage, RollupsQuery } from './attendance.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, page } from '../../api/routes/registry.js';
+import { NO_OWN_READ } from '../../api/routes/visibility.js';
 
 export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
   // Before the routes with `{id}`: a reader finds the whole /attendance family here.
@@ -88,6 +89,7 @@ export function registerAttendanceRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'patch',
       path: '/attendance/{id}',
       permission: 'attendance:write',
+      visible: NO_OWN_READ,
       summary: 'Correct a record (audited with the reason)',
       request: {
         params: IdParam,

@@ -24,6 +24,7 @@ import {
   VoidBody,
 } from './billing.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page } from '../../api/routes/registry.js';
+import { billingAccountVisible, invoiceVisible, paymentVisible } from '../../api/routes/visibility.js';
 
 /** Billing runs, invoices, the ledger, credits, payments, refunds and statements (CONTRACT "Billing"). */
 export function registerBillingInvoiceRoutes(app: OpenAPIHono<AppEnv>) {
@@ -58,6 +59,7 @@ export function registerBillingInvoiceRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/billing/invoices/{id}/issue',
       permission: 'billing:manage',
+      visible: invoiceVisible,
       summary: 'Issue a draft: the next number of the centre, posted to the ledger, payers notified',
       request: { params: IdParam },
       responses: { 200: jsonResponse(Invoice, 'Issued') },
@@ -73,6 +75,7 @@ export function registerBillingInvoiceRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/billing/invoices/{id}/void',
       permission: 'billing:manage',
+      visible: invoiceVisible,
       summary: 'Void an issued invoice (a `void` ledger entry of −total; the number stays used)',
       request: { params: IdParam, ...jsonBody(VoidBody) },
       responses: { 200: jsonResponse(Invoice, 'Voided') },
@@ -84,7 +87,7 @@ export function registerBillingInvoiceRoutes(app: OpenAPIHono<AppEnv>) {
     },
   );
   app.openapi(
-    defineRoute({ method: 'delete', path: '/billing/invoices/{id}', permission: 'billing:manage', summary: 'Delete a draft (anything else → 409)', request: { params: IdParam }, responses: { 204: { description: 'Deleted' } } }),
+    defineRoute({ method: 'delete', path: '/billing/invoices/{id}', permission: 'billing:manage', visible: invoiceVisible, summary: 'Delete a draft (anything else → 409)', request: { params: IdParam }, responses: { 204: { description: 'Deleted' } } }),
     async (c) => {
       await billing(c).invoices.deleteDraft(tenantCtx(c), c.req.valid('param').id, parseIfMatch(c.req.header('if-match')));
       return c.body(null, 204);
@@ -96,7 +99,7 @@ export function registerBillingInvoiceRoutes(app: OpenAPIHono<AppEnv>) {
     async (c) => c.json(await billing(c).ledger.ledger(tenantCtx(c), c.req.valid('param').id, c.req.valid('query')), 200),
   );
   app.openapi(
-    defineRoute({ method: 'post', path: '/billing/accounts/{id}/credits', permission: 'billing:manage', summary: 'Credit an account (an entry of −amount)', request: { params: IdParam, ...jsonBody(CreditCreate) }, responses: { 201: jsonResponse(LedgerEntry, 'Posted') } }),
+    defineRoute({ method: 'post', path: '/billing/accounts/{id}/credits', permission: 'billing:manage', visible: billingAccountVisible, summary: 'Credit an account (an entry of −amount)', request: { params: IdParam, ...jsonBody(CreditCreate) }, responses: { 201: jsonResponse(LedgerEntry, 'Posted') } }),
     async (c) => c.json(await billing(c).ledger.credit(tenantCtx(c), c.req.valid('param').id, c.req.valid('json')), 201),
   );
   app.openapi(
@@ -104,6 +107,7 @@ export function registerBillingInvoiceRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/billing/accounts/{id}/payments',
       permission: 'billing:manage',
+      visible: billingAccountVisible,
       summary: 'Record a payment received by staff (succeeded at once; payers notified)',
       request: { params: IdParam, ...jsonBody(PaymentCreate) },
       responses: { 201: jsonResponse(Payment, 'Recorded') },
@@ -131,6 +135,7 @@ export function registerBillingInvoiceRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/billing/payments/{id}/refunds',
       permission: 'billing:manage',
+      visible: paymentVisible,
       summary: 'Refund a succeeded payment (a recorded one at once: a `refund` entry)',
       request: { params: IdParam, ...jsonBody(RefundCreate) },
       responses: { 201: jsonResponse(Refund, 'Refunded') },

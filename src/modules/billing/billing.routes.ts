@@ -20,6 +20,7 @@ import {
   SubscriptionQuery,
 } from './billing.schemas.js';
 import { ArchivedListQuery, defineRoute, IdParam, includeArchived, jsonBody, jsonResponse, ListQuery, page } from '../../api/routes/registry.js';
+import { NO_OWN_READ, READ_NEEDS_SAME_PERMISSION, billingAccountVisible } from '../../api/routes/visibility.js';
 
 /** Billing setup: settings, plans, accounts, subscriptions, charges (CONTRACT "Billing"). */
 export function registerBillingRoutes(app: OpenAPIHono<AppEnv>) {
@@ -70,6 +71,7 @@ export function registerBillingRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'patch',
       path: '/billing/plans/{id}',
       permission: 'billing:manage',
+      visible: READ_NEEDS_SAME_PERMISSION,
       summary: 'Change a plan; its amount cannot change once it is on an issued invoice (409)',
       request: { params: IdParam, ...jsonBody(PlanPatch) },
       responses: { 200: jsonResponse(Plan, 'Changed') },
@@ -81,7 +83,7 @@ export function registerBillingRoutes(app: OpenAPIHono<AppEnv>) {
     },
   );
   app.openapi(
-    defineRoute({ method: 'delete', path: '/billing/plans/{id}', permission: 'billing:manage', summary: 'Archive a plan (its subscriptions go on)', request: { params: IdParam }, responses: { 204: { description: 'Archived' } } }),
+    defineRoute({ method: 'delete', path: '/billing/plans/{id}', permission: 'billing:manage', visible: READ_NEEDS_SAME_PERMISSION, summary: 'Archive a plan (its subscriptions go on)', request: { params: IdParam }, responses: { 204: { description: 'Archived' } } }),
     async (c) => {
       await svc(c).archivePlan(tenantCtx(c), c.req.valid('param').id, parseIfMatch(c.req.header('if-match')));
       return c.body(null, 204);
@@ -110,7 +112,7 @@ export function registerBillingRoutes(app: OpenAPIHono<AppEnv>) {
     },
   );
   app.openapi(
-    defineRoute({ method: 'patch', path: '/billing/accounts/{id}', permission: 'billing:manage', summary: 'Change an account', request: { params: IdParam, ...jsonBody(AccountPatch) }, responses: { 200: jsonResponse(Account, 'Changed') } }),
+    defineRoute({ method: 'patch', path: '/billing/accounts/{id}', permission: 'billing:manage', visible: billingAccountVisible, summary: 'Change an account', request: { params: IdParam, ...jsonBody(AccountPatch) }, responses: { 200: jsonResponse(Account, 'Changed') } }),
     async (c) => {
       const r = await svc(c).updateAccount(tenantCtx(c), c.req.valid('param').id, c.req.valid('json'), parseIfMatch(c.req.header('if-match')));
       c.header('ETag', etag(r.version));
@@ -136,6 +138,7 @@ export function registerBillingRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'patch',
       path: '/billing/subscriptions/{id}',
       permission: 'billing:manage',
+      visible: NO_OWN_READ,
       summary: 'Change a subscription (end it with endDate)',
       request: { params: IdParam, ...jsonBody(SubscriptionPatch) },
       responses: { 200: jsonResponse(Subscription, 'Changed') },
@@ -147,7 +150,7 @@ export function registerBillingRoutes(app: OpenAPIHono<AppEnv>) {
     },
   );
   app.openapi(
-    defineRoute({ method: 'delete', path: '/billing/subscriptions/{id}', permission: 'billing:manage', summary: 'Delete a subscription never invoiced (else 409: end it)', request: { params: IdParam }, responses: { 204: { description: 'Deleted' } } }),
+    defineRoute({ method: 'delete', path: '/billing/subscriptions/{id}', permission: 'billing:manage', visible: NO_OWN_READ, summary: 'Delete a subscription never invoiced (else 409: end it)', request: { params: IdParam }, responses: { 204: { description: 'Deleted' } } }),
     async (c) => {
       await svc(c).deleteSubscription(tenantCtx(c), c.req.valid('param').id, parseIfMatch(c.req.header('if-match')));
       return c.body(null, 204);
@@ -176,6 +179,7 @@ export function registerBillingRoutes(app: OpenAPIHono<AppEnv>) {
         method: 'post',
         path: `/billing/charges/{id}/${action}`,
         permission: 'billing:manage',
+        visible: NO_OWN_READ,
         summary: `${action === 'approve' ? 'Approve' : 'Waive'} a pending charge (one not pending → 409)`,
         request: { params: IdParam },
         responses: { 200: jsonResponse(Charge, decision) },

@@ -4,6 +4,7 @@ import type { AppEnv } from '../../api/env.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import { CareEntry, CareEntryBatch, CareEntryCreate, CareEntryPatch, DailyReport, DayQuery, RoomCareEntryCreate } from './care-entries.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, page } from '../../api/routes/registry.js';
+import { careEntryVisible, roomVisible, studentVisible } from '../../api/routes/visibility.js';
 
 export function registerCareEntriesRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(
@@ -11,6 +12,7 @@ export function registerCareEntriesRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/students/{id}/care-entries',
       permission: 'day:write',
+      visible: studentVisible,
       summary: 'Log a care entry for a child (details by type; at most 5 minutes ahead)',
       request: { params: IdParam, ...jsonBody(CareEntryCreate) },
       responses: { 201: jsonResponse(CareEntry, 'Logged') },
@@ -51,6 +53,7 @@ export function registerCareEntriesRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/rooms/{id}/care-entries',
       permission: 'day:write',
+      visible: roomVisible,
       summary: 'One entry for each child named, or for every child present in the room (one statement, audited once)',
       request: { params: IdParam, ...jsonBody(RoomCareEntryCreate) },
       responses: { 201: jsonResponse(CareEntryBatch, 'Logged') },
@@ -79,6 +82,7 @@ export function registerCareEntriesRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'patch',
       path: '/care-entries/{id}',
       permission: 'day:write',
+      visible: careEntryVisible,
       summary: 'Change a care entry (e.g. end a nap)',
       request: { params: IdParam, ...jsonBody(CareEntryPatch) },
       responses: { 200: jsonResponse(CareEntry, 'Changed') },
@@ -95,6 +99,7 @@ export function registerCareEntriesRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'delete',
       path: '/care-entries/{id}',
       permission: 'day:write',
+      visible: careEntryVisible,
       summary: 'Delete a care entry',
       request: { params: IdParam },
       responses: { 204: { description: 'Deleted' } },

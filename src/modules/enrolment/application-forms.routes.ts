@@ -4,6 +4,7 @@ import type { AppEnv } from '../../api/env.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import { Form, FormCreate, FormWithToken } from './applications.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page } from '../../api/routes/registry.js';
+import { NO_OWN_READ } from '../../api/routes/visibility.js';
 
 /** The centre's public application forms: each a token for POST /public/applications, shown once. */
 export function registerApplicationFormsRoutes(app: OpenAPIHono<AppEnv>) {
@@ -21,7 +22,7 @@ export function registerApplicationFormsRoutes(app: OpenAPIHono<AppEnv>) {
   );
 
   app.openapi(
-    defineRoute({ method: 'delete', path: '/application-forms/{id}', permission: 'enrolment:manage', summary: 'Delete a form: its token stops working at once', request: { params: IdParam }, responses: { 204: { description: 'Deleted' } } }),
+    defineRoute({ method: 'delete', path: '/application-forms/{id}', permission: 'enrolment:manage', visible: NO_OWN_READ, summary: 'Delete a form: its token stops working at once', request: { params: IdParam }, responses: { 204: { description: 'Deleted' } } }),
     async (c) => {
       await c.get('container').publicEnrolment.deleteForm(tenantCtx(c), c.req.valid('param').id, parseIfMatch(c.req.header('if-match')));
       return c.body(null, 204);

@@ -4,6 +4,7 @@ import type { AppEnv } from '../../api/env.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import { Accepted, Application, ApplicationCreate, ApplicationPatch, ApplicationsQuery, DeclineBody, OfferCreate, WithdrawBody } from './applications.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, page } from '../../api/routes/registry.js';
+import { READ_NEEDS_SAME_PERMISSION } from '../../api/routes/visibility.js';
 
 /** Applications and their moves (CONTRACT §5 "Enrolment"; owners and admins). */
 export function registerApplicationsRoutes(app: OpenAPIHono<AppEnv>) {
@@ -35,6 +36,7 @@ export function registerApplicationsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'patch',
       path: '/applications/{id}',
       permission: 'enrolment:manage',
+      visible: READ_NEEDS_SAME_PERMISSION,
       summary: 'Change an application’s fields (its status changes only through the moves)',
       request: { params: IdParam, ...jsonBody(ApplicationPatch) },
       responses: { 200: jsonResponse(Application, 'Updated') },
@@ -51,6 +53,7 @@ export function registerApplicationsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/applications/{id}/offer',
       permission: 'enrolment:manage',
+      visible: READ_NEEDS_SAME_PERMISSION,
       summary: 'Offer a place: first on the waitlist (or with an outOfOrderReason), within the room’s capacity; the applicant gets offer.made',
       request: { params: IdParam, ...jsonBody(OfferCreate) },
       responses: { 200: jsonResponse(Application, 'Offered') },
@@ -63,6 +66,7 @@ export function registerApplicationsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/applications/{id}/accept',
       permission: 'enrolment:manage',
+      visible: READ_NEEDS_SAME_PERMISSION,
       summary: 'Accept the offer: the guardian, the enrolled child, their link, billing and the guardian’s invitation, in one transaction',
       request: { params: IdParam },
       responses: { 200: jsonResponse(Accepted, 'Enrolled') },
@@ -71,17 +75,17 @@ export function registerApplicationsRoutes(app: OpenAPIHono<AppEnv>) {
   );
 
   app.openapi(
-    defineRoute({ method: 'post', path: '/applications/{id}/decline', permission: 'enrolment:manage', summary: 'Decline the offer (optionally back on the waitlist)', request: { params: IdParam, ...jsonBody(DeclineBody) }, responses: { 200: jsonResponse(Application, 'Declined') } }),
+    defineRoute({ method: 'post', path: '/applications/{id}/decline', permission: 'enrolment:manage', visible: READ_NEEDS_SAME_PERMISSION, summary: 'Decline the offer (optionally back on the waitlist)', request: { params: IdParam, ...jsonBody(DeclineBody) }, responses: { 200: jsonResponse(Application, 'Declined') } }),
     async (c) => c.json(await c.get('container').enrolment.decline(tenantCtx(c), c.req.valid('param').id, c.req.valid('json').returnToWaitlist ?? false), 200),
   );
 
   app.openapi(
-    defineRoute({ method: 'post', path: '/applications/{id}/withdraw', permission: 'enrolment:manage', summary: 'Withdraw a waitlisted or offered application', request: { params: IdParam, ...jsonBody(WithdrawBody) }, responses: { 200: jsonResponse(Application, 'Withdrawn') } }),
+    defineRoute({ method: 'post', path: '/applications/{id}/withdraw', permission: 'enrolment:manage', visible: READ_NEEDS_SAME_PERMISSION, summary: 'Withdraw a waitlisted or offered application', request: { params: IdParam, ...jsonBody(WithdrawBody) }, responses: { 200: jsonResponse(Application, 'Withdrawn') } }),
     async (c) => c.json(await c.get('container').enrolment.withdraw(tenantCtx(c), c.req.valid('param').id, c.req.valid('json').reason), 200),
   );
 
   app.openapi(
-    defineRoute({ method: 'post', path: '/applications/{id}/reinstate', permission: 'enrolment:manage', summary: 'Put a declined, expired or withdrawn application back on the waitlist (rankAt = now)', request: { params: IdParam }, responses: { 200: jsonResponse(Application, 'Waitlisted') } }),
+    defineRoute({ method: 'post', path: '/applications/{id}/reinstate', permission: 'enrolment:manage', visible: READ_NEEDS_SAME_PERMISSION, summary: 'Put a declined, expired or withdrawn application back on the waitlist (rankAt = now)', request: { params: IdParam }, responses: { 200: jsonResponse(Application, 'Waitlisted') } }),
     async (c) => c.json(await c.get('container').enrolment.reinstate(tenantCtx(c), c.req.valid('param').id), 200),
   );
 }

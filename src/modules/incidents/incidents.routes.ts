@@ -4,6 +4,7 @@ import type { AppEnv } from '../../api/env.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import { Incident, IncidentCreate, IncidentListQuery, IncidentPatch } from './incidents.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, page } from '../../api/routes/registry.js';
+import { incidentVisible } from '../../api/routes/visibility.js';
 
 export function registerIncidentsRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(
@@ -55,6 +56,7 @@ export function registerIncidentsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'patch',
       path: '/incidents/{id}',
       permission: 'day:write',
+      visible: incidentVisible,
       summary: 'Change an incident while open or reviewed; acknowledged → 409',
       request: { params: IdParam, ...jsonBody(IncidentPatch) },
       responses: { 200: jsonResponse(Incident, 'Changed') },
@@ -71,6 +73,7 @@ export function registerIncidentsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/incidents/{id}/review',
       permission: 'incidents:review',
+      visible: incidentVisible,
       summary: 'Review an open incident: the child’s guardians can see it and are asked by message to acknowledge it',
       request: { params: IdParam },
       responses: { 200: jsonResponse(Incident, 'Reviewed') },
@@ -87,6 +90,7 @@ export function registerIncidentsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/incidents/{id}/acknowledge',
       permission: 'incidents:acknowledge',
+      visible: incidentVisible,
       summary: 'Acknowledge a reviewed incident as a guardian of the child (records who and when)',
       request: { params: IdParam },
       responses: { 200: jsonResponse(Incident, 'Acknowledged') },

@@ -5,6 +5,7 @@ import { kioskOf } from '../../api/middleware/kiosk.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import { KioskAttendanceBody, KioskCreate, KioskFamily, KioskRecords, KioskWithToken, Kiosk, PinAnswer, PinBody } from './kiosks.schemas.js';
 import { defineKioskRoute, defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page } from '../../api/routes/registry.js';
+import { NO_OWN_READ, guardianVisible } from '../../api/routes/visibility.js';
 
 /** The front door (CONTRACT §5 "Kiosk"): guardian PINs and kiosks (owners, admins), and the routes a kiosk calls. */
 export function registerKioskRoutes(app: OpenAPIHono<AppEnv>) {
@@ -13,6 +14,7 @@ export function registerKioskRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'put',
       path: '/guardians/{id}/pin',
       permission: 'guardians:pin',
+      visible: guardianVisible,
       summary: 'Give the adult a new random 6-digit kiosk PIN (shown this once; the previous one stops working)',
       request: { params: IdParam },
       responses: { 200: jsonResponse(PinAnswer, 'The new PIN') },
@@ -37,7 +39,7 @@ export function registerKioskRoutes(app: OpenAPIHono<AppEnv>) {
   );
 
   app.openapi(
-    defineRoute({ method: 'delete', path: '/kiosks/{id}', permission: 'kiosks:manage', summary: 'Revoke a kiosk: its token stops working at once', request: { params: IdParam }, responses: { 204: { description: 'Revoked' } } }),
+    defineRoute({ method: 'delete', path: '/kiosks/{id}', permission: 'kiosks:manage', visible: NO_OWN_READ, summary: 'Revoke a kiosk: its token stops working at once', request: { params: IdParam }, responses: { 204: { description: 'Revoked' } } }),
     async (c) => {
       await c.get('container').kiosks.revoke(tenantCtx(c), c.req.valid('param').id, parseIfMatch(c.req.header('if-match')));
       return c.body(null, 204);

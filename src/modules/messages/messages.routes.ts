@@ -4,6 +4,7 @@ import type { AppEnv } from '../../api/env.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import { Message, MessageBody } from './messages.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page } from '../../api/routes/registry.js';
+import { NO_OWN_READ } from '../../api/routes/visibility.js';
 
 export function registerMessagesRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(
@@ -39,6 +40,7 @@ export function registerMessagesRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/messages/{id}/read',
       permission: 'messages:read',
+      visible: NO_OWN_READ,
       summary: 'Mark a message read (idempotent)',
       request: { params: IdParam },
       responses: { 204: { description: 'Marked read' } },

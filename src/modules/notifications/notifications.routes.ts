@@ -4,6 +4,7 @@ import { tenantCtx } from '../../api/middleware/session.js';
 import type { NotificationType } from '../../kernel/notify-port.js';
 import { DeliveriesQuery, Delivery, Notification, NotificationsQuery, Preferences, PreferencesPut } from './notifications.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, page } from '../../api/routes/registry.js';
+import { NO_OWN_READ } from '../../api/routes/visibility.js';
 
 /** The member's notifications and email preferences, and the centre's delivery log (CONTRACT "Notifications"). */
 export function registerNotificationsRoutes(app: OpenAPIHono<AppEnv>) {
@@ -27,6 +28,7 @@ export function registerNotificationsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/notifications/{id}/read',
       permission: 'notifications:own',
+      visible: NO_OWN_READ,
       summary: 'Mark one of the caller’s notifications read (another member’s → 404)',
       request: { params: IdParam },
       responses: { 204: { description: 'Marked read' } },

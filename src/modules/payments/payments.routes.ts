@@ -5,6 +5,7 @@ import type { AppEnv } from '../../api/env.js';
 import { clientIp, requestMeta, tenantCtx } from '../../api/middleware/session.js';
 import { CheckoutCreate, CheckoutStarted } from './payments.schemas.js';
 import { defineRoute, ErrorSchema, IdParam, jsonBody, jsonResponse } from '../../api/routes/registry.js';
+import { billingAccountVisible } from '../../api/routes/visibility.js';
 
 /** The webhook's raw body cap: Stripe's events are a few KB. */
 export const WEBHOOK_BODY_LIMIT = 256 * 1024;
@@ -23,6 +24,7 @@ export function registerPaymentsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/billing/accounts/{id}/checkout',
       permission: 'billing:pay',
+      visible: billingAccountVisible,
       summary: 'Start an online payment: a pending payment and the provider’s hosted page (503 NOT_READY when the provider is down)',
       request: { params: IdParam, ...jsonBody(CheckoutCreate) },
       responses: { 201: jsonResponse(CheckoutStarted, 'Started'), 503: jsonResponse(ErrorSchema, 'NOT_READY: the payment provider is not reachable (no payment is left pending)') },
@@ -86,9 +88,10 @@ export function registerPaymentsRoutes(app: OpenAPIHono<AppEnv>) {
     if (outcome !== 'succeed' && outcome !== 'fail')
       return c.json(errorBody('VALIDATION_ERROR', 'outcome must be "succeed" or "fail"', c.get('requestId'), [{ path: 'outcome', message: 'must be "succeed" or "fail"' }]), 400);
     const delivery = await fake.complete(seed.paymentId, outcome, { amount: seed.amount, currency: seed.currency, returnUrl: seed.returnUrl });
-    // Delivered through the webhook route itself, in-process: the same verification and the same transaction.
-    const res = await c.get('dispatch')!(new Request(new URL('/webhooks/payments/fake', c.req.url), { method: 'POST', body: delivery.body, headers: delivery.headers }));
-    if (res.status !== 200) c.get('container').logger.warn({ status: res.status, paymentId: seed.paymentId }, 'dev checkout: the webhook did not accept the event');
+    // Delivered to the webhook's own service call, in-process: the same signature verification and the same transaction.
+    await c.get('container').onlinePayments.webhook('fake', new TextEncoder().encode(delivery.body), new Headers(delivery.headers), requestMeta(c)).catch((err: unknown) => {
+      c.get('container').logger.warn({ err, paymentId: seed.paymentId }, 'dev checkout: the webhook did not accept the event');
+    });
     return c.redirect(seed.returnUrl, 303);
   });
 }

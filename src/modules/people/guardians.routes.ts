@@ -4,6 +4,7 @@ import type { AppEnv } from '../../api/env.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import { Guardian, GuardianCreate, GuardianPatch } from './guardians.schemas.js';
 import { ArchivedListQuery, defineRoute, IdParam, includeArchived, jsonBody, jsonResponse, page } from '../../api/routes/registry.js';
+import { guardianVisible } from '../../api/routes/visibility.js';
 
 export function registerGuardiansRoutes(app: OpenAPIHono<AppEnv>) {
   app.openapi(
@@ -51,6 +52,7 @@ export function registerGuardiansRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'patch',
       path: '/guardians/{id}',
       permission: 'centre:write',
+      visible: guardianVisible,
       summary: 'Change a guardian',
       request: { params: IdParam, ...jsonBody(GuardianPatch) },
       responses: { 200: jsonResponse(Guardian, 'Updated') },
@@ -63,7 +65,7 @@ export function registerGuardiansRoutes(app: OpenAPIHono<AppEnv>) {
   );
 
   app.openapi(
-    defineRoute({ method: 'delete', path: '/guardians/{id}', permission: 'centre:write', summary: 'Archive a guardian', request: { params: IdParam }, responses: { 204: { description: 'Archived' } } }),
+    defineRoute({ method: 'delete', path: '/guardians/{id}', permission: 'centre:write', visible: guardianVisible, summary: 'Archive a guardian', request: { params: IdParam }, responses: { 204: { description: 'Archived' } } }),
     async (c) => {
       await c.get('container').centre.guardians.archive(tenantCtx(c), c.req.valid('param').id, parseIfMatch(c.req.header('if-match')));
       return c.body(null, 204);

@@ -3,6 +3,7 @@ import { etag, parseIfMatch } from '../../api/etag.js';
 import type { AppEnv } from '../../api/env.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import { ArchivedListQuery, defineRoute, IdParam, includeArchived, jsonBody, jsonResponse, page } from '../../api/routes/registry.js';
+import { roomVisible } from '../../api/routes/visibility.js';
 import { Room, RoomCreate, RoomPatch, Roster } from './rooms.schemas.js';
 
 export function registerRoomsRoutes(app: OpenAPIHono<AppEnv>) {
@@ -44,6 +45,7 @@ export function registerRoomsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'patch',
       path: '/rooms/{id}',
       permission: 'centre:write',
+      visible: roomVisible,
       summary: 'Change a room',
       request: { params: IdParam, ...jsonBody(RoomPatch) },
       responses: { 200: jsonResponse(Room, 'Updated') },
@@ -60,6 +62,7 @@ export function registerRoomsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'delete',
       path: '/rooms/{id}',
       permission: 'centre:write',
+      visible: roomVisible,
       summary: 'Archive a room (kept with its history; lists hide it)',
       request: { params: IdParam },
       responses: { 204: { description: 'Archived' } },

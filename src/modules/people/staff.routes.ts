@@ -3,6 +3,7 @@ import { etag, parseIfMatch } from '../../api/etag.js';
 import type { AppEnv } from '../../api/env.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import { defineRoute, IdParam, includeArchived, jsonBody, jsonResponse, page } from '../../api/routes/registry.js';
+import { staffVisible } from '../../api/routes/visibility.js';
 import { Staff, StaffCreate, StaffListQuery, StaffPatch } from './staff.schemas.js';
 
 export function registerStaffRoutes(app: OpenAPIHono<AppEnv>) {
@@ -44,6 +45,7 @@ export function registerStaffRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'patch',
       path: '/staff/{id}',
       permission: 'centre:write',
+      visible: staffVisible,
       summary: 'Change a member of staff (roomIds replaces their rooms)',
       request: { params: IdParam, ...jsonBody(StaffPatch) },
       responses: { 200: jsonResponse(Staff, 'Updated') },
@@ -56,7 +58,7 @@ export function registerStaffRoutes(app: OpenAPIHono<AppEnv>) {
   );
 
   app.openapi(
-    defineRoute({ method: 'delete', path: '/staff/{id}', permission: 'centre:write', summary: 'Archive a member of staff', request: { params: IdParam }, responses: { 204: { description: 'Archived' } } }),
+    defineRoute({ method: 'delete', path: '/staff/{id}', permission: 'centre:write', visible: staffVisible, summary: 'Archive a member of staff', request: { params: IdParam }, responses: { 204: { description: 'Archived' } } }),
     async (c) => {
       await c.get('container').centre.staff.archive(tenantCtx(c), c.req.valid('param').id, parseIfMatch(c.req.header('if-match')));
       return c.body(null, 204);

@@ -3,6 +3,7 @@ import { etag, parseIfMatch } from '../../api/etag.js';
 import type { AppEnv } from '../../api/env.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import { defineRoute, IdParam, includeArchived, jsonBody, jsonResponse, page } from '../../api/routes/registry.js';
+import { studentVisible } from '../../api/routes/visibility.js';
 import { Link, LinkBody, LinkParams, Student, StudentCreate, StudentGuardian, StudentListQuery, StudentPatch } from './students.schemas.js';
 
 export function registerStudentsRoutes(app: OpenAPIHono<AppEnv>) {
@@ -44,6 +45,7 @@ export function registerStudentsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'patch',
       path: '/students/{id}',
       permission: 'centre:write',
+      visible: studentVisible,
       summary: 'Change a child’s record',
       request: { params: IdParam, ...jsonBody(StudentPatch) },
       responses: { 200: jsonResponse(Student, 'Updated') },
@@ -60,6 +62,7 @@ export function registerStudentsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'delete',
       path: '/students/{id}',
       permission: 'centre:write',
+      visible: studentVisible,
       summary: 'Archive a child (the record and attendance are kept)',
       request: { params: IdParam },
       responses: { 204: { description: 'Archived' } },
@@ -87,6 +90,7 @@ export function registerStudentsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'put',
       path: '/students/{id}/guardians/{guardianId}',
       permission: 'centre:write',
+      visible: studentVisible,
       summary: 'Link a guardian to a child, or change the link',
       request: { params: LinkParams, ...jsonBody(LinkBody) },
       responses: { 200: jsonResponse(Link, 'Updated'), 201: jsonResponse(Link, 'Linked') },
@@ -104,6 +108,7 @@ export function registerStudentsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'delete',
       path: '/students/{id}/guardians/{guardianId}',
       permission: 'centre:write',
+      visible: studentVisible,
       summary: 'Unlink a guardian from a child',
       request: { params: LinkParams },
       responses: { 204: { description: 'Unlinked' } },

@@ -3,6 +3,7 @@ import { etag } from '../../api/etag.js';
 import type { AppEnv } from '../../api/env.js';
 import { tenantCtx } from '../../api/middleware/session.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse } from '../../api/routes/registry.js';
+import { staffVisible } from '../../api/routes/visibility.js';
 import { ClockIn, ClockOut, Shift, StaffMove, TimecardQuery, Timecards } from './shifts.schemas.js';
 
 /** Staff time (CONTRACT §5): who is working, where. Owners and admins act on anyone; a teacher on their own record. */
@@ -12,6 +13,7 @@ export function registerShiftsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/staff/{id}/clock-in',
       permission: 'shifts:write',
+      visible: staffVisible,
       summary: 'Clock a member of staff in to a room (one open shift each)',
       request: { params: IdParam, ...jsonBody(ClockIn) },
       responses: { 201: jsonResponse(Shift, 'Clocked in') },
@@ -28,6 +30,7 @@ export function registerShiftsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/staff/{id}/move',
       permission: 'shifts:write',
+      visible: staffVisible,
       summary: 'Move a member of staff to another room (the open shift closes as the new one opens)',
       request: { params: IdParam, ...jsonBody(StaffMove) },
       responses: { 201: jsonResponse(Shift, 'The new shift') },
@@ -44,6 +47,7 @@ export function registerShiftsRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'post',
       path: '/staff/{id}/clock-out',
       permission: 'shifts:write',
+      visible: staffVisible,
       summary: 'Clock a member of staff out',
       request: { params: IdParam, ...jsonBody(ClockOut) },
       responses: { 200: jsonResponse(Shift, 'The ended shift') },

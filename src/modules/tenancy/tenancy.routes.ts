@@ -4,6 +4,7 @@ import type { AppEnv } from '../../api/env.js';
 import { etag, parseIfMatch } from '../../api/etag.js';
 import { ctxOf, tenantCtx } from '../../api/middleware/session.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page } from '../../api/routes/registry.js';
+import { NO_OWN_READ } from '../../api/routes/visibility.js';
 import { AuditEntry, AuditQuery, MembershipFull, MembershipInvite, MembershipPatch, Tenant, TenantCreate, TenantCreated, TenantPatch } from './tenancy.schemas.js';
 
 export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
@@ -86,6 +87,7 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'patch',
       path: '/memberships/{id}',
       permission: 'members:manage',
+      visible: NO_OWN_READ,
       summary: 'Change roles, entitlements or status (takes effect on the member’s next request)',
       request: { params: IdParam, ...jsonBody(MembershipPatch) },
       responses: { 200: jsonResponse(MembershipFull, 'Updated') },
@@ -102,6 +104,7 @@ export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
       method: 'delete',
       path: '/memberships/{id}',
       permission: 'members:manage',
+      visible: NO_OWN_READ,
       summary: 'Remove a member (not the last owner)',
       request: { params: IdParam },
       responses: { 204: { description: 'Removed' } },
