@@ -92,9 +92,17 @@ export async function queryRows<T>(tx: Tx, text: string, values: unknown[]): Pro
 }
 
 const LOCKING = /\bfor\s+(update|share|no\s+key\s+update|key\s+share)\b/i;
-/** A statement that only reads: no DML, no row locks, no settings or sequence or advisory-lock functions. */
+/**
+ * Functions a SELECT may call that change something (a lock, a setting, a sequence, a notification, a transaction id,
+ * a large object, another backend) — matched anywhere in the text, so a mention in a literal errs on the safe side.
+ */
+const SIDE_EFFECTS = /pg_(try_)?advisory|set_config|nextval|setval|pg_notify|txid_current|pg_current_xact_id|\blo_\w+\s*\(|pg_(cancel|terminate)_backend|pg_logical_emit_message|dblink|pg_sleep/i;
+/**
+ * A statement that only reads, so it may run outside BEGIN … COMMIT: one SELECT (not SELECT … INTO, which creates a
+ * table; not several statements), no row locks, no function with side effects. Anything else opens the transaction.
+ */
 export function isPlainRead(text: string): boolean {
-  return /^\s*select\b/i.test(text) && !LOCKING.test(text) && !/set_config|nextval|setval|pg_advisory|txid_current\b/i.test(text);
+  return /^\s*select\b/i.test(text) && !LOCKING.test(text) && !SIDE_EFFECTS.test(text) && !/\binto\b/i.test(text) && !/;\s*\S/.test(text);
 }
 
 /** Replaces $1…$n outside quoted strings and identifiers with escaped literals of pg's own text form of each value. */
