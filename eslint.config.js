@@ -1,6 +1,30 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * The scope of a transaction is built by src/db/scopes.ts only (forTenant, acrossCentres, systemWide; reScope inside
+ * one): no literal scope object, no local `scope(ctx)` copy. Listed in every no-restricted-syntax block below, since a
+ * later block's list replaces an earlier one's for the files both match.
+ */
+const SCOPE_LITERALS = [
+  {
+    selector: "CallExpression[callee.property.name=/^(scoped|unitOfWork)$/][arguments.0.type='ObjectExpression']",
+    message: 'Build the scope with forTenant / acrossCentres / systemWide (src/db/scopes.ts), never as a literal.',
+  },
+  {
+    selector: "ObjectExpression:has(> Property[key.name='tenantId']):has(> Property[key.name=/^(crossCentre|system)$/])",
+    message: 'Build the scope with forTenant / acrossCentres / systemWide (src/db/scopes.ts), never as a literal.',
+  },
+  {
+    selector: "VariableDeclarator[id.typeAnnotation.typeAnnotation.typeName.name='DbScope'] > ObjectExpression, TSAsExpression[typeAnnotation.typeName.name='DbScope'] > ObjectExpression, TSSatisfiesExpression[typeAnnotation.typeName.name='DbScope'] > ObjectExpression, :function[returnType.typeAnnotation.typeName.name='DbScope'] > BlockStatement > ReturnStatement > ObjectExpression, ArrowFunctionExpression[returnType.typeAnnotation.typeName.name='DbScope'] > ObjectExpression",
+    message: 'Build the scope with forTenant / acrossCentres / systemWide (src/db/scopes.ts), never as a literal.',
+  },
+  {
+    selector: "VariableDeclarator[id.name=/[sS]cope$/] > ArrowFunctionExpression > ObjectExpression:has(> Property[key.name='tenantId'])",
+    message: 'No local scope(ctx) copy: call forTenant(ctx) (src/db/scopes.ts).',
+  },
+];
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'clients/*/dist/**', 'clients/*/src/schema.ts', 'infra/**', 'migrations/**', 'coverage/**', '.data/**', '.bench/**', 'memory:/**'] },
   js.configs.recommended,
@@ -12,6 +36,11 @@ export default tseslint.config(
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-empty': ['error', { allowEmptyCatch: true }],
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    ignores: ['src/db/scopes.ts'],
+    rules: { 'no-restricted-syntax': ['error', ...SCOPE_LITERALS] },
   },
   {
     // The HTTP edge never touches the database: no SQL, drivers, tables or repositories under src/api/ nor in a
@@ -91,6 +120,7 @@ export default tseslint.config(
           selector: "CallExpression[callee.object.name='z'][callee.property.name='string']",
           message: 'Use str() from src/core/strings.ts: it refuses NUL bytes (PostgreSQL cannot store them).',
         },
+        ...SCOPE_LITERALS,
       ],
     },
   },
@@ -110,6 +140,7 @@ export default tseslint.config(
           selector: "CallExpression[callee.object.name='z'], CallExpression[callee.object.object.name='z'], CallExpression[callee.name='str'], CallExpression[callee.property.name=/^(extend|merge|pick|omit|partial|strict)$/]",
           message: 'Declare schemas in <resource>.schemas.ts beside the routes file and import them into it.',
         },
+        ...SCOPE_LITERALS,
       ],
     },
   },

@@ -6,7 +6,7 @@ import type { AbsenceReason } from '../../models/enums.js';
 import { absencesRepository as repo } from './absences.repository.js';
 import { attendanceRepository } from './attendance.repository.js';
 import { auditActor, auditRepository } from '../../db/audit.repository.js';
-import { pgConstraint } from '../../db/db.js';
+import { forTenant, pgConstraint } from '../../db/db.js';
 import { absenceDto, type AbsenceDto } from './absences.dto.js';
 import { access } from '../../auth/access.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
@@ -29,14 +29,13 @@ const alreadyAbsent = () => conflict('The child is already marked absent that da
  * their own children, today or later in the centre's time zone, and may withdraw only what they reported.
  */
 export function createAbsencesService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
-  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email });
 
   return {
     async create(ctx: TenantContext, input: AbsenceInput): Promise<AbsenceDto> {
       if (!isUuid(input.studentId)) throw notFound('Student');
       const studentId = input.studentId.toLowerCase();
       try {
-        return await db.scoped(scope(ctx), async (tx) => {
+        return await db.scoped(forTenant(ctx), async (tx) => {
           await access.assertStudentVisible(tx, ctx, studentId);
           const s = await attendanceRepository.getStudent(tx, ctx.tenantId, studentId);
           if (!s) throw notFound('Student');
@@ -71,7 +70,7 @@ export function createAbsencesService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
     async list(ctx: TenantContext, q: { from?: string; to?: string; studentId?: string; roomId?: string; limit: number; cursor?: string }) {
       if (q.from && q.to) checkRange(q.from, q.to, MAX_REPORT_DAYS);
       const cursor = decodeUuidCursor(q.cursor);
-      const rows = await db.scoped(scope(ctx), async (tx) => {
+      const rows = await db.scoped(forTenant(ctx), async (tx) => {
         const studentIds = await access.visibleStudentIds(tx, ctx);
         return repo.list(tx, ctx.tenantId, { ...q, studentId: q.studentId?.toLowerCase(), roomId: q.roomId?.toLowerCase(), cursor, studentIds });
       });
@@ -81,7 +80,7 @@ export function createAbsencesService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
     /** Staff remove any absence; a guardian only one they reported (another's → 403, not their child's → 404). */
     async remove(ctx: TenantContext, id: string, ifMatch?: number): Promise<void> {
       if (!isUuid(id)) throw notFound('Absence');
-      await db.scoped(scope(ctx), async (tx) => {
+      await db.scoped(forTenant(ctx), async (tx) => {
         await changeVersioned(tx, ctx, {
           what: 'Absence',
           target: { type: 'absence', id },

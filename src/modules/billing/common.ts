@@ -92,4 +92,3 @@ export async function assertAccountVisible(tx: Tx, ctx: TenantContext, accountId
   if (ids !== null && !ids.includes(accountId)) throw notFound('Account');
 }
 
-export const scope = (ctx: { tenantId: string }) => ({ tenantId: ctx.tenantId });

@@ -1,4 +1,5 @@
 import type { JobActor, TenantContext } from '../../core/context.js';
+import { forTenant } from '../../db/db.js';
 import { conflict, notFound, preconditionFailed, unprocessable } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { InvoiceStatus } from '../../models/enums.js';
@@ -11,7 +12,7 @@ import type { JobName, JobPayload } from '../../kernel/job-payloads.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned } from '../../kernel/versioned-change.js';
 import { allocate, allocationPool } from './allocation.js';
-import { assertAccountVisible, audit, auditMany, loadSettings, scope, today, visibleAccountIds, type BillingActor, type BillingDeps } from './common.js';
+import { assertAccountVisible, audit, auditMany, loadSettings, today, visibleAccountIds, type BillingActor, type BillingDeps } from './common.js';
 import { addMonths, firstDay, lastDay, maxDate, monthsBetween, periodOf } from './dates.js';
 import { money, sum } from '../../core/money.js';
 import { monthCharges } from './tuition.js';
@@ -230,7 +231,7 @@ export function createBillingInvoices({ db, clock, notify }: BillingDeps, enqueu
   return {
     /** POST /billing/runs: a job; a period more than 2 months ahead → 422, a run of the period under way → 409. */
     async startRun(ctx: TenantContext, period: string) {
-      const current = await db.scoped(scope(ctx), (tx) => today(tx, ctx.tenantId, clock));
+      const current = await db.scoped(forTenant(ctx), (tx) => today(tx, ctx.tenantId, clock));
       if (monthsBetween(periodOf(current), period) > 2) throw unprocessable('The period is more than 2 months ahead', [{ path: 'period', message: 'at most 2 months ahead' }]);
       return enqueue(ctx, 'billing.run', { tenantId: ctx.tenantId, period, createdByMembershipId: ctx.membershipId }, async (tx) => {
         await runs.lockPeriod(tx, ctx.tenantId, period);
@@ -244,7 +245,7 @@ export function createBillingInvoices({ db, clock, notify }: BillingDeps, enqueu
      */
     async runBatch(actor: JobActor, period: string, after: string | undefined, size: number) {
       const a: BillingActor = { tenantId: actor.tenantId, membershipId: actor.membershipId, requestId: actor.jobId };
-      return db.scoped(scope(actor), async (tx) => {
+      return db.scoped(forTenant(actor), async (tx) => {
         await runs.lockPeriod(tx, actor.tenantId, period);
         const ids = await repo.accountIdsAfter(tx, actor.tenantId, after, size);
         const counts: RunCounts = { created: 0, rebuilt: 0, skipped: 0, invoiceIds: [] };
@@ -254,7 +255,7 @@ export function createBillingInvoices({ db, clock, notify }: BillingDeps, enqueu
     },
 
     async list(ctx: TenantContext, q: { accountId?: string; period?: string; status?: InvoiceStatus; limit: number; cursor?: string }) {
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         let accountIds = await visibleAccountIds(tx, ctx);
         if (q.accountId) accountIds = (accountIds ?? [q.accountId.toLowerCase()]).filter((a) => a === q.accountId!.toLowerCase());
         const states = q.status === 'open' || q.status === 'paid' ? (['issued'] as const) : q.status ? ([q.status] as const) : undefined;
@@ -268,7 +269,7 @@ export function createBillingInvoices({ db, clock, notify }: BillingDeps, enqueu
 
     async get(ctx: TenantContext, id: string) {
       const iid = requireId(id, 'Invoice');
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const row = await inv.getInvoice(tx, ctx.tenantId, iid);
         if (!row) throw notFound('Invoice');
         if (!ctx.permissions.includes('billing:manage')) {
@@ -285,7 +286,7 @@ export function createBillingInvoices({ db, clock, notify }: BillingDeps, enqueu
     async issue(ctx: TenantContext, id: string, ifMatch?: number) {
       const iid = requireId(id, 'Invoice');
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const day = await today(tx, ctx.tenantId, clock);
         const settings = await loadSettings(tx, ctx.tenantId);
         const { after } = await changeVersioned(tx, ctx, {
@@ -318,7 +319,7 @@ export function createBillingInvoices({ db, clock, notify }: BillingDeps, enqueu
     async void(ctx: TenantContext, id: string, reason: string, ifMatch?: number) {
       const iid = requireId(id, 'Invoice');
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const day = await today(tx, ctx.tenantId, clock);
         const { after } = await changeVersioned(tx, ctx, {
           what: 'Invoice',
@@ -339,7 +340,7 @@ export function createBillingInvoices({ db, clock, notify }: BillingDeps, enqueu
 
     async deleteDraft(ctx: TenantContext, id: string, ifMatch?: number) {
       const iid = requireId(id, 'Invoice');
-      await db.scoped(scope(ctx), async (tx) => {
+      await db.scoped(forTenant(ctx), async (tx) => {
         const b = await inv.getInvoice(tx, ctx.tenantId, iid, true);
         if (!b) throw notFound('Invoice');
         if (ifMatch !== undefined && ifMatch !== b.version) throw preconditionFailed();

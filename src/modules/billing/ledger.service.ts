@@ -1,4 +1,5 @@
 import type { TenantContext } from '../../core/context.js';
+import { forTenant } from '../../db/db.js';
 import { conflict, notFound, unprocessable } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { localDate } from '../../core/time.js';
@@ -8,7 +9,7 @@ import { billingRepository as repo } from './billing.repository.js';
 import type { Tx } from '../../db/db.js';
 import { checkRange, requireId } from '../../kernel/helpers.js';
 import { decodeNumberCursor, decodeUuidCursor, toPage } from '../../core/pagination.js';
-import { assertAccountVisible, audit, loadSettings, scope, today, visibleAccountIds, type BillingDeps } from './common.js';
+import { assertAccountVisible, audit, loadSettings, today, visibleAccountIds, type BillingDeps } from './common.js';
 import { money, sum } from '../../core/money.js';
 import { renderStatementPdf, renderTaxStatementPdf } from './statement-pdf.js';
 
@@ -114,7 +115,7 @@ export function createBillingLedger({ db, clock, notify }: BillingDeps) {
 
   return {
     async ledger(ctx: TenantContext, accountId: string, q: { limit: number; cursor?: string }) {
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const a = await account(tx, ctx, accountId);
         const rows = await inv.entries(tx, ctx.tenantId, a.id, { afterSeq: decodeNumberCursor(q.cursor), limit: q.limit });
         return toPage(rows, q.limit, entryDto, (r) => r.seq);
@@ -122,7 +123,7 @@ export function createBillingLedger({ db, clock, notify }: BillingDeps) {
     },
 
     async credit(ctx: TenantContext, accountId: string, input: { amount: number; reason: string }) {
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const a = await account(tx, ctx, accountId);
         const e = await inv.post(tx, { id: newId(), tenantId: ctx.tenantId, accountId: a.id, type: 'credit', amount: money(-input.amount), effectiveDate: await today(tx, ctx.tenantId, clock), memo: input.reason, createdByMembershipId: ctx.membershipId });
         await audit(tx, ctx, { action: 'billing.credit.posted', targetType: 'billing_account', targetId: a.id, after: entryDto(e) });
@@ -133,7 +134,7 @@ export function createBillingLedger({ db, clock, notify }: BillingDeps) {
     /** A payment recorded by staff: succeeded at once, a `payment` entry dated `receivedOn`, payers notified. */
     async recordPayment(ctx: TenantContext, accountId: string, input: { amount: number; method: 'cash' | 'check' | 'bank_transfer' | 'other'; receivedOn: string; payerGuardianId?: string | null; reference?: string | null }) {
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const a = await account(tx, ctx, accountId);
         const { payers } = await repo.members(tx, ctx.tenantId, [a.id]);
         const payer = input.payerGuardianId ? input.payerGuardianId.toLowerCase() : null;
@@ -168,7 +169,7 @@ export function createBillingLedger({ db, clock, notify }: BillingDeps) {
     },
 
     async listPayments(ctx: TenantContext, q: { accountId?: string; status?: PaymentStatus; limit: number; cursor?: string }) {
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         let accountIds = await visibleAccountIds(tx, ctx);
         if (q.accountId) accountIds = (accountIds ?? [q.accountId.toLowerCase()]).filter((x) => x === q.accountId!.toLowerCase());
         const rows = await inv.listPayments(tx, ctx.tenantId, { accountIds, status: q.status, cursor: decodeUuidCursor(q.cursor), limit: q.limit });
@@ -179,7 +180,7 @@ export function createBillingLedger({ db, clock, notify }: BillingDeps) {
 
     async getPayment(ctx: TenantContext, id: string) {
       const pid = requireId(id, 'Payment');
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const p = await inv.getPayment(tx, ctx.tenantId, pid);
         if (!p) throw notFound('Payment');
         await assertAccountVisible(tx, ctx, p.accountId).catch(() => {
@@ -196,7 +197,7 @@ export function createBillingLedger({ db, clock, notify }: BillingDeps) {
     async refund(ctx: TenantContext, paymentId: string, input: { amount: number; reason: string }) {
       const pid = requireId(paymentId, 'Payment');
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const p = await inv.getPayment(tx, ctx.tenantId, pid, true);
         if (!p) throw notFound('Payment');
         if (p.status !== 'succeeded') throw conflict(`The payment is ${p.status}: only a succeeded payment is refunded`);
@@ -215,13 +216,13 @@ export function createBillingLedger({ db, clock, notify }: BillingDeps) {
     /** Entries with `effectiveDate` in [from, to] (at most 366 days), with the balances around them. */
     async statement(ctx: TenantContext, accountId: string, from: string, to: string) {
       checkRange(from, to, 366);
-      return db.scoped(scope(ctx), async (tx) => (await statementIn(tx, ctx, accountId, from, to)).json);
+      return db.scoped(forTenant(ctx), async (tx) => (await statementIn(tx, ctx, accountId, from, to)).json);
     },
 
     /** The same statement as a printable PDF (`Accept: application/pdf`), from the same data in the same transaction. */
     async statementPdf(ctx: TenantContext, accountId: string, from: string, to: string) {
       checkRange(from, to, 366);
-      const input = await db.scoped(scope(ctx), async (tx) => {
+      const input = await db.scoped(forTenant(ctx), async (tx) => {
         const { json, account: a, entries } = await statementIn(tx, ctx, accountId, from, to);
         const p = await printHeader(tx, ctx, a.id);
         const numbers = await inv.invoiceNumbers(tx, ctx.tenantId, entries.map((e) => e.invoiceId).filter((x): x is string => !!x));
@@ -242,12 +243,12 @@ export function createBillingLedger({ db, clock, notify }: BillingDeps) {
 
     /** The year's payments less refunds and reversals, by payer (see taxStatementIn). */
     async taxStatement(ctx: TenantContext, accountId: string, year: number) {
-      return db.scoped(scope(ctx), async (tx) => taxStatementIn(tx, ctx, await account(tx, ctx, accountId), year));
+      return db.scoped(forTenant(ctx), async (tx) => taxStatementIn(tx, ctx, await account(tx, ctx, accountId), year));
     },
 
     /** The tax statement as a printable PDF (`Accept: application/pdf`). */
     async taxStatementPdf(ctx: TenantContext, accountId: string, year: number) {
-      const input = await db.scoped(scope(ctx), async (tx) => {
+      const input = await db.scoped(forTenant(ctx), async (tx) => {
         const a = await account(tx, ctx, accountId);
         const t = await taxStatementIn(tx, ctx, a, year);
         const p = await printHeader(tx, ctx, a.id);

@@ -1,4 +1,5 @@
 import type { Actor, TenantContext } from '../../core/context.js';
+import { forTenant } from '../../db/db.js';
 import { conflict, forbidden, notFound, preconditionFailed, unprocessable } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { localDate, zonedInstant } from '../../core/time.js';
@@ -8,7 +9,7 @@ import type { Tx } from '../../db/db.js';
 import { requireId, sent } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
-import { assertAccountVisible, audit, loadSettings, scope, settingsDto, visibleAccountIds, type BillingDeps, type BillingSettingsDto } from './common.js';
+import { assertAccountVisible, audit, loadSettings, settingsDto, visibleAccountIds, type BillingDeps, type BillingSettingsDto } from './common.js';
 import { money } from '../../core/money.js';
 
 const stamps = (r: { createdAt: Date; updatedAt: Date; version: number }) => ({ createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), version: r.version });
@@ -97,13 +98,13 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
 
   return {
     async getSettings(ctx: { tenantId: string }): Promise<BillingSettingsDto> {
-      return db.scoped(scope(ctx), (tx) => loadSettings(tx, ctx.tenantId));
+      return db.scoped(forTenant(ctx), (tx) => loadSettings(tx, ctx.tenantId));
     },
 
     /** PATCH /billing/settings: the settings in their own transaction. */
     async updateSettings(ctx: TenantContext, patch: SettingsPatch): Promise<BillingSettingsDto> {
       if (!ctx.permissions.includes('billing:manage')) throw forbidden('Billing settings need the billing entitlement');
-      return db.scoped(scope(ctx), (tx) => writeSettings(tx, ctx, patch));
+      return db.scoped(forTenant(ctx), (tx) => writeSettings(tx, ctx, patch));
     },
 
     /** GET /tenant `billing` (tenancy's settings sections): read in the tenant's transaction. */
@@ -114,7 +115,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
     // Plans
     async createPlan(ctx: TenantContext, input: { name: string; amount: number; interval?: 'month' }) {
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const row = await repo.insertPlan(tx, { id: newId(), tenantId: ctx.tenantId, name: input.name, amount: money(input.amount), interval: 'month', createdAt: now, updatedAt: now });
         await audit(tx, ctx, { action: 'billing.plan.created', targetType: 'billing_plan', targetId: row.id, after: planDto(row) });
         return planDto(row);
@@ -122,18 +123,18 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
     },
     async getPlan(ctx: TenantContext, id: string) {
       const pid = requireId(id, 'Plan');
-      const row = await db.scoped(scope(ctx), (tx) => repo.getPlan(tx, ctx.tenantId, pid));
+      const row = await db.scoped(forTenant(ctx), (tx) => repo.getPlan(tx, ctx.tenantId, pid));
       if (!row) throw notFound('Plan');
       return planDto(row);
     },
     async listPlans(ctx: TenantContext, q: { limit: number; cursor?: string; includeArchived: boolean }) {
-      const rows = await db.scoped(scope(ctx), (tx) => repo.listPlans(tx, ctx.tenantId, { includeArchived: q.includeArchived, cursor: decodeUuidCursor(q.cursor), limit: q.limit }));
+      const rows = await db.scoped(forTenant(ctx), (tx) => repo.listPlans(tx, ctx.tenantId, { includeArchived: q.includeArchived, cursor: decodeUuidCursor(q.cursor), limit: q.limit }));
       return toPage(rows, q.limit, planDto, (r) => r.id);
     },
     async updatePlan(ctx: TenantContext, id: string, patch: { name?: string; amount?: number }, ifMatch?: number) {
       const pid = requireId(id, 'Plan');
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const { before, after } = await changeVersioned(tx, ctx, {
           what: 'Plan',
           target: { type: 'billing_plan', id: pid },
@@ -156,7 +157,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
     async archivePlan(ctx: TenantContext, id: string, ifMatch?: number) {
       const pid = requireId(id, 'Plan');
       const now = clock.now();
-      await db.scoped(scope(ctx), (tx) =>
+      await db.scoped(forTenant(ctx), (tx) =>
         changeVersioned(tx, ctx, {
           what: 'Plan',
           target: { type: 'billing_plan', id: pid },
@@ -171,7 +172,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
     // Accounts
     async createAccount(ctx: TenantContext, input: AccountInput) {
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const { payers, kids } = await checkMembers(tx, ctx, null, input.payerGuardianIds, input.studentIds);
         const row = await repo.insertAccount(tx, { id: newId(), tenantId: ctx.tenantId, name: input.name, createdAt: now, updatedAt: now });
         await repo.setMembers(tx, ctx.tenantId, row.id, payers, kids);
@@ -182,7 +183,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
     },
     async getAccount(ctx: TenantContext, id: string) {
       const aid = requireId(id, 'Account');
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         await assertAccountVisible(tx, ctx, aid);
         const row = await repo.getAccount(tx, ctx.tenantId, aid);
         if (!row) throw notFound('Account');
@@ -190,7 +191,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
       });
     },
     async listAccounts(ctx: TenantContext, q: { limit: number; cursor?: string }) {
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const rows = await repo.listAccounts(tx, ctx.tenantId, { ids: await visibleAccountIds(tx, ctx), cursor: decodeUuidCursor(q.cursor), limit: q.limit });
         const page = toPage(rows, q.limit, (r) => r, (r) => r.id);
         return { items: await accountDto(tx, ctx.tenantId, page.items), nextCursor: page.nextCursor };
@@ -199,7 +200,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
     async updateAccount(ctx: TenantContext, id: string, patch: Partial<AccountInput>, ifMatch?: number) {
       const aid = requireId(id, 'Account');
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const current = async (r: AccountRow) => (await accountDto(tx, ctx.tenantId, [r]))[0]!;
         let beforeDto: Awaited<ReturnType<typeof current>> | undefined;
         let afterDto: Awaited<ReturnType<typeof current>> | undefined;
@@ -229,7 +230,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
 
     // Subscriptions
     async listSubscriptions(ctx: TenantContext, q: { studentId?: string; accountId?: string; limit: number; cursor?: string }) {
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         let studentIds: string[] | null = null;
         if (q.accountId) studentIds = (await repo.members(tx, ctx.tenantId, [q.accountId.toLowerCase()])).students.map((s) => s.studentId);
         if (q.studentId) studentIds = (studentIds ?? [q.studentId.toLowerCase()]).filter((s) => s === q.studentId!.toLowerCase());
@@ -244,7 +245,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
       const sid = requireId(input.studentId, 'Student');
       const pid = requireId(input.planId, 'Plan');
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         if (!(await repo.lockStudent(tx, ctx.tenantId, sid))) throw notFound('Student');
         const plan = await repo.getPlan(tx, ctx.tenantId, pid);
         if (!plan) throw notFound('Plan');
@@ -262,7 +263,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
     async updateSubscription(ctx: TenantContext, id: string, patch: { planId?: string; startDate?: string; endDate?: string | null }, ifMatch?: number) {
       const id2 = requireId(id, 'Subscription');
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const { before, after } = await changeVersioned(tx, ctx, {
           what: 'Subscription',
           target: { type: 'billing_subscription', id: id2 },
@@ -294,7 +295,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
     },
     async deleteSubscription(ctx: TenantContext, id: string, ifMatch?: number) {
       const id2 = requireId(id, 'Subscription');
-      await db.scoped(scope(ctx), async (tx) => {
+      await db.scoped(forTenant(ctx), async (tx) => {
         const s = await repo.getSubscription(tx, ctx.tenantId, id2, true);
         if (!s) throw notFound('Subscription');
         if (ifMatch !== undefined && s.version !== ifMatch) throw preconditionFailed();
@@ -306,7 +307,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
 
     // Charges
     async listCharges(ctx: TenantContext, q: { accountId?: string; status?: ChargeStatus; limit: number; cursor?: string }) {
-      const rows = await db.scoped(scope(ctx), (tx) =>
+      const rows = await db.scoped(forTenant(ctx), (tx) =>
         repo.listCharges(tx, ctx.tenantId, { accountId: q.accountId?.toLowerCase(), status: q.status, cursor: decodeUuidCursor(q.cursor), limit: q.limit }),
       );
       return toPage(rows, q.limit, chargeDto, (r) => r.id);
@@ -314,7 +315,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
     async createCharge(ctx: TenantContext, input: { accountId: string; studentId?: string | null; description: string; amount: number; serviceDate: string }) {
       const aid = requireId(input.accountId, 'Account');
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         if (!(await repo.getAccount(tx, ctx.tenantId, aid))) throw notFound('Account');
         let studentId: string | null = null;
         if (input.studentId) {
@@ -344,7 +345,7 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
     async decideCharge(ctx: TenantContext, id: string, decision: 'approved' | 'waived', ifMatch?: number) {
       const cid = requireId(id, 'Charge');
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const { after } = await changeVersioned(tx, ctx, {
           what: 'Charge',
           target: { type: 'billing_charge', id: cid },

@@ -1,4 +1,5 @@
 import { ZodError } from 'zod';
+import { forTenant } from '../../db/db.js';
 import { CARE_DETAILS } from '../../core/care-details.js';
 import type { TenantContext } from '../../core/context.js';
 import { notFound, unprocessable, validationError } from '../../core/errors.js';
@@ -18,7 +19,6 @@ import { careEntryDto, summarize, type CareEntryDto, type CareEntryInput, type C
 
 /** The care log (typed entries, room batches) and the parent's daily report. */
 export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
-  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email });
   const timezone = async (tx: Tx, tenantId: string) => (await attendanceRepository.tenantTimezone(tx, tenantId)) ?? 'UTC';
 
   function instant(value: string, field: string, now: Date): Date {
@@ -71,7 +71,7 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
       const endAt = input.endAt ? instant(input.endAt, 'endAt', now) : null;
       times(at, endAt);
       const d = details(input.type, input.details);
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const sid = await visibleStudent(tx, ctx, studentId);
         const [row] = await repo.insertMany(tx, [
           {
@@ -105,7 +105,7 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
       const now = clock.now();
       const at = input.at === undefined ? now : instant(input.at, 'at', now);
       const d = details(input.type, input.details);
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const room = await attendanceRepository.getRoom(tx, ctx.tenantId, roomId.toLowerCase());
         if (!room) throw notFound('Room');
         let ids: string[];
@@ -152,7 +152,7 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
 
     async get(ctx: TenantContext, id: string): Promise<CareEntryDto> {
       if (!isUuid(id)) throw notFound('Care entry');
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const row = await repo.get(tx, ctx.tenantId, id);
         if (!row) throw notFound('Care entry');
         await assertVisible(tx, ctx, row);
@@ -163,7 +163,7 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
     async update(ctx: TenantContext, id: string, input: CareEntryPatchInput, ifMatch?: number): Promise<CareEntryDto> {
       if (!isUuid(id)) throw notFound('Care entry');
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const { before, after } = await changeVersioned(tx, ctx, {
           what: 'Care entry',
           target: { type: 'care_entry', id },
@@ -199,7 +199,7 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
 
     async remove(ctx: TenantContext, id: string, ifMatch?: number): Promise<void> {
       if (!isUuid(id)) throw notFound('Care entry');
-      await db.scoped(scope(ctx), async (tx) => {
+      await db.scoped(forTenant(ctx), async (tx) => {
         await changeVersioned(tx, ctx, {
           what: 'Care entry',
           target: { type: 'care_entry', id },
@@ -214,7 +214,7 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
 
     /** One child's entries on a local day (default today), ordered by `at`; a guardian gets only the visible ones. */
     async listForStudent(ctx: TenantContext, studentId: string, q: { date?: string }) {
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const sid = await visibleStudent(tx, ctx, studentId);
         const rows = await repo.forDay(tx, ctx.tenantId, sid, await day(tx, ctx, q.date), ctx.guardianOnly);
         return { items: rows.map(careEntryDto), nextCursor: null };
@@ -223,7 +223,7 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
 
     /** The day in one read transaction: stays, absence, entries (a guardian: visible ones) and the summary of those. */
     async dailyReport(ctx: TenantContext, studentId: string, q: { date?: string }) {
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const sid = await visibleStudentId(tx, ctx, studentId);
         const date = await day(tx, ctx, q.date);
         const read = await repo.day(tx, ctx.tenantId, sid, date, ctx.guardianOnly);

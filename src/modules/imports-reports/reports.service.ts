@@ -66,7 +66,7 @@ export function createReportsService({ db, storage, files }: Pick<ServiceDeps, '
         }
         let afterAbsence: { date: string; id: string } | undefined;
         for (;;) {
-          const page = await db.scoped({ tenantId }, (tx) => reportsRepository.absencePage(tx, tenantId, f, afterAbsence, PAGE));
+          const page = await db.scoped(forTenant(tenantId), (tx) => reportsRepository.absencePage(tx, tenantId, f, afterAbsence, PAGE));
           let chunk = '';
           for (const r of page) chunk += csvLine([r.date, r.firstName, r.lastName, r.roomName ?? '', '', '', '', '', '', '', '', r.reason], { neutralizeFormulas: true });
           rows += page.length;

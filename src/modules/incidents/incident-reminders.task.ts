@@ -1,4 +1,5 @@
 import { incidentsRepository } from './incidents.repository.js';
+import { forTenant } from '../../db/db.js';
 import type { PostStudentMessage } from '../messages/index.js';
 import { SYSTEM_AUTHOR, type TaskDeps, type TenantEntry } from '../../kernel/tasks.js';
 
@@ -11,7 +12,7 @@ export const ACK_REMINDER_AFTER_MS = 24 * 60 * 60 * 1000;
  * message, so two overlapping runs cannot both send it.
  */
 export const remindIncidents = (postStudentMessage: PostStudentMessage) => async (deps: TaskDeps, t: TenantEntry, now: Date) =>
-  deps.db.scoped({ tenantId: t.id }, async (tx) => {
+  deps.db.scoped(forTenant(t.id), async (tx) => {
     const due = await incidentsRepository.awaitingReminder(tx, t.id, new Date(now.getTime() - ACK_REMINDER_AFTER_MS));
     let messages = 0;
     for (const i of due) {

@@ -5,7 +5,7 @@ import { addDays, FUTURE_SKEW_MS, startOfLocalDay } from '../../core/time.js';
 import type { IncidentStatus, IncidentType } from '../../models/enums.js';
 import { attendanceRepository } from '../attendance/attendance.repository.js';
 import { auditActor, auditRepository } from '../../db/audit.repository.js';
-import { pgConstraint, type Tx } from '../../db/db.js';
+import { forTenant, pgConstraint, type Tx } from '../../db/db.js';
 import { incidentsRepository as repo, type IncidentRow } from './incidents.repository.js';
 import { access } from '../../auth/access.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
@@ -64,7 +64,6 @@ export function createIncidentsService({
   notify = noNotify,
   postStudentMessage,
 }: Pick<ServiceDeps, 'db' | 'clock' | 'notify'> & { /** Messages' (the container's wiring). */ postStudentMessage: PostStudentMessage }) {
-  const scope = (ctx: TenantContext) => ({ tenantId: ctx.tenantId, userId: ctx.userId, email: ctx.email });
 
   function instant(value: string, field: string, now: Date) {
     const at = new Date(value);
@@ -111,7 +110,7 @@ export function createIncidentsService({
       if (!isUuid(input.studentId)) throw notFound('Student');
       const now = clock.now();
       const occurredAt = instant(input.occurredAt, 'occurredAt', now);
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         await access.assertStudentVisible(tx, ctx, input.studentId.toLowerCase());
         const s = await repo.student(tx, ctx.tenantId, input.studentId.toLowerCase());
         if (!s) throw notFound('Student');
@@ -139,7 +138,7 @@ export function createIncidentsService({
 
     async get(ctx: TenantContext, id: string): Promise<IncidentDto> {
       if (!isUuid(id)) throw notFound('Incident');
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         const row = await repo.get(tx, ctx.tenantId, id);
         if (!row) throw notFound('Incident');
         await assertVisible(tx, ctx, row);
@@ -150,7 +149,7 @@ export function createIncidentsService({
     /** `from`/`to` are the centre's local dates of `occurredAt` (both included). */
     async list(ctx: TenantContext, q: { studentId?: string; status?: IncidentStatus; from?: string; to?: string; limit: number; cursor?: string }) {
       const cursor = decodeUuidCursor(q.cursor);
-      const rows = await db.scoped(scope(ctx), async (tx) => {
+      const rows = await db.scoped(forTenant(ctx), async (tx) => {
         const tz = (await attendanceRepository.tenantTimezone(tx, ctx.tenantId)) ?? 'UTC';
         const studentIds = await access.visibleStudentIds(tx, ctx);
         return repo.list(tx, ctx.tenantId, {
@@ -172,7 +171,7 @@ export function createIncidentsService({
       if (!isUuid(id)) throw notFound('Incident');
       const now = clock.now();
       return mapFrozen(() =>
-        db.scoped(scope(ctx), async (tx) => {
+        db.scoped(forTenant(ctx), async (tx) => {
           const { before, after } = await transition(tx, ctx, id, ifMatch, 'incident.updated', async (b) => {
             if (b.status === 'acknowledged') throw signed();
             const patch = {
@@ -195,7 +194,7 @@ export function createIncidentsService({
       if (!isUuid(id)) throw notFound('Incident');
       const now = clock.now();
       return mapFrozen(() =>
-        db.scoped(scope(ctx), async (tx) => {
+        db.scoped(forTenant(ctx), async (tx) => {
           const { after } = await transition(tx, ctx, id, ifMatch, 'incident.reviewed', async (b) => {
             if (b.status === 'acknowledged') throw signed();
             if (b.status !== 'open') throw conflict('The incident has already been reviewed');
@@ -227,7 +226,7 @@ export function createIncidentsService({
       if (!isUuid(id)) throw notFound('Incident');
       const now = clock.now();
       return mapFrozen(() =>
-        db.scoped(scope(ctx), async (tx) => {
+        db.scoped(forTenant(ctx), async (tx) => {
           const { after } = await transition(tx, ctx, id, ifMatch, 'incident.acknowledged', async (b) => {
             if (b.status === 'acknowledged') throw conflict('The incident has already been acknowledged');
             if (b.status !== 'reviewed') throw notFound('Incident');

@@ -6,11 +6,11 @@ import { newId, UUID_RE } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
 import { billingInvoicesRepository as inv, type PaymentRow } from '../billing/billing-invoices.repository.js';
 import { billingRepository as repo } from '../billing/billing.repository.js';
-import { systemWide, type Database, type Tx } from '../../db/db.js';
+import { forTenant, systemWide, type Database, type Tx } from '../../db/db.js';
 import { paymentsRepository as pay } from './payments.repository.js';
 import { access } from '../../auth/access.js';
 import { requireId } from '../../kernel/helpers.js';
-import { assertAccountVisible, audit, loadSettings, scope, today, type BillingActor } from '../billing/common.js';
+import { assertAccountVisible, audit, loadSettings, today, type BillingActor } from '../billing/common.js';
 import { money } from '../../core/money.js';
 import type { Notify } from '../../kernel/notify-port.js';
 
@@ -104,7 +104,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
     if (!row) return 'unknown payment';
     const view: SessionView | null = await payments.retrieveSession(sessionId);
     if (!view) return 'unknown at the provider';
-    return db.scoped({ tenantId: row.tenantId }, async (tx) => {
+    return db.scoped(forTenant(row.tenantId), async (tx) => {
       const p = await inv.getPayment(tx, row.tenantId, row.id, true);
       if (!p) return 'unknown payment';
       const { currency } = await loadSettings(tx, p.tenantId);
@@ -125,7 +125,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
     if (!view?.paymentIntent) return 'unknown at the provider';
     const row = await db.scoped(systemWide(), (tx) => pay.findByIntent(tx, payments.name, view.paymentIntent!));
     if (!row) return 'unknown payment';
-    return db.scoped({ tenantId: row.tenantId }, async (tx) => {
+    return db.scoped(forTenant(row.tenantId), async (tx) => {
       const p = await inv.getPayment(tx, row.tenantId, row.id, true);
       if (!p) return 'unknown payment';
       if (!(await pay.recordEvent(tx, p.tenantId, payments.name, eventId, type, p.id))) return 'redelivery';
@@ -172,7 +172,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
       if (!returnOrigin || !deps.returnOrigins.includes(returnOrigin))
         throw unprocessable('The returnUrl must go back to the app', [{ path: 'returnUrl', message: `its origin must be one of ${deps.returnOrigins.join(', ')}` }]);
       const now = clock.now();
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         await assertAccountVisible(tx, ctx, aid);
         const account = await repo.getAccount(tx, ctx.tenantId, aid, true);
         if (!account) throw notFound('Account');
@@ -235,7 +235,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
      */
     async refund(ctx: TenantContext, paymentId: string, input: { amount: number; reason: string }) {
       const pid = requireId(paymentId, 'Payment');
-      const first = await db.scoped(scope(ctx), async (tx) => {
+      const first = await db.scoped(forTenant(ctx), async (tx) => {
         const p = await inv.getPayment(tx, ctx.tenantId, pid, true);
         if (!p) throw notFound('Payment');
         if (p.method !== 'online') return { recorded: true as const };
@@ -260,7 +260,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
         logger.warn({ err, refundId: r.id }, 'payments: the provider refund failed');
         status = 'failed';
       }
-      return db.scoped(scope(ctx), async (tx) => {
+      return db.scoped(forTenant(ctx), async (tx) => {
         if (status !== 'pending') {
           await settleRefund(tx, p, r.id, status, providerRef);
           await audit(tx, ctx, { action: `billing.refund.${status}`, targetType: 'billing_payment', targetId: p.id, after: { id: r.id, status } });
@@ -274,7 +274,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
       if (!UUID_RE.test(paymentId)) return null;
       const row = await db.scoped(systemWide(), (tx) => pay.findBySession(tx, payments.name, `cs_fake_${paymentId.toLowerCase()}`));
       if (!row) return null;
-      return db.scoped({ tenantId: row.tenantId }, async (tx) => {
+      return db.scoped(forTenant(row.tenantId), async (tx) => {
         const p = await inv.getPayment(tx, row.tenantId, row.id);
         if (!p) return null;
         const { currency } = await loadSettings(tx, row.tenantId);
