@@ -24,7 +24,10 @@ export const idempotencyRepository = {
     const [row] = await tx.select().from(idempotencyKeys).where(where(s));
     return row;
   },
-  /** The key with its response, written in the transaction of the work it answers for (never "in progress"). */
+  /**
+   * The key with its response, written in the transaction of the work it answers for (never "in progress": every row
+   * is complete; `completed` is always true, a column left from the claim-first design, to drop with a migration).
+   */
   async insertCompleted(
     tx: Tx,
     s: IdemScope,
@@ -43,10 +46,6 @@ export const idempotencyRepository = {
       createdAt: now,
       expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
     });
-  },
-  /** An unfinished claim left by an older version of the service: its work never committed a response. */
-  async removeAbandoned(tx: Tx, s: IdemScope) {
-    await tx.delete(idempotencyKeys).where(and(where(s), eq(idempotencyKeys.completed, false)));
   },
   /** Cleanup: keys past their 24 h (tenant keys per tenant scope; user-level keys in system scope). */
   async deleteExpired(tx: Tx, tenantId: string | null, now: Date) {

@@ -30,6 +30,18 @@ const inProgress = () => new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with
  * response stored, and an uncommitted one leaves no trace — there is no "in progress" row to outlive a crash.
  * Concurrent duplicates meet on a transaction-level advisory lock: the second one answers 409 at once instead of
  * waiting, and the lock goes away with the transaction, whatever kills it.
+ *
+ * The unit of work, as the code running in it sees it (tested: tests/integration/unit-of-work-rule.test.ts):
+ * - every `db.scoped(scope, fn)` call of the work, in the same async flow, joins the one transaction as a savepoint
+ *   run under its own `scope`: it sees what the calls before it wrote, and its row locks last until the commit;
+ * - a call that throws rolls back its savepoint alone: what the calls before it wrote commits with the stored answer
+ *   (as it would commit without a key, each call being its own transaction then);
+ * - an answer that is not stored (a 5xx) rolls the whole unit of work back — without a key, the calls before the
+ *   failure would have committed;
+ * - the transaction `unitOfWork` hands its own callback carries the scope of the last call that joined: work done
+ *   in it after a joined call of another scope goes through `db.scoped()` (or `reScope`) again;
+ * - `db.afterCommit(fn)` runs after the commit (dropped on rollback); joined calls run one after another (never in
+ *   Promise.all: savepoints nest).
  */
 export function createIdempotencyService({ db, clock }: { db: Database; clock: Clock }) {
   // A keyed request without a centre (POST /tenants, an invitation's answer) is its user's own.
@@ -40,8 +52,7 @@ export function createIdempotencyService({ db, clock }: { db: Database; clock: C
   /** The stored response for this key, 422 when it was used with another request, null when there is none. */
   const storedResponse = async (s: IdemScope, fingerprint: string): Promise<StoredResponse | null> => {
     const row = await db.scoped(dbScope(s), (tx) => idempotencyRepository.find(tx, s));
-    // Rows written by an older version before it completed the request are abandoned claims: not a response.
-    if (!row || !row.completed) return null;
+    if (!row) return null;
     if (row.fingerprint !== fingerprint) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
     return { status: row.responseStatus ?? 200, body: row.responseBody, headers: (row.responseHeaders as Record<string, string>) ?? {} };
   };
@@ -72,10 +83,7 @@ export function createIdempotencyService({ db, clock }: { db: Database; clock: C
           const result = await work();
           const response = await record(result);
           if (!response) throw new RollBack(result);
-          await db.scoped(dbScope(s), async (tx) => {
-            await idempotencyRepository.removeAbandoned(tx, s);
-            await idempotencyRepository.insertCompleted(tx, s, fingerprint, response, clock.now(), IDEMPOTENCY_TTL_SECONDS);
-          });
+          await db.scoped(dbScope(s), (tx) => idempotencyRepository.insertCompleted(tx, s, fingerprint, response, clock.now(), IDEMPOTENCY_TTL_SECONDS));
           return { fresh: result };
         });
       } catch (err) {
