@@ -1,11 +1,9 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import path from 'node:path';
-import { randomBytes } from 'node:crypto';
 import type { Cache } from './adapters/cache/cache.js';
 import { MemoryCache } from './adapters/cache/memory-cache.js';
 import { createRateLimiter } from './adapters/cache/rate-limiter.js';
 import { systemClock, type Clock } from './core/clock.js';
 import type { Config } from './core/config.js';
+import { localAuthSecretFor, localSecret } from './core/local-secrets.js';
 import { createLogger, type Logger } from './core/logger.js';
 import { rateLimitPolicies } from './core/rate-limits.js';
 import { startTelemetry, telemetry } from './core/telemetry.js';
@@ -93,15 +91,10 @@ export async function createContainer(
   const localAuthSecret = config.localAuth ? await localAuthSecretFor(config) : undefined;
   const tokens = new TokenService(sessionSecret, config.accessTokenTtlSeconds);
   const verifySupabase = createSupabaseVerifier({ supabaseUrl: config.supabaseUrl, jwtSecret: config.supabaseJwtSecret, localSecret: localAuthSecret });
-  const authConfig = {
-    refreshGraceSeconds: config.refreshGraceSeconds,
-    sessionIdleSeconds: config.sessionIdleSeconds,
-    sessionAbsoluteSeconds: config.sessionAbsoluteSeconds,
-  };
   // Every counted limit, from the one policy table (core/rate-limits.ts), on the cache's store (Redis or in process).
   const limits = createRateLimiter(cache, rateLimitPolicies(config), () => clock.now().getTime());
   // Auth in three rooms: sessions (sign-in, refresh, logout, switch), the per-request authenticator, /me/context.
-  const sessions = createSessionsService({ db, cache, tokens, verifySupabase, clock, logger, limits, config: authConfig });
+  const sessions = createSessionsService({ db, cache, tokens, verifySupabase, clock, logger, limits, config });
   const authenticator = createAuthenticator({ db, cache, tokens, clock, limits });
   const memberContext = createMemberContextService({ db });
   // Notifications: in-app rows and pending emails written in the change's transaction (services/notifications/).
@@ -156,18 +149,11 @@ export async function createContainer(
   const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? createEnrolmentBilling({ clock }), tenancy });
   const publicEnrolment = createPublicEnrolmentService({ db, clock, limits, notify: enrolmentNotify, enrolment });
   // GET|PATCH /tenant's sections, each with its value's schema and who may see and change it (one transaction per request).
+  const billingSection = { readPermission: 'billing:read', writePermission: { permission: 'billing:manage', denied: 'Billing settings need the billing entitlement' } } as const;
   tenantSections.push(
     settingsSection({ key: 'waitlist', schema: WaitlistSettings, versioned: true, read: enrolment.settingsOf, write: enrolment.writeWaitlistSettings }),
     settingsSection({ key: 'notifications', schema: NotificationSettingsPatch, versioned: false, read: notifications.settingsIn, write: notifications.writeSettings }),
-    settingsSection({
-      key: 'billing',
-      schema: BillingSettingsPatch,
-      readPermission: 'billing:read',
-      writePermission: { permission: 'billing:manage', denied: 'Billing settings need the billing entitlement' },
-      versioned: false,
-      read: billing.settingsIn,
-      write: billing.writeSettings,
-    }),
+    settingsSection({ key: 'billing', schema: BillingSettingsPatch, ...billingSection, versioned: false, read: billing.settingsIn, write: billing.writeSettings }),
   );
 
   // Background work: the worker host is handed the services, as createApp is (src/workers/host.ts).
@@ -256,6 +242,8 @@ export async function createContainer(
   };
 }
 export type Container = Awaited<ReturnType<typeof createContainer>>;
+/** `npm run token` signs with it (src/entrypoints/cli.ts). */
+export { localAuthSecretFor };
 
 export async function openCache(config: Config, logger: Logger): Promise<Cache> {
   if (!config.redisUrl) return new MemoryCache();
@@ -302,23 +290,4 @@ function jobsBacklog(queue: object, stalledSeconds: number, logger: Logger): (()
 async function queueDepth(queue: object): Promise<number> {
   if ('depth' in queue && typeof queue.depth === 'function') return ((await queue.depth()) as { waiting: number }).waiting;
   return 'size' in queue && typeof queue.size === 'number' ? queue.size : 0;
-}
-
-/** The local-mode signing secret for Supabase-shaped tokens (`npm run token`), without opening the database. */
-export const localAuthSecretFor = (config: Config) => localSecret(config, 'local-auth-secret');
-
-/** A random secret kept in DATA_DIR for local runs (never in production: config refuses to start without one). */
-async function localSecret(config: Config, name: string): Promise<string> {
-  if (config.isProduction) throw new Error(`${name} must be configured in production`);
-  const file = path.resolve(config.dataDir, name);
-  try {
-    const s = (await readFile(file, 'utf8')).trim();
-    if (s.length >= 32) return s;
-  } catch {
-    /* first run */
-  }
-  const s = randomBytes(48).toString('base64url');
-  await mkdir(path.dirname(file), { recursive: true });
-  await writeFile(file, s, { mode: 0o600 });
-  return s;
 }

@@ -1,53 +1,10 @@
-import { isIP } from 'node:net';
 import { z } from 'zod';
+import { bool, int, optionalString, originList, retryWaits, trustProxy, url } from './config-parsers.js';
 
 /**
  * Every environment variable of CONTRACT §1 (and a few tuning knobs), parsed once.
  * A bad value stops the process with one line naming the variable — never its value.
  */
-const int = (def: number, min: number, max: number) =>
-  z
-    .string()
-    .optional()
-    .transform((v, ctx) => {
-      if (v === undefined || v === '') return def;
-      const n = Number(v);
-      if (!Number.isInteger(n) || n < min || n > max) {
-        ctx.addIssue({ code: 'custom', message: `must be an integer between ${min} and ${max}` });
-        return z.NEVER;
-      }
-      return n;
-    });
-
-const optionalString = z
-  .string()
-  .optional()
-  .transform((v) => (v === undefined || v.trim() === '' ? undefined : v.trim()));
-
-const url = (protocols: string[]) =>
-  optionalString.refine(
-    (v) => {
-      if (v === undefined) return true;
-      try {
-        return protocols.includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    },
-    { message: `must be a URL (${protocols.join(' or ')})` },
-  );
-
-const bool = z
-  .string()
-  .optional()
-  .transform((v, ctx) => {
-    if (v === undefined || v === '') return undefined;
-    if (['1', 'true', 'yes', 'on'].includes(v.toLowerCase())) return true;
-    if (['0', 'false', 'no', 'off'].includes(v.toLowerCase())) return false;
-    ctx.addIssue({ code: 'custom', message: 'must be true or false' });
-    return z.NEVER;
-  });
-
 const envSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).optional().default('development'),
   PORT: int(3000, 0, 65535),
@@ -69,24 +26,7 @@ const envSchema = z.object({
   SESSION_SECRET: optionalString.refine((v) => v === undefined || Buffer.byteLength(v) >= 32, {
     message: 'must be at least 32 bytes',
   }),
-  APP_ORIGINS: optionalString.transform((v, ctx) => {
-    if (!v) return [] as string[];
-    const origins = v.split(',').map((o) => o.trim()).filter(Boolean);
-    for (const o of origins) {
-      let parsed: URL;
-      try {
-        parsed = new URL(o);
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of origins (https://app.example.com)' });
-        return z.NEVER;
-      }
-      if (parsed.origin !== o.replace(/\/$/, '') || o === '*') {
-        ctx.addIssue({ code: 'custom', message: 'must list exact origins (scheme://host[:port]), no paths or wildcards' });
-        return z.NEVER;
-      }
-    }
-    return origins.map((o) => o.replace(/\/$/, ''));
-  }),
+  APP_ORIGINS: originList,
   PUBLIC_URL: url(['https:', 'http:']),
   S3_BUCKET: optionalString,
   AWS_REGION: optionalString,
@@ -101,25 +41,7 @@ const envSchema = z.object({
   WORKER_CONCURRENCY: int(1, 1, 50),
   JOBS_STALLED_SECONDS: int(120, 5, 24 * 3600),
   // Behind a reverse proxy: a hop count (1 = one proxy in front) or a comma list of the proxies' addresses/CIDRs.
-  TRUST_PROXY: optionalString.transform((v, ctx) => {
-    if (v === undefined) return undefined;
-    if (/^\d+$/.test(v)) {
-      const hops = Number(v);
-      if (hops > 10) {
-        ctx.addIssue({ code: 'custom', message: 'must be a hop count between 0 and 10, or a comma list of addresses/CIDRs' });
-        return z.NEVER;
-      }
-      return hops ? { hops } : undefined;
-    }
-    const cidrs = v.split(',').map((x) => x.trim()).filter(Boolean);
-    for (const c of cidrs) {
-      if (!isCidr(c)) {
-        ctx.addIssue({ code: 'custom', message: 'must be a hop count, or a comma list of IP addresses or CIDRs (10.0.0.0/8, ::1)' });
-        return z.NEVER;
-      }
-    }
-    return cidrs.length ? { cidrs } : undefined;
-  }),
+  TRUST_PROXY: trustProxy,
   BODY_LIMIT: int(1024 * 1024, 1024, 6 * 1024 * 1024),
   REFRESH_REUSE_GRACE_SECONDS: int(10, 0, 300),
   ACCESS_TOKEN_TTL_SECONDS: int(600, 30, 900),
@@ -150,15 +72,7 @@ const envSchema = z.object({
   EMAIL_FROM: optionalString.refine((v) => v === undefined || /^[^\s@<>]+@[^\s@<>]+$/.test(v), { message: 'must be an email address' }),
   EMAIL_TRANSPORT: z.enum(['ses']).optional(),
   MESSAGE_EMAIL_DELAY_SECONDS: int(300, 0, 7 * 24 * 3600),
-  NOTIFY_RETRY_SECONDS: optionalString.transform((v, ctx) => {
-    if (v === undefined) return [60, 300, 1800, 7200, 21600];
-    const waits = v.split(',').map((x) => Number(x.trim()));
-    if (!waits.length || waits.length > 20 || waits.some((n) => !Number.isInteger(n) || n < 0 || n > 7 * 24 * 3600)) {
-      ctx.addIssue({ code: 'custom', message: 'must be a comma-separated list of whole seconds (60,300,1800)' });
-      return z.NEVER;
-    }
-    return waits;
-  }),
+  NOTIFY_RETRY_SECONDS: retryWaits,
 });
 
 export type Config = ReturnType<typeof toConfig>;
@@ -319,14 +233,4 @@ export function configWarnings(config: Config): string[] {
   if (config.databaseUrl && !config.s3)
     warnings.push('S3_BUCKET is not set: files are kept on this host\'s disk (DATA_DIR), which other hosts cannot read. With more than one host, use S3 or an S3-compatible store (S3_BUCKET, S3_ENDPOINT)');
   return warnings;
-}
-
-/** An IPv4/IPv6 address, or one with a prefix length (`10.0.0.0/8`, `fd00::/8`). */
-function isCidr(v: string) {
-  const [addr, len, ...rest] = v.split('/');
-  const family = isIP(addr ?? '');
-  if (!family || rest.length) return false;
-  if (len === undefined) return true;
-  const n = Number(len);
-  return /^\d+$/.test(len) && n <= (family === 4 ? 32 : 128);
 }

@@ -1,12 +1,11 @@
 import type { JobActor, TenantContext } from '../../core/context.js';
-import { forTenant } from '../../db/db.js';
 import { conflict, notFound, preconditionFailed, unprocessable } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import type { InvoiceStatus } from '../../models/enums.js';
 import type { AuditEntry } from '../../db/audit.repository.js';
 import { billingInvoicesRepository as inv, type InvoiceLineRow, type InvoiceRow } from './billing-invoices.repository.js';
 import { billingRepository as repo, billingRunsRepository as runs } from './billing.repository.js';
-import type { Tx } from '../../db/db.js';
+import { forTenant, type Tx } from '../../db/db.js';
 import { requireId } from '../../kernel/helpers.js';
 import type { JobName, JobPayload } from '../../kernel/job-payloads.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';

@@ -1,11 +1,10 @@
 import type { Actor, TenantContext } from '../../core/context.js';
-import { forTenant } from '../../db/db.js';
 import { conflict, forbidden, notFound, preconditionFailed, unprocessable } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { localDate, zonedInstant } from '../../core/time.js';
 import type { ChargeStatus } from '../../models/enums.js';
 import { billingRepository as repo, type AccountRow, type ChargeRow, type PlanRow, type SubscriptionRow } from './billing.repository.js';
-import type { Tx } from '../../db/db.js';
+import { forTenant, type Tx } from '../../db/db.js';
 import { requireId, sent } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
