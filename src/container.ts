@@ -20,8 +20,8 @@ import { openStorage } from './adapters/storage/index.js';
 import { MemoryQueue, openQueue } from './adapters/queue/index.js';
 import { openPayments } from './adapters/payments/index.js';
 import type { LocalFileServer } from './adapters/storage/storage.js';
-import { createCentreServices } from './modules/people/index.js';
-import { createAttendanceService } from './modules/attendance/index.js';
+import { createCentreServices, staffRecords } from './modules/people/index.js';
+import { attendanceReads, createAttendanceService } from './modules/attendance/index.js';
 import { createShiftsService } from './modules/staff-time/index.js';
 import { createKiosksService } from './modules/kiosk/index.js';
 import { PinHasher } from './core/security/kiosk-credentials.js';
@@ -35,7 +35,7 @@ import { createJobsService } from './modules/imports-reports/index.js';
 import { createOutboxService } from './kernel/events.js';
 import { openMailer, type Mailer } from './adapters/mail/index.js';
 import { createNotify } from './modules/notifications/index.js';
-import { createNotificationsService } from './modules/notifications/index.js';
+import { createNotificationsService, notificationAudience as audience } from './modules/notifications/index.js';
 import type { ServiceDeps } from './kernel/deps.js';
 import { createReportsService } from './modules/imports-reports/index.js';
 import { createTasksService } from './modules/tasks/index.js';
@@ -132,14 +132,14 @@ export async function createContainer(
     returnOrigins: [new URL(config.email.appUrl).origin, ...config.appOrigins],
     refundRecorded: (ctx, id, input) => billing.ledger.refund(ctx, id, input),
   });
-  const attendance = createAttendanceService({ ...deps, onCheckOut: (tx, ctx, c) => billing.lateFeeOnCheckOut(tx, ctx, c) });
-  const shifts = createShiftsService(deps);
+  const attendance = createAttendanceService({ ...deps, audience, onCheckOut: (tx, ctx, c) => billing.lateFeeOnCheckOut(tx, ctx, c) });
+  const shifts = createShiftsService({ ...deps, staff: staffRecords });
   // Kiosk PINs are keyed by a secret derived from SESSION_SECRET under its own label (kiosk-credentials.ts).
   const kiosks = createKiosksService({ db, clock, cache, pins: new PinHasher(sessionSecret), attendance });
-  const messages = createMessagesService(deps);
+  const messages = createMessagesService({ ...deps, audience });
   const absences = createAbsencesService(deps);
-  const careEntries = createCareEntriesService(deps);
-  const incidents = createIncidentsService({ ...deps, postStudentMessage });
+  const careEntries = createCareEntriesService({ ...deps, attendance: attendanceReads });
+  const incidents = createIncidentsService({ ...deps, postStudentMessage, attendance: attendanceReads, audience });
   const outbox = createOutboxService(deps);
   const notifications = createNotificationsService({ db, clock, logger, mailer, notify, config: config.email });
   const reports = createReportsService({ ...deps, files });

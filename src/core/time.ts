@@ -105,6 +105,3 @@ export function addDays(date: string, days: number): string {
   const [y, m, d] = date.split('-').map(Number) as [number, number, number];
   return new Date(Date.UTC(y, m - 1, d + days)).toISOString().slice(0, 10);
 }
-
-/** Clocks of tablets at the door drift: an instant up to this far ahead of ours is still "now". */
-export const FUTURE_SKEW_MS = 5 * 60 * 1000;

@@ -59,8 +59,8 @@ export const JOBS = { ...importsReports.jobs, ...people.jobs, ...billing.jobs };
  * runs them centre by centre; src/workers/schedules/ decides when).
  */
 export const TASKS: Record<ScheduledTask, readonly PerTenantTask[]> = {
-  'attendance.rollup': [attendance.tasks.rollup],
-  'attendance.reminders': [attendance.tasks.reminders],
+  'attendance.rollup': [attendance.tasks.rollup(staffTime.shiftsOnDuty)],
+  'attendance.reminders': [attendance.tasks.reminders(staffTime.shiftsOnDuty)],
   'incidents.reminders': [incidents.tasks.reminders(messages.postStudentMessage)],
   cleanup: [tasks.tasks.cleanup, enrolment.tasks.retention],
 };

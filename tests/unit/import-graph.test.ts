@@ -96,13 +96,6 @@ const arrow = (from: string, e: Edge) => `${rel(from)} → ${rel(e.to)}${e.typeO
  */
 const KNOWN_CROSSINGS = new Set<string>([
   // Cross-module reads and writes inside one transaction (to become Pick<> deps taking the transaction):
-  'modules/attendance/attendance.service.ts → modules/notifications/notifications.repository.ts',
-  'modules/messages/messages.service.ts → modules/notifications/notifications.repository.ts',
-  'modules/incidents/incidents.service.ts → modules/notifications/notifications.repository.ts',
-  'modules/incidents/incidents.service.ts → modules/attendance/attendance.repository.ts',
-  'modules/care-log/care-entries.service.ts → modules/attendance/attendance.repository.ts',
-  'modules/staff-time/shifts.service.ts → modules/attendance/attendance.repository.ts',
-  'modules/staff-time/shifts.service.ts → modules/people/staff.repository.ts',
   'modules/kiosk/kiosks.service.ts → modules/people/guardians.repository.ts',
   'modules/enrolment/enrolment.service.ts → modules/people/guardians.repository.ts',
   'modules/enrolment/enrolment.service.ts → modules/people/rooms.repository.ts',
@@ -114,11 +107,6 @@ const KNOWN_CROSSINGS = new Set<string>([
   'modules/payments/payments.service.ts → modules/billing/billing-invoices.repository.ts',
   'modules/payments/payments.service.ts → modules/billing/billing.repository.ts',
   'modules/payments/payments.service.ts → modules/billing/common.ts',
-  'modules/attendance/reminders.task.ts → modules/staff-time/shifts.repository.ts',
-  'modules/attendance/rollup.task.ts → modules/staff-time/shifts.repository.ts',
-  // Another module's DTO mapper or function called directly:
-  'modules/care-log/care-entries.service.ts → modules/attendance/attendance.dto.ts',
-  'modules/care-log/care-entries.service.ts → modules/attendance/absences.dto.ts',
   // Response schemas that embed another module's schema (the OpenAPI document names them once):
   'modules/care-log/care-entries.schemas.ts → modules/attendance/absences.schemas.ts',
   'modules/care-log/care-entries.schemas.ts → modules/attendance/attendance.schemas.ts',

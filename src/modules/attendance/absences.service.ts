@@ -1,14 +1,12 @@
 import type { TenantContext } from '../../core/context.js';
 import { conflict, forbidden, notFound, unprocessable } from '../../core/errors.js';
 import { isUuid, newId } from '../../core/ids.js';
-import { localDate } from '../../core/time.js';
 import type { AbsenceReason } from '../../models/enums.js';
 import { absencesRepository as repo } from './absences.repository.js';
-import { attendanceRepository } from './attendance.repository.js';
 import { auditActor, auditRepository } from '../../db/audit.repository.js';
 import { forTenant, pgConstraint } from '../../db/db.js';
 import { absenceDto, type AbsenceDto } from './absences.dto.js';
-import { access } from '../../auth/access.js';
+import { centreDate, visibleStudent, visibleStudentId, visibleStudentIds } from '../../kernel/day.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
 import { checkRange, MAX_REPORT_DAYS } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
@@ -33,14 +31,11 @@ export function createAbsencesService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
   return {
     async create(ctx: TenantContext, input: AbsenceInput): Promise<AbsenceDto> {
       if (!isUuid(input.studentId)) throw notFound('Student');
-      const studentId = input.studentId.toLowerCase();
       try {
         return await db.scoped(forTenant(ctx), async (tx) => {
-          await access.assertStudentVisible(tx, ctx, studentId);
-          const s = await attendanceRepository.getStudent(tx, ctx.tenantId, studentId);
-          if (!s) throw notFound('Student');
+          const studentId = (await visibleStudent(tx, ctx, input.studentId)).id;
           if (ctx.guardianOnly) {
-            const today = localDate(clock.now(), (await attendanceRepository.tenantTimezone(tx, ctx.tenantId)) ?? 'UTC');
+            const today = await centreDate(tx, ctx.tenantId, clock.now());
             if (input.date < today) throw unprocessable('A guardian reports absences for today or later', [{ path: 'date', message: `must be ${today} or later` }]);
           }
           if (await repo.hasAttendanceOn(tx, ctx.tenantId, studentId, input.date)) throw conflict('The child has attendance that day');
@@ -71,7 +66,7 @@ export function createAbsencesService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
       if (q.from && q.to) checkRange(q.from, q.to, MAX_REPORT_DAYS);
       const cursor = decodeUuidCursor(q.cursor);
       const rows = await db.scoped(forTenant(ctx), async (tx) => {
-        const studentIds = await access.visibleStudentIds(tx, ctx);
+        const studentIds = await visibleStudentIds(tx, ctx);
         return repo.list(tx, ctx.tenantId, { ...q, studentId: q.studentId?.toLowerCase(), roomId: q.roomId?.toLowerCase(), cursor, studentIds });
       });
       return toPage(rows, q.limit, absenceDto, (r) => r.id);
@@ -88,7 +83,7 @@ export function createAbsencesService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
           lock: () => repo.get(tx, ctx.tenantId, id, true),
           async visible(b) {
             try {
-              await access.assertStudentVisible(tx, ctx, b.studentId);
+              await visibleStudentId(tx, ctx, b.studentId);
             } catch {
               throw notFound('Absence');
             }

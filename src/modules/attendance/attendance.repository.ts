@@ -1,9 +1,8 @@
 import { and, asc, eq, gt, inArray, isNull, sql } from 'drizzle-orm';
-import { attendance, rooms, studentGuardians } from '../../models/index.js';
+import { attendance, studentGuardians } from '../../models/index.js';
 import type { AbsenceReason, AgeGroup } from '../../models/enums.js';
 import { insertStatement, selectList } from '../../db/columns-sql.js';
 import { queryMany, queryRows, type Tx } from '../../db/db.js';
-import type { StudentRow } from '../people/index.js';
 
 export type AttendanceRow = typeof attendance.$inferSelect;
 
@@ -33,28 +32,6 @@ const CLOSE = `update attendance set check_out_at = $3, checked_out_by_membershi
  * roster need. Every query names the tenant explicitly as well as running under row-level security.
  */
 export const attendanceRepository = {
-  async tenantTimezone(tx: Tx, tenantId: string): Promise<string | undefined> {
-    const [row] = await queryRows<{ timezone: string }>(tx, 'select timezone from tenants where id = $1', [tenantId]);
-    return row?.timezone;
-  },
-
-  async getStudent(tx: Tx, tenantId: string, id: string) {
-    const [row] = await queryRows<Pick<StudentRow, 'id' | 'roomId' | 'status' | 'archivedAt'>>(
-      tx,
-      'select id, room_id as "roomId", status, archived_at as "archivedAt" from students where tenant_id = $1 and id = $2',
-      [tenantId, id],
-    );
-    return row;
-  },
-
-  async getRoom(tx: Tx, tenantId: string, id: string) {
-    const [row] = await tx
-      .select({ id: rooms.id, name: rooms.name, capacity: rooms.capacity, ageGroup: rooms.ageGroup, ratio: rooms.ratio, archivedAt: rooms.archivedAt })
-      .from(rooms)
-      .where(and(eq(rooms.tenantId, tenantId), eq(rooms.id, id)));
-    return row;
-  },
-
   /** Locks the room row: check-ins into one room are serialized, so two of them cannot both take its last place. */
   async lockRoom(tx: Tx, tenantId: string, id: string) {
     const [row] = await queryRows<{ id: string; capacity: number; archivedAt: Date | null }>(

@@ -2,7 +2,7 @@ import type { Actor, TenantContext } from '../../core/context.js';
 import { conflict, notFound, unprocessable } from '../../core/errors.js';
 import { isUuid, newId } from '../../core/ids.js';
 import { ratioStatus } from '../../core/ratios.js';
-import { addDays, FUTURE_SKEW_MS, localDate } from '../../core/time.js';
+import { addDays } from '../../core/time.js';
 import { attendanceRepository } from './attendance.repository.js';
 import { attendanceDto, rollupDto, type AttendanceDto, type CheckInInput, type CheckOutInput, type CorrectionInput, type MoveInput } from './attendance.dto.js';
 import { auditActor, auditRepository, type AuditRepository } from '../../db/audit.repository.js';
@@ -11,9 +11,9 @@ import { forTenant, pgConstraint, type Tx } from '../../db/db.js';
 import { absencesRepository } from './absences.repository.js';
 import { absenceDto } from './absences.dto.js';
 import { rollupsRepository } from './rollups.repository.js';
-import { access } from '../../auth/access.js';
+import { centreDate, clientInstant as instant, visibleRoomId, visibleStudent, visibleStudentId, visibleStudentIds } from '../../kernel/day.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
-import { notificationsRepository } from '../notifications/notifications.repository.js';
+import type { NotificationAudience } from '../notifications/index.js';
 import { checkRange, MAX_REPORT_DAYS } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned } from '../../kernel/versioned-change.js';
@@ -38,34 +38,21 @@ export function createAttendanceService({
   repositories = { attendance: attendanceRepository, rollups: rollupsRepository, audit: auditRepository },
   onCheckOut,
   notify = async () => {},
-}: Pick<ServiceDeps, 'clock' | 'notify'> & { db: Pick<ServiceDeps['db'], 'scoped'>; repositories?: AttendanceRepositories; onCheckOut?: OnCheckOut }) {
+  audience,
+}: Pick<ServiceDeps, 'clock' | 'notify'> & {
+  db: Pick<ServiceDeps['db'], 'scoped'>;
+  repositories?: AttendanceRepositories;
+  onCheckOut?: OnCheckOut;
+  /** Notifications' (the container's wiring): the guardians who may view a child. */
+  audience: Pick<NotificationAudience, 'viewersOf'>;
+}) {
   // The handed-in repositories stand in for the modules' own below.
   const { attendance: repo, rollups: rollupsRepository, audit: auditRepository } = repositories;
-  function instant(value: string | undefined, field: string, now: Date): Date {
-    const at = value === undefined ? now : new Date(value);
-    if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: field, message: 'must be an ISO 8601 date-time' }]);
-    if (at.getTime() - now.getTime() > FUTURE_SKEW_MS) throw unprocessable('The time is in the future', [{ path: field, message: 'must not be in the future' }]);
-    return at;
-  }
-
   /** attendance.checked_in/out: in-app for the guardians who can view the child (email only if they turned it on). */
-  async function notifyGuardians(tx: Tx, tenantId: string, type: 'attendance.checked_in' | 'attendance.checked_out', id: string, s: { id: string }) {
-    const guardianIds = await notificationsRepository.viewersOf(tx, tenantId, s.id);
+  async function notifyGuardians(tx: Tx, tenantId: string, type: 'attendance.checked_in' | 'attendance.checked_out', id: string, s: { id: string; firstName: string }) {
+    const guardianIds = await audience.viewersOf(tx, tenantId, s.id);
     if (!guardianIds.length) return;
-    const childFirstName = await notificationsRepository.studentFirstName(tx, tenantId, s.id);
-    await notify(tx, tenantId, { type, subject: { type: 'attendance', id }, recipients: { guardianIds }, data: { childFirstName, studentId: s.id } });
-  }
-
-  async function timezone(tx: Tx, tenantId: string) {
-    return (await repo.tenantTimezone(tx, tenantId)) ?? 'UTC';
-  }
-
-  /** The child, visible to the caller; 404 otherwise (a malformed id, another centre's, or not a guardian's own). */
-  async function visibleStudent(tx: Tx, ctx: Actor, studentId: string) {
-    await access.assertStudentVisible(tx, ctx, studentId);
-    const s = await repo.getStudent(tx, ctx.tenantId, studentId);
-    if (!s) throw notFound('Student');
-    return s;
+    await notify(tx, tenantId, { type, subject: { type: 'attendance', id }, recipients: { guardianIds }, data: { childFirstName: s.firstName, studentId: s.id } });
   }
 
   return {
@@ -99,7 +86,7 @@ export function createAttendanceService({
           const lastOut = await repo.lastCheckOut(tx, ctx.tenantId, s.id);
           if (lastOut && at < lastOut)
             throw unprocessable('The check-in is before the child’s last check-out', [{ path: 'at', message: `must not be before ${lastOut.toISOString()}` }]);
-          const date = localDate(at, await timezone(tx, ctx.tenantId));
+          const date = await centreDate(tx, ctx.tenantId, at);
           const row = await repo.insert(tx, {
             id: newId(),
             tenantId: ctx.tenantId,
@@ -185,7 +172,7 @@ export function createAttendanceService({
             tenantId: ctx.tenantId,
             studentId: s.id,
             roomId: dest.id,
-            date: localDate(at, await timezone(tx, ctx.tenantId)),
+            date: await centreDate(tx, ctx.tenantId, at),
             checkInAt: at,
             checkedInByMembershipId: ctx.membershipId,
             // The same arrival continues in another room: who dropped the child off and how stay with the child.
@@ -208,7 +195,7 @@ export function createAttendanceService({
     async list(ctx: TenantContext, q: { date?: string; roomId?: string; studentId?: string; limit: number; cursor?: string }) {
       const cursor = decodeUuidCursor(q.cursor);
       const rows = await db.scoped(forTenant(ctx), async (tx) => {
-        const studentIds = await access.visibleStudentIds(tx, ctx);
+        const studentIds = await visibleStudentIds(tx, ctx);
         return repo.list(tx, ctx.tenantId, { ...q, cursor, studentIds });
       });
       return toPage(rows, q.limit, attendanceDto, (r) => r.id);
@@ -225,7 +212,7 @@ export function createAttendanceService({
             target: { type: 'attendance', id },
             ifMatch,
             lock: () => repo.get(tx, ctx.tenantId, id, true),
-            visible: (b) => access.assertStudentVisible(tx, ctx, b.studentId),
+            visible: async (b) => void (await visibleStudentId(tx, ctx, b.studentId)),
             async write(before) {
               const dbNow = await databaseNow(tx);
               const checkInAt = input.checkInAt !== undefined ? instant(input.checkInAt, 'checkInAt', dbNow) : before.checkInAt;
@@ -235,7 +222,7 @@ export function createAttendanceService({
               const patch = {
                 checkInAt,
                 checkOutAt,
-                date: input.checkInAt !== undefined ? localDate(checkInAt, await timezone(tx, ctx.tenantId)) : before.date,
+                date: input.checkInAt !== undefined ? await centreDate(tx, ctx.tenantId, checkInAt) : before.date,
                 ...(input.note !== undefined ? { note: input.note } : {}),
               };
               return repo.update(tx, ctx.tenantId, id, patch, before.version, now);
@@ -260,8 +247,8 @@ export function createAttendanceService({
         const read = await repo.roster(tx, ctx.tenantId, roomId, clock.now());
         if (!read) throw notFound('Room');
         // A guardian: only a room of their own children, and in it only their own children by name.
-        await access.assertRoomVisible(tx, ctx, roomId);
-        const visible = await access.visibleStudentIds(tx, ctx);
+        await visibleRoomId(tx, ctx, roomId);
+        const visible = await visibleStudentIds(tx, ctx);
         const { room, present, staff } = read;
         const shown = visible === null ? present : present.filter((p) => visible.includes(p.id));
         const absent = visible === null ? read.absent : read.absent.filter((a) => visible.includes(a.studentId));

@@ -5,4 +5,5 @@ import { remindTenant } from './reminders.task.js';
 import { rollupTenant } from './rollup.task.js';
 
 export const routes = { attendance: registerAttendanceRoutes, absences: registerAbsencesRoutes };
+/** The scheduled tasks, given staff time's shifts on duty (the manifest binds them). */
 export const tasks = { rollup: rollupTenant, reminders: remindTenant };

@@ -1,7 +1,7 @@
 import { newId } from '../../core/ids.js';
 import { localDate, localTime } from '../../core/time.js';
 import { rollupsRepository } from './rollups.repository.js';
-import { shiftsRepository } from '../staff-time/shifts.repository.js';
+import type { ShiftsOnDuty } from '../staff-time/index.js';
 import { SYSTEM_AUTHOR, type TaskDeps, type TenantEntry } from '../../kernel/tasks.js';
 import { forTenant } from '../../db/db.js';
 
@@ -11,8 +11,9 @@ export const ROOM_STAFF_AUDIENCE = 'room_staff';
 /**
  * End-of-day reminder: once the centre's local time is past its closing time, one staff-only message per room listing
  * the children still checked in that day. Once per (tenant, day): the task_runs row is claimed in the same transaction.
+ * Given staff time's shifts on duty (the manifest binds them).
  */
-export async function remindTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
+export const remindTenant = (shifts: Pick<ShiftsOnDuty, 'openShifts'>) => async (deps: TaskDeps, t: TenantEntry, now: Date) => {
   if (localTime(now, t.timezone) < t.closingTime) return { messages: 0 };
   const day = localDate(now, t.timezone);
   return deps.db.scoped(forTenant(t.id), async (tx) => {
@@ -22,7 +23,7 @@ export async function remindTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
     const entry = (roomId: string | null) => byRoom.get(roomId) ?? byRoom.set(roomId, { children: [], staff: [] }).get(roomId)!;
     for (const r of open) entry(r.roomId).children.push(`${r.firstName} ${r.lastName}`);
     // Staff still clocked in are named too: a forgotten clock-out inflates ratios and timecards alike.
-    for (const s of await shiftsRepository.openShifts(tx, t.id)) entry(s.roomId).staff.push(`${s.firstName} ${s.lastName}`);
+    for (const s of await shifts.openShifts(tx, t.id)) entry(s.roomId).staff.push(`${s.firstName} ${s.lastName}`);
     for (const [roomId, { children, staff }] of byRoom) {
       const parts: string[] = [];
       const n = children.length;
@@ -33,4 +34,4 @@ export async function remindTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
     }
     return { messages: byRoom.size };
   });
-}
+};

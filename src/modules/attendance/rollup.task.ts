@@ -1,7 +1,7 @@
 import { effectiveRatio } from '../../core/ratios.js';
 import { addDays, localDate, startOfLocalDay } from '../../core/time.js';
 import { rollupsRepository } from './rollups.repository.js';
-import { shiftsRepository } from '../staff-time/shifts.repository.js';
+import type { ShiftsOnDuty } from '../staff-time/index.js';
 import type { TenantEntry, TaskDeps } from '../../kernel/tasks.js';
 import { forTenant } from '../../db/db.js';
 
@@ -93,8 +93,11 @@ export function computeStaffTime(visits: Visit[], shifts: Stint[], dayStart: Dat
   return { staffMinutes: Math.round(staffMs / 60_000), outOfRatioMinutes: Math.round(outMs / 60_000) };
 }
 
-/** Rolls up every local day of the last week that has ended and is not done yet; each day in one transaction. */
-export async function rollupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
+/**
+ * Rolls up every local day of the last week that has ended and is not done yet; each day in one transaction. Given
+ * staff time's shifts on duty (the manifest binds them).
+ */
+export const rollupTenant = (shifts: Pick<ShiftsOnDuty, 'overlapping'>) => async (deps: TaskDeps, t: TenantEntry, now: Date) => {
   const today = localDate(now, t.timezone);
   const first = addDays(today, -LOOK_BACK_DAYS);
   const last = addDays(today, -1);
@@ -113,7 +116,7 @@ export async function rollupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
       const dayEnd = startOfLocalDay(addDays(day, 1), t.timezone);
       const roomRows = await rollupsRepository.roomsWithStaff(tx, t.id);
       const visits = await rollupsRepository.attendanceOfDay(tx, t.id, day);
-      const stints = await shiftsRepository.overlapping(tx, t.id, dayStart, dayEnd);
+      const stints = await shifts.overlapping(tx, t.id, dayStart, dayEnd);
       for (const room of roomRows) {
         const inRoom = visits.filter((v) => v.roomId === room.id);
         if (room.archivedAt && !inRoom.length) continue;
@@ -127,4 +130,4 @@ export async function rollupTenant(deps: TaskDeps, t: TenantEntry, now: Date) {
     if (did) days++;
   }
   return { days };
-}
+};

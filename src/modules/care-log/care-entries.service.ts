@@ -4,29 +4,22 @@ import { CARE_DETAILS } from '../../core/care-details.js';
 import type { TenantContext } from '../../core/context.js';
 import { notFound, unprocessable, validationError } from '../../core/errors.js';
 import { isUuid, newId } from '../../core/ids.js';
-import { FUTURE_SKEW_MS, localDate } from '../../core/time.js';
 import type { CareEntryType } from '../../models/enums.js';
-import { attendanceRepository } from '../attendance/attendance.repository.js';
 import { auditActor, auditRepository } from '../../db/audit.repository.js';
 import { careEntriesRepository as repo, type CareEntryRow } from './care-entries.repository.js';
 import type { Tx } from '../../db/db.js';
-import { absenceDto } from '../attendance/absences.dto.js';
-import { access } from '../../auth/access.js';
-import { attendanceDto } from '../attendance/attendance.dto.js';
+import { centreDate, clientInstant, visibleRoom, visibleStudent, visibleStudentId } from '../../kernel/day.js';
+import type { AttendanceReads } from '../attendance/index.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
 import { careEntryDto, summarize, type CareEntryDto, type CareEntryInput, type CareEntryPatchInput, type RoomCareEntryInput } from './care-entries.dto.js';
 
 /** The care log (typed entries, room batches) and the parent's daily report. */
-export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
-  const timezone = async (tx: Tx, tenantId: string) => (await attendanceRepository.tenantTimezone(tx, tenantId)) ?? 'UTC';
-
-  function instant(value: string, field: string, now: Date): Date {
-    const at = new Date(value);
-    if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: field, message: 'must be an ISO 8601 date-time' }]);
-    if (at.getTime() - now.getTime() > FUTURE_SKEW_MS) throw unprocessable('The time is in the future', [{ path: field, message: 'must not be more than 5 minutes ahead' }]);
-    return at;
-  }
+export function createCareEntriesService({
+  db,
+  clock,
+  attendance,
+}: Pick<ServiceDeps, 'db' | 'clock'> & { /** Attendance's (the container's wiring): the daily report's stays and absence. */ attendance: Pick<AttendanceReads, 'stayDto' | 'absenceDto'> }) {
   function times(at: Date, endAt: Date | null) {
     if (endAt && endAt < at) throw unprocessable('The end is before the start', [{ path: 'endAt', message: 'must not be before at' }]);
   }
@@ -42,37 +35,25 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
   /** A guardian sees an entry only for their own child and only when it is visible to guardians. */
   async function assertVisible(tx: Tx, ctx: TenantContext, e: CareEntryRow) {
     try {
-      await access.assertStudentVisible(tx, ctx, e.studentId);
+      await visibleStudentId(tx, ctx, e.studentId);
     } catch {
       throw notFound('Care entry');
     }
     if (ctx.guardianOnly && !e.visibleToGuardians) throw notFound('Care entry');
   }
-  /** The child's id when the caller may see it (404 otherwise); whether the centre has the child is checked apart. */
-  async function visibleStudentId(tx: Tx, ctx: TenantContext, studentId: string) {
-    if (!isUuid(studentId)) throw notFound('Student');
-    const id = studentId.toLowerCase();
-    await access.assertStudentVisible(tx, ctx, id);
-    return id;
-  }
-  async function visibleStudent(tx: Tx, ctx: TenantContext, studentId: string) {
-    const id = await visibleStudentId(tx, ctx, studentId);
-    if (!(await attendanceRepository.getStudent(tx, ctx.tenantId, id))) throw notFound('Student');
-    return id;
-  }
   async function day(tx: Tx, ctx: TenantContext, date: string | undefined) {
-    return date ?? localDate(clock.now(), await timezone(tx, ctx.tenantId));
+    return date ?? (await centreDate(tx, ctx.tenantId, clock.now()));
   }
 
   return {
     async create(ctx: TenantContext, studentId: string, input: CareEntryInput): Promise<CareEntryDto> {
       const now = clock.now();
-      const at = input.at === undefined ? now : instant(input.at, 'at', now);
-      const endAt = input.endAt ? instant(input.endAt, 'endAt', now) : null;
+      const at = clientInstant(input.at, 'at', now);
+      const endAt = input.endAt ? clientInstant(input.endAt, 'endAt', now) : null;
       times(at, endAt);
       const d = details(input.type, input.details);
       return db.scoped(forTenant(ctx), async (tx) => {
-        const sid = await visibleStudent(tx, ctx, studentId);
+        const sid = (await visibleStudent(tx, ctx, studentId)).id;
         const [row] = await repo.insertMany(tx, [
           {
             id: newId(),
@@ -81,7 +62,7 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
             type: input.type,
             at,
             endAt,
-            date: localDate(at, await timezone(tx, ctx.tenantId)),
+            date: await centreDate(tx, ctx.tenantId, at),
             details: d,
             note: input.note ?? null,
             visibleToGuardians: input.visibleToGuardians ?? true,
@@ -103,11 +84,10 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
     async createForRoom(ctx: TenantContext, roomId: string, input: RoomCareEntryInput): Promise<{ items: CareEntryDto[] }> {
       if (!isUuid(roomId)) throw notFound('Room');
       const now = clock.now();
-      const at = input.at === undefined ? now : instant(input.at, 'at', now);
+      const at = clientInstant(input.at, 'at', now);
       const d = details(input.type, input.details);
       return db.scoped(forTenant(ctx), async (tx) => {
-        const room = await attendanceRepository.getRoom(tx, ctx.tenantId, roomId.toLowerCase());
-        if (!room) throw notFound('Room');
+        const room = await visibleRoom(tx, ctx, roomId);
         let ids: string[];
         if (input.studentIds) {
           ids = [...new Set(input.studentIds.map((s) => s.toLowerCase()))];
@@ -118,7 +98,7 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
           ids = await repo.presentIds(tx, ctx.tenantId, room.id);
           if (!ids.length) throw unprocessable('No children are present in the room', [{ path: 'studentIds', message: 'name the children, or check them in first' }]);
         }
-        const date = localDate(at, await timezone(tx, ctx.tenantId));
+        const date = await centreDate(tx, ctx.tenantId, at);
         const batchId = newId();
         const rows = await repo.insertMany(
           tx,
@@ -171,13 +151,13 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
           lock: () => repo.get(tx, ctx.tenantId, id, true),
           visible: (b) => assertVisible(tx, ctx, b),
           async write(b) {
-            const at = input.at !== undefined ? instant(input.at, 'at', now) : b.at;
-            const endAt = input.endAt === undefined ? b.endAt : input.endAt === null ? null : instant(input.endAt, 'endAt', now);
+            const at = input.at !== undefined ? clientInstant(input.at, 'at', now) : b.at;
+            const endAt = input.endAt === undefined ? b.endAt : input.endAt === null ? null : clientInstant(input.endAt, 'endAt', now);
             times(at, endAt);
             const patch = {
               at,
               endAt,
-              date: input.at !== undefined ? localDate(at, await timezone(tx, ctx.tenantId)) : b.date,
+              date: input.at !== undefined ? await centreDate(tx, ctx.tenantId, at) : b.date,
               ...(input.details !== undefined ? { details: details(b.type, input.details) } : {}),
               ...(input.note !== undefined ? { note: input.note } : {}),
               ...(input.visibleToGuardians !== undefined ? { visibleToGuardians: input.visibleToGuardians } : {}),
@@ -215,7 +195,7 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
     /** One child's entries on a local day (default today), ordered by `at`; a guardian gets only the visible ones. */
     async listForStudent(ctx: TenantContext, studentId: string, q: { date?: string }) {
       return db.scoped(forTenant(ctx), async (tx) => {
-        const sid = await visibleStudent(tx, ctx, studentId);
+        const sid = (await visibleStudent(tx, ctx, studentId)).id;
         const rows = await repo.forDay(tx, ctx.tenantId, sid, await day(tx, ctx, q.date), ctx.guardianOnly);
         return { items: rows.map(careEntryDto), nextCursor: null };
       });
@@ -232,8 +212,8 @@ export function createCareEntriesService({ db, clock }: Pick<ServiceDeps, 'db' |
         return {
           date,
           studentId: sid,
-          attendance: stays.map(attendanceDto),
-          absence: absence ? absenceDto(absence) : null,
+          attendance: stays.map(attendance.stayDto),
+          absence: absence ? attendance.absenceDto(absence) : null,
           entries: entries.map(careEntryDto),
           summary: summarize(entries),
         };

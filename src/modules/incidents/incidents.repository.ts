@@ -87,9 +87,4 @@ export const incidentsRepository = {
       .limit(1);
     return row?.id;
   },
-
-  async student(tx: Tx, tenantId: string, id: string) {
-    const [row] = await tx.select({ id: students.id, firstName: students.firstName, roomId: students.roomId }).from(students).where(and(eq(students.tenantId, tenantId), eq(students.id, id)));
-    return row;
-  },
 };

@@ -1,16 +1,17 @@
 import type { TenantContext } from '../../core/context.js';
-import { conflict, notFound, unprocessable } from '../../core/errors.js';
+import { conflict, notFound } from '../../core/errors.js';
 import { isUuid, newId } from '../../core/ids.js';
-import { addDays, FUTURE_SKEW_MS, startOfLocalDay } from '../../core/time.js';
+import { addDays, startOfLocalDay } from '../../core/time.js';
 import type { IncidentStatus, IncidentType } from '../../models/enums.js';
-import { attendanceRepository } from '../attendance/attendance.repository.js';
+import type { AttendanceReads } from '../attendance/index.js';
 import { auditActor, auditRepository } from '../../db/audit.repository.js';
 import { forTenant, pgConstraint, type Tx } from '../../db/db.js';
 import { incidentsRepository as repo, type IncidentRow } from './incidents.repository.js';
 import { access } from '../../auth/access.js';
+import { centreTimeZone, clientInstant, visibleStudent, visibleStudentId, visibleStudentIds } from '../../kernel/day.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
 import type { Notify } from '../../kernel/notify-port.js';
-import { notificationsRepository } from '../notifications/notifications.repository.js';
+import type { NotificationAudience } from '../notifications/index.js';
 
 const noNotify: Notify = async () => {};
 
@@ -63,21 +64,23 @@ export function createIncidentsService({
   clock,
   notify = noNotify,
   postStudentMessage,
-}: Pick<ServiceDeps, 'db' | 'clock' | 'notify'> & { /** Messages' (the container's wiring). */ postStudentMessage: PostStudentMessage }) {
-
-  function instant(value: string, field: string, now: Date) {
-    const at = new Date(value);
-    if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: field, message: 'must be an ISO 8601 date-time' }]);
-    if (at.getTime() - now.getTime() > FUTURE_SKEW_MS) throw unprocessable('The time is in the future', [{ path: field, message: 'must not be in the future' }]);
-    return at;
-  }
+  attendance,
+  audience,
+}: Pick<ServiceDeps, 'db' | 'clock' | 'notify'> & {
+  /** Messages' (the container's wiring). */
+  postStudentMessage: PostStudentMessage;
+  /** Attendance's (the container's wiring): where the child is now. */
+  attendance: Pick<AttendanceReads, 'openStay'>;
+  /** Notifications' (the container's wiring): the guardians who may view a child. */
+  audience: Pick<NotificationAudience, 'viewersOf'>;
+}) {
 
   /** 404 unless the caller may see it: staff see every incident; a guardian their own children's, once reviewed. */
   async function assertVisible(tx: Tx, ctx: TenantContext, r: IncidentRow) {
     if (!ctx.guardianOnly) return;
     if (r.status === 'open') throw notFound('Incident');
     try {
-      await access.assertStudentVisible(tx, ctx, r.studentId);
+      await visibleStudentId(tx, ctx, r.studentId);
     } catch {
       throw notFound('Incident');
     }
@@ -109,13 +112,11 @@ export function createIncidentsService({
     async create(ctx: TenantContext, input: IncidentInput): Promise<IncidentDto> {
       if (!isUuid(input.studentId)) throw notFound('Student');
       const now = clock.now();
-      const occurredAt = instant(input.occurredAt, 'occurredAt', now);
+      const occurredAt = clientInstant(input.occurredAt, 'occurredAt', now);
       return db.scoped(forTenant(ctx), async (tx) => {
-        await access.assertStudentVisible(tx, ctx, input.studentId.toLowerCase());
-        const s = await repo.student(tx, ctx.tenantId, input.studentId.toLowerCase());
-        if (!s) throw notFound('Student');
+        const s = await visibleStudent(tx, ctx, input.studentId);
         // Where the child was: the room of the stay open now, else their own room.
-        const open = await attendanceRepository.findOpen(tx, ctx.tenantId, s.id);
+        const open = await attendance.openStay(tx, ctx.tenantId, s.id);
         const row = await repo.insert(tx, {
           id: newId(),
           tenantId: ctx.tenantId,
@@ -150,8 +151,8 @@ export function createIncidentsService({
     async list(ctx: TenantContext, q: { studentId?: string; status?: IncidentStatus; from?: string; to?: string; limit: number; cursor?: string }) {
       const cursor = decodeUuidCursor(q.cursor);
       const rows = await db.scoped(forTenant(ctx), async (tx) => {
-        const tz = (await attendanceRepository.tenantTimezone(tx, ctx.tenantId)) ?? 'UTC';
-        const studentIds = await access.visibleStudentIds(tx, ctx);
+        const tz = await centreTimeZone(tx, ctx.tenantId);
+        const studentIds = await visibleStudentIds(tx, ctx);
         return repo.list(tx, ctx.tenantId, {
           studentId: q.studentId?.toLowerCase(),
           status: q.status,
@@ -175,7 +176,7 @@ export function createIncidentsService({
           const { before, after } = await transition(tx, ctx, id, ifMatch, 'incident.updated', async (b) => {
             if (b.status === 'acknowledged') throw signed();
             const patch = {
-              ...(input.occurredAt !== undefined ? { occurredAt: instant(input.occurredAt, 'occurredAt', now) } : {}),
+              ...(input.occurredAt !== undefined ? { occurredAt: clientInstant(input.occurredAt, 'occurredAt', now) } : {}),
               ...(input.type !== undefined ? { type: input.type } : {}),
               ...(input.description !== undefined ? { description: input.description } : {}),
               ...(input.actionTaken !== undefined ? { actionTaken: input.actionTaken } : {}),
@@ -200,21 +201,21 @@ export function createIncidentsService({
             if (b.status !== 'open') throw conflict('The incident has already been reviewed');
             return repo.update(tx, ctx.tenantId, id, { status: 'reviewed', reviewedAt: now, reviewedByMembershipId: ctx.membershipId }, b.version, now);
           });
-          const s = await repo.student(tx, ctx.tenantId, after!.studentId);
+          const s = await visibleStudent(tx, ctx, after!.studentId);
           await postStudentMessage(tx, {
             tenantId: ctx.tenantId,
             authorMembershipId: ctx.membershipId,
             actor: auditActor(ctx),
             studentId: after!.studentId,
-            body: `An incident report about ${s?.firstName ?? 'your child'} (${after!.type.replace('_', ' ')}) is waiting for your acknowledgement.`,
+            body: `An incident report about ${s.firstName} (${after!.type.replace('_', ' ')}) is waiting for your acknowledgement.`,
             now,
           });
           // incident.reviewed: the guardians who can view the child (in-app, and an email naming the child only).
           await notify(tx, ctx.tenantId, {
             type: 'incident.reviewed',
             subject: { type: 'incident', id: after!.id },
-            recipients: { guardianIds: await notificationsRepository.viewersOf(tx, ctx.tenantId, after!.studentId) },
-            data: { childFirstName: s?.firstName ?? null, studentId: after!.studentId },
+            recipients: { guardianIds: await audience.viewersOf(tx, ctx.tenantId, after!.studentId) },
+            data: { childFirstName: s.firstName, studentId: after!.studentId },
           });
           return incidentDto(after!);
         }),

@@ -1,5 +1,5 @@
 import { and, desc, eq, inArray, lt, or, type SQL } from 'drizzle-orm';
-import { messageReads, messages, rooms, students } from '../../models/index.js';
+import { messageReads, messages } from '../../models/index.js';
 import type { Tx } from '../../db/db.js';
 
 export type MessageRow = typeof messages.$inferSelect;
@@ -20,15 +20,6 @@ function visibleWhere(v: MessageVisibility | null): SQL | undefined {
 }
 
 export const messagesRepository = {
-  async studentExists(tx: Tx, tenantId: string, id: string) {
-    const [row] = await tx.select({ id: students.id }).from(students).where(and(eq(students.tenantId, tenantId), eq(students.id, id)));
-    return !!row;
-  },
-  async roomExists(tx: Tx, tenantId: string, id: string) {
-    const [row] = await tx.select({ id: rooms.id }).from(rooms).where(and(eq(rooms.tenantId, tenantId), eq(rooms.id, id)));
-    return !!row;
-  },
-
   async insert(tx: Tx, values: typeof messages.$inferInsert) {
     const [row] = await tx.insert(messages).values(values).returning();
     return row!;

@@ -1,13 +1,13 @@
 import type { ServiceDeps } from '../../kernel/deps.js';
 import type { Notify } from '../../kernel/notify-port.js';
-import { notificationsRepository } from '../notifications/notifications.repository.js';
+import type { NotificationAudience } from '../notifications/index.js';
 import type { TenantContext } from '../../core/context.js';
 import { forbidden, notFound } from '../../core/errors.js';
 import { isUuid, newId } from '../../core/ids.js';
 import { auditActor, auditRepository, type AuditEntry } from '../../db/audit.repository.js';
 import { forTenant, type Tx } from '../../db/db.js';
 import { messagesRepository as repo, type MessageRow, type MessageVisibility } from './messages.repository.js';
-import { access } from '../../auth/access.js';
+import { visibleRoom, visibleRoomIds, visibleStudent, visibleStudentIds } from '../../kernel/day.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 
 const noNotify: Notify = async () => {};
@@ -53,12 +53,17 @@ export async function postStudentMessage(
  * Staff read the whole centre; a guardian reads centre-wide messages, those about their own children and those
  * children's rooms, and what they wrote. Messages are never edited.
  */
-export function createMessagesService({ db, clock, notify = noNotify }: Pick<ServiceDeps, 'db' | 'clock' | 'notify'>) {
+export function createMessagesService({
+  db,
+  clock,
+  notify = noNotify,
+  audience: notifications,
+}: Pick<ServiceDeps, 'db' | 'clock' | 'notify'> & { /** Notifications' (the container's wiring): who may read a message. */ audience: Pick<NotificationAudience, 'messageReaders'> }) {
 
   async function visibility(tx: Tx, ctx: TenantContext): Promise<MessageVisibility | null> {
-    const studentIds = await access.visibleStudentIds(tx, ctx);
+    const studentIds = await visibleStudentIds(tx, ctx);
     if (studentIds === null) return null;
-    const roomIds = (await access.visibleRoomIds(tx, ctx)) ?? [];
+    const roomIds = (await visibleRoomIds(tx, ctx)) ?? [];
     return { studentIds, roomIds, membershipId: ctx.membershipId };
   }
 
@@ -68,19 +73,15 @@ export function createMessagesService({ db, clock, notify = noNotify }: Pick<Ser
       if (audience.type === 'tenant' && ctx.guardianOnly) throw forbidden('Guardians write about their own children or their rooms, not to the whole centre');
       const now = clock.now();
       return db.scoped(forTenant(ctx), async (tx) => {
-        if (audience.type === 'student') {
-          if (!isUuid(audience.id) || !(await repo.studentExists(tx, ctx.tenantId, audience.id))) throw notFound('Student');
-          await access.assertStudentVisible(tx, ctx, audience.id);
-        } else if (audience.type === 'room') {
-          if (!isUuid(audience.id) || !(await repo.roomExists(tx, ctx.tenantId, audience.id))) throw notFound('Room');
-          await access.assertRoomVisible(tx, ctx, audience.id);
-        }
+        let audienceId: string | null = null;
+        if (audience.type === 'student') audienceId = (await visibleStudent(tx, ctx, audience.id)).id;
+        else if (audience.type === 'room') audienceId = (await visibleRoom(tx, ctx, audience.id)).id;
         const row = await repo.insert(tx, {
           id: newId(),
           tenantId: ctx.tenantId,
           authorMembershipId: ctx.membershipId,
           audienceType: audience.type,
-          audienceId: audience.type === 'tenant' ? null : audience.id,
+          audienceId,
           body: input.body,
           createdAt: now,
           updatedAt: now,
@@ -94,7 +95,7 @@ export function createMessagesService({ db, clock, notify = noNotify }: Pick<Ser
           after: { audience: { type: row.audienceType, id: row.audienceId } },
         });
         // message.received: every member who may read it but its author; the email waits and is skipped once read.
-        const readers = await notificationsRepository.messageReaders(tx, ctx.tenantId, row.audienceType, row.audienceId);
+        const readers = await notifications.messageReaders(tx, ctx.tenantId, row.audienceType, row.audienceId);
         await notify(tx, ctx.tenantId, {
           type: 'message.received',
           subject: { type: 'message', id: row.id },

@@ -116,11 +116,6 @@ export const notificationsRepository = {
     );
     return rows.map((r) => r.id);
   },
-  /** A child's first name (all an email may say of them). */
-  async studentFirstName(tx: Tx, tenantId: string, studentId: string) {
-    const [r] = await queryRows<{ firstName: string }>(tx, `select first_name as "firstName" from students where tenant_id = $1 and id = $2`, [tenantId, studentId]);
-    return r?.firstName ?? null;
-  },
   /** Explicit email switches of these members for one type. */
   async emailPreferences(tx: Tx, tenantId: string, membershipIds: string[], type: string) {
     if (!membershipIds.length) return new Map<string, boolean>();

@@ -5,3 +5,5 @@ export type { RoomsService, RoomDto } from './rooms.service.js';
 export type { GuardiansService, GuardianDto } from './guardians.service.js';
 export type { StaffService, StaffDto } from './staff.service.js';
 export type { StudentRow } from './students.repository.js';
+/** Staff records read in the caller's transaction (the container hands them to staff time). */
+export { staffRecords, type StaffRecords } from './staff-records.js';

@@ -2,3 +2,5 @@
 import { registerShiftsRoutes } from './shifts.routes.js';
 
 export const routes = { shifts: registerShiftsRoutes };
+/** Who is clocked in where: the manifest hands it to attendance's scheduled tasks. */
+export { shiftsOnDuty } from './shifts-on-duty.js';

@@ -2,13 +2,13 @@ import type { TenantContext } from '../../core/context.js';
 import { canonicalEmail } from '../../core/email.js';
 import { conflict, forbidden, notFound, unprocessable } from '../../core/errors.js';
 import { isUuid, newId } from '../../core/ids.js';
-import { addDays, FUTURE_SKEW_MS, localDate, startOfLocalDay } from '../../core/time.js';
-import { attendanceRepository } from '../attendance/attendance.repository.js';
+import { addDays, localDate, startOfLocalDay } from '../../core/time.js';
+import { centreDate, centreTimeZone, clientInstant, isTooFarAhead } from '../../kernel/day.js';
 import { auditActor, auditRepository } from '../../db/audit.repository.js';
 import { databaseNow } from '../../db/clock.repository.js';
 import { forTenant, pgConstraint, type Tx } from '../../db/db.js';
 import { shiftsRepository as repo, type ShiftRow } from './shifts.repository.js';
-import { staffRepository } from '../people/staff.repository.js';
+import type { StaffRecords } from '../people/index.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
 import { checkRange } from '../../kernel/helpers.js';
 import { splitAtLocalMidnight, wholeMinutes } from './timecards.js';
@@ -41,25 +41,26 @@ export const TEACHER_BACKDATE_MS = 12 * 60 * 60 * 1000;
 const actsOnAnyone = (ctx: TenantContext) => ctx.roles.includes('owner') || ctx.roles.includes('admin');
 
 /** Clock-in, move and clock-out (one open shift per staff member) and timecards (CONTRACT §5 "Staff time"). */
-export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clock'>) {
+export function createShiftsService({
+  db,
+  clock,
+  staff,
+}: Pick<ServiceDeps, 'db' | 'clock'> & { /** People's (the container's wiring): the staff records. */ staff: Pick<StaffRecords, 'get' | 'getForUpdate'> }) {
   /**
    * The event's time: `at`, or the database's now (the one clock of event times, README "Event times"). At most 5
    * minutes ahead; a teacher's at most 12 hours back (an owner or admin corrects older times, audited).
    */
   function instant(ctx: TenantContext, value: string | undefined, now: Date): Date {
-    const at = value === undefined ? now : new Date(value);
-    if (Number.isNaN(at.getTime())) throw unprocessable('Not a valid time', [{ path: 'at', message: 'must be an ISO 8601 date-time' }]);
-    if (at.getTime() - now.getTime() > FUTURE_SKEW_MS) throw unprocessable('The time is in the future', [{ path: 'at', message: 'must not be more than 5 minutes in the future' }]);
+    const at = clientInstant(value, 'at', now);
     if (!actsOnAnyone(ctx) && now.getTime() - at.getTime() > TEACHER_BACKDATE_MS)
       throw unprocessable('The time is more than 12 hours ago', [{ path: 'at', message: 'must not be more than 12 hours in the past (an owner or admin corrects older times)' }]);
     return at;
   }
-  const timezone = async (tx: Tx, tenantId: string) => (await attendanceRepository.tenantTimezone(tx, tenantId)) ?? 'UTC';
 
   /** The staff record named by the path, which the caller may act on: 404 when missing, 403 when it is not theirs. */
   async function actionable(tx: Tx, ctx: TenantContext, rawId: string) {
     if (!isUuid(rawId)) throw notFound('Staff member');
-    const row = await staffRepository.getForUpdate(tx, ctx.tenantId, rawId.toLowerCase());
+    const row = await staff.getForUpdate(tx, ctx.tenantId, rawId.toLowerCase());
     if (!row) throw notFound('Staff member');
     if (!actsOnAnyone(ctx) && (!row.email || row.email !== canonicalEmail(ctx.email))) throw forbidden('A teacher clocks in and out on their own staff record only');
     if (row.archivedAt) throw conflict('The member of staff is archived');
@@ -76,7 +77,7 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
       tenantId: ctx.tenantId,
       staffId,
       roomId,
-      date: localDate(at, await timezone(tx, ctx.tenantId)),
+      date: await centreDate(tx, ctx.tenantId, at),
       clockInAt: at,
       clockedInByMembershipId: ctx.membershipId,
       createdAt: now,
@@ -148,8 +149,8 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
           // A stranded shift: its clock-in lies in the future (written under a clock that ran ahead), so no allowed time
           // can close it. An owner or admin closes it at `at`, pulling the impossible clock-in back to the same instant
           // (0 minutes; the audit keeps both times). Anyone else, or an ordinary shift, gets the 422.
-          if (actsOnAnyone(ctx) && current.clockInAt.getTime() - dbNow.getTime() > FUTURE_SKEW_MS) {
-            const row = await repo.closeStranded(tx, ctx.tenantId, current.id, { clockInAt: at, clockOutAt: at, date: localDate(at, await timezone(tx, ctx.tenantId)), clockedOutByMembershipId: ctx.membershipId }, now);
+          if (actsOnAnyone(ctx) && isTooFarAhead(current.clockInAt, dbNow)) {
+            const row = await repo.closeStranded(tx, ctx.tenantId, current.id, { clockInAt: at, clockOutAt: at, date: await centreDate(tx, ctx.tenantId, at), clockedOutByMembershipId: ctx.membershipId }, now);
             if (!row) throw notIn();
             await audit(tx, ctx, 'shift.stranded_closed', row, current);
             return shiftDto(row);
@@ -169,13 +170,13 @@ export function createShiftsService({ db, clock }: Pick<ServiceDeps, 'db' | 'clo
      */
     async timecards(ctx: TenantContext, q: { from?: string; to?: string; staffId?: string }) {
       return db.scoped(forTenant(ctx), async (tx) => {
-        const tz = await timezone(tx, ctx.tenantId);
+        const tz = await centreTimeZone(tx, ctx.tenantId);
         const to = q.to ?? (q.from ? addDays(q.from, 6) : localDate(clock.now(), tz));
         const from = q.from ?? addDays(to, -6);
         checkRange(from, to, MAX_TIMECARD_DAYS);
         let staffIds: string[] | null = null;
         if (q.staffId !== undefined) {
-          if (!isUuid(q.staffId) || !(await staffRepository.get(tx, ctx.tenantId, q.staffId.toLowerCase()))) throw notFound('Staff member');
+          if (!isUuid(q.staffId) || !(await staff.get(tx, ctx.tenantId, q.staffId.toLowerCase()))) throw notFound('Staff member');
           staffIds = [q.staffId.toLowerCase()];
         }
         if (!actsOnAnyone(ctx)) {
