@@ -1,12 +1,12 @@
 /**
- * `npx tsx bench/telemetry-overhead.ts [--db daycare_bench_telemetry] [--rounds 2] [--duration 8] [--all-traces]`: the cost of
+ * `npx tsx bench/telemetry-overhead.ts [--db daycare_bench_telemetry] [--rounds 2] [--duration 8] [--all-traces] [--profile] [--baseline <ref>]`: the cost of
  * telemetry on the authenticated list (GET /students?limit=50), measured alone — the built server with telemetry off,
  * then on (OTLP to a local sink that accepts everything), alternated `rounds` times so that load from other work on
  * the machine falls on both. Reports throughput and the server's own CPU time per request (steadier than req/s on a
  * shared machine). Needs a seeded database (`npm run bench:seed -- --tenants 100 --db daycare_bench_telemetry`).
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
@@ -23,12 +23,19 @@ const ADMIN = process.env.BENCH_ADMIN_URL ?? 'postgres://root@127.0.0.1:5432/pos
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379/11';
 const DATA_DIR = path.resolve('.bench/telemetry-data');
 const NODE_FLAGS = (JSON.parse(readFileSync('package.json', 'utf8')).scripts.start as string).match(/--[\w-]+=\S+/g) ?? [];
+/** `--profile`: every server runs with --cpu-prof, into .bench/profile/telemetry-<variant> (`npx tsx bench/profile-summary.ts <file>`). */
+const PROFILE = process.argv.includes('--profile');
+/** `--baseline <git ref>`: also the default telemetry as built from that commit (the same run, alternated: a before/after ratio on a busy machine). */
+const BASELINE = process.argv.includes('--baseline') ? arg('baseline', 'HEAD') : undefined;
+const BASELINE_DIR = path.resolve('.bench/telemetry-baseline');
+const profileFlags = (name: string) => (PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${path.resolve('.bench/profile', `telemetry-${name.replace(/\W+/g, '-')}`)}`] : []);
 const dbUrl = () => Object.assign(new URL(ADMIN), { pathname: `/${DB}` }).toString();
 
 const VARIANTS: Record<string, Record<string, string>> = {
   off: {},
   'on (default)': { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:3956', OTEL_SERVICE_NAME: 'daycare-bench' },
   // `--all-traces`: also with every trace recorded (the default samples one root trace in ten).
+  ...(BASELINE ? { [`on, ${BASELINE}`]: { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:3956', OTEL_SERVICE_NAME: 'daycare-bench', SERVER: path.join(BASELINE_DIR, 'dist/server/http-server.mjs') } } : {}),
   ...(process.argv.includes('--all-traces') ? { 'on, every trace': { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:3956', OTEL_SERVICE_NAME: 'daycare-bench', OTEL_TRACES_SAMPLER: 'parentbased_always_on' } } : {}),
 };
 
@@ -37,9 +44,10 @@ const ticks = (pid: number) => {
   return Number(f[11]) + Number(f[12]);
 };
 
-async function start(env: Record<string, string>, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [...NODE_FLAGS, 'dist/server/http-server.mjs'], {
-    env: { ...process.env, DATABASE_URL: dbUrl(), REDIS_URL, PORT: String(port), DATA_DIR, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000', SCHEDULER_ENABLED: 'false', DB_POOL_MAX: '10', ...env },
+async function start(name: string, env: Record<string, string>, port: number): Promise<ChildProcess> {
+  const { SERVER = 'dist/server/http-server.mjs', ...vars } = env;
+  const child = spawn(process.execPath, [...NODE_FLAGS, ...profileFlags(name), SERVER], {
+    env: { ...process.env, DATABASE_URL: dbUrl(), REDIS_URL, PORT: String(port), DATA_DIR, LOG_LEVEL: 'warn', RATE_LIMIT_PER_MINUTE: '10000000', RATE_LIMIT_AUTH_PER_MINUTE: '1000000', SCHEDULER_ENABLED: 'false', DB_POOL_MAX: '10', ...vars },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; i < 150; i++) {
@@ -68,7 +76,7 @@ async function signIn(base: string, secret: string, t: number): Promise<string> 
 }
 
 async function measure(name: string, env: Record<string, string>, port: number) {
-  const child = await start(env, port);
+  const child = await start(name, env, port);
   try {
     const base = `http://127.0.0.1:${port}`;
     const secret = readFileSync(path.join(DATA_DIR, 'local-auth-secret'), 'utf8').trim();
@@ -92,6 +100,14 @@ async function measure(name: string, env: Record<string, string>, port: number) 
 async function main() {
   mkdirSync(DATA_DIR, { recursive: true });
   if (spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit' }).status !== 0) throw new Error('build failed');
+  if (BASELINE) {
+    // That commit's sources, built beside ours (its bundle finds this checkout's node_modules).
+    rmSync(BASELINE_DIR, { recursive: true, force: true });
+    mkdirSync(BASELINE_DIR, { recursive: true });
+    const archive = spawnSync('git', ['archive', BASELINE, 'src', 'package.json', 'scripts/build.mjs'], { maxBuffer: 1 << 30 });
+    if (archive.status !== 0 || spawnSync('tar', ['-x', '-C', BASELINE_DIR], { input: archive.stdout }).status !== 0) throw new Error(`git archive ${BASELINE} failed`);
+    if (spawnSync(process.execPath, ['scripts/build.mjs'], { stdio: 'inherit', cwd: BASELINE_DIR }).status !== 0) throw new Error('baseline build failed');
+  }
   const sink = createServer((req, res) => {
     req.resume();
     req.on('end', () => res.writeHead(200, { 'content-type': 'application/json' }).end('{}'));

@@ -1,10 +1,10 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
 import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
 import { telemetry } from './telemetry.js';
+import { logFieldsStorage } from './telemetry-context.js';
 
-/** Per-request log fields (requestId, tenantId). AsyncLocalStorage is used for logging only. */
-export const logContext = new AsyncLocalStorage<Record<string, unknown>>();
+/** Per-request log fields (requestId, tenantId), in the AsyncLocalStorage the OpenTelemetry context shares (telemetry-context.ts). */
+export const logContext = logFieldsStorage;
 
 /**
  * Errors as logs may show them: type, SQLSTATE, constraint, and the stack of our own code. Never a query, its

@@ -36,4 +36,22 @@ describe.skipIf(process.env.OTEL_TRACES_SAMPLER !== undefined)('telemetry: defau
       .find((m) => m.descriptor.name === 'http.server.request.duration')!.dataPoints[0]!.value as { count: number };
     expect(point.count).toBe(1040);
   });
+
+  it('an unsampled request builds no span: nothing beneath it is recorded, and it carries no trace id', async () => {
+    spans.reset();
+    let withIds = 0;
+    for (let i = 0; i < 300; i++) {
+      await telemetry.request('GET', undefined, () => telemetry.span('inner', {}, async () => void (telemetry.logFields() && telemetry.traceParent() && withIds++)), () => ({ route: '/students', status: 200 }));
+    }
+    const finished = spans.getFinishedSpans();
+    const roots = finished.filter((s) => s.name === 'GET /students');
+    const inner = finished.filter((s) => s.name === 'inner');
+    // A span beneath a request is recorded exactly when the request is (never a root of its own), and only then has ids.
+    expect(roots.length).toBeGreaterThan(0);
+    expect(roots.length).toBeLessThan(90);
+    expect(inner).toHaveLength(roots.length);
+    const rootIds = new Set(roots.map((s) => s.spanContext().spanId));
+    for (const s of inner) expect(rootIds.has(s.parentSpanContext!.spanId)).toBe(true);
+    expect(withIds).toBe(roots.length);
+  });
 });
