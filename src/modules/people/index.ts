@@ -5,3 +5,19 @@ export type { RoomsService, RoomDto } from './rooms.service.js';
 export type { GuardiansService, GuardianDto } from './guardians.service.js';
 export type { StaffService, StaffDto } from './staff.service.js';
 export type { StudentRow } from './students.repository.js';
+import { guardiansRepository } from './guardians.repository.js';
+import { roomsRepository } from './rooms.repository.js';
+import { studentGuardiansRepository, studentsRepository } from './students.repository.js';
+
+/** What enrolment reads and writes of people, each call in enrolment's own transaction (the container injects it). */
+export const peopleForEnrolment = {
+  room: roomsRepository.get,
+  /** The room row locked: every promise of a place queues on it. */
+  lockRoom: roomsRepository.getForUpdate,
+  liveRoomIds: roomsRepository.liveIds,
+  liveGuardianByEmail: guardiansRepository.liveByEmail,
+  insertGuardian: guardiansRepository.insert,
+  insertStudent: studentsRepository.insert,
+  linkGuardian: studentGuardiansRepository.insert,
+};
+export type PeopleForEnrolment = typeof peopleForEnrolment;
