@@ -115,10 +115,6 @@ const KNOWN_CROSSINGS = new Set<string>([
   'modules/care-log/care-entries.schemas.ts → modules/attendance/absences.schemas.ts',
   'modules/care-log/care-entries.schemas.ts → modules/attendance/attendance.schemas.ts',
   'modules/kiosk/kiosks.schemas.ts → modules/attendance/attendance.schemas.ts',
-  'modules/payments/payments.schemas.ts → modules/billing/billing.schemas.ts',
-  'modules/tenancy/tenancy.schemas.ts → modules/billing/billing.schemas.ts',
-  'modules/tenancy/tenancy.schemas.ts → modules/enrolment/applications.schemas.ts',
-  'modules/tenancy/tenancy.schemas.ts → modules/notifications/notifications.schemas.ts',
 ]);
 
 describe('the import graph of src/', () => {
