@@ -20,7 +20,7 @@ import { openStorage } from './adapters/storage/index.js';
 import { MemoryQueue, openQueue } from './adapters/queue/index.js';
 import { openPayments } from './adapters/payments/index.js';
 import type { LocalFileServer } from './adapters/storage/storage.js';
-import { createCentreServices, staffRecords } from './modules/people/index.js';
+import { createCentreServices, peopleForEnrolment, staffRecords } from './modules/people/index.js';
 import { attendanceReads, createAttendanceService } from './modules/attendance/index.js';
 import { createShiftsService } from './modules/staff-time/index.js';
 import { createKiosksService } from './modules/kiosk/index.js';
@@ -48,8 +48,7 @@ import { settingsSection, type TenantSettingsSection } from './modules/tenancy/i
 import { WaitlistSettings } from './modules/enrolment/module.js';
 import { BillingSettingsPatch } from './modules/billing/module.js';
 import { NotificationSettingsPatch } from './modules/notifications/module.js';
-import { createBillingService } from './modules/billing/index.js';
-import { createEnrolmentBilling } from './modules/billing/index.js';
+import { createBillingService, createEnrolmentBilling, createPaymentsBilling } from './modules/billing/index.js';
 import type { BillingNotify } from './modules/billing/index.js';
 import { createPaymentsService } from './modules/payments/index.js';
 import { createWorkerHost } from './workers/host.js';
@@ -131,6 +130,7 @@ export async function createContainer(
     payments,
     returnOrigins: [new URL(config.email.appUrl).origin, ...config.appOrigins],
     refundRecorded: (ctx, id, input) => billing.ledger.refund(ctx, id, input),
+    billing: createPaymentsBilling({ clock }),
   });
   const attendance = createAttendanceService({ ...deps, audience, onCheckOut: (tx, ctx, c) => billing.lateFeeOnCheckOut(tx, ctx, c) });
   const shifts = createShiftsService({ ...deps, staff: staffRecords });
@@ -146,8 +146,8 @@ export async function createContainer(
   const tasks = createTasksService({ ...deps, perTenant: TASKS });
   // Enrolment: notifications and billing reach it through its ports (tests may hand in recording fakes).
   const enrolmentNotify: Notify = overrides.enrolment?.notify ?? notify;
-  const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? createEnrolmentBilling({ clock }), tenancy });
-  const publicEnrolment = createPublicEnrolmentService({ db, clock, limits, notify: enrolmentNotify, enrolment });
+  const enrolment = createEnrolmentService({ db, clock, notify: enrolmentNotify, billing: overrides.enrolment?.billing ?? createEnrolmentBilling({ clock }), tenancy, people: peopleForEnrolment });
+  const publicEnrolment = createPublicEnrolmentService({ db, clock, limits, notify: enrolmentNotify, enrolment, people: peopleForEnrolment });
   // GET|PATCH /tenant's sections, each with its value's schema and who may see and change it (one transaction per request).
   const billingSection = { readPermission: 'billing:read', writePermission: { permission: 'billing:manage', denied: 'Billing settings need the billing entitlement' } } as const;
   tenantSections.push(

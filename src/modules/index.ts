@@ -29,7 +29,11 @@ export const MODULES = { tenancy, people, attendance, careLog, incidents, staffT
  * routes): it is the OpenAPI document's order and the router's precedence, so a new module's routes go at the end.
  */
 export const ROUTES = [
-  tenancy.routes.tenancy,
+  tenancy.routes.tenancy({
+    billing: { settings: billing.BillingSettings, patch: billing.BillingSettingsPatch },
+    waitlist: { settings: enrolment.WaitlistSettingsOut, patch: enrolment.WaitlistSettings },
+    notifications: { settings: notifications.NotificationSettings, patch: notifications.NotificationSettingsPatch },
+  }),
   tenancy.routes.invitations,
   people.routes.centre,
   importsReports.routes.jobs,
@@ -48,7 +52,7 @@ export const ROUTES = [
   billing.routes.billing,
   billing.routes.invoices,
   notifications.routes.notifications,
-  payments.routes.payments,
+  payments.routes.payments({ Money: billing.Money }),
 ] as const;
 
 /** Job name → handler, from the modules that own a job (the payload map is src/kernel/job-payloads.ts). */

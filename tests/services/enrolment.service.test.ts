@@ -10,6 +10,7 @@ import type { Database } from '../../src/db/db.js';
 import { createEnrolmentService } from '../../src/modules/enrolment/enrolment.service.js';
 import { createPublicEnrolmentService } from '../../src/modules/enrolment/public.service.js';
 import { noBilling } from '../../src/modules/enrolment/billing-port.js';
+import { peopleForEnrolment } from '../../src/modules/people/index.js';
 import { MemoryCache } from '../../src/adapters/cache/memory-cache.js';
 import { createRateLimiter } from '../../src/adapters/cache/rate-limiter.js';
 import { loadConfig } from '../../src/core/config.js';
@@ -44,8 +45,9 @@ describe.each(ENGINES)('enrolment service on %s', (engine) => {
       notify: rec.notify,
       billing: opts.billing ?? noBilling,
       tenancy: { invite: async (_ctx, input) => (invites.push({ email: input.email, roles: input.roles }), { id: newId() }) as never },
+      people: peopleForEnrolment,
     });
-    const pub = createPublicEnrolmentService({ db, clock, limits: createRateLimiter(new MemoryCache(), rateLimitPolicies(loadConfig({ NODE_ENV: 'test' })), () => clock.now().getTime()), notify: rec.notify, enrolment });
+    const pub = createPublicEnrolmentService({ db, clock, limits: createRateLimiter(new MemoryCache(), rateLimitPolicies(loadConfig({ NODE_ENV: 'test' })), () => clock.now().getTime()), notify: rec.notify, enrolment, people: peopleForEnrolment });
     return { enrolment, pub, rec, invites, clock };
   }
   const input = (email = `fam.${newId()}@example.test`) => ({

@@ -1,17 +1,11 @@
 import { and, asc, eq, gt, inArray, isNull, lte, ne, sql } from 'drizzle-orm';
 import {
-  billingAccountPayers,
-  billingAccounts,
-  billingAccountStudents,
   billingCharges,
   billingInvoiceLines,
   billingInvoices,
-  billingLedgerEntries,
   billingPlans,
   billingSettings,
   billingSubscriptions,
-  guardians,
-  studentGuardians,
   students,
   tenants,
   jobs,
@@ -21,13 +15,12 @@ import type { Tx } from '../../db/db.js';
 
 export type BillingSettingsRow = typeof billingSettings.$inferSelect;
 export type PlanRow = typeof billingPlans.$inferSelect;
-export type AccountRow = typeof billingAccounts.$inferSelect;
 export type SubscriptionRow = typeof billingSubscriptions.$inferSelect;
 export type ChargeRow = typeof billingCharges.$inferSelect;
 
-const bump = (t: { version: unknown }) => sql`${t.version} + 1`;
+export const bump = (t: { version: unknown }) => sql`${t.version} + 1`;
 
-/** Billing settings, plans, accounts, subscriptions and charges. Every query names the tenant, under RLS as well. */
+/** Billing settings, plans, subscriptions and charges (accounts: billing-accounts.repository.ts). Every query names the tenant, under RLS as well. */
 export const billingRepository = {
   async settings(tx: Tx, tenantId: string): Promise<BillingSettingsRow | undefined> {
     const [row] = await tx.select().from(billingSettings).where(eq(billingSettings.tenantId, tenantId));
@@ -96,124 +89,6 @@ export const billingRepository = {
       .where(and(eq(billingInvoiceLines.tenantId, tenantId), eq(billingInvoiceLines.planId, planId), ne(billingInvoices.state, 'draft')))
       .limit(1);
     return !!row;
-  },
-
-  // Accounts
-  async insertAccount(tx: Tx, values: typeof billingAccounts.$inferInsert) {
-    const [row] = await tx.insert(billingAccounts).values(values).returning();
-    return row!;
-  },
-  async getAccount(tx: Tx, tenantId: string, id: string, forUpdate = false) {
-    const q = tx.select().from(billingAccounts).where(and(eq(billingAccounts.tenantId, tenantId), eq(billingAccounts.id, id)));
-    const [row] = forUpdate ? await q.for('update') : await q;
-    return row;
-  },
-  async updateAccount(tx: Tx, tenantId: string, id: string, patch: Partial<typeof billingAccounts.$inferInsert>, expectedVersion: number, now: Date) {
-    const [row] = await tx
-      .update(billingAccounts)
-      .set({ ...patch, updatedAt: now, version: bump(billingAccounts) })
-      .where(and(eq(billingAccounts.tenantId, tenantId), eq(billingAccounts.id, id), eq(billingAccounts.version, expectedVersion)))
-      .returning();
-    return row;
-  },
-  async listAccounts(tx: Tx, tenantId: string, f: { ids: string[] | null; cursor?: string; limit: number }) {
-    if (f.ids && !f.ids.length) return [];
-    return tx
-      .select()
-      .from(billingAccounts)
-      .where(and(eq(billingAccounts.tenantId, tenantId), f.ids ? inArray(billingAccounts.id, f.ids) : undefined, f.cursor ? gt(billingAccounts.id, f.cursor) : undefined))
-      .orderBy(asc(billingAccounts.id))
-      .limit(f.limit + 1);
-  },
-  /** Every account id, in id order, after `after` (the run walks them in batches). */
-  async accountIdsAfter(tx: Tx, tenantId: string, after: string | undefined, limit: number) {
-    const rows = await tx
-      .select({ id: billingAccounts.id })
-      .from(billingAccounts)
-      .where(and(eq(billingAccounts.tenantId, tenantId), after ? gt(billingAccounts.id, after) : undefined))
-      .orderBy(asc(billingAccounts.id))
-      .limit(limit);
-    return rows.map((r) => r.id);
-  },
-  async members(tx: Tx, tenantId: string, accountIds: string[]) {
-    if (!accountIds.length) return { payers: [], students: [] };
-    const payers = await tx
-      .select()
-      .from(billingAccountPayers)
-      .where(and(eq(billingAccountPayers.tenantId, tenantId), inArray(billingAccountPayers.accountId, accountIds)))
-      .orderBy(asc(billingAccountPayers.guardianId));
-    const studs = await tx
-      .select()
-      .from(billingAccountStudents)
-      .where(and(eq(billingAccountStudents.tenantId, tenantId), inArray(billingAccountStudents.accountId, accountIds)))
-      .orderBy(asc(billingAccountStudents.studentId));
-    return { payers, students: studs };
-  },
-  async setMembers(tx: Tx, tenantId: string, accountId: string, payerIds: string[] | undefined, studentIds: string[] | undefined) {
-    if (payerIds) {
-      await tx.delete(billingAccountPayers).where(and(eq(billingAccountPayers.tenantId, tenantId), eq(billingAccountPayers.accountId, accountId)));
-      if (payerIds.length) await tx.insert(billingAccountPayers).values(payerIds.map((guardianId) => ({ tenantId, accountId, guardianId })));
-    }
-    if (studentIds) {
-      await tx.delete(billingAccountStudents).where(and(eq(billingAccountStudents.tenantId, tenantId), eq(billingAccountStudents.accountId, accountId)));
-      if (studentIds.length) await tx.insert(billingAccountStudents).values(studentIds.map((studentId) => ({ tenantId, accountId, studentId })));
-    }
-  },
-  /** Children among `studentIds` already in an account other than `accountId`. */
-  async studentsInOtherAccounts(tx: Tx, tenantId: string, studentIds: string[], accountId: string | null) {
-    if (!studentIds.length) return [];
-    return tx
-      .select()
-      .from(billingAccountStudents)
-      .where(and(eq(billingAccountStudents.tenantId, tenantId), inArray(billingAccountStudents.studentId, studentIds), accountId ? ne(billingAccountStudents.accountId, accountId) : undefined));
-  },
-  async accountOfStudent(tx: Tx, tenantId: string, studentId: string) {
-    const [row] = await tx
-      .select({ accountId: billingAccountStudents.accountId })
-      .from(billingAccountStudents)
-      .where(and(eq(billingAccountStudents.tenantId, tenantId), eq(billingAccountStudents.studentId, studentId)));
-    return row?.accountId;
-  },
-  /** The accounts these guardian records pay for. */
-  async accountIdsPaidBy(tx: Tx, tenantId: string, guardianIds: string[]) {
-    if (!guardianIds.length) return [];
-    const rows = await tx
-      .selectDistinct({ id: billingAccountPayers.accountId })
-      .from(billingAccountPayers)
-      .where(and(eq(billingAccountPayers.tenantId, tenantId), inArray(billingAccountPayers.guardianId, guardianIds)));
-    return rows.map((r) => r.id);
-  },
-  async existingGuardians(tx: Tx, tenantId: string, ids: string[]) {
-    if (!ids.length) return [];
-    return tx
-      .select({ id: guardians.id, firstName: guardians.firstName, lastName: guardians.lastName })
-      .from(guardians)
-      .where(and(eq(guardians.tenantId, tenantId), inArray(guardians.id, ids)));
-  },
-  async existingStudents(tx: Tx, tenantId: string, ids: string[]) {
-    if (!ids.length) return [];
-    return tx
-      .select({ id: students.id, firstName: students.firstName, dateOfBirth: students.dateOfBirth })
-      .from(students)
-      .where(and(eq(students.tenantId, tenantId), inArray(students.id, ids)));
-  },
-  /** Guardian ids among `guardianIds` linked to at least one of `studentIds`. */
-  async linkedPayers(tx: Tx, tenantId: string, guardianIds: string[], studentIds: string[]) {
-    if (!guardianIds.length || !studentIds.length) return [];
-    const rows = await tx
-      .selectDistinct({ id: studentGuardians.guardianId })
-      .from(studentGuardians)
-      .where(and(eq(studentGuardians.tenantId, tenantId), inArray(studentGuardians.guardianId, guardianIds), inArray(studentGuardians.studentId, studentIds)));
-    return rows.map((r) => r.id);
-  },
-  async balances(tx: Tx, tenantId: string, accountIds: string[]) {
-    if (!accountIds.length) return new Map<string, number>();
-    const rows = await tx
-      .select({ accountId: billingLedgerEntries.accountId, balance: sql<string>`coalesce(sum(${billingLedgerEntries.amount}), 0)::bigint` })
-      .from(billingLedgerEntries)
-      .where(and(eq(billingLedgerEntries.tenantId, tenantId), inArray(billingLedgerEntries.accountId, accountIds)))
-      .groupBy(billingLedgerEntries.accountId);
-    return new Map(rows.map((r) => [r.accountId, Number(r.balance)]));
   },
 
   // Subscriptions

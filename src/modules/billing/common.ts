@@ -4,6 +4,7 @@ import { notFound } from '../../core/errors.js';
 import { localDate } from '../../core/time.js';
 import { auditRepository, type AuditEntry } from '../../db/audit.repository.js';
 import { billingRepository as repo, type BillingSettingsRow } from './billing.repository.js';
+import { billingAccountsRepository as accounts } from './billing-accounts.repository.js';
 import type { Database, Tx } from '../../db/db.js';
 import { access } from '../../auth/access.js';
 import type { Notify } from './notify-port.js';
@@ -84,7 +85,7 @@ export async function visibleAccountIds(tx: Tx, ctx: TenantContext): Promise<str
   // Staff with billing:manage see every account; anyone else who reads billing (a guardian, also one who is a teacher
   // too) sees only the accounts they pay for.
   if (ctx.permissions.includes('billing:manage')) return null;
-  return repo.accountIdsPaidBy(tx, ctx.tenantId, await access.guardianIds(tx, ctx));
+  return accounts.accountIdsPaidBy(tx, ctx.tenantId, await access.guardianIds(tx, ctx));
 }
 
 export async function assertAccountVisible(tx: Tx, ctx: TenantContext, accountId: string) {
@@ -92,3 +93,4 @@ export async function assertAccountVisible(tx: Tx, ctx: TenantContext, accountId
   if (ids !== null && !ids.includes(accountId)) throw notFound('Account');
 }
 
+export const stamps = (r: { createdAt: Date; updatedAt: Date; version: number }) => ({ createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), version: r.version });

@@ -3,8 +3,8 @@ import type { Actor } from '../../core/context.js';
 import { conflict, unprocessable } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { billingRepository as repo } from './billing.repository.js';
+import { billingAccountsRepository as accounts } from './billing-accounts.repository.js';
 import type { Tx } from '../../db/db.js';
-import { paymentsRepository as pay } from '../payments/payments.repository.js';
 import type { EnrolmentBilling } from '../enrolment/index.js';
 import { audit } from './common.js';
 
@@ -24,17 +24,17 @@ export function createEnrolmentBilling({ clock }: { clock: Clock }): EnrolmentBi
       const tenantId = ctx.tenantId;
       const plan = await repo.getPlan(tx, tenantId, input.planId);
       if (!plan || plan.archivedAt) throw unprocessable('The offer names a plan that is no longer offered', [{ path: 'planId', message: 'archived or removed' }]);
-      let accountId = await pay.oldestAccountPaidBy(tx, tenantId, input.guardianId);
+      let accountId = await accounts.oldestAccountPaidBy(tx, tenantId, input.guardianId);
       if (!accountId) {
-        const g = await pay.guardian(tx, tenantId, input.guardianId);
-        const a = await repo.insertAccount(tx, { id: newId(), tenantId, name: `${g?.lastName ?? 'New'} family`, createdAt: now, updatedAt: now });
-        await pay.addPayer(tx, tenantId, a.id, input.guardianId);
+        const g = await accounts.guardian(tx, tenantId, input.guardianId);
+        const a = await accounts.insertAccount(tx, { id: newId(), tenantId, name: `${g?.lastName ?? 'New'} family`, createdAt: now, updatedAt: now });
+        await accounts.addPayer(tx, tenantId, a.id, input.guardianId);
         accountId = a.id;
         await audit(tx, ctx, { action: 'billing.account.created', targetType: 'billing_account', targetId: a.id, after: { id: a.id, name: a.name, payerGuardianIds: [input.guardianId] } });
       }
-      const other = await repo.accountOfStudent(tx, tenantId, input.studentId);
+      const other = await accounts.accountOfStudent(tx, tenantId, input.studentId);
       if (other && other !== accountId) throw conflict('The child is already in another billing account');
-      if (!other) await pay.addStudent(tx, tenantId, accountId, input.studentId);
+      if (!other) await accounts.addStudent(tx, tenantId, accountId, input.studentId);
       const sub = await repo.insertSubscription(tx, { id: newId(), tenantId, studentId: input.studentId, planId: plan.id, startDate: input.startDate, endDate: null, createdAt: now, updatedAt: now });
       await audit(tx, ctx, {
         action: 'billing.subscription.created',

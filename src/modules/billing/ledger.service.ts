@@ -6,6 +6,7 @@ import { localDate } from '../../core/time.js';
 import type { PaymentStatus } from '../../models/enums.js';
 import { billingInvoicesRepository as inv, type LedgerRow, type PaymentRow } from './billing-invoices.repository.js';
 import { billingRepository as repo } from './billing.repository.js';
+import { billingAccountsRepository as accounts } from './billing-accounts.repository.js';
 import type { Tx } from '../../db/db.js';
 import { checkRange, requireId } from '../../kernel/helpers.js';
 import { decodeNumberCursor, decodeUuidCursor, toPage } from '../../core/pagination.js';
@@ -48,7 +49,7 @@ export function createBillingLedger({ db, clock, notify }: BillingDeps) {
   async function account(tx: Tx, ctx: TenantContext, id: string) {
     const aid = requireId(id, 'Account');
     await assertAccountVisible(tx, ctx, aid);
-    const a = await repo.getAccount(tx, ctx.tenantId, aid);
+    const a = await accounts.getAccount(tx, ctx.tenantId, aid);
     if (!a) throw notFound('Account');
     return a;
   }
@@ -104,8 +105,8 @@ export function createBillingLedger({ db, clock, notify }: BillingDeps) {
   async function printHeader(tx: Tx, ctx: TenantContext, accountId: string) {
     const centre = await repo.centre(tx, ctx.tenantId);
     const settings = await loadSettings(tx, ctx.tenantId);
-    const { payers } = await repo.members(tx, ctx.tenantId, [accountId]);
-    const names = await repo.existingGuardians(tx, ctx.tenantId, payers.map((p) => p.guardianId));
+    const { payers } = await accounts.members(tx, ctx.tenantId, [accountId]);
+    const names = await accounts.existingGuardians(tx, ctx.tenantId, payers.map((p) => p.guardianId));
     return {
       centre: { name: centre?.name ?? '', taxId: settings.taxId },
       payers: names.map((g) => `${g.firstName} ${g.lastName}`.trim()).sort(),
@@ -136,7 +137,7 @@ export function createBillingLedger({ db, clock, notify }: BillingDeps) {
       const now = clock.now();
       return db.scoped(forTenant(ctx), async (tx) => {
         const a = await account(tx, ctx, accountId);
-        const { payers } = await repo.members(tx, ctx.tenantId, [a.id]);
+        const { payers } = await accounts.members(tx, ctx.tenantId, [a.id]);
         const payer = input.payerGuardianId ? input.payerGuardianId.toLowerCase() : null;
         if (payer && !payers.some((p) => p.guardianId === payer))
           throw unprocessable('The payer does not pay for this account', [{ path: 'payerGuardianId', message: 'not a payer of the account' }]);

@@ -1,25 +1,16 @@
 import { canonicalEmail } from '../../core/email.js';
-import type { Clock } from '../../core/clock.js';
 import type { Actor, TenantContext } from '../../core/context.js';
-import { conflict, forbidden, notFound, unprocessable, validationError } from '../../core/errors.js';
+import { validationError } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
-import { newEnrolmentToken } from '../../core/security/enrolment-tokens.js';
-import { localDate } from '../../core/time.js';
-import type { ApplicationStatus, WaitlistPriority } from '../../models/enums.js';
+import type { ApplicationStatus } from '../../models/enums.js';
 import { auditActor, auditRepository } from '../../db/audit.repository.js';
-import { forTenant, type Database, type Tx } from '../../db/db.js';
+import { forTenant, type Tx } from '../../db/db.js';
 import { applicationsRepository, waitlistSettingsRepository, type ApplicationInsert, type ApplicationRow, type WaitlistCursor } from './enrolment.repository.js';
-import { guardiansRepository } from '../people/guardians.repository.js';
-import { roomsRepository } from '../people/rooms.repository.js';
-import { studentGuardiansRepository, studentsRepository } from '../people/students.repository.js';
-import { membershipsRepository, tenantsRepository } from '../../db/tenancy.repository.js';
 import { requireId } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
-import type { InviterContext, TenancyService } from '../tenancy/index.js';
-import { changeVersioned } from '../../kernel/versioned-change.js';
-import { applicationDto, applicationRecord, DEFAULT_WAITLIST, effectiveStatus, type WaitlistSettings } from './applications.dto.js';
-import type { EnrolmentBilling } from './billing-port.js';
-import type { Notify } from './notify-port.js';
+import { applicationDto, applicationRecord, type WaitlistSettings } from './applications.dto.js';
+import { clearOffer, createApplicationMoves, wrongStatus } from './application-moves.js';
+import { createOffers, type OfferDeps } from './offers.service.js';
 
 export interface ApplicationInput {
   child: { firstName: string; lastName: string; dateOfBirth: string };
@@ -31,26 +22,9 @@ export interface ApplicationInput {
   notes?: string | null;
 }
 export type ApplicationPatch = Partial<ApplicationInput>;
-export interface OfferInput {
-  roomId: string;
-  startDate: string;
-  planId?: string;
-  expiresAt?: string;
-  outOfOrderReason?: string;
-}
-
-export interface EnrolmentDeps {
-  db: Database;
-  clock: Clock;
-  notify: Notify;
-  billing: EnrolmentBilling;
-  /** The tenancy service's invitation: the accept invites through the very code path POST /memberships uses. */
-  tenancy: Pick<TenancyService, 'invite'>;
-}
-
-const MAX_OFFER_DAYS = 30;
-/** Who acts on an application: a member, or the holder of an offer link (no user, no membership). */
-export type EnrolmentActor = Actor & { roles: readonly string[] };
+export type EnrolmentDeps = OfferDeps;
+export type { EnrolmentActor } from './application-moves.js';
+export type { OfferInput } from './offers.service.js';
 
 const encodeWaitlistCursor = (c: WaitlistCursor & { position: number }) => Buffer.from(JSON.stringify(c)).toString('base64url');
 function decodeWaitlistCursor(cursor: string | undefined): (WaitlistCursor & { position: number }) | undefined {
@@ -69,105 +43,15 @@ function decodeWaitlistCursor(cursor: string | undefined): (WaitlistCursor & { p
  * deadline, and the moves between statuses; accepting enrols the child in one transaction. Every move is audited
  * with before/after in the transaction that makes it.
  */
-export function createEnrolmentService({ db, clock, notify, billing, tenancy }: EnrolmentDeps) {
-  async function settingsOf(tx: Tx, tenantId: string): Promise<WaitlistSettings> {
-    const row = await waitlistSettingsRepository.get(tx, tenantId);
-    return row ? { priorities: row.priorities as WaitlistPriority[], offerHoldHours: row.offerHoldHours, applicationRetentionMonths: row.retentionMonths } : { ...DEFAULT_WAITLIST };
-  }
-  async function read(tx: Tx, tenantId: string, id: string) {
-    const s = await settingsOf(tx, tenantId);
-    const row = await applicationsRepository.get(tx, tenantId, id, s.priorities);
-    if (!row) throw notFound('Application');
-    return applicationDto(row, clock.now());
-  }
-  async function checkRoom(tx: Tx, tenantId: string, roomId: string | null | undefined) {
-    if (!roomId) return;
-    const room = await roomsRepository.get(tx, tenantId, roomId.toLowerCase());
-    if (!room || room.archivedAt) throw notFound('Room');
-  }
+export function createEnrolmentService(deps: EnrolmentDeps) {
+  const { db, clock } = deps;
+  const moves = createApplicationMoves(deps);
+  const { settingsOf, read, checkRoom, move } = moves;
+  const offers = createOffers(deps, moves);
   const childKey = (a: { childFirstName: string; childLastName: string; childDateOfBirth: string }) => ({ firstName: a.childFirstName, lastName: a.childLastName, dateOfBirth: a.childDateOfBirth });
 
-  /**
-   * One move of an application: lock → 404 → If-Match → the status rule (409) → the write (version compare-and-set)
-   * → the audit row (before/after), all in the caller's transaction.
-   */
-  async function move(
-    tx: Tx,
-    ctx: Actor,
-    id: string,
-    action: string,
-    ifMatch: number | undefined,
-    change: (before: ApplicationRow, status: ApplicationStatus) => Promise<Partial<ApplicationInsert>> | Partial<ApplicationInsert>,
-  ) {
-    const now = clock.now();
-    const { after } = await changeVersioned(tx, ctx as TenantContext, {
-      what: 'Application',
-      target: { type: 'application', id },
-      ifMatch,
-      lock: () => applicationsRepository.getForUpdate(tx, ctx.tenantId, id),
-      write: async (b) => applicationsRepository.update(tx, ctx.tenantId, id, await change(b, effectiveStatus(b, now)), b.version, now),
-      audit: (b, a) => ({ action, before: applicationRecord(b, now), after: applicationRecord(a, now) }),
-    });
-    return after!;
-  }
-  const wrongStatus = (status: string, verb: string) => conflict(`An application that is ${status} cannot be ${verb}`);
-
-  async function accept(ctx: EnrolmentActor, id: string) {
-    // One transaction: the guardian, the child, the link, billing, the invitation and the move commit together.
-    return db.unitOfWork(forTenant(ctx), async (tx) => {
-      const now = clock.now();
-      let result: { studentId: string; guardianId: string; membershipId: string | null } | undefined;
-      await move(tx, ctx, id, 'application.accepted', undefined, async (b, status) => {
-        if (status !== 'offered') throw wrongStatus(status, 'accepted');
-        const email = b.guardianEmail;
-        const found = await guardiansRepository.liveByEmail(tx, ctx.tenantId, email);
-        let guardianId = found?.id;
-        if (!guardianId) {
-          const g = await guardiansRepository.insert(tx, ctx.tenantId, { id: newId(), firstName: b.guardianFirstName, lastName: b.guardianLastName, email, phone: b.guardianPhone });
-          guardianId = g.id;
-          await auditRepository.append(tx, { ...auditActor(ctx), action: 'guardian.created', targetType: 'guardian', targetId: g.id, after: { id: g.id, applicationId: id } });
-        }
-        const student = await studentsRepository.insert(tx, ctx.tenantId, {
-          id: newId(),
-          firstName: b.childFirstName,
-          lastName: b.childLastName,
-          dateOfBirth: b.childDateOfBirth,
-          roomId: b.offerRoomId,
-          allergies: null,
-          notes: null,
-          externalId: null,
-          status: 'enrolled',
-        });
-        await auditRepository.append(tx, { ...auditActor(ctx), action: 'student.created', targetType: 'student', targetId: student.id, after: { id: student.id, roomId: student.roomId, applicationId: id } });
-        await studentGuardiansRepository.insert(tx, ctx.tenantId, { studentId: student.id, guardianId, relationship: 'parent', authorizedPickup: true, emergencyContact: true, canViewRecords: true });
-        if (b.offerPlanId) await billing.enrolOnPlan(tx, ctx, { guardianId, studentId: student.id, planId: b.offerPlanId, startDate: b.offerStartDate! });
-        let membershipId: string | null = null;
-        if (!(await membershipsRepository.getByEmail(tx, ctx.tenantId, email))) {
-          const inviter: InviterContext = { ...ctx, roles: [...ctx.roles] };
-          membershipId = (await tenancy.invite(inviter, { email, roles: ['guardian'] })).id;
-        }
-        result = { studentId: student.id, guardianId, membershipId };
-        return { status: 'enrolled', studentId: student.id, guardianId, membershipId, offerTokenUsedAt: b.offerTokenUsedAt ?? now, closedAt: now };
-      });
-      return { application: await read(tx, ctx.tenantId, id), ...result! };
-    });
-  }
-
-  async function decline(ctx: Actor, id: string, returnToWaitlist: boolean) {
-    return db.scoped(forTenant(ctx), async (tx) => {
-      const now = clock.now();
-      await move(tx, ctx, id, 'application.declined', undefined, (b, status) => {
-        if (status !== 'offered') throw wrongStatus(status, 'declined');
-        const used = { offerTokenUsedAt: b.offerTokenUsedAt ?? now };
-        // Back on the list at the end of its tier: rankAt is now (the offer stays in the audit trail).
-        return returnToWaitlist ? { ...used, ...clearOffer, status: 'waitlisted', rankAt: now } : { ...used, status: 'declined', closedAt: now };
-      });
-      return read(tx, ctx.tenantId, id);
-    });
-  }
-  const clearOffer = { offerRoomId: null, offerStartDate: null, offerPlanId: null, offerExpiresAt: null, offerOutOfOrderReason: null, offerTokenHash: null, offerTokenUsedAt: null };
-
   return {
+    ...offers,
     settingsOf,
     async waitlistSettings(ctx: TenantContext) {
       return db.scoped(forTenant(ctx), (tx) => settingsOf(tx, ctx.tenantId));
@@ -279,60 +163,6 @@ export function createEnrolmentService({ db, clock, notify, billing, tenancy }: 
       const last = items[items.length - 1];
       return { items, nextCursor: more && last ? encodeWaitlistCursor({ tier: last.tier, rankAt: last.rankAt, id: last.id, position: last.position }) : null };
     },
-
-    async offer(ctx: TenantContext, rawId: string, input: OfferInput) {
-      const id = requireId(rawId, 'Application');
-      if (input.planId && !ctx.entitlements.includes('billing')) throw forbidden('Offering a plan needs the billing entitlement');
-      return db.scoped(forTenant(ctx), async (tx) => {
-        const now = clock.now();
-        const settings = await settingsOf(tx, ctx.tenantId);
-        const tenant = await tenantsRepository.get(tx, ctx.tenantId);
-        let token = '';
-        const row = await move(tx, ctx, id, 'application.offered', undefined, async (b, status) => {
-          if (status !== 'waitlisted') throw wrongStatus(status, 'offered a place');
-          const expiresAt = input.expiresAt ? new Date(input.expiresAt) : new Date(now.getTime() + settings.offerHoldHours * 3_600_000);
-          if (expiresAt.getTime() <= now.getTime() || expiresAt.getTime() > now.getTime() + MAX_OFFER_DAYS * 86_400_000)
-            throw unprocessable('expiresAt must be after now and at most 30 days ahead', [{ path: 'expiresAt', message: 'after now, at most 30 days ahead' }]);
-          if (input.startDate < localDate(now, tenant?.timezone ?? 'UTC'))
-            throw unprocessable('startDate is in the past', [{ path: 'startDate', message: 'must be today or later in the centre’s time zone' }]);
-          const roomId = input.roomId.toLowerCase();
-          await checkRoom(tx, ctx.tenantId, roomId);
-          // The same query, in the same order, as GET /waitlist?roomId=&startBy=.
-          const [first] = await applicationsRepository.waitlist(tx, ctx.tenantId, settings.priorities, { roomId, startBy: input.startDate, limit: 1 });
-          const reason = input.outOfOrderReason?.trim() || null;
-          if (first?.id !== id && !reason)
-            throw unprocessable('This application is not first on the waitlist for that room and start date: give an outOfOrderReason', [{ path: 'outOfOrderReason', message: 'required out of order' }]);
-          if (input.planId && !(await billing.planIsOffered(tx, ctx.tenantId, input.planId.toLowerCase())))
-            throw unprocessable('The plan does not exist or is not active', [{ path: 'planId', message: 'not an active plan of the centre' }]);
-          // The room row is the lock every promise of a place queues on (as attendance moves lock it): two offers for
-          // the last place → one wins; the loser counts the winner's offer.
-          const room = await roomsRepository.getForUpdate(tx, ctx.tenantId, roomId);
-          if ((await applicationsRepository.placesTaken(tx, ctx.tenantId, roomId, now)) >= room!.capacity) throw conflict('The room is full: its children and live offers reach its capacity');
-          const t = newEnrolmentToken('offer', ctx.tenantId, id);
-          token = t.token;
-          return {
-            status: 'offered',
-            offerRoomId: roomId,
-            offerStartDate: input.startDate,
-            offerPlanId: input.planId?.toLowerCase() ?? null,
-            offerExpiresAt: expiresAt,
-            offerOutOfOrderReason: first?.id === id ? null : reason,
-            offerTokenHash: t.hash,
-            offerTokenUsedAt: null,
-          };
-        });
-        await notify(tx, ctx.tenantId, {
-          type: 'offer.made',
-          subject: { type: 'application', id },
-          recipients: { emails: [row.guardianEmail] },
-          data: { offerToken: token, childFirstName: row.childFirstName, startDate: row.offerStartDate, expiresAt: row.offerExpiresAt!.toISOString() },
-        });
-        return read(tx, ctx.tenantId, id);
-      });
-    },
-
-    accept: (ctx: EnrolmentActor, rawId: string) => accept(ctx, requireId(rawId, 'Application')),
-    decline: (ctx: Actor, rawId: string, returnToWaitlist = false) => decline(ctx, requireId(rawId, 'Application'), returnToWaitlist),
 
     async withdraw(ctx: TenantContext, rawId: string, reason: string) {
       const id = requireId(rawId, 'Application');

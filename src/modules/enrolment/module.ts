@@ -12,5 +12,5 @@ export const routes = {
   public: registerPublicRoutes,
 };
 export const tasks = { retention: retentionTask };
-/** The schema of its section of GET/PATCH /tenant (the container wires the section: tenancy's settingsSection). */
-export { WaitlistSettings } from './applications.schemas.js';
+/** The schemas of its section of GET/PATCH /tenant (the container wires the section: tenancy's settingsSection; the manifest hands them to tenancy's routes). */
+export { WaitlistSettings, WaitlistSettingsOut } from './applications.schemas.js';

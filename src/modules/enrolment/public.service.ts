@@ -8,7 +8,7 @@ import { auditActor, auditRepository } from '../../db/audit.repository.js';
 import { forTenant, type Database } from '../../db/db.js';
 import { applicationFormsRepository, type ApplicationFormRow } from './enrolment-forms.repository.js';
 import { applicationsRepository } from './enrolment.repository.js';
-import { roomsRepository } from '../people/rooms.repository.js';
+import type { PeopleForEnrolment } from '../people/index.js';
 import { tenantsRepository } from '../../db/tenancy.repository.js';
 import { requireId } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
@@ -37,6 +37,8 @@ export interface PublicEnrolmentDeps {
   limits: RateLimiter;
   notify: Notify;
   enrolment: Pick<EnrolmentService, 'createIn' | 'accept' | 'decline'>;
+  /** The form's and the offer's rooms (people's index.ts). */
+  people: Pick<PeopleForEnrolment, 'room' | 'liveRoomIds'>;
 }
 
 /**
@@ -44,7 +46,7 @@ export interface PublicEnrolmentDeps {
  * in without an account, and the offer link from the offer.made email. Hostile input: tokens are 256-bit secrets
  * stored as hashes and compared in constant time; every unknown or dead token gets the same answer.
  */
-export function createPublicEnrolmentService({ db, clock, limits, notify, enrolment }: PublicEnrolmentDeps) {
+export function createPublicEnrolmentService({ db, clock, limits, notify, enrolment, people }: PublicEnrolmentDeps) {
   const actorOf = (meta: RequestMeta, tenantId: string): Actor & { roles: string[] } => ({
     requestId: meta.requestId,
     tenantId,
@@ -125,7 +127,7 @@ export function createPublicEnrolmentService({ db, clock, limits, notify, enrolm
       const actor = actorOf(form, form.tenantId);
       await db.scoped(forTenant(form.tenantId), async (tx) => {
         // A room that is not the centre's is dropped, not reported: the public learns nothing about the centre's ids.
-        const roomId = input.roomId ? ((await roomsRepository.liveIds(tx, form.tenantId, [input.roomId.toLowerCase()]))[0] ?? null) : null;
+        const roomId = input.roomId ? ((await people.liveRoomIds(tx, form.tenantId, [input.roomId.toLowerCase()]))[0] ?? null) : null;
         const row = await enrolment.createIn(tx, actor, { ...input, roomId, staffChild: false, siblingStudentId: null }, { source: 'public', formId: form.formId });
         await notify(tx, form.tenantId, {
           type: 'application.received',
@@ -141,7 +143,7 @@ export function createPublicEnrolmentService({ db, clock, limits, notify, enrolm
       const { tenantId, app } = await offerFor(token);
       return db.scoped(forTenant(tenantId), async (tx) => {
         const tenant = await tenantsRepository.get(tx, tenantId);
-        const room = await roomsRepository.get(tx, tenantId, app.offerRoomId!);
+        const room = await people.room(tx, tenantId, app.offerRoomId!);
         return { childFirstName: app.childFirstName, centreName: tenant?.name ?? '', roomName: room?.name ?? '', startDate: app.offerStartDate!, expiresAt: app.offerExpiresAt!.toISOString() };
       });
     },

@@ -3,4 +3,4 @@ import { registerNotificationsRoutes } from './notifications.routes.js';
 
 export const routes = { notifications: registerNotificationsRoutes };
 /** The schema of its section of GET/PATCH /tenant (the container wires the section: tenancy's settingsSection). */
-export { NotificationSettingsPatch } from './notifications.schemas.js';
+export { NotificationSettings, NotificationSettingsPatch } from './notifications.schemas.js';

@@ -1,31 +1,9 @@
 import { and, asc, eq, inArray, sql } from 'drizzle-orm';
-import { billingAccountPayers, billingAccounts, billingAccountStudents, billingPayments, billingRefunds, guardians, paymentEvents } from '../../models/index.js';
+import { billingPayments, billingRefunds, paymentEvents } from '../../models/index.js';
 import type { Tx } from '../../db/db.js';
 
-/** Online payments (CONTRACT "Payments online") and enrolment's way into billing. Every query names the tenant. */
+/** Online payments (CONTRACT "Payments online"): provider references, guarded moves, events, refunds. Every query names the tenant. */
 export const paymentsRepository = {
-  /** The oldest account (created first, then id) this guardian pays for, or undefined. */
-  async oldestAccountPaidBy(tx: Tx, tenantId: string, guardianId: string) {
-    const [row] = await tx
-      .select({ id: billingAccounts.id })
-      .from(billingAccounts)
-      .innerJoin(billingAccountPayers, and(eq(billingAccountPayers.tenantId, billingAccounts.tenantId), eq(billingAccountPayers.accountId, billingAccounts.id)))
-      .where(and(eq(billingAccounts.tenantId, tenantId), eq(billingAccountPayers.guardianId, guardianId)))
-      .orderBy(asc(billingAccounts.createdAt), asc(billingAccounts.id))
-      .limit(1);
-    return row?.id;
-  },
-  async addPayer(tx: Tx, tenantId: string, accountId: string, guardianId: string) {
-    await tx.insert(billingAccountPayers).values({ tenantId, accountId, guardianId }).onConflictDoNothing();
-  },
-  async addStudent(tx: Tx, tenantId: string, accountId: string, studentId: string) {
-    await tx.insert(billingAccountStudents).values({ tenantId, accountId, studentId });
-  },
-  async guardian(tx: Tx, tenantId: string, id: string) {
-    const [row] = await tx.select().from(guardians).where(and(eq(guardians.tenantId, tenantId), eq(guardians.id, id)));
-    return row;
-  },
-
   /** System scope: our online payment with this provider session id (any tenant), or undefined. */
   async findBySession(tx: Tx, provider: string, sessionId: string) {
     const [row] = await tx

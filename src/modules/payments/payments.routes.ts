@@ -1,9 +1,9 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
 import { AppError, errorBody } from '../../core/errors.js';
 import type { AppEnv } from '../../api/env.js';
 import { clientIp, requestMeta, tenantCtx } from '../../api/middleware/session.js';
-import { CheckoutCreate, CheckoutStarted } from './payments.schemas.js';
+import { checkoutCreate, CheckoutStarted } from './payments.schemas.js';
 import { defineRoute, ErrorSchema, IdParam, jsonBody, jsonResponse } from '../../api/routes/registry.js';
 import { billingAccountVisible } from '../../api/routes/visibility.js';
 
@@ -18,7 +18,8 @@ const html = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)}
  * signature over the raw bytes, the /dev page exists only with the fake provider — so they are plain routes, left out
  * of the route table and of /openapi.json.
  */
-export function registerPaymentsRoutes(app: OpenAPIHono<AppEnv>) {
+export function registerPaymentsRoutes(app: OpenAPIHono<AppEnv>, schemas: { Money: z.ZodNumber }) {
+  const CheckoutCreate = checkoutCreate(schemas.Money);
   app.openapi(
     defineRoute({
       method: 'post',

@@ -4,13 +4,11 @@ import type { RequestMeta, TenantContext } from '../../core/context.js';
 import { conflict, notFound, unprocessable } from '../../core/errors.js';
 import { newId, UUID_RE } from '../../core/ids.js';
 import type { Logger } from '../../core/logger.js';
-import { billingInvoicesRepository as inv, type PaymentRow } from '../billing/billing-invoices.repository.js';
-import { billingRepository as repo } from '../billing/billing.repository.js';
+import type { BillingActor, PaymentRow, PaymentsBilling } from '../billing/index.js';
 import { forTenant, systemWide, type Database, type Tx } from '../../db/db.js';
 import { paymentsRepository as pay } from './payments.repository.js';
 import { access } from '../../auth/access.js';
 import { requireId } from '../../kernel/helpers.js';
-import { assertAccountVisible, audit, loadSettings, today, type BillingActor } from '../billing/common.js';
 import { money } from '../../core/money.js';
 import type { Notify } from '../../kernel/notify-port.js';
 
@@ -24,6 +22,8 @@ export interface PaymentsDeps {
   returnOrigins: string[];
   /** Recorded (cash, check…) payments are refunded by billing's ledger, at once. */
   refundRecorded: (ctx: TenantContext, paymentId: string, input: { amount: number; reason: string }) => Promise<unknown>;
+  /** Billing's accounts, payment rows, ledger and audit trail, in this service's transactions (billing's index.ts). */
+  billing: PaymentsBilling;
 }
 
 /** A system actor for audit rows written by the provider's events (no member acts). */
@@ -46,19 +46,16 @@ const refundDto = (r: { id: string; paymentId: string; amount: number; reason: s
  * before any change), online refunds, refunds made elsewhere and disputes.
  */
 export function createPaymentsService(deps: PaymentsDeps) {
-  const { db, clock, notify, payments, logger } = deps;
-
-  async function payers(tx: Tx, tenantId: string, accountId: string) {
-    return (await repo.members(tx, tenantId, [accountId])).payers.map((p) => p.guardianId);
-  }
+  const { db, clock, notify, payments, logger, billing } = deps;
+  const { payers, audit } = billing;
 
   async function succeed(tx: Tx, p: PaymentRow, intent: string | null, requestId?: string) {
     const now = clock.now();
     const moved = await pay.move(tx, p.tenantId, p.id, 'pending', { status: 'succeeded', succeededAt: now, providerIntent: intent }, now);
     if (!moved) return false;
-    await inv.post(tx, { id: newId(), tenantId: p.tenantId, accountId: p.accountId, type: 'payment', amount: money(-p.amount), effectiveDate: await today(tx, p.tenantId, clock), paymentId: p.id, memo: 'online payment' });
+    await billing.post(tx, { id: newId(), tenantId: p.tenantId, accountId: p.accountId, type: 'payment', amount: money(-p.amount), effectiveDate: await billing.today(tx, p.tenantId), paymentId: p.id, memo: 'online payment' });
     await audit(tx, providerActor(p.tenantId, requestId), { action: 'billing.payment.succeeded', targetType: 'billing_payment', targetId: p.id, before: { status: 'pending' }, after: { status: 'succeeded' } });
-    const { currency } = await loadSettings(tx, p.tenantId);
+    const { currency } = await billing.settings(tx, p.tenantId);
     await notify(tx, p.tenantId, {
       type: 'payment.succeeded',
       subject: { type: 'payment', id: p.id },
@@ -74,7 +71,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
     if (!moved) return false;
     await audit(tx, providerActor(p.tenantId, requestId), { action: `billing.payment.${status}`, targetType: 'billing_payment', targetId: p.id, before: { status: 'pending' }, after: { status } });
     if (status === 'failed') {
-      const { currency } = await loadSettings(tx, p.tenantId);
+      const { currency } = await billing.settings(tx, p.tenantId);
       await notify(tx, p.tenantId, {
         type: 'payment.failed',
         subject: { type: 'payment', id: p.id },
@@ -90,7 +87,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
     const now = clock.now();
     const r = await pay.settleRefund(tx, p.tenantId, refundId, ['pending'], { status, succeededAt: status === 'succeeded' ? now : null, ...(providerRef ? { providerRef } : {}) }, now);
     if (r && status === 'succeeded') {
-      await inv.post(tx, { id: newId(), tenantId: p.tenantId, accountId: p.accountId, type: 'refund', amount: money(r.amount), effectiveDate: await today(tx, p.tenantId, clock), paymentId: p.id, refundId: r.id, memo: r.reason });
+      await billing.post(tx, { id: newId(), tenantId: p.tenantId, accountId: p.accountId, type: 'refund', amount: money(r.amount), effectiveDate: await billing.today(tx, p.tenantId), paymentId: p.id, refundId: r.id, memo: r.reason });
     }
     return r;
   }
@@ -105,9 +102,9 @@ export function createPaymentsService(deps: PaymentsDeps) {
     const view: SessionView | null = await payments.retrieveSession(sessionId);
     if (!view) return 'unknown at the provider';
     return db.scoped(forTenant(row.tenantId), async (tx) => {
-      const p = await inv.getPayment(tx, row.tenantId, row.id, true);
+      const p = await billing.getPayment(tx, row.tenantId, row.id, true);
       if (!p) return 'unknown payment';
-      const { currency } = await loadSettings(tx, p.tenantId);
+      const { currency } = await billing.settings(tx, p.tenantId);
       if (view.paymentId !== p.id || !sameMoney(p, view.amount, view.currency, currency)) {
         logger.warn({ paymentId: p.id, sessionId }, 'payments: the session read back does not match our payment; ignored');
         return 'mismatch';
@@ -126,7 +123,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
     const row = await db.scoped(systemWide(), (tx) => pay.findByIntent(tx, payments.name, view.paymentIntent!));
     if (!row) return 'unknown payment';
     return db.scoped(forTenant(row.tenantId), async (tx) => {
-      const p = await inv.getPayment(tx, row.tenantId, row.id, true);
+      const p = await billing.getPayment(tx, row.tenantId, row.id, true);
       if (!p) return 'unknown payment';
       if (!(await pay.recordEvent(tx, p.tenantId, payments.name, eventId, type, p.id))) return 'redelivery';
       if (type === 'charge.refunded') {
@@ -139,8 +136,8 @@ export function createPaymentsService(deps: PaymentsDeps) {
         const elsewhere = Math.min(view.amountRefunded, p.amount) - settled;
         if (elsewhere > 0) {
           const now = clock.now();
-          const r = await inv.insertRefund(tx, { id: newId(), tenantId: p.tenantId, paymentId: p.id, amount: money(elsewhere), reason: 'Refunded at the payment provider', status: 'succeeded', succeededAt: now, providerRef: chargeId, createdAt: now, updatedAt: now });
-          await inv.post(tx, { id: newId(), tenantId: p.tenantId, accountId: p.accountId, type: 'refund', amount: money(elsewhere), effectiveDate: await today(tx, p.tenantId, clock), paymentId: p.id, refundId: r.id, memo: r.reason });
+          const r = await billing.insertRefund(tx, { id: newId(), tenantId: p.tenantId, paymentId: p.id, amount: money(elsewhere), reason: 'Refunded at the payment provider', status: 'succeeded', succeededAt: now, providerRef: chargeId, createdAt: now, updatedAt: now });
+          await billing.post(tx, { id: newId(), tenantId: p.tenantId, accountId: p.accountId, type: 'refund', amount: money(elsewhere), effectiveDate: await billing.today(tx, p.tenantId), paymentId: p.id, refundId: r.id, memo: r.reason });
           await audit(tx, providerActor(p.tenantId, requestId), { action: 'billing.refund.succeeded', targetType: 'billing_payment', targetId: p.id, after: refundDto(r) });
         }
         return 'applied';
@@ -151,7 +148,7 @@ export function createPaymentsService(deps: PaymentsDeps) {
       const moved = await pay.move(tx, p.tenantId, p.id, 'succeeded', { status: 'reversed' }, now);
       if (!moved) return 'illegal move';
       const amount = Math.min(Math.max(0, Math.trunc(disputeAmount)), p.amount);
-      if (amount > 0) await inv.post(tx, { id: newId(), tenantId: p.tenantId, accountId: p.accountId, type: 'payment_reversal', amount: money(amount), effectiveDate: await today(tx, p.tenantId, clock), paymentId: p.id, memo: 'dispute' });
+      if (amount > 0) await billing.post(tx, { id: newId(), tenantId: p.tenantId, accountId: p.accountId, type: 'payment_reversal', amount: money(amount), effectiveDate: await billing.today(tx, p.tenantId), paymentId: p.id, memo: 'dispute' });
       await audit(tx, providerActor(p.tenantId, requestId), { action: 'billing.payment.reversed', targetType: 'billing_payment', targetId: p.id, before: { status: 'succeeded' }, after: { status: 'reversed', amount } });
       return 'applied';
     });
@@ -173,8 +170,8 @@ export function createPaymentsService(deps: PaymentsDeps) {
         throw unprocessable('The returnUrl must go back to the app', [{ path: 'returnUrl', message: `its origin must be one of ${deps.returnOrigins.join(', ')}` }]);
       const now = clock.now();
       return db.scoped(forTenant(ctx), async (tx) => {
-        await assertAccountVisible(tx, ctx, aid);
-        const account = await repo.getAccount(tx, ctx.tenantId, aid, true);
+        await billing.assertAccountVisible(tx, ctx, aid);
+        const account = await billing.getAccount(tx, ctx.tenantId, aid, true);
         if (!account) throw notFound('Account');
         const staff = ctx.permissions.includes('billing:manage');
         let payerGuardianId: string | null = null;
@@ -184,14 +181,14 @@ export function createPaymentsService(deps: PaymentsDeps) {
           payerGuardianId = mine.find((g) => accountPayers.includes(g)) ?? null;
           if (!payerGuardianId) throw notFound('Account');
         }
-        const balance = (await repo.balances(tx, ctx.tenantId, [aid])).get(aid) ?? 0;
+        const balance = await billing.balance(tx, ctx.tenantId, aid);
         const amount = input.amount ?? balance;
         if (amount < 1 || amount > balance)
           throw unprocessable(balance < 1 ? 'Nothing is owed on this account' : 'The amount must be between 1 and the balance', [{ path: 'amount', message: `between 1 and ${balance}` }]);
-        const { currency } = await loadSettings(tx, ctx.tenantId);
-        const centre = await repo.centre(tx, ctx.tenantId);
+        const { currency } = await billing.settings(tx, ctx.tenantId);
+        const centre = await billing.centre(tx, ctx.tenantId);
         const id = newId();
-        const p = await inv.insertPayment(tx, { id, tenantId: ctx.tenantId, accountId: aid, amount: money(amount), method: 'online', status: 'pending', payerGuardianId, receivedOn: null, reference: null, provider: payments.name, returnUrl: input.returnUrl, recordedByMembershipId: ctx.membershipId, createdAt: now, updatedAt: now });
+        const p = await billing.insertPayment(tx, { id, tenantId: ctx.tenantId, accountId: aid, amount: money(amount), method: 'online', status: 'pending', payerGuardianId, receivedOn: null, reference: null, provider: payments.name, returnUrl: input.returnUrl, recordedByMembershipId: ctx.membershipId, createdAt: now, updatedAt: now });
         const session = await payments.createCheckout({
           paymentId: p.id,
           amount,
@@ -236,15 +233,15 @@ export function createPaymentsService(deps: PaymentsDeps) {
     async refund(ctx: TenantContext, paymentId: string, input: { amount: number; reason: string }) {
       const pid = requireId(paymentId, 'Payment');
       const first = await db.scoped(forTenant(ctx), async (tx) => {
-        const p = await inv.getPayment(tx, ctx.tenantId, pid, true);
+        const p = await billing.getPayment(tx, ctx.tenantId, pid, true);
         if (!p) throw notFound('Payment');
         if (p.method !== 'online') return { recorded: true as const };
         if (p.status !== 'succeeded') throw conflict(`The payment is ${p.status}: only a succeeded payment is refunded`);
-        const refunded = (await inv.refunded(tx, ctx.tenantId, [p.id])).get(p.id) ?? 0;
+        const refunded = (await billing.refunded(tx, ctx.tenantId, [p.id])).get(p.id) ?? 0;
         if (input.amount > p.amount - refunded) throw unprocessable('More than is left unrefunded', [{ path: 'amount', message: `at most ${p.amount - refunded}` }]);
         if (!p.providerIntent) throw conflict('The provider has not named the payment’s charge yet');
         const now = clock.now();
-        const r = await inv.insertRefund(tx, { id: newId(), tenantId: ctx.tenantId, paymentId: p.id, amount: money(input.amount), reason: input.reason, status: 'pending', createdAt: now, updatedAt: now });
+        const r = await billing.insertRefund(tx, { id: newId(), tenantId: ctx.tenantId, paymentId: p.id, amount: money(input.amount), reason: input.reason, status: 'pending', createdAt: now, updatedAt: now });
         await audit(tx, ctx, { action: 'billing.refund.requested', targetType: 'billing_payment', targetId: p.id, before: { refunded }, after: refundDto(r) });
         return { recorded: false as const, p, r };
       });
@@ -275,9 +272,9 @@ export function createPaymentsService(deps: PaymentsDeps) {
       const row = await db.scoped(systemWide(), (tx) => pay.findBySession(tx, payments.name, `cs_fake_${paymentId.toLowerCase()}`));
       if (!row) return null;
       return db.scoped(forTenant(row.tenantId), async (tx) => {
-        const p = await inv.getPayment(tx, row.tenantId, row.id);
+        const p = await billing.getPayment(tx, row.tenantId, row.id);
         if (!p) return null;
-        const { currency } = await loadSettings(tx, row.tenantId);
+        const { currency } = await billing.settings(tx, row.tenantId);
         return { paymentId: p.id, amount: p.amount, currency, returnUrl: p.returnUrl ?? '', status: p.status };
       });
     },

@@ -7,3 +7,19 @@ export type { StaffService, StaffDto } from './staff.service.js';
 export type { StudentRow } from './students.repository.js';
 /** Staff records read in the caller's transaction (the container hands them to staff time). */
 export { staffRecords, type StaffRecords } from './staff-records.js';
+import { guardiansRepository } from './guardians.repository.js';
+import { roomsRepository } from './rooms.repository.js';
+import { studentGuardiansRepository, studentsRepository } from './students.repository.js';
+
+/** What enrolment reads and writes of people, each call in enrolment's own transaction (the container injects it). */
+export const peopleForEnrolment = {
+  room: roomsRepository.get,
+  /** The room row locked: every promise of a place queues on it. */
+  lockRoom: roomsRepository.getForUpdate,
+  liveRoomIds: roomsRepository.liveIds,
+  liveGuardianByEmail: guardiansRepository.liveByEmail,
+  insertGuardian: guardiansRepository.insert,
+  insertStudent: studentsRepository.insert,
+  linkGuardian: studentGuardiansRepository.insert,
+};
+export type PeopleForEnrolment = typeof peopleForEnrolment;

@@ -5,9 +5,11 @@ import { etag, parseIfMatch } from '../../api/etag.js';
 import { ctxOf, tenantCtx } from '../../api/middleware/session.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page } from '../../api/routes/registry.js';
 import { NO_OWN_READ } from '../../api/routes/visibility.js';
-import { AuditEntry, AuditQuery, MembershipFull, MembershipInvite, MembershipPatch, Tenant, TenantCreate, TenantCreated, TenantPatch } from './tenancy.schemas.js';
+import { AuditEntry, AuditQuery, MembershipFull, MembershipInvite, MembershipPatch, TenantCreate, tenantSchemas, type TenantSectionSchemas } from './tenancy.schemas.js';
 
-export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>) {
+/** `sections`: the schemas of the other modules' settings sections of GET/PATCH /tenant (the manifest hands them in). */
+export function registerTenancyRoutes(app: OpenAPIHono<AppEnv>, sections: TenantSectionSchemas) {
+  const { Tenant, TenantCreated, TenantPatch } = tenantSchemas(sections);
   app.openapi(
     defineRoute({
       method: 'post',
