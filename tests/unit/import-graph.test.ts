@@ -108,8 +108,6 @@ const KNOWN_CROSSINGS = new Set<string>([
   'modules/enrolment/enrolment.service.ts → modules/people/rooms.repository.ts',
   'modules/enrolment/enrolment.service.ts → modules/people/students.repository.ts',
   'modules/enrolment/public.service.ts → modules/people/rooms.repository.ts',
-  'modules/imports-reports/jobs.service.ts → modules/people/imports.repository.ts',
-  'modules/people/students-import.ts → modules/imports-reports/jobs.repository.ts',
   'modules/billing/enrolment-billing.ts → modules/payments/payments.repository.ts',
   'modules/payments/payments.service.ts → modules/billing/billing-invoices.repository.ts',
   'modules/payments/payments.service.ts → modules/billing/billing.repository.ts',

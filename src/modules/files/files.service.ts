@@ -176,10 +176,11 @@ export function createFilesService({ db, storage, clock, logger, localFiles }: P
     },
 
     /** For jobs (imports): the file must be uploaded and match what was declared; UNPROCESSABLE otherwise. */
-    async confirmUploaded(ctx: { tenantId: string }, fileId: string) {
+    async confirmUploaded(ctx: { tenantId: string }, fileId: string, check?: (file: { purpose: FileRow['purpose'] }) => void) {
       if (!isUuid(fileId)) throw notFound('File');
       let row = await db.scoped(forTenant(ctx), (tx) => filesRepository.get(tx, ctx.tenantId, fileId));
       if (!row) throw notFound('File');
+      check?.(row); // the caller's rule about the file (an import's purpose), before anything is settled
       if (row.status === 'rejected') throw rejected();
       if (row.status === 'pending') row = await settle(ctx.tenantId, row, () => unprocessable('The file has not been uploaded yet'));
       return { id: row.id, storageKey: row.storageKey, contentType: row.contentType, size: row.size, purpose: row.purpose, status: row.status };

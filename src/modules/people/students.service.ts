@@ -14,7 +14,7 @@ import { access } from '../../auth/access.js';
 import { actor, iso, requireId, sent, type ListOptions } from '../../kernel/helpers.js';
 import { guardianDto } from './guardians.service.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
-import { createStudentsImport } from './students-import.js';
+import { createStudentsImport, type ImportDeps } from './students-import.js';
 import { birthDateProblem, NOT_A_ROOM } from './students.rules.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
 
@@ -79,10 +79,13 @@ const roomDetail = [{ path: 'roomId', message: NOT_A_ROOM }];
 export function createStudentsService({
   db,
   clock,
+  imports,
   repositories = { audit: auditRepository },
 }: {
   db: Pick<Database, 'scoped'>;
   clock: Clock;
+  /** What the CSV import needs of the files and jobs capabilities. */
+  imports: ImportDeps;
   /** The audit repository the import writes through (a test hands in a fake to aim at one rule). */
   repositories?: { audit: Pick<AuditRepository, 'append' | 'appendMany'> };
 }) {
@@ -115,8 +118,8 @@ export function createStudentsService({
   }
 
   return {
-    /** The CSV import's side (a job calls these with its JobActor): the same rules, the same audit. */
-    ...createStudentsImport({ db, clock, studentDto, audit: repositories.audit }),
+    /** The CSV import (the job calls `importFile` with its JobActor): the same rules, writes and audit rows. */
+    ...createStudentsImport({ db, clock, imports, studentDto, linkDto, audit: repositories.audit }),
 
     async list(ctx: TenantContext, q: StudentListQuery) {
       const cursor = decodeUuidCursor(q.cursor);
