@@ -20,8 +20,8 @@ export interface Creation<R extends object, D> {
   targetType: string;
   /** The rules about the new values, then the write: answers the new row. */
   insert(): Promise<R>;
-  /** The row as the API answers it. */
-  dto(row: R): D;
+  /** The row as the API answers it (may read more in the transaction: an account's members). */
+  dto(row: R): D | Promise<D>;
   /** The audit row's target id; default: the row's `id`. */
   targetId?(row: R): string;
   /** The audit row's after image; default: the DTO. */
@@ -59,7 +59,7 @@ export async function createRecorded<R extends object, D>(
   audit: Pick<AuditRepository, 'append'> = auditRepository,
 ): Promise<D> {
   const row = await creation.insert();
-  const dto = creation.dto(row);
+  const dto = await creation.dto(row);
   await audit.append(tx, entry(by, creation, row, dto));
   return dto;
 }
@@ -76,7 +76,8 @@ export async function createRecordedMany<R extends object, D>(
 ): Promise<D[]> {
   const rows = await creation.insert();
   if (!rows.length) return [];
-  const dtos = rows.map((r) => creation.dto(r));
+  const dtos: D[] = [];
+  for (const r of rows) dtos.push(await creation.dto(r));
   await audit.appendMany(
     tx,
     rows.map((r, i) => entry(by, creation, r, dtos[i]!)),

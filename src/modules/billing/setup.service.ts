@@ -10,6 +10,7 @@ import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
 import { assertAccountVisible, audit, loadSettings, scope, settingsDto, visibleAccountIds, type BillingDeps, type BillingSettingsDto } from './common.js';
 import { money } from '../../core/money.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 const stamps = (r: { createdAt: Date; updatedAt: Date; version: number }) => ({ createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString(), version: r.version });
 
@@ -115,9 +116,8 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
     async createPlan(ctx: TenantContext, input: { name: string; amount: number; interval?: 'month' }) {
       const now = clock.now();
       return db.scoped(scope(ctx), async (tx) => {
-        const row = await repo.insertPlan(tx, { id: newId(), tenantId: ctx.tenantId, name: input.name, amount: money(input.amount), interval: 'month', createdAt: now, updatedAt: now });
-        await audit(tx, ctx, { action: 'billing.plan.created', targetType: 'billing_plan', targetId: row.id, after: planDto(row) });
-        return planDto(row);
+        const values = { id: newId(), tenantId: ctx.tenantId, name: input.name, amount: money(input.amount), interval: 'month' as const, createdAt: now, updatedAt: now };
+        return createRecorded(tx, ctx, { action: 'billing.plan.created', targetType: 'billing_plan', insert: () => repo.insertPlan(tx, values), dto: planDto });
       });
     },
     async getPlan(ctx: TenantContext, id: string) {
@@ -173,11 +173,12 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
       const now = clock.now();
       return db.scoped(scope(ctx), async (tx) => {
         const { payers, kids } = await checkMembers(tx, ctx, null, input.payerGuardianIds, input.studentIds);
-        const row = await repo.insertAccount(tx, { id: newId(), tenantId: ctx.tenantId, name: input.name, createdAt: now, updatedAt: now });
-        await repo.setMembers(tx, ctx.tenantId, row.id, payers, kids);
-        const [dto] = await accountDto(tx, ctx.tenantId, [row]);
-        await audit(tx, ctx, { action: 'billing.account.created', targetType: 'billing_account', targetId: row.id, after: dto });
-        return dto!;
+        const insert = async () => {
+          const row = await repo.insertAccount(tx, { id: newId(), tenantId: ctx.tenantId, name: input.name, createdAt: now, updatedAt: now });
+          await repo.setMembers(tx, ctx.tenantId, row.id, payers, kids);
+          return row;
+        };
+        return createRecorded(tx, ctx, { action: 'billing.account.created', targetType: 'billing_account', insert, dto: async (row) => (await accountDto(tx, ctx.tenantId, [row]))[0]! });
       });
     },
     async getAccount(ctx: TenantContext, id: string) {
@@ -253,10 +254,8 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
         if (!accountId) throw unprocessable('The child is in no billing account', [{ path: 'studentId', message: 'add the child to an account first' }]);
         checkDates(input.startDate, input.endDate ?? null);
         await checkOverlap(tx, ctx.tenantId, sid, null, input.startDate, input.endDate ?? null);
-        const row = await repo.insertSubscription(tx, { id: newId(), tenantId: ctx.tenantId, studentId: sid, planId: pid, startDate: input.startDate, endDate: input.endDate ?? null, createdAt: now, updatedAt: now });
-        const dto = subscriptionDto(row, accountId);
-        await audit(tx, ctx, { action: 'billing.subscription.created', targetType: 'billing_subscription', targetId: row.id, after: dto });
-        return dto;
+        const values = { id: newId(), tenantId: ctx.tenantId, studentId: sid, planId: pid, startDate: input.startDate, endDate: input.endDate ?? null, createdAt: now, updatedAt: now };
+        return createRecorded(tx, ctx, { action: 'billing.subscription.created', targetType: 'billing_subscription', insert: () => repo.insertSubscription(tx, values), dto: (row) => subscriptionDto(row, accountId) });
       });
     },
     async updateSubscription(ctx: TenantContext, id: string, patch: { planId?: string; startDate?: string; endDate?: string | null }, ifMatch?: number) {
@@ -322,22 +321,21 @@ export function createBillingSetup({ db, clock }: BillingDeps) {
           if ((await repo.accountOfStudent(tx, ctx.tenantId, studentId)) !== aid)
             throw unprocessable('The child is not in this account', [{ path: 'studentId', message: 'not a child of the account' }]);
         }
-        const row = await repo.insertCharge(tx, {
+        const values = {
           id: newId(),
           tenantId: ctx.tenantId,
           accountId: aid,
           studentId,
-          kind: 'manual',
+          kind: 'manual' as const,
           description: input.description,
           amount: money(input.amount),
           serviceDate: input.serviceDate,
-          status: 'approved',
+          status: 'approved' as const,
           decidedByMembershipId: ctx.membershipId,
           createdAt: now,
           updatedAt: now,
-        });
-        await audit(tx, ctx, { action: 'billing.charge.created', targetType: 'billing_charge', targetId: row.id, after: chargeDto(row) });
-        return chargeDto(row);
+        };
+        return createRecorded(tx, ctx, { action: 'billing.charge.created', targetType: 'billing_charge', insert: () => repo.insertCharge(tx, values), dto: chargeDto });
       });
     },
     /** pending → approved | waived (a person's decision); anything else → 409. */

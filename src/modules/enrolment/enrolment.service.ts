@@ -20,6 +20,7 @@ import { changeVersioned } from '../../kernel/versioned-change.js';
 import { applicationDto, applicationRecord, DEFAULT_WAITLIST, effectiveStatus, type WaitlistSettings } from './applications.dto.js';
 import type { EnrolmentBilling } from './billing-port.js';
 import type { Notify } from './notify-port.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 export interface ApplicationInput {
   child: { firstName: string; lastName: string; dateOfBirth: string };
@@ -123,22 +124,17 @@ export function createEnrolmentService({ db, clock, notify, billing, tenancy }: 
         const found = await guardiansRepository.liveByEmail(tx, ctx.tenantId, email);
         let guardianId = found?.id;
         if (!guardianId) {
-          const g = await guardiansRepository.insert(tx, ctx.tenantId, { id: newId(), firstName: b.guardianFirstName, lastName: b.guardianLastName, email, phone: b.guardianPhone });
-          guardianId = g.id;
-          await auditRepository.append(tx, { ...auditActor(ctx), action: 'guardian.created', targetType: 'guardian', targetId: g.id, after: { id: g.id, applicationId: id } });
+          const insert = () => guardiansRepository.insert(tx, ctx.tenantId, { id: newId(), firstName: b.guardianFirstName, lastName: b.guardianLastName, email, phone: b.guardianPhone });
+          guardianId = await createRecorded(tx, ctx, { action: 'guardian.created', targetType: 'guardian', insert, dto: (g) => g.id, after: (g) => ({ id: g.id, applicationId: id }) });
         }
-        const student = await studentsRepository.insert(tx, ctx.tenantId, {
-          id: newId(),
-          firstName: b.childFirstName,
-          lastName: b.childLastName,
-          dateOfBirth: b.childDateOfBirth,
-          roomId: b.offerRoomId,
-          allergies: null,
-          notes: null,
-          externalId: null,
-          status: 'enrolled',
+        const child = { id: newId(), firstName: b.childFirstName, lastName: b.childLastName, dateOfBirth: b.childDateOfBirth, roomId: b.offerRoomId, allergies: null, notes: null, externalId: null, status: 'enrolled' as const };
+        const student = await createRecorded(tx, ctx, {
+          action: 'student.created',
+          targetType: 'student',
+          insert: () => studentsRepository.insert(tx, ctx.tenantId, child),
+          dto: (s) => s,
+          after: (s) => ({ id: s.id, roomId: s.roomId, applicationId: id }),
         });
-        await auditRepository.append(tx, { ...auditActor(ctx), action: 'student.created', targetType: 'student', targetId: student.id, after: { id: student.id, roomId: student.roomId, applicationId: id } });
         await studentGuardiansRepository.insert(tx, ctx.tenantId, { studentId: student.id, guardianId, relationship: 'parent', authorizedPickup: true, emergencyContact: true, canViewRecords: true });
         if (b.offerPlanId) await billing.enrolOnPlan(tx, ctx, { guardianId, studentId: student.id, planId: b.offerPlanId, startDate: b.offerStartDate! });
         let membershipId: string | null = null;
@@ -212,9 +208,8 @@ export function createEnrolmentService({ db, clock, notify, billing, tenancy }: 
         rankAt: now,
       };
       values.possibleDuplicateOfId = await applicationsRepository.duplicateOf(tx, ctx.tenantId, childKey(values as ApplicationRow));
-      const row = await applicationsRepository.insert(tx, values);
-      await auditRepository.append(tx, { ...auditActor(ctx), action: 'application.created', targetType: 'application', targetId: id, after: applicationRecord(row, now) });
-      return row;
+      const insert = () => applicationsRepository.insert(tx, values);
+      return createRecorded(tx, ctx, { action: 'application.created', targetType: 'application', insert, dto: (row) => row, after: (row) => applicationRecord(row, now) });
     },
 
     async create(ctx: TenantContext, input: ApplicationInput) {

@@ -11,12 +11,13 @@ import { roomsRepository } from './rooms.repository.js';
 import { studentGuardiansRepository, studentsRepository, type StudentGuardianRow, type StudentItem, type StudentListRow } from './students.repository.js';
 import { tenantsRepository } from '../../db/tenancy.repository.js';
 import { access } from '../../auth/access.js';
-import { actor, iso, requireId, sent, type ListOptions } from '../../kernel/helpers.js';
+import { iso, requireId, sent, type ListOptions } from '../../kernel/helpers.js';
 import { guardianDto } from './guardians.service.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { createStudentsImport, type ImportDeps } from './students-import.js';
 import { birthDateProblem, NOT_A_ROOM } from './students.rules.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 
 export const studentDto = (s: StudentListRow): StudentItem => ({
@@ -150,19 +151,23 @@ export function createStudentsService({
         return await db.scoped(forTenant(ctx), async (tx) => {
           await checkBirthDate(tx, ctx, input.dateOfBirth);
           await checkRoom(tx, ctx, input.roomId);
-          const row = await studentsRepository.insert(tx, ctx.tenantId, {
-            id: newId(),
-            firstName: input.firstName,
-            lastName: input.lastName,
-            dateOfBirth: input.dateOfBirth,
-            roomId: input.roomId ?? null,
-            allergies: input.allergies ?? null,
-            notes: input.notes ?? null,
-            externalId: input.externalId ?? null,
-            status: input.status ?? 'enrolled',
+          return createRecorded(tx, ctx, {
+            action: 'student.created',
+            targetType: 'student',
+            insert: () =>
+              studentsRepository.insert(tx, ctx.tenantId, {
+                id: newId(),
+                firstName: input.firstName,
+                lastName: input.lastName,
+                dateOfBirth: input.dateOfBirth,
+                roomId: input.roomId ?? null,
+                allergies: input.allergies ?? null,
+                notes: input.notes ?? null,
+                externalId: input.externalId ?? null,
+                status: input.status ?? 'enrolled',
+              }),
+            dto: studentDto,
           });
-          await auditRepository.append(tx, { ...actor(ctx), action: 'student.created', targetType: 'student', targetId: row.id, after: studentDto(row) });
-          return studentDto(row);
         });
       } catch (e) {
         mapConstraint(e);
@@ -244,9 +249,14 @@ export function createStudentsService({
         if (!before) {
           if (ifMatch !== undefined) throw preconditionFailed();
           if (student.archivedAt || guardian.archivedAt) throw unprocessable('An archived child or guardian cannot be linked');
-          const link = await studentGuardiansRepository.insert(tx, ctx.tenantId, { studentId, guardianId, ...fields });
-          await auditRepository.append(tx, { ...actor(ctx), ...target, action: 'student_guardian.linked', after: linkDto(link) });
-          return { link: linkDto(link), created: true };
+          const link = await createRecorded(tx, ctx, {
+            action: 'student_guardian.linked',
+            targetType: target.targetType,
+            targetId: () => target.targetId,
+            insert: () => studentGuardiansRepository.insert(tx, ctx.tenantId, { studentId, guardianId, ...fields }),
+            dto: linkDto,
+          });
+          return { link, created: true };
         }
         // An existing link: read under the child's lock above.
         const { after } = await changeVersioned(tx, ctx, {
