@@ -13,11 +13,10 @@ import { studentsRepository } from './students.repository.js';
 import { applyBatch, type BatchWriting, type ImportCounts } from './students-import.batch.js';
 import { nameKey, readHeader, validateRow, type Column, type ImportRow, type RowError } from './students-import.rows.js';
 
-export type { ImportCounts } from './students-import.batch.js';
 
-export const BATCH_SIZE = 500;
-export const MAX_ERRORS = 1000;
-export const MAX_ROWS = 100_000;
+const BATCH_SIZE = 500;
+const MAX_ERRORS = 1000;
+const MAX_ROWS = 100_000;
 
 /** What the import needs of other capabilities (handed in by the container). */
 export interface ImportDeps {

@@ -30,7 +30,6 @@ const LIST_ITEM = `id, first_name as "firstName", last_name as "lastName", date_
 export type StudentValues = Pick<StudentRow, 'firstName' | 'lastName' | 'dateOfBirth' | 'roomId' | 'allergies' | 'notes' | 'externalId' | 'status'>;
 export type StudentGuardianRow = typeof studentGuardians.$inferSelect;
 export type LinkFields = Pick<StudentGuardianRow, 'relationship' | 'authorizedPickup' | 'emergencyContact' | 'canViewRecords'>;
-export type GuardianRow = typeof guardians.$inferSelect;
 
 export interface StudentFilter {
   cursor?: string;
