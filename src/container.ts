@@ -31,7 +31,7 @@ import { createAbsencesService } from './modules/attendance/index.js';
 import { createCareEntriesService } from './modules/care-log/index.js';
 import { createIncidentsService } from './modules/incidents/index.js';
 import { createFilesService } from './modules/files/index.js';
-import { createJobsService } from './modules/imports-reports/index.js';
+import { createJobFence, createJobsService } from './modules/imports-reports/index.js';
 import { createOutboxService } from './kernel/events.js';
 import { openMailer, type Mailer } from './adapters/mail/index.js';
 import { createNotify } from './modules/notifications/index.js';
@@ -112,8 +112,8 @@ export async function createContainer(
   // The email transport the worker host sends the pending deliveries through.
   const mailer = overrides.mailer ?? openMailer(config);
   const deps: ServiceDeps = { config, logger, clock, db, cache, tokens, storage, queue, localFiles, payments, notify };
-  const centre = createCentreServices(deps);
   const files = createFilesService(deps);
+  const centre = createCentreServices({ ...deps, imports: { files, jobs: createJobFence(deps) } }); // the CSV import's file and job fence
   // Commits that recorded events kick the worker host's outbox drain (defined below; called only after start-up).
   const onCommitted = () => workers.kick();
   const jobs = createJobsService({ ...deps, files, onRecorded: onCommitted });

@@ -3,7 +3,6 @@ import { conflict, forbidden, notFound, unprocessable } from '../../core/errors.
 import { isUuid, newId } from '../../core/ids.js';
 import type { AbsenceReason } from '../../models/enums.js';
 import { absencesRepository as repo } from './absences.repository.js';
-import { auditActor, auditRepository } from '../../db/audit.repository.js';
 import { forTenant, pgConstraint } from '../../db/db.js';
 import { absenceDto, type AbsenceDto } from './absences.dto.js';
 import { centreDate, visibleStudent, visibleStudentId, visibleStudentIds } from '../../kernel/day.js';
@@ -11,6 +10,7 @@ import type { ServiceDeps } from '../../kernel/deps.js';
 import { checkRange, MAX_REPORT_DAYS } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned } from '../../kernel/versioned-change.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 export interface AbsenceInput {
   studentId: string;
@@ -41,20 +41,23 @@ export function createAbsencesService({ db, clock }: Pick<ServiceDeps, 'db' | 'c
           if (await repo.hasAttendanceOn(tx, ctx.tenantId, studentId, input.date)) throw conflict('The child has attendance that day');
           if (await repo.forDay(tx, ctx.tenantId, studentId, input.date)) throw alreadyAbsent();
           const now = clock.now();
-          const row = await repo.insert(tx, {
-            id: newId(),
-            tenantId: ctx.tenantId,
-            studentId,
-            date: input.date,
-            reason: input.reason,
-            note: input.note ?? null,
-            reportedByMembershipId: ctx.membershipId,
-            createdAt: now,
-            updatedAt: now,
+          return createRecorded(tx, ctx, {
+            action: 'absence.reported',
+            targetType: 'absence',
+            insert: () =>
+              repo.insert(tx, {
+                id: newId(),
+                tenantId: ctx.tenantId,
+                studentId,
+                date: input.date,
+                reason: input.reason,
+                note: input.note ?? null,
+                reportedByMembershipId: ctx.membershipId,
+                createdAt: now,
+                updatedAt: now,
+              }),
+            dto: absenceDto,
           });
-          const dto = absenceDto(row);
-          await auditRepository.append(tx, { ...auditActor(ctx), action: 'absence.reported', targetType: 'absence', targetId: row.id, after: dto });
-          return dto;
         });
       } catch (e) {
         if (pgConstraint(e) === ONE_PER_DAY) throw alreadyAbsent();

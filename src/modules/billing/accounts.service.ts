@@ -6,8 +6,9 @@ import { forTenant, type Tx } from '../../db/db.js';
 import { requireId } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
-import { assertAccountVisible, audit, loadSettings, stamps, visibleAccountIds, type BillingDeps } from './common.js';
+import { assertAccountVisible, loadSettings, stamps, visibleAccountIds, type BillingDeps } from './common.js';
 import { money } from '../../core/money.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 export interface AccountInput {
   name: string;
@@ -53,11 +54,12 @@ export function createBillingAccounts({ db, clock }: Pick<BillingDeps, 'db' | 'c
       const now = clock.now();
       return db.scoped(forTenant(ctx), async (tx) => {
         const { payers, kids } = await checkMembers(tx, ctx, null, input.payerGuardianIds, input.studentIds);
-        const row = await accounts.insertAccount(tx, { id: newId(), tenantId: ctx.tenantId, name: input.name, createdAt: now, updatedAt: now });
-        await accounts.setMembers(tx, ctx.tenantId, row.id, payers, kids);
-        const [dto] = await accountDto(tx, ctx.tenantId, [row]);
-        await audit(tx, ctx, { action: 'billing.account.created', targetType: 'billing_account', targetId: row.id, after: dto });
-        return dto!;
+        const insert = async () => {
+          const row = await accounts.insertAccount(tx, { id: newId(), tenantId: ctx.tenantId, name: input.name, createdAt: now, updatedAt: now });
+          await accounts.setMembers(tx, ctx.tenantId, row.id, payers, kids);
+          return row;
+        };
+        return createRecorded(tx, ctx, { action: 'billing.account.created', targetType: 'billing_account', insert, dto: async (row) => (await accountDto(tx, ctx.tenantId, [row]))[0]! });
       });
     },
     async getAccount(ctx: TenantContext, id: string) {

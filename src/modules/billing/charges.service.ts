@@ -11,6 +11,7 @@ import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned } from '../../kernel/versioned-change.js';
 import { audit, stamps, type BillingDeps } from './common.js';
 import { money } from '../../core/money.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 export const chargeDto = (c: ChargeRow) => ({
   id: c.id,
@@ -44,22 +45,21 @@ export function createBillingCharges({ db, clock }: Pick<BillingDeps, 'db' | 'cl
           if ((await accounts.accountOfStudent(tx, ctx.tenantId, studentId)) !== aid)
             throw unprocessable('The child is not in this account', [{ path: 'studentId', message: 'not a child of the account' }]);
         }
-        const row = await repo.insertCharge(tx, {
+        const values = {
           id: newId(),
           tenantId: ctx.tenantId,
           accountId: aid,
           studentId,
-          kind: 'manual',
+          kind: 'manual' as const,
           description: input.description,
           amount: money(input.amount),
           serviceDate: input.serviceDate,
-          status: 'approved',
+          status: 'approved' as const,
           decidedByMembershipId: ctx.membershipId,
           createdAt: now,
           updatedAt: now,
-        });
-        await audit(tx, ctx, { action: 'billing.charge.created', targetType: 'billing_charge', targetId: row.id, after: chargeDto(row) });
-        return chargeDto(row);
+        };
+        return createRecorded(tx, ctx, { action: 'billing.charge.created', targetType: 'billing_charge', insert: () => repo.insertCharge(tx, values), dto: chargeDto });
       });
     },
     /** pending → approved | waived (a person's decision); anything else → 409. */

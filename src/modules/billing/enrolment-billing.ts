@@ -6,7 +6,7 @@ import { billingRepository as repo } from './billing.repository.js';
 import { billingAccountsRepository as accounts } from './billing-accounts.repository.js';
 import type { Tx } from '../../db/db.js';
 import type { EnrolmentBilling } from '../enrolment/index.js';
-import { audit } from './common.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 /**
  * Enrolment's way into billing (CONTRACT "Enrolment", accepting an offer that names a plan), inside the accept's own
@@ -27,20 +27,26 @@ export function createEnrolmentBilling({ clock }: { clock: Clock }): EnrolmentBi
       let accountId = await accounts.oldestAccountPaidBy(tx, tenantId, input.guardianId);
       if (!accountId) {
         const g = await accounts.guardian(tx, tenantId, input.guardianId);
-        const a = await accounts.insertAccount(tx, { id: newId(), tenantId, name: `${g?.lastName ?? 'New'} family`, createdAt: now, updatedAt: now });
-        await accounts.addPayer(tx, tenantId, a.id, input.guardianId);
-        accountId = a.id;
-        await audit(tx, ctx, { action: 'billing.account.created', targetType: 'billing_account', targetId: a.id, after: { id: a.id, name: a.name, payerGuardianIds: [input.guardianId] } });
+        accountId = await createRecorded(tx, ctx, {
+          action: 'billing.account.created',
+          targetType: 'billing_account',
+          async insert() {
+            const a = await accounts.insertAccount(tx, { id: newId(), tenantId, name: `${g?.lastName ?? 'New'} family`, createdAt: now, updatedAt: now });
+            await accounts.addPayer(tx, tenantId, a.id, input.guardianId);
+            return a;
+          },
+          dto: (a) => a.id,
+          after: (a) => ({ id: a.id, name: a.name, payerGuardianIds: [input.guardianId] }),
+        });
       }
       const other = await accounts.accountOfStudent(tx, tenantId, input.studentId);
       if (other && other !== accountId) throw conflict('The child is already in another billing account');
       if (!other) await accounts.addStudent(tx, tenantId, accountId, input.studentId);
-      const sub = await repo.insertSubscription(tx, { id: newId(), tenantId, studentId: input.studentId, planId: plan.id, startDate: input.startDate, endDate: null, createdAt: now, updatedAt: now });
-      await audit(tx, ctx, {
+      await createRecorded(tx, ctx, {
         action: 'billing.subscription.created',
         targetType: 'billing_subscription',
-        targetId: sub.id,
-        after: { id: sub.id, studentId: sub.studentId, planId: sub.planId, startDate: sub.startDate, endDate: null, accountId },
+        insert: () => repo.insertSubscription(tx, { id: newId(), tenantId, studentId: input.studentId, planId: plan.id, startDate: input.startDate, endDate: null, createdAt: now, updatedAt: now }),
+        dto: (sub) => ({ id: sub.id, studentId: sub.studentId, planId: sub.planId, startDate: sub.startDate, endDate: null, accountId }),
       });
     },
   };

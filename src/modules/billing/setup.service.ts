@@ -11,6 +11,7 @@ import { money } from '../../core/money.js';
 import { createBillingAccounts } from './accounts.service.js';
 import { createBillingCharges } from './charges.service.js';
 import { createBillingSubscriptions } from './subscriptions.service.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 export const planDto = (p: PlanRow) => ({ id: p.id, name: p.name, amount: p.amount, interval: p.interval, archivedAt: p.archivedAt ? p.archivedAt.toISOString() : null, ...stamps(p) });
 export interface SettingsPatch {
@@ -65,9 +66,8 @@ export function createBillingSetup(deps: BillingDeps) {
     async createPlan(ctx: TenantContext, input: { name: string; amount: number; interval?: 'month' }) {
       const now = clock.now();
       return db.scoped(forTenant(ctx), async (tx) => {
-        const row = await repo.insertPlan(tx, { id: newId(), tenantId: ctx.tenantId, name: input.name, amount: money(input.amount), interval: 'month', createdAt: now, updatedAt: now });
-        await audit(tx, ctx, { action: 'billing.plan.created', targetType: 'billing_plan', targetId: row.id, after: planDto(row) });
-        return planDto(row);
+        const values = { id: newId(), tenantId: ctx.tenantId, name: input.name, amount: money(input.amount), interval: 'month' as const, createdAt: now, updatedAt: now };
+        return createRecorded(tx, ctx, { action: 'billing.plan.created', targetType: 'billing_plan', insert: () => repo.insertPlan(tx, values), dto: planDto });
       });
     },
     async getPlan(ctx: TenantContext, id: string) {

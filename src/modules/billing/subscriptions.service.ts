@@ -8,6 +8,7 @@ import { requireId, sent } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
 import { audit, stamps, type BillingDeps } from './common.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 export const subscriptionDto = (s: SubscriptionRow, accountId: string | null) => ({
   id: s.id,
@@ -47,10 +48,8 @@ export function createBillingSubscriptions({ db, clock }: Pick<BillingDeps, 'db'
         if (!accountId) throw unprocessable('The child is in no billing account', [{ path: 'studentId', message: 'add the child to an account first' }]);
         checkDates(input.startDate, input.endDate ?? null);
         await checkOverlap(tx, ctx.tenantId, sid, null, input.startDate, input.endDate ?? null);
-        const row = await repo.insertSubscription(tx, { id: newId(), tenantId: ctx.tenantId, studentId: sid, planId: pid, startDate: input.startDate, endDate: input.endDate ?? null, createdAt: now, updatedAt: now });
-        const dto = subscriptionDto(row, accountId);
-        await audit(tx, ctx, { action: 'billing.subscription.created', targetType: 'billing_subscription', targetId: row.id, after: dto });
-        return dto;
+        const values = { id: newId(), tenantId: ctx.tenantId, studentId: sid, planId: pid, startDate: input.startDate, endDate: input.endDate ?? null, createdAt: now, updatedAt: now };
+        return createRecorded(tx, ctx, { action: 'billing.subscription.created', targetType: 'billing_subscription', insert: () => repo.insertSubscription(tx, values), dto: (row) => subscriptionDto(row, accountId) });
       });
     },
     async updateSubscription(ctx: TenantContext, id: string, patch: { planId?: string; startDate?: string; endDate?: string | null }, ifMatch?: number) {

@@ -13,6 +13,7 @@ import type { AttendanceReads } from '../attendance/index.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
 import { careEntryDto, summarize, type CareEntryDto, type CareEntryInput, type CareEntryPatchInput, type RoomCareEntryInput } from './care-entries.dto.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 /** The care log (typed entries, room batches) and the parent's daily report. */
 export function createCareEntriesService({
@@ -54,26 +55,32 @@ export function createCareEntriesService({
       const d = details(input.type, input.details);
       return db.scoped(forTenant(ctx), async (tx) => {
         const sid = (await visibleStudent(tx, ctx, studentId)).id;
-        const [row] = await repo.insertMany(tx, [
-          {
-            id: newId(),
-            tenantId: ctx.tenantId,
-            studentId: sid,
-            type: input.type,
-            at,
-            endAt,
-            date: await centreDate(tx, ctx.tenantId, at),
-            details: d,
-            note: input.note ?? null,
-            visibleToGuardians: input.visibleToGuardians ?? true,
-            recordedByMembershipId: ctx.membershipId,
-            createdAt: now,
-            updatedAt: now,
+        const date = await centreDate(tx, ctx.tenantId, at);
+        return createRecorded(tx, ctx, {
+          action: 'care_entry.created',
+          targetType: 'care_entry',
+          insert: async () => {
+            const [row] = await repo.insertMany(tx, [
+              {
+                id: newId(),
+                tenantId: ctx.tenantId,
+                studentId: sid,
+                type: input.type,
+                at,
+                endAt,
+                date,
+                details: d,
+                note: input.note ?? null,
+                visibleToGuardians: input.visibleToGuardians ?? true,
+                recordedByMembershipId: ctx.membershipId,
+                createdAt: now,
+                updatedAt: now,
+              },
+            ]);
+            return row!;
           },
-        ]);
-        const dto = careEntryDto(row!);
-        await auditRepository.append(tx, { ...auditActor(ctx), action: 'care_entry.created', targetType: 'care_entry', targetId: row!.id, after: dto });
-        return dto;
+          dto: careEntryDto,
+        });
       });
     },
 

@@ -7,6 +7,7 @@ import { auditActor, auditRepository } from '../../db/audit.repository.js';
 import { forTenant, type Tx } from '../../db/db.js';
 import { applicationsRepository, waitlistSettingsRepository, type ApplicationInsert, type ApplicationRow, type WaitlistCursor } from './enrolment.repository.js';
 import { requireId } from '../../kernel/helpers.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { applicationDto, applicationRecord, type WaitlistSettings } from './applications.dto.js';
 import { clearOffer, createApplicationMoves, wrongStatus } from './application-moves.js';
@@ -96,9 +97,8 @@ export function createEnrolmentService(deps: EnrolmentDeps) {
         rankAt: now,
       };
       values.possibleDuplicateOfId = await applicationsRepository.duplicateOf(tx, ctx.tenantId, childKey(values as ApplicationRow));
-      const row = await applicationsRepository.insert(tx, values);
-      await auditRepository.append(tx, { ...auditActor(ctx), action: 'application.created', targetType: 'application', targetId: id, after: applicationRecord(row, now) });
-      return row;
+      const insert = () => applicationsRepository.insert(tx, values);
+      return createRecorded(tx, ctx, { action: 'application.created', targetType: 'application', insert, dto: (row) => row, after: (row) => applicationRecord(row, now) });
     },
 
     async create(ctx: TenantContext, input: ApplicationInput) {

@@ -4,11 +4,11 @@ import { conflict, forbidden, unprocessable } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { newEnrolmentToken } from '../../core/security/enrolment-tokens.js';
 import { localDate } from '../../core/time.js';
-import { auditActor, auditRepository } from '../../db/audit.repository.js';
 import { forTenant, type Database } from '../../db/db.js';
 import { applicationsRepository } from './enrolment.repository.js';
 import { membershipsRepository, tenantsRepository } from '../../db/tenancy.repository.js';
 import { requireId } from '../../kernel/helpers.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 import type { PeopleForEnrolment } from '../people/index.js';
 import type { InviterContext, TenancyService } from '../tenancy/index.js';
 import { clearOffer, wrongStatus, type ApplicationMoves, type EnrolmentActor } from './application-moves.js';
@@ -53,22 +53,17 @@ export function createOffers({ db, clock, notify, billing, tenancy, people }: Of
         const found = await people.liveGuardianByEmail(tx, ctx.tenantId, email);
         let guardianId = found?.id;
         if (!guardianId) {
-          const g = await people.insertGuardian(tx, ctx.tenantId, { id: newId(), firstName: b.guardianFirstName, lastName: b.guardianLastName, email, phone: b.guardianPhone });
-          guardianId = g.id;
-          await auditRepository.append(tx, { ...auditActor(ctx), action: 'guardian.created', targetType: 'guardian', targetId: g.id, after: { id: g.id, applicationId: id } });
+          const insert = () => people.insertGuardian(tx, ctx.tenantId, { id: newId(), firstName: b.guardianFirstName, lastName: b.guardianLastName, email, phone: b.guardianPhone });
+          guardianId = await createRecorded(tx, ctx, { action: 'guardian.created', targetType: 'guardian', insert, dto: (g) => g.id, after: (g) => ({ id: g.id, applicationId: id }) });
         }
-        const student = await people.insertStudent(tx, ctx.tenantId, {
-          id: newId(),
-          firstName: b.childFirstName,
-          lastName: b.childLastName,
-          dateOfBirth: b.childDateOfBirth,
-          roomId: b.offerRoomId,
-          allergies: null,
-          notes: null,
-          externalId: null,
-          status: 'enrolled',
+        const child = { id: newId(), firstName: b.childFirstName, lastName: b.childLastName, dateOfBirth: b.childDateOfBirth, roomId: b.offerRoomId, allergies: null, notes: null, externalId: null, status: 'enrolled' as const };
+        const student = await createRecorded(tx, ctx, {
+          action: 'student.created',
+          targetType: 'student',
+          insert: () => people.insertStudent(tx, ctx.tenantId, child),
+          dto: (s) => s,
+          after: (s) => ({ id: s.id, roomId: s.roomId, applicationId: id }),
         });
-        await auditRepository.append(tx, { ...auditActor(ctx), action: 'student.created', targetType: 'student', targetId: student.id, after: { id: student.id, roomId: student.roomId, applicationId: id } });
         await people.linkGuardian(tx, ctx.tenantId, { studentId: student.id, guardianId, relationship: 'parent', authorizedPickup: true, emergencyContact: true, canViewRecords: true });
         if (b.offerPlanId) await billing.enrolOnPlan(tx, ctx, { guardianId, studentId: student.id, planId: b.offerPlanId, startDate: b.offerStartDate! });
         let membershipId: string | null = null;

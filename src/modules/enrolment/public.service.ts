@@ -4,7 +4,6 @@ import { conflict, notFound, unauthenticated } from '../../core/errors.js';
 import type { RateLimiter } from '../../core/rate-limits.js';
 import { newId } from '../../core/ids.js';
 import { enrolmentSecretMatches, newEnrolmentToken, parseEnrolmentToken } from '../../core/security/enrolment-tokens.js';
-import { auditActor, auditRepository } from '../../db/audit.repository.js';
 import { forTenant, type Database } from '../../db/db.js';
 import { applicationFormsRepository, type ApplicationFormRow } from './enrolment-forms.repository.js';
 import { applicationsRepository } from './enrolment.repository.js';
@@ -16,6 +15,7 @@ import { changeVersioned } from '../../kernel/versioned-change.js';
 import { effectiveStatus } from './applications.dto.js';
 import type { ApplicationInput, EnrolmentService } from './enrolment.service.js';
 import type { Notify } from './notify-port.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 /** A form's request on /public/applications: the centre and the form its Bearer token names. */
 export interface PublicFormContext extends RequestMeta {
@@ -82,9 +82,13 @@ export function createPublicEnrolmentService({ db, clock, limits, notify, enrolm
       return db.scoped(forTenant(ctx), async (tx) => {
         const id = newId();
         const { token, hash } = newEnrolmentToken('form', ctx.tenantId, id);
-        const row = await applicationFormsRepository.insert(tx, { id, tenantId: ctx.tenantId, name: input.name, tokenHash: hash, createdByMembershipId: ctx.membershipId });
-        await auditRepository.append(tx, { ...auditActor(ctx), action: 'application_form.created', targetType: 'application_form', targetId: id, after: formDto(row) });
-        return { ...formDto(row), token };
+        const dto = await createRecorded(tx, ctx, {
+          action: 'application_form.created',
+          targetType: 'application_form',
+          insert: () => applicationFormsRepository.insert(tx, { id, tenantId: ctx.tenantId, name: input.name, tokenHash: hash, createdByMembershipId: ctx.membershipId }),
+          dto: formDto,
+        });
+        return { ...dto, token };
       });
     },
 

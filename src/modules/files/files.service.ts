@@ -10,11 +10,12 @@ import {
   type FilePurpose,
 } from '../../core/file-limits.js';
 import { isUuid, newId } from '../../core/ids.js';
-import { auditActor, auditRepository } from '../../db/audit.repository.js';
+import { auditRepository } from '../../db/audit.repository.js';
 import { filesRepository, type FileRow } from './files.repository.js';
 import { access } from '../../auth/access.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
 import { forTenant } from '../../db/db.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 export interface PresignInput {
   purpose: Exclude<FilePurpose, 'report'>;
@@ -113,27 +114,25 @@ export function createFilesService({ db, storage, clock, logger, localFiles }: P
           if (!isUuid(input.studentId) || !(await filesRepository.studentExists(tx, ctx.tenantId, input.studentId))) throw notFound('Student');
           await access.assertStudentVisible(tx, ctx, input.studentId);
         }
-        const f = await filesRepository.insert(tx, {
-          id,
-          tenantId: ctx.tenantId,
-          purpose: input.purpose,
-          fileName: input.fileName,
-          contentType,
-          size: input.size,
-          storageKey: key,
-          status: 'pending',
-          studentId: input.studentId ?? null,
-          uploadedByMembershipId: ctx.membershipId,
-        });
-        await auditRepository.append(tx, {
-          ...auditActor(ctx),
-          tenantId: ctx.tenantId,
+        return createRecorded(tx, ctx, {
           action: 'file.presigned',
           targetType: 'file',
-          targetId: id,
-          after: { purpose: f.purpose, contentType, size: f.size, studentId: f.studentId },
+          insert: () =>
+            filesRepository.insert(tx, {
+              id,
+              tenantId: ctx.tenantId,
+              purpose: input.purpose,
+              fileName: input.fileName,
+              contentType,
+              size: input.size,
+              storageKey: key,
+              status: 'pending',
+              studentId: input.studentId ?? null,
+              uploadedByMembershipId: ctx.membershipId,
+            }),
+          dto: (f) => f,
+          after: (f) => ({ purpose: f.purpose, contentType, size: f.size, studentId: f.studentId }),
         });
-        return f;
       });
       const expiresAt = new Date(clock.now().getTime() + UPLOAD_URL_TTL_SECONDS * 1000);
       const upload = await storage.presignUpload({
@@ -176,10 +175,11 @@ export function createFilesService({ db, storage, clock, logger, localFiles }: P
     },
 
     /** For jobs (imports): the file must be uploaded and match what was declared; UNPROCESSABLE otherwise. */
-    async confirmUploaded(ctx: { tenantId: string }, fileId: string) {
+    async confirmUploaded(ctx: { tenantId: string }, fileId: string, check?: (file: { purpose: FileRow['purpose'] }) => void) {
       if (!isUuid(fileId)) throw notFound('File');
       let row = await db.scoped(forTenant(ctx), (tx) => filesRepository.get(tx, ctx.tenantId, fileId));
       if (!row) throw notFound('File');
+      check?.(row); // the caller's rule about the file (an import's purpose), before anything is settled
       if (row.status === 'rejected') throw rejected();
       if (row.status === 'pending') row = await settle(ctx.tenantId, row, () => unprocessable('The file has not been uploaded yet'));
       return { id: row.id, storageKey: row.storageKey, contentType: row.contentType, size: row.size, purpose: row.purpose, status: row.status };

@@ -3,7 +3,6 @@ import { notFound, unprocessable } from '../../core/errors.js';
 import { isUuid, newId } from '../../core/ids.js';
 import { auditActor } from '../../db/audit.repository.js';
 import { forTenant, systemWide, type Tx } from '../../db/db.js';
-import { importsRepository } from '../people/imports.repository.js';
 import { jobsRepository, type JobRow } from './jobs.repository.js';
 import { reportsRepository } from './reports.repository.js';
 import { tenantsRepository } from '../../db/tenancy.repository.js';
@@ -73,12 +72,11 @@ export function createJobsService({ db, clock, queue, logger, files, config, onR
     },
 
     async startImport(ctx: TenantContext, input: { type: 'students'; fileId: string; dryRun?: boolean }) {
-      if (!isUuid(input.fileId)) throw notFound('File');
-      const file = await db.scoped(forTenant(ctx), (tx) => importsRepository.file(tx, ctx.tenantId, input.fileId));
-      if (!file) throw notFound('File');
-      if (file.purpose !== 'import') throw unprocessable('The file was not uploaded for an import', [{ path: 'fileId', message: 'presign it with purpose "import"' }]);
-      // Checks the object is really there (HeadObject) and matches what was presigned; throws 422 otherwise.
-      await files.confirmUploaded({ tenantId: ctx.tenantId }, file.id);
+      // Checks the object is really there (HeadObject) and matches what was presigned; throws 422 otherwise — after
+      // the purpose (a photo is never settled as an import).
+      const file = await files.confirmUploaded({ tenantId: ctx.tenantId }, input.fileId, (f) => {
+        if (f.purpose !== 'import') throw unprocessable('The file was not uploaded for an import', [{ path: 'fileId', message: 'presign it with purpose "import"' }]);
+      });
       return enqueue(ctx, 'import.students', { tenantId: ctx.tenantId, fileId: file.id, dryRun: input.dryRun ?? false, createdByMembershipId: ctx.membershipId });
     },
 

@@ -4,7 +4,7 @@ import { isUuid, newId } from '../../core/ids.js';
 import { addDays, startOfLocalDay } from '../../core/time.js';
 import type { IncidentStatus, IncidentType } from '../../models/enums.js';
 import type { AttendanceReads } from '../attendance/index.js';
-import { auditActor, auditRepository } from '../../db/audit.repository.js';
+import { auditActor } from '../../db/audit.repository.js';
 import { forTenant, pgConstraint, type Tx } from '../../db/db.js';
 import { incidentsRepository as repo, type IncidentRow } from './incidents.repository.js';
 import { access } from '../../auth/access.js';
@@ -18,6 +18,7 @@ const noNotify: Notify = async () => {};
 import type { PostStudentMessage } from '../messages/index.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 export const incidentDto = (r: IncidentRow) => ({
   id: r.id,
@@ -117,23 +118,26 @@ export function createIncidentsService({
         const s = await visibleStudent(tx, ctx, input.studentId);
         // Where the child was: the room of the stay open now, else their own room.
         const open = await attendance.openStay(tx, ctx.tenantId, s.id);
-        const row = await repo.insert(tx, {
-          id: newId(),
-          tenantId: ctx.tenantId,
-          studentId: s.id,
-          roomId: open?.roomId ?? s.roomId,
-          occurredAt,
-          type: input.type,
-          description: input.description,
-          actionTaken: input.actionTaken,
-          location: input.location ?? null,
-          reportedByMembershipId: ctx.membershipId,
-          createdAt: now,
-          updatedAt: now,
+        return createRecorded(tx, ctx, {
+          action: 'incident.created',
+          targetType: 'incident',
+          insert: () =>
+            repo.insert(tx, {
+              id: newId(),
+              tenantId: ctx.tenantId,
+              studentId: s.id,
+              roomId: open?.roomId ?? s.roomId,
+              occurredAt,
+              type: input.type,
+              description: input.description,
+              actionTaken: input.actionTaken,
+              location: input.location ?? null,
+              reportedByMembershipId: ctx.membershipId,
+              createdAt: now,
+              updatedAt: now,
+            }),
+          dto: incidentDto,
         });
-        const dto = incidentDto(row);
-        await auditRepository.append(tx, { ...auditActor(ctx), action: 'incident.created', targetType: 'incident', targetId: row.id, after: dto });
-        return dto;
       });
     },
 

@@ -12,6 +12,7 @@ import type { ServiceDeps } from '../../kernel/deps.js';
 import { checkIfMatch, requireId } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned } from '../../kernel/versioned-change.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 export const kioskDto = (k: KioskRow) => ({
   id: k.id,
@@ -134,9 +135,13 @@ export function createKiosksService({ db, clock, pins, attendance }: KiosksDeps)
       return db.scoped(forTenant(ctx), async (tx) => {
         const id = newId();
         const { token, hash } = newKioskToken(ctx.tenantId, id);
-        const row = await kiosksRepository.insert(tx, { id, tenantId: ctx.tenantId, name: input.name, tokenHash: hash, createdByMembershipId: ctx.membershipId });
-        await auditRepository.append(tx, { ...auditActor(ctx), action: 'kiosk.created', targetType: 'kiosk', targetId: id, after: kioskDto(row) });
-        return { ...kioskDto(row), token };
+        const dto = await createRecorded(tx, ctx, {
+          action: 'kiosk.created',
+          targetType: 'kiosk',
+          insert: () => kiosksRepository.insert(tx, { id, tenantId: ctx.tenantId, name: input.name, tokenHash: hash, createdByMembershipId: ctx.membershipId }),
+          dto: kioskDto,
+        });
+        return { ...dto, token };
       });
     },
 

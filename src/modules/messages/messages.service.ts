@@ -4,11 +4,12 @@ import type { NotificationAudience } from '../notifications/index.js';
 import type { TenantContext } from '../../core/context.js';
 import { forbidden, notFound } from '../../core/errors.js';
 import { isUuid, newId } from '../../core/ids.js';
-import { auditActor, auditRepository, type AuditEntry } from '../../db/audit.repository.js';
+import { auditRepository, type AuditEntry } from '../../db/audit.repository.js';
 import { forTenant, type Tx } from '../../db/db.js';
 import { messagesRepository as repo, type MessageRow, type MessageVisibility } from './messages.repository.js';
 import { visibleRoom, visibleRoomIds, visibleStudent, visibleStudentIds } from '../../kernel/day.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 const noNotify: Notify = async () => {};
 
@@ -76,33 +77,33 @@ export function createMessagesService({
         let audienceId: string | null = null;
         if (audience.type === 'student') audienceId = (await visibleStudent(tx, ctx, audience.id)).id;
         else if (audience.type === 'room') audienceId = (await visibleRoom(tx, ctx, audience.id)).id;
-        const row = await repo.insert(tx, {
-          id: newId(),
-          tenantId: ctx.tenantId,
-          authorMembershipId: ctx.membershipId,
-          audienceType: audience.type,
-          audienceId,
-          body: input.body,
-          createdAt: now,
-          updatedAt: now,
-        });
-        // The audit row records who wrote to whom, never the body (it may carry children's details).
-        await auditRepository.append(tx, {
-          ...auditActor(ctx),
+        const dto = await createRecorded(tx, ctx, {
           action: 'message.sent',
           targetType: 'message',
-          targetId: row.id,
-          after: { audience: { type: row.audienceType, id: row.audienceId } },
+          insert: () =>
+            repo.insert(tx, {
+              id: newId(),
+              tenantId: ctx.tenantId,
+              authorMembershipId: ctx.membershipId,
+              audienceType: audience.type,
+              audienceId,
+              body: input.body,
+              createdAt: now,
+              updatedAt: now,
+            }),
+          dto: (row) => messageDto(row, null),
+          // The audit row records who wrote to whom, never the body (it may carry children's details).
+          after: (row) => ({ audience: { type: row.audienceType, id: row.audienceId } }),
         });
         // message.received: every member who may read it but its author; the email waits and is skipped once read.
-        const readers = await notifications.messageReaders(tx, ctx.tenantId, row.audienceType, row.audienceId);
+        const readers = await notifications.messageReaders(tx, ctx.tenantId, dto.audience.type, dto.audience.id);
         await notify(tx, ctx.tenantId, {
           type: 'message.received',
-          subject: { type: 'message', id: row.id },
+          subject: { type: 'message', id: dto.id },
           recipients: { membershipIds: readers.filter((m) => m !== ctx.membershipId) },
           data: {},
         });
-        return messageDto(row, null);
+        return dto;
       });
     },
 

@@ -7,9 +7,26 @@ export type GuardianRow = typeof guardians.$inferSelect;
 export type GuardianValues = Pick<GuardianRow, 'firstName' | 'lastName' | 'email' | 'phone'>;
 
 export const guardiansRepository = {
+  /** The one insert of guardians: a single create and the import's batches. */
+  async insertMany(tx: Tx, tenantId: string, values: (GuardianValues & { id: string })[]) {
+    if (!values.length) return [];
+    return tx
+      .insert(guardians)
+      .values(values.map((v) => ({ ...v, tenantId })))
+      .returning();
+  },
   async insert(tx: Tx, tenantId: string, values: GuardianValues & { id: string }) {
-    const [row] = await tx.insert(guardians).values({ ...values, tenantId }).returning();
+    const [row] = await guardiansRepository.insertMany(tx, tenantId, [values]);
     return row!;
+  },
+  /** The live guardians with any of these (lower-cased) emails, oldest first. */
+  async liveByEmails(tx: Tx, tenantId: string, emails: string[]) {
+    if (!emails.length) return [];
+    return tx
+      .select()
+      .from(guardians)
+      .where(and(eq(guardians.tenantId, tenantId), inArray(guardians.email, emails), isNull(guardians.archivedAt)))
+      .orderBy(guardians.id);
   },
   /** The oldest live guardian with this (lower-cased) email: the family an accepted offer joins. */
   async liveByEmail(tx: Tx, tenantId: string, email: string) {

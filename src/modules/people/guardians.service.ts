@@ -6,10 +6,11 @@ import { auditRepository, type AuditRepository } from '../../db/audit.repository
 import { forTenant, type Database, type Tx } from '../../db/db.js';
 import { guardiansRepository, type GuardianRow } from './guardians.repository.js';
 import { access } from '../../auth/access.js';
-import { actor, iso, requireId, sent, type ListOptions } from '../../kernel/helpers.js';
+import { iso, requireId, sent, type ListOptions } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
 import { canonicalEmail } from '../../core/email.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 export const guardianDto = (g: GuardianRow) => ({
   id: g.id,
@@ -79,17 +80,15 @@ export function createGuardiansService({
     },
 
     async create(ctx: TenantContext, input: GuardianInput) {
-      return db.scoped(forTenant(ctx), async (tx) => {
-        const row = await guardiansRepository.insert(tx, ctx.tenantId, {
-          id: newId(),
-          firstName: input.firstName,
-          lastName: input.lastName,
-          email: normalizeEmail(input.email) ?? null,
-          phone: input.phone ?? null,
-        });
-        await auditRepository.append(tx, { ...actor(ctx), action: 'guardian.created', targetType: 'guardian', targetId: row.id, after: guardianDto(row) });
-        return guardianDto(row);
-      });
+      return db.scoped(forTenant(ctx), (tx) =>
+        createRecorded(tx, ctx, {
+          action: 'guardian.created',
+          targetType: 'guardian',
+          insert: () =>
+            guardiansRepository.insert(tx, ctx.tenantId, { id: newId(), firstName: input.firstName, lastName: input.lastName, email: normalizeEmail(input.email) ?? null, phone: input.phone ?? null }),
+          dto: guardianDto,
+        }, auditRepository),
+      );
     },
 
     async update(ctx: TenantContext, rawId: string, patch: Partial<GuardianInput>, ifMatch?: number) {

@@ -35,6 +35,11 @@ export const roomsRepository = {
       .orderBy(asc(rooms.id))
       .limit(opts.limit + 1);
   },
+  /** Every live (not archived) room of the tenant (the import checks its rows' rooms against them). */
+  async allLiveIds(tx: Tx, tenantId: string) {
+    const rows = await tx.select({ id: rooms.id }).from(rooms).where(and(eq(rooms.tenantId, tenantId), isNull(rooms.archivedAt)));
+    return new Set(rows.map((r) => r.id));
+  },
   /** Of `ids`, those that are live (not archived) rooms of the tenant. */
   async liveIds(tx: Tx, tenantId: string, ids: string[]) {
     if (!ids.length) return [];

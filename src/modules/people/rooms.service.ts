@@ -7,9 +7,10 @@ import { auditRepository, type AuditRepository } from '../../db/audit.repository
 import { forTenant, type Database } from '../../db/db.js';
 import { roomsRepository, type RoomRow } from './rooms.repository.js';
 import { access } from '../../auth/access.js';
-import { actor, iso, requireId, sent, type ListOptions } from '../../kernel/helpers.js';
+import { iso, requireId, sent, type ListOptions } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 
 export const roomDto = (r: RoomRow) => ({
@@ -70,17 +71,14 @@ export function createRoomsService({
     },
 
     async create(ctx: TenantContext, input: RoomInput) {
-      return db.scoped(forTenant(ctx), async (tx) => {
-        const row = await roomsRepo.insert(tx, ctx.tenantId, {
-          id: newId(),
-          name: input.name,
-          capacity: input.capacity,
-          ageGroup: input.ageGroup ?? null,
-          ratio: input.ratio ?? null,
-        });
-        await audit.append(tx, { ...actor(ctx), action: 'room.created', targetType: 'room', targetId: row.id, after: roomDto(row) });
-        return roomDto(row);
-      });
+      return db.scoped(forTenant(ctx), (tx) =>
+        createRecorded(tx, ctx, {
+          action: 'room.created',
+          targetType: 'room',
+          insert: () => roomsRepo.insert(tx, ctx.tenantId, { id: newId(), name: input.name, capacity: input.capacity, ageGroup: input.ageGroup ?? null, ratio: input.ratio ?? null }),
+          dto: roomDto,
+        }, audit),
+      );
     },
 
     async update(ctx: TenantContext, rawId: string, patch: Partial<RoomInput>, ifMatch?: number) {

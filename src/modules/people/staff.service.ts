@@ -6,10 +6,11 @@ import { auditRepository, type AuditRepository } from '../../db/audit.repository
 import { forTenant, type Database, type Tx } from '../../db/db.js';
 import { roomsRepository } from './rooms.repository.js';
 import { staffRepository, type StaffRow } from './staff.repository.js';
-import { actor, iso, requireId, sent, type ListOptions } from '../../kernel/helpers.js';
+import { iso, requireId, sent, type ListOptions } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
 import { canonicalEmail } from '../../core/email.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 export const staffDto = (s: StaffRow, roomIds: string[]) => ({
   id: s.id,
@@ -86,16 +87,16 @@ export function createStaffService({
     async create(ctx: TenantContext, input: StaffInput) {
       return db.scoped(forTenant(ctx), async (tx) => {
         const roomIds = await checkRooms(tx, ctx, input.roomIds ?? []);
-        const row = await staffRepository.insert(tx, ctx.tenantId, {
-          id: newId(),
-          firstName: input.firstName,
-          lastName: input.lastName,
-          email: normalizeEmail(input.email) ?? null,
-        });
-        await staffRepository.setRooms(tx, ctx.tenantId, row.id, roomIds);
-        const dto = staffDto(row, roomIds);
-        await auditRepository.append(tx, { ...actor(ctx), action: 'staff.created', targetType: 'staff', targetId: row.id, after: dto });
-        return dto;
+        return createRecorded(tx, ctx, {
+          action: 'staff.created',
+          targetType: 'staff',
+          async insert() {
+            const row = await staffRepository.insert(tx, ctx.tenantId, { id: newId(), firstName: input.firstName, lastName: input.lastName, email: normalizeEmail(input.email) ?? null });
+            await staffRepository.setRooms(tx, ctx.tenantId, row.id, roomIds);
+            return row;
+          },
+          dto: (row) => staffDto(row, roomIds),
+        }, auditRepository);
       });
     },
 

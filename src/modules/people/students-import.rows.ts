@@ -6,9 +6,9 @@ import { INVISIBLE_OR_BIDI } from '../../core/strings.js';
 /** The rows of a students import CSV: columns, and one row's validation by the students' rules. */
 
 /** The columns of a students import CSV (header names are matched case-insensitively, in any order). */
-export const REQUIRED_COLUMNS = ['firstName', 'lastName', 'dateOfBirth'] as const;
-export const OPTIONAL_COLUMNS = ['externalId', 'roomId', 'status', 'allergies', 'notes'] as const;
-export const GUARDIAN_COLUMNS = [
+const REQUIRED_COLUMNS = ['firstName', 'lastName', 'dateOfBirth'] as const;
+const OPTIONAL_COLUMNS = ['externalId', 'roomId', 'status', 'allergies', 'notes'] as const;
+const GUARDIAN_COLUMNS = [
   'guardianFirstName',
   'guardianLastName',
   'guardianEmail',
@@ -16,7 +16,7 @@ export const GUARDIAN_COLUMNS = [
   'guardianRelationship',
   'guardianAuthorizedPickup',
 ] as const;
-export const ALL_COLUMNS = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS, ...GUARDIAN_COLUMNS];
+const ALL_COLUMNS = [...REQUIRED_COLUMNS, ...OPTIONAL_COLUMNS, ...GUARDIAN_COLUMNS];
 export type Column = (typeof ALL_COLUMNS)[number];
 
 export interface RowError {

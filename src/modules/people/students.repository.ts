@@ -1,4 +1,4 @@
-import { and, asc, eq, sql } from 'drizzle-orm';
+import { and, asc, eq, inArray, sql } from 'drizzle-orm';
 import { guardians, studentGuardians, students } from '../../models/index.js';
 import { queryRows, type Tx } from '../../db/db.js';
 import { isoText } from '../../db/columns-sql.js';
@@ -30,7 +30,6 @@ const LIST_ITEM = `id, first_name as "firstName", last_name as "lastName", date_
 export type StudentValues = Pick<StudentRow, 'firstName' | 'lastName' | 'dateOfBirth' | 'roomId' | 'allergies' | 'notes' | 'externalId' | 'status'>;
 export type StudentGuardianRow = typeof studentGuardians.$inferSelect;
 export type LinkFields = Pick<StudentGuardianRow, 'relationship' | 'authorizedPickup' | 'emergencyContact' | 'canViewRecords'>;
-export type GuardianRow = typeof guardians.$inferSelect;
 
 export interface StudentFilter {
   cursor?: string;
@@ -49,8 +48,16 @@ const likeEscape = (s: string) => s.replace(/[\\%_]/g, (m) => `\\${m}`);
 const searchTerms = (q: string | undefined) => (q ?? '').trim().split(/\s+/).filter(Boolean).slice(0, 5);
 
 export const studentsRepository = {
+  /** The one insert of children: a single create and the import's batches. */
+  async insertMany(tx: Tx, tenantId: string, values: (StudentValues & { id: string })[]) {
+    if (!values.length) return [];
+    return tx
+      .insert(students)
+      .values(values.map((v) => ({ ...v, tenantId })))
+      .returning();
+  },
   async insert(tx: Tx, tenantId: string, values: StudentValues & { id: string }) {
-    const [row] = await tx.insert(students).values({ ...values, tenantId }).returning();
+    const [row] = await studentsRepository.insertMany(tx, tenantId, [values]);
     return row!;
   },
   async get(tx: Tx, tenantId: string, id: string) {
@@ -66,6 +73,37 @@ export const studentsRepository = {
   async getForUpdate(tx: Tx, tenantId: string, id: string) {
     const [row] = await tx.select().from(students).where(and(eq(students.tenantId, tenantId), eq(students.id, id))).for('update');
     return row;
+  },
+  /** Serialises the import batches of one centre until the transaction ends (a transaction-scoped advisory lock). */
+  async lockImports(tx: Tx, tenantId: string) {
+    await tx.execute(sql`select pg_advisory_xact_lock(hashtextextended(${`students-import:${tenantId}`}, 0))`);
+  },
+  /** The import's matching by external id: the children found are row-locked for the batch's changes (as getForUpdate). */
+  async lockByExternalIds(tx: Tx, tenantId: string, externalIds: string[]) {
+    if (!externalIds.length) return [];
+    return tx
+      .select()
+      .from(students)
+      .where(and(eq(students.tenantId, tenantId), inArray(students.externalId, externalIds)))
+      .orderBy(students.id)
+      .for('no key update');
+  },
+  /** The import's matching by (lower(first), lower(last), dateOfBirth) keys: the children found are row-locked too. */
+  async lockByNameKeys(tx: Tx, tenantId: string, keys: { first: string; last: string; dob: string }[]) {
+    if (!keys.length) return [];
+    // One JSON parameter, not a long tuple list: a 500-branch OR overflows the parser's stack on PGlite.
+    const json = JSON.stringify(keys.map((k) => ({ f: k.first.toLowerCase(), l: k.last.toLowerCase(), d: k.dob })));
+    return tx
+      .select()
+      .from(students)
+      .where(
+        and(
+          eq(students.tenantId, tenantId),
+          sql`(lower(${students.firstName}), lower(${students.lastName}), ${students.dateOfBirth}) in (select k.f, k.l, k.d from jsonb_to_recordset(${json}::jsonb) as k(f text, l text, d date))`,
+        ),
+      )
+      .orderBy(students.id)
+      .for('no key update');
   },
   /** The hot list (GET /students), written as SQL: its rows are the DTOs the API answers with. */
   async list(tx: Tx, tenantId: string, f: StudentFilter): Promise<StudentItem[]> {
@@ -102,8 +140,16 @@ export const studentGuardiansRepository = {
       .where(and(eq(studentGuardians.tenantId, tenantId), eq(studentGuardians.studentId, studentId), eq(studentGuardians.guardianId, guardianId)));
     return row;
   },
+  /** The one insert of links: a single PUT and the import's batches. */
+  async insertMany(tx: Tx, tenantId: string, values: ({ studentId: string; guardianId: string } & LinkFields)[]) {
+    if (!values.length) return [];
+    return tx
+      .insert(studentGuardians)
+      .values(values.map((v) => ({ ...v, tenantId })))
+      .returning();
+  },
   async insert(tx: Tx, tenantId: string, values: { studentId: string; guardianId: string } & LinkFields) {
-    const [row] = await tx.insert(studentGuardians).values({ ...values, tenantId }).returning();
+    const [row] = await studentGuardiansRepository.insertMany(tx, tenantId, [values]);
     return row!;
   },
   async update(tx: Tx, tenantId: string, studentId: string, guardianId: string, patch: LinkFields, expectedVersion: number, now: Date) {
@@ -125,6 +171,15 @@ export const studentGuardiansRepository = {
     await tx
       .delete(studentGuardians)
       .where(and(eq(studentGuardians.tenantId, tenantId), eq(studentGuardians.studentId, studentId), eq(studentGuardians.guardianId, guardianId)));
+  },
+  /** The links of these children with their guardians (the import matches a guardian given without an email by name). */
+  async linksOf(tx: Tx, tenantId: string, studentIds: string[]) {
+    if (!studentIds.length) return [];
+    return tx
+      .select({ guardian: guardians, link: studentGuardians })
+      .from(studentGuardians)
+      .innerJoin(guardians, and(eq(guardians.tenantId, studentGuardians.tenantId), eq(guardians.id, studentGuardians.guardianId)))
+      .where(and(eq(studentGuardians.tenantId, tenantId), inArray(studentGuardians.studentId, studentIds)));
   },
   /** A child's guardians with the link fields, ordered by guardian id (keyset). */
   async guardiansOf(tx: Tx, tenantId: string, studentId: string) {

@@ -4,6 +4,7 @@ import { isCalendarDate } from '../../core/time.js';
 import { STUDENT_STATUSES } from '../../models/enums.js';
 import { GuardianOut } from './guardians.schemas.js';
 import { ArchivedListQuery, Id, Name, OptionalText, Stamps } from '../../api/routes/registry.js';
+import { STUDENT_LIMITS } from './students.rules.js';
 
 /** Request and response schemas of the students routes (students.routes.ts), the guardian links included. */
 
@@ -13,9 +14,9 @@ const studentFields = {
   lastName: Name,
   dateOfBirth,
   roomId: Id.nullable().optional(),
-  allergies: OptionalText(2000),
-  notes: OptionalText(5000),
-  externalId: str().trim().min(1).max(100).nullable().optional(),
+  allergies: OptionalText(STUDENT_LIMITS.allergies),
+  notes: OptionalText(STUDENT_LIMITS.notes),
+  externalId: str().trim().min(1).max(STUDENT_LIMITS.externalId).nullable().optional(),
   status: z.enum(STUDENT_STATUSES).optional().openapi({ description: 'Default enrolled' }),
 };
 export const StudentCreate = z.object(studentFields).strict().openapi('StudentCreate');

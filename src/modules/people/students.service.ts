@@ -11,12 +11,13 @@ import { roomsRepository } from './rooms.repository.js';
 import { studentGuardiansRepository, studentsRepository, type StudentGuardianRow, type StudentItem, type StudentListRow } from './students.repository.js';
 import { tenantsRepository } from '../../db/tenancy.repository.js';
 import { access } from '../../auth/access.js';
-import { actor, iso, requireId, sent, type ListOptions } from '../../kernel/helpers.js';
+import { iso, requireId, sent, type ListOptions } from '../../kernel/helpers.js';
 import { guardianDto } from './guardians.service.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
-import { createStudentsImport } from './students-import.js';
+import { createStudentsImport, type ImportDeps } from './students-import.js';
 import { birthDateProblem, NOT_A_ROOM } from './students.rules.js';
 import { changeVersioned, UNCHANGED } from '../../kernel/versioned-change.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 
 export const studentDto = (s: StudentListRow): StudentItem => ({
@@ -79,10 +80,13 @@ const roomDetail = [{ path: 'roomId', message: NOT_A_ROOM }];
 export function createStudentsService({
   db,
   clock,
+  imports,
   repositories = { audit: auditRepository },
 }: {
   db: Pick<Database, 'scoped'>;
   clock: Clock;
+  /** What the CSV import needs of the files and jobs capabilities. */
+  imports: ImportDeps;
   /** The audit repository the import writes through (a test hands in a fake to aim at one rule). */
   repositories?: { audit: Pick<AuditRepository, 'append' | 'appendMany'> };
 }) {
@@ -115,8 +119,8 @@ export function createStudentsService({
   }
 
   return {
-    /** The CSV import's side (a job calls these with its JobActor): the same rules, the same audit. */
-    ...createStudentsImport({ db, clock, studentDto, audit: repositories.audit }),
+    /** The CSV import (the job calls `importFile` with its JobActor): the same rules, writes and audit rows. */
+    ...createStudentsImport({ db, clock, imports, studentDto, linkDto, audit: repositories.audit }),
 
     async list(ctx: TenantContext, q: StudentListQuery) {
       const cursor = decodeUuidCursor(q.cursor);
@@ -147,19 +151,23 @@ export function createStudentsService({
         return await db.scoped(forTenant(ctx), async (tx) => {
           await checkBirthDate(tx, ctx, input.dateOfBirth);
           await checkRoom(tx, ctx, input.roomId);
-          const row = await studentsRepository.insert(tx, ctx.tenantId, {
-            id: newId(),
-            firstName: input.firstName,
-            lastName: input.lastName,
-            dateOfBirth: input.dateOfBirth,
-            roomId: input.roomId ?? null,
-            allergies: input.allergies ?? null,
-            notes: input.notes ?? null,
-            externalId: input.externalId ?? null,
-            status: input.status ?? 'enrolled',
+          return createRecorded(tx, ctx, {
+            action: 'student.created',
+            targetType: 'student',
+            insert: () =>
+              studentsRepository.insert(tx, ctx.tenantId, {
+                id: newId(),
+                firstName: input.firstName,
+                lastName: input.lastName,
+                dateOfBirth: input.dateOfBirth,
+                roomId: input.roomId ?? null,
+                allergies: input.allergies ?? null,
+                notes: input.notes ?? null,
+                externalId: input.externalId ?? null,
+                status: input.status ?? 'enrolled',
+              }),
+            dto: studentDto,
           });
-          await auditRepository.append(tx, { ...actor(ctx), action: 'student.created', targetType: 'student', targetId: row.id, after: studentDto(row) });
-          return studentDto(row);
         });
       } catch (e) {
         mapConstraint(e);
@@ -241,9 +249,14 @@ export function createStudentsService({
         if (!before) {
           if (ifMatch !== undefined) throw preconditionFailed();
           if (student.archivedAt || guardian.archivedAt) throw unprocessable('An archived child or guardian cannot be linked');
-          const link = await studentGuardiansRepository.insert(tx, ctx.tenantId, { studentId, guardianId, ...fields });
-          await auditRepository.append(tx, { ...actor(ctx), ...target, action: 'student_guardian.linked', after: linkDto(link) });
-          return { link: linkDto(link), created: true };
+          const link = await createRecorded(tx, ctx, {
+            action: 'student_guardian.linked',
+            targetType: target.targetType,
+            targetId: () => target.targetId,
+            insert: () => studentGuardiansRepository.insert(tx, ctx.tenantId, { studentId, guardianId, ...fields }),
+            dto: linkDto,
+          });
+          return { link, created: true };
         }
         // An existing link: read under the child's lock above.
         const { after } = await changeVersioned(tx, ctx, {

@@ -12,6 +12,7 @@ import type { StaffRecords } from '../people/index.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
 import { checkRange } from '../../kernel/helpers.js';
 import { splitAtLocalMidnight, wholeMinutes } from './timecards.js';
+import { createRecorded } from '../../kernel/recorded-create.js';
 
 export const shiftDto = (s: ShiftRow) => ({
   id: s.id,
@@ -108,9 +109,7 @@ export function createShiftsService({
           if (await repo.findOpen(tx, ctx.tenantId, member.id)) throw alreadyIn();
           const last = await repo.lastClockOut(tx, ctx.tenantId, member.id);
           if (last && at < last) throw unprocessable('The clock-in is before the last clock-out', [{ path: 'at', message: `must not be before ${last.toISOString()}` }]);
-          const row = await open(tx, ctx, member.id, roomId, at, now);
-          await audit(tx, ctx, 'shift.clocked_in', row);
-          return shiftDto(row);
+          return createRecorded(tx, ctx, { action: 'shift.clocked_in', targetType: 'shift', insert: () => open(tx, ctx, member.id, roomId, at, now), dto: shiftDto });
         }),
       );
     },
