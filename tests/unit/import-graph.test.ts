@@ -96,7 +96,6 @@ const arrow = (from: string, e: Edge) => `${rel(from)} → ${rel(e.to)}${e.typeO
  */
 const KNOWN_CROSSINGS = new Set<string>([
   // Cross-module reads and writes inside one transaction (to become Pick<> deps taking the transaction):
-  'modules/attendance/attendance.service.ts → modules/notifications/notifications.repository.ts',
   'modules/messages/messages.service.ts → modules/notifications/notifications.repository.ts',
   'modules/incidents/incidents.service.ts → modules/notifications/notifications.repository.ts',
   'modules/incidents/incidents.service.ts → modules/attendance/attendance.repository.ts',
