@@ -12,8 +12,8 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { signLocalSupabaseToken } from '../src/core/security/supabase.js';
 import { morningMix, rushReport, setUpRush, stepRush } from './rush.js';
+import { signInAs } from './sign-in.js';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -96,24 +96,7 @@ interface Session {
 }
 
 async function signIn(base: string, secret: string, t: number): Promise<Session> {
-  const token = await signLocalSupabaseToken(secret, `owner${t}@bench.example`);
-  const r = await fetch(`${base}/auth/exchange`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accessToken: token }) });
-  if (!r.ok) throw new Error(`sign-in ${t}: ${r.status} ${await r.text()}`);
-  const body = (await r.json()) as any;
-  const jar = new Map(r.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
-  let csrf = body.csrfToken as string;
-  // The seeded owner membership is an invitation: accept it and switch there (nothing joins at sign-in).
-  const inv = body.activeMembershipId ? null : body.invitations?.[0];
-  if (inv) {
-    const post = (p: string, b: unknown) =>
-      fetch(base + p, { method: 'POST', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify(b) });
-    if (!(await post(`/invitations/${inv.id}/accept`, {})).ok) throw new Error(`accept ${t}`);
-    const sw = await post('/auth/switch', { membershipId: inv.id });
-    if (!sw.ok) throw new Error(`switch ${t}: ${sw.status}`);
-    for (const c of sw.headers.getSetCookie()) jar.set(...(c.split(';')[0]!.split('=') as [string, string]));
-    csrf = ((await sw.json()) as any).csrfToken;
-  }
-  const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const { cookie, csrf } = await signInAs(base, secret, `owner${t}@bench.example`);
   const get = async (p: string) => (await (await fetch(base + p, { headers: { cookie } })).json()) as any;
   const students = (await get('/students?limit=100')).items.map((s: any) => s.id);
   const rooms = (await get('/rooms')).items.map((s: any) => s.id);
