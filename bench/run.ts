@@ -23,7 +23,10 @@ const DURATION = Number(arg('duration', '8'));
 const WARMUP = Number(arg('warmup', '5'));
 /** Closes the stays a check-in + check-out run left open (a pair cut by the end of a run), before the next run. */
 let resetStays: (() => Promise<void>) | undefined;
-/** `--only list,roster`: a quick run of just these API scenarios and the floor (for profiling; writes no figures). */
+/**
+ * `--only list,roster`: a quick run of just these API scenarios and the floor (for profiling; writes no figures);
+ * `rush` adds the morning rush after them, `coldstart` the Lambda cold starts (`--only list,me,rush,coldstart`).
+ */
 const ONLY = process.argv.includes('--only') ? arg('only', '').split(',') : null;
 /** `--profile`: the API process runs with --cpu-prof; its profile is summarised by `npx tsx bench/profile-summary.ts`. */
 const PROFILE = process.argv.includes('--profile');
@@ -369,7 +372,15 @@ async function runRush(dbName: string, floorRps: number) {
   return { rows, report: report! };
 }
 
+/** `--only …,coldstart`: the Lambda cold starts of `npm run bench:coldstart` (scripts/bench-coldstart.mjs) after the rest. */
+function coldStart() {
+  const r = spawnSync(process.execPath, ['scripts/bench-coldstart.mjs'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('bench:coldstart failed');
+}
+
 async function main() {
+  // `--only coldstart`: only the cold starts (no server, no floor).
+  if (ONLY?.join() === 'coldstart') return coldStart();
   // `--only notifications`: the delivery benchmarks of bench/notifications.ts, on their own.
   if (ONLY?.join() === 'notifications') return void (await import('./notifications.js')).run();
   mkdirSync(DATA_DIR, { recursive: true });
@@ -417,6 +428,7 @@ async function main() {
   const floor = await measure('floor: node:http + pg, same SQL', { file: 'bench/baselines/bare-pg.mjs', env: floorEnv, port: 3902 });
   if (ONLY) {
     if (ONLY.includes('rush')) await runRush(primary, floor.rps);
+    if (ONLY.includes('coldstart')) coldStart();
     return;
   }
   const floorRls = await measure('floor + RLS transaction, same SQL', { file: 'bench/baselines/bare-pg.mjs', env: { ...floorEnv, BENCH_RLS: '1' }, port: 3905 });
