@@ -119,6 +119,8 @@ const apiEnv = {
   PAYMENTS_PROVIDER: 'stripe',
   STRIPE_SECRET_KEY: 'sk_test_bench',
   STRIPE_WEBHOOK_SECRET: 'whsec_bench',
+  // Production requires a real email transport; nothing is sent at a cold start (nodemailer loads on first use).
+  SMTP_URL: 'smtp://127.0.0.1:2525',
   LOG_LEVEL: 'warn',
 };
 const withRedis = await reachable(REDIS_URL);
