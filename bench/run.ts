@@ -12,8 +12,8 @@ import { createServer } from 'node:http';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
-import { signLocalSupabaseToken } from '../src/core/security/supabase.js';
 import { morningMix, rushReport, setUpRush, stepRush } from './rush.js';
+import { signInAs } from './sign-in.js';
 
 const arg = (name: string, def: string) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,7 +23,10 @@ const DURATION = Number(arg('duration', '8'));
 const WARMUP = Number(arg('warmup', '5'));
 /** Closes the stays a check-in + check-out run left open (a pair cut by the end of a run), before the next run. */
 let resetStays: (() => Promise<void>) | undefined;
-/** `--only list,roster`: a quick run of just these API scenarios and the floor (for profiling; writes no figures). */
+/**
+ * `--only list,roster`: a quick run of just these API scenarios and the floor (for profiling; writes no figures);
+ * `rush` adds the morning rush after them, `coldstart` the Lambda cold starts (`--only list,me,rush,coldstart`).
+ */
 const ONLY = process.argv.includes('--only') ? arg('only', '').split(',') : null;
 /** `--profile`: the API process runs with --cpu-prof; its profile is summarised by `npx tsx bench/profile-summary.ts`. */
 const PROFILE = process.argv.includes('--profile');
@@ -96,24 +99,7 @@ interface Session {
 }
 
 async function signIn(base: string, secret: string, t: number): Promise<Session> {
-  const token = await signLocalSupabaseToken(secret, `owner${t}@bench.example`);
-  const r = await fetch(`${base}/auth/exchange`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accessToken: token }) });
-  if (!r.ok) throw new Error(`sign-in ${t}: ${r.status} ${await r.text()}`);
-  const body = (await r.json()) as any;
-  const jar = new Map(r.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
-  let csrf = body.csrfToken as string;
-  // The seeded owner membership is an invitation: accept it and switch there (nothing joins at sign-in).
-  const inv = body.activeMembershipId ? null : body.invitations?.[0];
-  if (inv) {
-    const post = (p: string, b: unknown) =>
-      fetch(base + p, { method: 'POST', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify(b) });
-    if (!(await post(`/invitations/${inv.id}/accept`, {})).ok) throw new Error(`accept ${t}`);
-    const sw = await post('/auth/switch', { membershipId: inv.id });
-    if (!sw.ok) throw new Error(`switch ${t}: ${sw.status}`);
-    for (const c of sw.headers.getSetCookie()) jar.set(...(c.split(';')[0]!.split('=') as [string, string]));
-    csrf = ((await sw.json()) as any).csrfToken;
-  }
-  const cookie = [...jar].map(([k, v]) => `${k}=${v}`).join('; ');
+  const { cookie, csrf } = await signInAs(base, secret, `owner${t}@bench.example`);
   const get = async (p: string) => (await (await fetch(base + p, { headers: { cookie } })).json()) as any;
   const students = (await get('/students?limit=100')).items.map((s: any) => s.id);
   const rooms = (await get('/rooms')).items.map((s: any) => s.id);
@@ -386,7 +372,15 @@ async function runRush(dbName: string, floorRps: number) {
   return { rows, report: report! };
 }
 
+/** `--only …,coldstart`: the Lambda cold starts of `npm run bench:coldstart` (scripts/bench-coldstart.mjs) after the rest. */
+function coldStart() {
+  const r = spawnSync(process.execPath, ['scripts/bench-coldstart.mjs'], { stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('bench:coldstart failed');
+}
+
 async function main() {
+  // `--only coldstart`: only the cold starts (no server, no floor).
+  if (ONLY?.join() === 'coldstart') return coldStart();
   // `--only notifications`: the delivery benchmarks of bench/notifications.ts, on their own.
   if (ONLY?.join() === 'notifications') return void (await import('./notifications.js')).run();
   mkdirSync(DATA_DIR, { recursive: true });
@@ -434,6 +428,7 @@ async function main() {
   const floor = await measure('floor: node:http + pg, same SQL', { file: 'bench/baselines/bare-pg.mjs', env: floorEnv, port: 3902 });
   if (ONLY) {
     if (ONLY.includes('rush')) await runRush(primary, floor.rps);
+    if (ONLY.includes('coldstart')) coldStart();
     return;
   }
   const floorRls = await measure('floor + RLS transaction, same SQL', { file: 'bench/baselines/bare-pg.mjs', env: { ...floorEnv, BENCH_RLS: '1' }, port: 3905 });

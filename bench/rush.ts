@@ -12,7 +12,7 @@
  */
 import http from 'node:http';
 import pg from 'pg';
-import { signLocalSupabaseToken } from '../src/core/security/supabase.js';
+import { signInAs, type Signed } from './sign-in.js';
 
 /** One kind of request in the mix, with its share of arrivals. */
 export interface RushRoute {
@@ -62,33 +62,6 @@ const TIMEOUT_MS = 10_000;
 
 const quantile = (sorted: number[], q: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)]! : 0);
 const round = (n: number) => Math.round(n * 10) / 10;
-
-interface Signed {
-  cookie: string;
-  csrf: string;
-}
-
-/** Signs in as `email` (accepting and switching to its first invitation when it has no active membership yet). */
-async function signInAs(base: string, secret: string, email: string): Promise<Signed> {
-  const token = await signLocalSupabaseToken(secret, email);
-  const r = await fetch(`${base}/auth/exchange`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ accessToken: token }) });
-  if (!r.ok) throw new Error(`sign-in ${email}: ${r.status} ${await r.text()}`);
-  const body = (await r.json()) as any;
-  const jar = new Map(r.headers.getSetCookie().map((c) => c.split(';')[0]!.split('=') as [string, string]));
-  let csrf = body.csrfToken as string;
-  const inv = body.activeMembershipId ? null : body.invitations?.[0];
-  if (inv) {
-    const post = (p: string, b: unknown) =>
-      fetch(base + p, { method: 'POST', headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': csrf, 'content-type': 'application/json' }, body: JSON.stringify(b) });
-    const acc = await post(`/invitations/${inv.id}/accept`, {});
-    if (!acc.ok) throw new Error(`accept ${email}: ${acc.status} ${await acc.text()}`);
-    const sw = await post('/auth/switch', { membershipId: inv.id });
-    if (!sw.ok) throw new Error(`switch ${email}: ${sw.status}`);
-    for (const c of sw.headers.getSetCookie()) jar.set(...(c.split(';')[0]!.split('=') as [string, string]));
-    csrf = ((await sw.json()) as any).csrfToken;
-  }
-  return { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), csrf };
-}
 
 /** Runs `fn` over `items`, `n` at a time. */
 async function pool<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {

@@ -69,10 +69,10 @@ process.stdout.write(JSON.stringify(out) + '\\n');
 process.exit(0);
 `;
 
-function coldStart(bundle, env, request, expect = 200, keep = false) {
+function coldStart(bundle, env, request, expect = 200, keep = false, nodeArgs = []) {
   return new Promise((resolve, reject) => {
     const started = performance.now();
-    const child = spawn(process.execPath, ['--input-type=module', '-e', CHILD], {
+    const child = spawn(process.execPath, [...nodeArgs, '--input-type=module', '-e', CHILD], {
       cwd: path.dirname(bundle),
       env: {
         PATH: process.env.PATH,
@@ -119,6 +119,8 @@ const apiEnv = {
   PAYMENTS_PROVIDER: 'stripe',
   STRIPE_SECRET_KEY: 'sk_test_bench',
   STRIPE_WEBHOOK_SECRET: 'whsec_bench',
+  // Production requires a real email transport; nothing is sent at a cold start (nodemailer loads on first use).
+  SMTP_URL: 'smtp://127.0.0.1:2525',
   LOG_LEVEL: 'warn',
 };
 const withRedis = await reachable(REDIS_URL);
@@ -233,3 +235,12 @@ console.log(`ratio a+/b (import + first event): ${ratio('a+')}   (whole process 
 console.log(`ratio r/b  (import + first GET /students, signed in): ${ratio('r')}   (whole process incl. Node start: ${wallRatio('r')})`);
 console.log(`ratio r+/b (import + first GET /students, signed in): ${ratio('r+')}   (whole process incl. Node start: ${wallRatio('r+')})`);
 console.log(`ratio u/b  (import + first GET /students, 401): ${ratio('u')}   (whole process incl. Node start: ${wallRatio('u')})`);
+
+// BENCH_CPU_PROF=<dir>: one more cold start of r (after the timed ones, so they are not slowed), with --cpu-prof into
+// <dir>; summarise it with `npx tsx bench/profile-summary.ts <dir>/<file>.cpuprofile`.
+if (process.env.BENCH_CPU_PROF) {
+  const dir = path.resolve(process.env.BENCH_CPU_PROF);
+  await mkdir(dir, { recursive: true });
+  await coldStart(bundles.api.file, realEnv, students, 200, false, ['--cpu-prof', '--cpu-prof-dir', dir, '--cpu-prof-interval', '100']);
+  console.log(`\nprofile of a cold GET /students (r) written to ${dir}`);
+}

@@ -132,7 +132,7 @@ export async function createContainer(
     refundRecorded: (ctx, id, input) => billing.ledger.refund(ctx, id, input),
     billing: createPaymentsBilling({ clock }),
   });
-  const attendance = createAttendanceService({ ...deps, audience, onCheckOut: (tx, ctx, c) => billing.lateFeeOnCheckOut(tx, ctx, c) });
+  const attendance = createAttendanceService({ ...deps, onCheckOut: (tx, ctx, c) => billing.lateFeeOnCheckOut(tx, ctx, c) });
   const shifts = createShiftsService({ ...deps, staff: staffRecords });
   // Kiosk PINs are keyed by a secret derived from SESSION_SECRET under its own label (kiosk-credentials.ts).
   const kiosks = createKiosksService({ db, clock, cache, pins: new PinHasher(sessionSecret), attendance });

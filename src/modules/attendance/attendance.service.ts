@@ -2,24 +2,25 @@ import type { Actor, TenantContext } from '../../core/context.js';
 import { conflict, notFound, unprocessable } from '../../core/errors.js';
 import { isUuid, newId } from '../../core/ids.js';
 import { ratioStatus } from '../../core/ratios.js';
-import { addDays } from '../../core/time.js';
+import { addDays, localDate } from '../../core/time.js';
 import { attendanceRepository } from './attendance.repository.js';
 import { attendanceDto, rollupDto, type AttendanceDto, type CheckInInput, type CheckOutInput, type CorrectionInput, type MoveInput } from './attendance.dto.js';
 import { auditActor, auditRepository, type AuditRepository } from '../../db/audit.repository.js';
 import { databaseNow } from '../../db/clock.repository.js';
 import { forTenant, pgConstraint, type Tx } from '../../db/db.js';
-import { absencesRepository } from './absences.repository.js';
+import { checkInRepository } from './check-in-out.repository.js';
 import { absenceDto } from './absences.dto.js';
 import { rollupsRepository } from './rollups.repository.js';
 import { centreDate, clientInstant as instant, visibleRoomId, visibleStudent, visibleStudentId, visibleStudentIds } from '../../kernel/day.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
-import type { NotificationAudience } from '../notifications/index.js';
 import { checkRange, MAX_REPORT_DAYS } from '../../kernel/helpers.js';
 import { decodeUuidCursor, toPage } from '../../core/pagination.js';
 import { changeVersioned } from '../../kernel/versioned-change.js';
 
 const ONE_OPEN = 'attendance_one_open_per_student';
 const alreadyIn = () => conflict('The child is already checked in');
+/** Two check-ins of one child racing past the checks: the partial unique index lets exactly one commit. */
+const asCheckInConflict = (e: unknown) => (pgConstraint(e) === ONE_OPEN ? alreadyIn() : e);
 
 /** Check-in/out (one open record per child), corrections, the attendance list and the room roster with ratios. */
 /** The repositories the attendance service works through (a test hands in fakes to aim at one rule). */
@@ -38,21 +39,86 @@ export function createAttendanceService({
   repositories = { attendance: attendanceRepository, rollups: rollupsRepository, audit: auditRepository },
   onCheckOut,
   notify = async () => {},
-  audience,
 }: Pick<ServiceDeps, 'clock' | 'notify'> & {
   db: Pick<ServiceDeps['db'], 'scoped'>;
   repositories?: AttendanceRepositories;
   onCheckOut?: OnCheckOut;
-  /** Notifications' (the container's wiring): the guardians who may view a child. */
-  audience: Pick<NotificationAudience, 'viewersOf'>;
 }) {
   // The handed-in repositories stand in for the modules' own below.
   const { attendance: repo, rollups: rollupsRepository, audit: auditRepository } = repositories;
-  /** attendance.checked_in/out: in-app for the guardians who can view the child (email only if they turned it on). */
-  async function notifyGuardians(tx: Tx, tenantId: string, type: 'attendance.checked_in' | 'attendance.checked_out', id: string, s: { id: string; firstName: string }) {
-    const guardianIds = await audience.viewersOf(tx, tenantId, s.id);
-    if (!guardianIds.length) return;
-    await notify(tx, tenantId, { type, subject: { type: 'attendance', id }, recipients: { guardianIds }, data: { childFirstName: s.firstName, studentId: s.id } });
+
+  /** Check-in in three round trips (issue 28, check-in-out.repository.ts): the same checks in the same order. */
+  async function checkInWith(tx: Tx, ctx: Actor, input: CheckInInput): Promise<AttendanceDto> {
+    if (!isUuid(input.studentId)) throw notFound('Student');
+    const now = clock.now();
+    const guardianId = input.droppedOffByGuardianId;
+    const named = guardianId !== undefined && isUuid(guardianId) ? guardianId.toLowerCase() : null;
+    const f = await checkInRepository.facts(tx, ctx.tenantId, input.studentId.toLowerCase(), named);
+    const at = instant(input.at, 'at', f.now);
+    await visibleStudentId(tx, ctx, input.studentId);
+    const s = f.student;
+    if (!s) throw notFound('Student');
+    if (s.archivedAt) throw conflict('The child is archived');
+    if (s.status !== 'enrolled') throw conflict('The child is withdrawn');
+    if (guardianId !== undefined && !f.linked)
+      throw unprocessable('That guardian is not linked to this child', [{ path: 'droppedOffByGuardianId', message: 'not a guardian of this child' }]);
+    const room = s.roomId ? f.room : undefined;
+    const date = localDate(at, f.timezone ?? 'UTC');
+    const out = await checkInRepository.checkAndInsert(tx, {
+      id: newId(),
+      tenantId: ctx.tenantId,
+      studentId: s.id,
+      room,
+      date,
+      checkInAt: at,
+      checkedInByMembershipId: ctx.membershipId,
+      droppedOffByGuardianId: named,
+      method: input.method ?? 'staff',
+      note: input.note ?? null,
+      now,
+    });
+    if (out.open) throw alreadyIn();
+    if (room && out.inRoom >= room.capacity) throw conflict('The room is full', [{ path: 'roomId', message: `capacity ${room.capacity} reached` }]);
+    if (out.lastOut && at < out.lastOut)
+      throw unprocessable('The check-in is before the child’s last check-out', [{ path: 'at', message: `must not be before ${out.lastOut.toISOString()}` }]);
+    const row = out.row;
+    if (!row) throw new Error('check-in: the statement refused the insert for no reason the checks know');
+    const dto = attendanceDto(row);
+    await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_in', targetType: 'attendance', targetId: row.id, after: dto });
+    if (f.viewers.length)
+      await notify(tx, ctx.tenantId, { type: 'attendance.checked_in', subject: { type: 'attendance', id: row.id }, recipients: { guardianIds: f.viewers }, data: { childFirstName: s.firstName, studentId: s.id } });
+    // The child is here: that day's absence went with the insert, and the audit log keeps what it said.
+    const absence = out.removedAbsence;
+    if (absence)
+      await auditRepository.append(tx, { ...auditActor(ctx), action: 'absence.removed_by_check_in', targetType: 'absence', targetId: absence.id, before: absenceDto(absence), after: { attendanceId: row.id } });
+    return dto;
+  }
+
+  async function checkOutWith(tx: Tx, ctx: Actor, input: CheckOutInput): Promise<AttendanceDto> {
+    if (!isUuid(input.studentId)) throw notFound('Student');
+    const now = clock.now();
+    const guardianId = input.pickedUpByGuardianId;
+    const named = guardianId !== undefined && isUuid(guardianId) ? guardianId.toLowerCase() : null;
+    // The clock, the child, the open stay (locked), the adult's link and the child's viewers in one round trip.
+    const f = await checkInRepository.checkOutFacts(tx, ctx.tenantId, input.studentId.toLowerCase(), named);
+    const at = instant(input.at, 'at', f.now);
+    await visibleStudentId(tx, ctx, input.studentId);
+    const s = f.student;
+    if (!s) throw notFound('Student');
+    const open = f.open;
+    if (!open) throw conflict('The child is not checked in');
+    if (at < open.checkInAt)
+      throw unprocessable('The check-out is before the check-in', [{ path: 'at', message: `must not be before ${open.checkInAt.toISOString()}` }]);
+    if (guardianId !== undefined && !f.authorizedPickup)
+      throw unprocessable('That guardian is not authorized to pick this child up', [{ path: 'pickedUpByGuardianId', message: 'not an authorized pickup' }]);
+    const row = await repo.close(tx, ctx.tenantId, open.id, { checkOutAt: at, checkedOutByMembershipId: ctx.membershipId, pickedUpByGuardianId: named }, now);
+    if (!row) throw conflict('The child is not checked in');
+    const dto = attendanceDto(row);
+    await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_out', targetType: 'attendance', targetId: row.id, before: attendanceDto(open), after: dto });
+    await onCheckOut?.(tx, ctx, { studentId: s.id, attendanceId: row.id, checkOutAt: at });
+    if (f.viewers.length)
+      await notify(tx, ctx.tenantId, { type: 'attendance.checked_out', subject: { type: 'attendance', id: row.id }, recipients: { guardianIds: f.viewers }, data: { childFirstName: s.firstName, studentId: s.id } });
+    return dto;
   }
 
   return {
@@ -68,80 +134,28 @@ export function createAttendanceService({
 
     async checkIn(ctx: Actor, input: CheckInInput): Promise<AttendanceDto> {
       if (!isUuid(input.studentId)) throw notFound('Student');
-      const now = clock.now();
       try {
-        return await db.scoped(forTenant(ctx), async (tx) => {
-          const at = instant(input.at, 'at', await databaseNow(tx));
-          const s = await visibleStudent(tx, ctx, input.studentId);
-          if (s.archivedAt) throw conflict('The child is archived');
-          if (s.status !== 'enrolled') throw conflict('The child is withdrawn');
-          const guardianId = input.droppedOffByGuardianId;
-          if (guardianId !== undefined && (!isUuid(guardianId) || !(await repo.guardianLink(tx, ctx.tenantId, s.id, guardianId))))
-            throw unprocessable('That guardian is not linked to this child', [{ path: 'droppedOffByGuardianId', message: 'not a guardian of this child' }]);
-          // Lock the room first: check-ins into one room run one at a time, so its capacity holds under concurrency.
-          const room = s.roomId ? await repo.lockRoom(tx, ctx.tenantId, s.roomId) : undefined;
-          if (await repo.findOpen(tx, ctx.tenantId, s.id)) throw alreadyIn();
-          if (room && (await repo.countOpenInRoom(tx, ctx.tenantId, room.id)) >= room.capacity)
-            throw conflict('The room is full', [{ path: 'roomId', message: `capacity ${room.capacity} reached` }]);
-          const lastOut = await repo.lastCheckOut(tx, ctx.tenantId, s.id);
-          if (lastOut && at < lastOut)
-            throw unprocessable('The check-in is before the child’s last check-out', [{ path: 'at', message: `must not be before ${lastOut.toISOString()}` }]);
-          const date = await centreDate(tx, ctx.tenantId, at);
-          const row = await repo.insert(tx, {
-            id: newId(),
-            tenantId: ctx.tenantId,
-            studentId: s.id,
-            roomId: room?.id ?? null,
-            date,
-            checkInAt: at,
-            checkedInByMembershipId: ctx.membershipId,
-            droppedOffByGuardianId: guardianId ?? null,
-            method: input.method ?? 'staff',
-            note: input.note ?? null,
-            createdAt: now,
-            updatedAt: now,
-          });
-          const dto = attendanceDto(row);
-          await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_in', targetType: 'attendance', targetId: row.id, after: dto });
-          await notifyGuardians(tx, ctx.tenantId, 'attendance.checked_in', row.id, s);
-          // The child is here: that day's absence goes, and the audit log keeps what it said.
-          const absence = await absencesRepository.deleteForDay(tx, ctx.tenantId, s.id, date);
-          if (absence)
-            await auditRepository.append(tx, { ...auditActor(ctx), action: 'absence.removed_by_check_in', targetType: 'absence', targetId: absence.id, before: absenceDto(absence), after: { attendanceId: row.id } });
-          return dto;
-        });
+        return await db.scoped(forTenant(ctx), (tx) => checkInWith(tx, ctx, input));
       } catch (e) {
-        // Two check-ins of one child racing past the checks: the partial unique index lets exactly one commit.
-        if (pgConstraint(e) === ONE_OPEN) throw alreadyIn();
-        throw e;
+        throw asCheckInConflict(e);
       }
     },
 
+    /**
+     * The check-in inside the caller's transaction (the kiosk's: its PIN check, the children and their check-ins are
+     * one transaction). The caller maps a failure through `asCheckInConflict` once its transaction has rolled back.
+     */
+    checkInWith,
+    /** What a failure of `checkInWith` answers once the caller's transaction has rolled back. */
+    asCheckInConflict,
+
     async checkOut(ctx: Actor, input: CheckOutInput): Promise<AttendanceDto> {
       if (!isUuid(input.studentId)) throw notFound('Student');
-      const now = clock.now();
-      return db.scoped(forTenant(ctx), async (tx) => {
-        const at = instant(input.at, 'at', await databaseNow(tx));
-        const s = await visibleStudent(tx, ctx, input.studentId);
-        const open = await repo.findOpen(tx, ctx.tenantId, s.id, true);
-        if (!open) throw conflict('The child is not checked in');
-        if (at < open.checkInAt)
-          throw unprocessable('The check-out is before the check-in', [{ path: 'at', message: `must not be before ${open.checkInAt.toISOString()}` }]);
-        const guardianId = input.pickedUpByGuardianId;
-        if (guardianId !== undefined) {
-          const link = isUuid(guardianId) ? await repo.guardianLink(tx, ctx.tenantId, s.id, guardianId) : undefined;
-          if (!link?.authorizedPickup)
-            throw unprocessable('That guardian is not authorized to pick this child up', [{ path: 'pickedUpByGuardianId', message: 'not an authorized pickup' }]);
-        }
-        const row = await repo.close(tx, ctx.tenantId, open.id, { checkOutAt: at, checkedOutByMembershipId: ctx.membershipId, pickedUpByGuardianId: guardianId ?? null }, now);
-        if (!row) throw conflict('The child is not checked in');
-        const dto = attendanceDto(row);
-        await auditRepository.append(tx, { ...auditActor(ctx), action: 'attendance.checked_out', targetType: 'attendance', targetId: row.id, before: attendanceDto(open), after: dto });
-        await onCheckOut?.(tx, ctx, { studentId: s.id, attendanceId: row.id, checkOutAt: at });
-        await notifyGuardians(tx, ctx.tenantId, 'attendance.checked_out', row.id, s);
-        return dto;
-      });
+      return db.scoped(forTenant(ctx), (tx) => checkOutWith(tx, ctx, input));
     },
+
+    /** The check-out inside the caller's transaction (the kiosk's). */
+    checkOutWith,
 
     /**
      * Moves a checked-in child to another room: the open stay closes at `at` with `movedToRoomId`, and a stay in the

@@ -6,7 +6,7 @@ import { isPin, newKioskToken, parseKioskToken, secretMatches, type PinHasher } 
 import { auditActor, auditRepository } from '../../db/audit.repository.js';
 import { forTenant, pgConstraint, type Tx } from '../../db/db.js';
 import { guardiansRepository } from '../people/guardians.repository.js';
-import { kiosksRepository, type KioskRow } from './kiosks.repository.js';
+import { kiosksRepository, type KioskChild, type KioskRow } from './kiosks.repository.js';
 import type { AttendanceDto, AttendanceService } from '../attendance/index.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
 import { checkIfMatch, requireId } from '../../kernel/helpers.js';
@@ -34,7 +34,7 @@ export interface KiosksDeps extends Pick<ServiceDeps, 'db' | 'clock'> {
   /** Not used since the lockout moved to the database; kept so the container's wiring stays as it is. */
   cache?: Cache;
   pins: PinHasher;
-  attendance: Pick<AttendanceService, 'checkIn' | 'checkOut'>;
+  attendance: Pick<AttendanceService, 'checkInWith' | 'checkOutWith' | 'asCheckInConflict'>;
 }
 
 /**
@@ -49,32 +49,31 @@ export function createKiosksService({ db, clock, pins, attendance }: KiosksDeps)
     auditRepository.append(tx, { ...auditActor(actorOf(k)), action, targetType: 'kiosk', targetId: k.kioskId, after: { kioskId: k.kioskId, kioskName: k.kioskName, ...after } });
 
   /**
-   * The adult whose PIN this is; 429 while the kiosk is locked, right PIN or wrong. The attempt is reserved in the
-   * kiosk's row before the PIN is checked (issue 20, point 7): the row's lock serialises a burst, so at most
-   * PIN_MAX_FAILURES PINs are ever checked per window, and the lockout lives in the database, where a cache restart
-   * cannot lose it. A right PIN gives its attempt back but does not reset the count: an adult who knows their own PIN
-   * could otherwise try others between. The audit log gets the window's first wrong PIN and the lock (with the
-   * count), not a row per attempt (issue 21): at most two rows per kiosk and window, whatever a burst sends.
+   * A request at the door in one transaction (issue 28): the PIN, then `work` with the adult and their children. The
+   * PIN, its attempt and the adult's children are one statement (`kiosksRepository.signIn`); 429 while the kiosk is
+   * locked, right PIN or wrong. The attempt is reserved in the kiosk's row before the PIN is checked (issue 20, point
+   * 7): the row's lock serialises a burst, so at most PIN_MAX_FAILURES PINs are ever checked per window, and the
+   * lockout lives in the database, where a cache restart cannot lose it. A right PIN gives its attempt back but does
+   * not reset the count: an adult who knows their own PIN could otherwise try others between. The audit log gets the
+   * window's first wrong PIN and the lock (with the count), not a row per attempt (issue 21): at most two rows per
+   * kiosk and window, whatever a burst sends. A wrong PIN's count and audit rows commit before its 401 or 429.
    */
-  async function signer(k: KioskContext, pin: string) {
+  async function atDoor<T>(k: KioskContext, pin: string, work: (tx: Tx, guardian: { id: string; firstName: string; children: KioskChild[] }) => Promise<T>): Promise<T> {
     const now = clock.now();
-    const outcome = await db.scoped(forTenant(k), async (tx) => {
-      const n = await kiosksRepository.reservePinAttempt(tx, k.tenantId, k.kioskId, now, PIN_MAX_FAILURES, PIN_WINDOW_SECONDS);
-      if (n === null) return { retryAt: await kiosksRepository.pinRetryAt(tx, k.tenantId, k.kioskId) };
-      const guardian = isPin(pin) ? await guardiansRepository.byPinHash(tx, k.tenantId, pins.hash(pin)) : undefined;
-      if (guardian) {
-        await kiosksRepository.releasePinAttempt(tx, k.tenantId, k.kioskId);
-        return { guardian };
-      }
+    const outcome = await db.scoped(forTenant(k), async (tx): Promise<{ done: T } | { retryAt: Date | null } | { wrong: true }> => {
+      const signed = await kiosksRepository.signIn(tx, k.tenantId, k.kioskId, isPin(pin) ? pins.hash(pin) : null, now, PIN_MAX_FAILURES, PIN_WINDOW_SECONDS);
+      if (signed.refused) return { retryAt: await kiosksRepository.pinRetryAt(tx, k.tenantId, k.kioskId) };
+      if (signed.guardian) return { done: await work(tx, signed.guardian) };
+      const n = signed.n;
       if (n >= PIN_MAX_FAILURES) {
         await kiosksRepository.lockPins(tx, k.tenantId, k.kioskId, new Date(now.getTime() + PIN_WINDOW_SECONDS * 1000));
         await kioskAudit(tx, k, 'kiosk.locked', { failures: n, windowSeconds: PIN_WINDOW_SECONDS });
       } else if (n === 1) {
         await kioskAudit(tx, k, 'kiosk.pin_rejected', { failures: n, windowSeconds: PIN_WINDOW_SECONDS });
       }
-      return {};
+      return { wrong: true };
     });
-    if (outcome.guardian) return outcome.guardian;
+    if ('done' in outcome) return outcome.done;
     if ('retryAt' in outcome) {
       const waitSeconds = outcome.retryAt ? (outcome.retryAt.getTime() - now.getTime()) / 1000 : PIN_WINDOW_SECONDS;
       throw rateLimitedFor('Too many wrong PINs at this kiosk; try again later', Math.max(1, waitSeconds));
@@ -83,24 +82,26 @@ export function createKiosksService({ db, clock, pins, attendance }: KiosksDeps)
   }
 
   /** The named children of the adult (404 for one not theirs), each once. */
-  async function theirChildren(k: KioskContext, guardianId: string, studentIds: string[]) {
-    const children = await db.scoped(forTenant(k), (tx) => kiosksRepository.childrenOf(tx, k.tenantId, guardianId));
-    const byId = new Map(children.map((c) => [c.id, c]));
+  function theirChildren(children: KioskChild[], studentIds: string[]) {
+    const byId = new Set(children.map((c) => c.id));
     const wanted = [...new Set(studentIds.map((s) => s.toLowerCase()))];
     for (const id of wanted) if (!byId.has(id)) throw notFound('Student');
     return wanted;
   }
 
-  async function forEachChild(k: KioskContext, pin: string, studentIds: string[], action: 'kiosk.checked_in' | 'kiosk.checked_out', run: (actor: Actor, guardianId: string, studentId: string) => Promise<AttendanceDto>) {
-    const guardian = await signer(k, pin);
-    const ids = await theirChildren(k, guardian.id, studentIds);
-    // All the children or none: the attendance service's transactions join this one.
-    return db.unitOfWork(forTenant(k), async (tx) => {
-      const items: AttendanceDto[] = [];
-      for (const id of ids) items.push(await run(actorOf(k), guardian.id, id));
-      await kioskAudit(tx, k, action, { guardianId: guardian.id, studentIds: ids, attendanceIds: items.map((i) => i.id) });
-      return { items };
-    });
+  /** All the children or none: their check-ins (or check-outs) run in the door's one transaction. */
+  async function forEachChild(k: KioskContext, pin: string, studentIds: string[], action: 'kiosk.checked_in' | 'kiosk.checked_out', run: (tx: Tx, actor: Actor, guardianId: string, studentId: string) => Promise<AttendanceDto>) {
+    try {
+      return await atDoor(k, pin, async (tx, guardian) => {
+        const ids = theirChildren(guardian.children, studentIds);
+        const items: AttendanceDto[] = [];
+        for (const id of ids) items.push(await run(tx, actorOf(k), guardian.id, id));
+        await kioskAudit(tx, k, action, { guardianId: guardian.id, studentIds: ids, attendanceIds: items.map((i) => i.id) });
+        return { items };
+      });
+    } catch (e) {
+      throw attendance.asCheckInConflict(e);
+    }
   }
 
   return {
@@ -178,26 +179,24 @@ export function createKiosksService({ db, clock, pins, attendance }: KiosksDeps)
       return { ...meta, tenantId: row.tenantId, kioskId: row.id, kioskName: row.name };
     },
 
-    async lookup(k: KioskContext, pin: string) {
-      const guardian = await signer(k, pin);
-      return db.scoped(forTenant(k), async (tx) => {
-        const children = await kiosksRepository.childrenOf(tx, k.tenantId, guardian.id);
+    lookup: (k: KioskContext, pin: string) =>
+      atDoor(k, pin, async (tx, guardian) => {
+        const children = guardian.children;
         await kioskAudit(tx, k, 'kiosk.lookup', { guardianId: guardian.id, studentIds: children.map((c) => c.id) });
         return {
           guardian: { id: guardian.id, firstName: guardian.firstName },
-          children: children.map((c) => ({ id: c.id, firstName: c.firstName, lastName: c.lastName, checkedIn: Boolean(c.checkedIn), canPickUp: c.authorizedPickup })),
+          children: children.map((c) => ({ id: c.id, firstName: c.firstName, lastName: c.lastName, checkedIn: c.checkedIn, canPickUp: c.authorizedPickup })),
         };
-      });
-    },
+      }),
 
     checkIn: (k: KioskContext, input: { pin: string; studentIds: string[] }) =>
-      forEachChild(k, input.pin, input.studentIds, 'kiosk.checked_in', (actor, guardianId, studentId) =>
-        attendance.checkIn(actor, { studentId, droppedOffByGuardianId: guardianId, method: 'kiosk' }),
+      forEachChild(k, input.pin, input.studentIds, 'kiosk.checked_in', (tx, actor, guardianId, studentId) =>
+        attendance.checkInWith(tx, actor, { studentId, droppedOffByGuardianId: guardianId, method: 'kiosk' }),
       ),
 
     checkOut: (k: KioskContext, input: { pin: string; studentIds: string[] }) =>
-      forEachChild(k, input.pin, input.studentIds, 'kiosk.checked_out', (actor, guardianId, studentId) =>
-        attendance.checkOut(actor, { studentId, pickedUpByGuardianId: guardianId }),
+      forEachChild(k, input.pin, input.studentIds, 'kiosk.checked_out', (tx, actor, guardianId, studentId) =>
+        attendance.checkOutWith(tx, actor, { studentId, pickedUpByGuardianId: guardianId }),
       ),
   };
 }
