@@ -4,11 +4,11 @@
  * busy machine, since it counts only this process's CPU time. A simulated request: the log scope and
  * telemetry.request around 40 awaits, 3 pg queries and 3 Redis commands (pg's and ioredis's own methods replaced by
  * stubs, so the telemetry hooks wrap them as in the server), spans exported over OTLP/HTTP to a sink in another process.
- * Each variant runs in a fresh process, alternated `rounds` times; `--baseline` adds that commit's src/core beside ours.
+ * `never sampled` is the default sampler at ratio 0: what every request pays. Each variant runs in a fresh process, alternated `rounds` times; `--baseline` adds that commit's src/core beside ours.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
-import { createServer } from 'node:http';
+import http, { createServer } from 'node:http';
 import path from 'node:path';
 
 const arg = (name: string, def: string) => {
@@ -36,17 +36,27 @@ async function child(root: string, mode: string, requests: number) {
   const work = async () => {
     for (let i = 0; i < 40; i++) await step(i);
   };
+  const agent = new http.Agent({ keepAlive: true });
+  const ping = () =>
+    new Promise<void>((resolve, reject) => {
+      const req = http.request({ host: '127.0.0.1', port: SINK_PORT, path: '/ping', method: 'POST', agent }, (res) => res.resume().on('end', resolve));
+      req.on('error', reject);
+      req.end('{}');
+    });
   const outcome = () => ({ route: '/students', status: 200, requestId: 'r', tenantId: 't' });
   const one = () => {
     const fields: Record<string, unknown> = { requestId: 'r' };
     return logContext.run(fields, () => (telemetry.enabled ? telemetry.request('GET', undefined, () => (Object.assign(fields, telemetry.logFields()), work()), outcome) : work()));
   };
-  if (mode !== 'off') await startTelemetry({ serviceName: 'daycare-bench' });
+  if (mode !== 'off') await startTelemetry({ serviceName: 'daycare-bench', ...(mode === 'never sampled' ? { traceRatio: 0 } : mode.startsWith('ratio=') ? { traceRatio: Number(mode.slice(6)) } : {}) }); // `ratio=0.01`: by hand
   for (let i = 0; i < requests / 5; i++) await one();
   const before = process.cpuUsage();
   for (let i = 0; i < requests; i++) {
     await one();
-    if (i % 100 === 0) await new Promise((r) => setImmediate(r)); // let the exporter's I/O run, as between requests
+    // Some real I/O and a timer in every variant (an HTTP round trip to the sink), as a server has: without them, the
+    // exporter's sockets and timers alone would change how Node's async hooks run for every promise (their property
+    // reads see more kinds of object), and "off" would look cheaper than it is.
+    if (i % 50 === 0) await Promise.all([ping(), new Promise((r) => setTimeout(r, 0))]);
   }
   await telemetry.flush();
   const used = process.cpuUsage(before);
@@ -72,7 +82,7 @@ async function main() {
   });
   // The sink runs in this (parent) process: its CPU is not counted.
   await new Promise<void>((r) => sink.listen(SINK_PORT, '127.0.0.1', r));
-  const variants = ['off', 'on (default)', 'every trace'].flatMap((mode) => (mode === 'off' ? [[mode, ''] as const] : Object.keys(roots).map((k) => [mode, k] as const)));
+  const variants = ['off', 'never sampled', 'on (default)', 'every trace'].flatMap((mode) => (mode === 'off' ? [[mode, ''] as const] : Object.keys(roots).map((k) => [mode, k] as const)));
   const rows = new Map<string, number[]>();
   for (let round = 0; round < rounds; round++) {
     for (const [mode, key] of variants) {
