@@ -1,4 +1,4 @@
-import { and, eq, isNull, lt } from 'drizzle-orm';
+import { and, eq, isNull, lt, sql } from 'drizzle-orm';
 import { idempotencyKeys } from '../models/index.js';
 import type { Tx } from './db.js';
 
@@ -46,6 +46,11 @@ export const idempotencyRepository = {
       createdAt: now,
       expiresAt: new Date(now.getTime() + ttlSeconds * 1000),
     });
+  },
+  /** The key's transaction-level advisory lock, without waiting: false when a concurrent duplicate holds it. */
+  async tryLock(tx: Tx, lockKey: string) {
+    const rows = await tx.execute(sql`select pg_try_advisory_xact_lock(${lockKey}::bigint) as ok`);
+    return Boolean((rows as unknown as { rows: { ok: boolean }[] }).rows[0]?.ok);
   },
   /** Cleanup: keys past their 24 h (tenant keys per tenant scope; user-level keys in system scope). */
   async deleteExpired(tx: Tx, tenantId: string | null, now: Date) {

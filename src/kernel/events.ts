@@ -28,7 +28,6 @@ export const EVENTS = {
 
 export type EventName = keyof typeof EVENTS;
 export type EventPayload<N extends EventName> = z.infer<(typeof EVENTS)[N]>;
-export const EVENT_NAMES = Object.keys(EVENTS) as EventName[];
 
 /** The audit row's actor fields (`auditActor(ctx)`): the tenant, who acted, and the request's metadata. */
 export type EventActor = Pick<AuditEntry, 'actorUserId' | 'actorMembershipId' | 'ip' | 'userAgent' | 'requestId'> & { tenantId: string };

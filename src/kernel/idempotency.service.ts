@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { sql } from 'drizzle-orm';
 import type { Clock } from '../core/clock.js';
 import { AppError } from '../core/errors.js';
 import { acrossCentres, forTenant, type Database, type DbScope } from '../db/db.js';
@@ -72,10 +71,7 @@ export function createIdempotencyService({ db, clock }: { db: Database; clock: C
       if (earlier) return { replay: earlier };
       try {
         return await db.unitOfWork(dbScope(s), async () => {
-          const locked = await db.scoped(dbScope(s), async (tx) => {
-            const rows = await tx.execute(sql`select pg_try_advisory_xact_lock(${lockKey(s)}::bigint) as ok`);
-            return Boolean((rows as unknown as { rows: { ok: boolean }[] }).rows[0]?.ok);
-          });
+          const locked = await db.scoped(dbScope(s), (tx) => idempotencyRepository.tryLock(tx, lockKey(s)));
           if (!locked) throw inProgress();
           // The first request may have committed between the look-up above and the lock.
           const now = await storedResponse(s, fingerprint);
