@@ -8,6 +8,8 @@ import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
+import { buildServer } from '../helpers/build.js';
 
 export const PG_BIN = process.env.PG_BIN ?? '/usr/local/bin';
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -218,4 +220,101 @@ export function cookiesOf(headers: http.IncomingHttpHeaders) {
 
 export function sessionHeaders(s: { jar: Map<string, string>; csrf: string }) {
   return { cookie: [...s.jar].filter(([, v]) => v).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': s.csrf };
+}
+
+export type Session = { jar: Map<string, string>; csrf: string };
+
+/** A fault test's stack: its own PostgreSQL cluster (and Redis when asked), the built API as a child process, an admin connection. */
+export interface FaultStack {
+  cluster: PgCluster;
+  redis: RedisServer | undefined;
+  api: ApiProcess;
+  /** A connection to the cluster as its superuser (errors ignored: the tests stop the cluster under it). */
+  admin: pg.Client;
+  /** The API's environment: workers and the CLI run with the same. */
+  env: Record<string, string>;
+  dataDir: string;
+  /** A new admin connection (after a restart of the cluster). */
+  connectAdmin(): Promise<pg.Client>;
+  /** An `npm run worker` process (dist/server/worker.mjs) with the API's environment; its stdout and stderr go to `log`. */
+  startWorker(log: (chunk: string) => void): ChildProcess;
+  /** The owner of a new centre, signed in: a token from the built CLI, /auth/exchange, POST /tenants. */
+  newCentre(email: string, name: string): Promise<{ session: Session; tenantId: string }>;
+  /** Stops the API, the workers (SIGTERM), the admin connection, Redis and the cluster; removes the data directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the server (unless .ci/run just did), starts a private cluster (and Redis with `redis: true`) on free ports,
+ * then the API with `env` over the defaults below. When this process dies mid-suite, `onExit` runs and nothing the
+ * stack started outlives it.
+ */
+export async function startFaultStack(env: Record<string, string>, opts: { redis?: boolean; onExit?: () => void } = {}): Promise<FaultStack> {
+  buildServer();
+  const [pgPort, redisPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const cluster = new PgCluster(pgPort);
+  const redis = opts.redis ? new RedisServer(redisPort) : undefined;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'daycare-faults-data-'));
+  const redisEnv: Record<string, string> = redis ? { REDIS_URL: redis.url } : {};
+  const fullEnv = { NODE_ENV: 'development', DATABASE_URL: cluster.url, ...redisEnv, DATA_DIR: dataDir, LOG_LEVEL: 'error', SCHEDULER_ENABLED: 'false', ...env };
+  const api = new ApiProcess(fullEnv, apiPort);
+  const workers: ChildProcess[] = [];
+  process.once('exit', () => {
+    opts.onExit?.();
+    api.kill('SIGKILL');
+    for (const w of workers) w.kill('SIGKILL');
+    redis?.child?.kill('SIGKILL');
+    cluster.destroy();
+  });
+  cluster.init();
+  cluster.start();
+  await redis?.start();
+  await api.start();
+  const connectAdmin = async () => {
+    const c = new pg.Client({ connectionString: cluster.url });
+    c.on('error', () => undefined);
+    await c.connect();
+    return c;
+  };
+  const stack: FaultStack = {
+    cluster,
+    redis,
+    api,
+    admin: await connectAdmin(),
+    env: fullEnv,
+    dataDir,
+    connectAdmin,
+    startWorker(log) {
+      const w = spawn(process.execPath, ['dist/server/worker.mjs'], { env: { ...process.env, ...fullEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      w.stdout!.on('data', (d) => log(String(d)));
+      w.stderr!.on('data', (d) => log(String(d)));
+      workers.push(w);
+      return w;
+    },
+    async newCentre(email, name) {
+      const token = execFileSync(process.execPath, ['dist/server/cli.mjs', 'token', '--email', email], { env: { ...process.env, ...fullEnv } }).toString().trim();
+      const session = await signIn(stack.api.base, token);
+      const t = await request(stack.api.base, 'POST', '/tenants', { headers: sessionHeaders(session), body: { name, timezone: 'UTC' } });
+      if (t.status !== 201) throw new Error(`POST /tenants: ${t.status} ${JSON.stringify(t.body)}`);
+      for (const [k, v] of cookiesOf(t.headers).jar) session.jar.set(k, v);
+      session.csrf = decodeURIComponent(session.jar.get('__Host-csrf')!);
+      return { session, tenantId: t.body.tenant.id as string };
+    },
+    async close() {
+      if (stack.api.alive) {
+        stack.api.kill('SIGKILL');
+        await stack.api.exited();
+      }
+      for (const w of workers) {
+        if (w.exitCode !== null || w.signalCode !== null) continue;
+        w.kill('SIGTERM');
+        await new Promise((r) => w.once('exit', r));
+      }
+      await stack.admin.end().catch(() => undefined);
+      await redis?.kill();
+      cluster.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return stack;
 }
