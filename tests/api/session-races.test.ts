@@ -1,5 +1,5 @@
 /**
- * Issue 10, items 1 and 3: a refresh racing a removal, suspension or demotion must never leave the member with the
+ * A refresh racing a removal, suspension or demotion must never leave the member with the
  * old rights, and logout / a detected stolen refresh token must end every access token the sign-in ever minted —
  * whatever membership it was minted for. A short smoke over HTTP, on the in-process cache and on a real Redis (a private
  * redis-server of this test, so the machine's shared Redis is never touched): every interleaving of these races is
@@ -32,7 +32,7 @@ for (const cache of CACHES) {
       await redis?.stop();
     });
 
-    it('item 3: reuse detection ends every token of the family, the ones minted for another membership included (3 rounds)', async () => {
+    it('reuse detection ends every token of the family, the ones minted for another membership included (3 rounds)', async () => {
       const leaks: string[] = [];
       for (let i = 0; i < 3; i++) {
         const a = await srv.signIn(uniqueEmail('stolen'));
@@ -52,7 +52,7 @@ for (const cache of CACHES) {
       expect(leaks).toEqual([]);
     }, 60_000);
 
-    it('item 3: POST /tenants and POST /auth/switch leave no older token of the family alive', async () => {
+    it('POST /tenants and POST /auth/switch leave no older token of the family alive', async () => {
       const a = await srv.signIn(uniqueEmail('switcher'));
       const a1 = a.clone();
       expect((await a.post('/auth/refresh')).status).toBe(200);
