@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { useServer } from '../factories/index.js';
+import { useSharedServer } from '../factories/index.js';
 
 describe('HTTP foundation', () => {
-  const srv = useServer();
+  const srv = useSharedServer();
 
   it('live and ready', async () => {
     const a = srv.agent();
