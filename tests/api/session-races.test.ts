@@ -10,10 +10,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import type { Agent } from '../helpers/http.js';
 import { RACE_LIMITS, sessionRaces } from '../helpers/session-races.js';
+import { SERVERS_ONLY } from '../helpers/engines.js';
 import { HAS_REDIS_SERVER, startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { startServer, uniqueEmail, type CacheKind, type TestServer } from '../helpers/server.js';
 
-const CACHES: CacheKind[] = HAS_REDIS_SERVER ? ['memory', 'redis'] : ['memory'];
+// In .ci/run's run with the servers (SERVERS_ONLY) the in-process cache is left to the embedded run.
+const CACHES: CacheKind[] = HAS_REDIS_SERVER ? (SERVERS_ONLY ? ['redis'] : ['memory', 'redis']) : ['memory'];
 const LIMITS = RACE_LIMITS;
 
 for (const cache of CACHES) {
