@@ -1,12 +1,12 @@
 /** POST /attendance/move (CONTRACT §5 Attendance): one stay per room, closed and opened at the same instant. */
 import { describe, expect, it } from 'vitest';
-import { auditActions, mkGuardian, mkRoom, mkStudent, newCentre, useSharedServer } from '../factories/index.js';
+import { auditActions, mkGuardian, mkRoom, mkStudent, newCentre, useServer } from '../factories/index.js';
 import { addMember } from '../helpers/server.js';
 
 const ago = (min: number) => new Date(Date.now() - min * 60_000).toISOString();
 
 describe('POST /attendance/move', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('closes the open stay with movedToRoomId and opens one in the new room at the same instant (201, audited)', async () => {
     const { owner } = await newCentre(srv);

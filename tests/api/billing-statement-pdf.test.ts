@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { mkGuardian, mkStudent, newCentre, useSharedServer } from '../factories/index.js';
+import { mkGuardian, mkStudent, newCentre, useServer } from '../factories/index.js';
 import { Agent } from '../helpers/http.js';
 import { isPdf, pdfTextRuns } from '../helpers/pdf.js';
 import { addMember, type TestServer } from '../helpers/server.js';
@@ -34,7 +34,7 @@ async function family(a: Agent, lastName: string, email?: string) {
 }
 
 describe('billing statements as PDF', () => {
-  const srv: TestServer = useSharedServer();
+  const srv: TestServer = useServer();
 
   it('Accept: application/pdf → a PDF of the statement and of the tax statement (family, lines, totals, currency, local dates); JSON otherwise, unchanged', async () => {
     const tz = 'Pacific/Auckland';

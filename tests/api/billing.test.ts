@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { routeTable } from '../../src/api/app.js';
 import { newId } from '../../src/core/ids.js';
 import { jobs } from '../../src/models/index.js';
-import { auditActions, mkGuardian, mkStudent, newCentre, useSharedServer } from '../factories/index.js';
+import { auditActions, mkGuardian, mkStudent, newCentre, useServer } from '../factories/index.js';
 import type { Agent } from '../helpers/http.js';
 import { addMember, type TestServer } from '../helpers/server.js';
 import { waitJob } from './jobs.helpers.js';
@@ -42,7 +42,7 @@ const invoiceOf = async (a: Agent, accountId: string, period: string) => {
 };
 
 describe('billing', () => {
-  const srv: TestServer = useSharedServer();
+  const srv: TestServer = useServer();
 
   it('settings: PATCH /tenant {billing} and GET /tenant show them; bad values → 400; the currency is fixed once an invoice is issued', async () => {
     const { owner } = await newCentre(srv);

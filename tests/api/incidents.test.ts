@@ -1,7 +1,7 @@
 /** Incidents (CONTRACT §5): open → reviewed → acknowledged, in the service and in the database. */
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
-import { auditActions, mkGuardian, mkRoom, mkStudent, newCentre, useSharedServer } from '../factories/index.js';
+import { auditActions, mkGuardian, mkRoom, mkStudent, newCentre, useServer } from '../factories/index.js';
 import { addMember } from '../helpers/server.js';
 import type { Agent } from '../helpers/http.js';
 
@@ -22,7 +22,7 @@ async function family(srv: any, owner: Agent) {
 }
 
 describe('incidents', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('the whole path: a teacher records (open, hidden from guardians), an admin reviews (a message to the child’s audience), the guardian acknowledges (who and when), all audited with before/after', async () => {
     const { owner } = await newCentre(srv);

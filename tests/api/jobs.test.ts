@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { addMember, newTenant } from '../helpers/server.js';
-import { useSharedServer } from '../factories/index.js';
+import { useServer } from '../factories/index.js';
 import { seedRoom, waitJob } from './jobs.helpers.js';
 
 const report = { type: 'attendance', from: '2025-01-01', to: '2025-01-07' };
 
 describe('GET /jobs/{id}', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('the creator and owners read a job; another admin, teachers, guardians and other centres cannot', async () => {
     const { owner } = await newTenant(srv);
@@ -36,7 +36,7 @@ describe('GET /jobs/{id}', () => {
 });
 
 describe('GET /attendance/rollups', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('lists the rollups of the centre (staff), filtered by room and range; guardians 403; 401 without a session', async () => {
     const { owner, tenant } = await newTenant(srv);

@@ -4,11 +4,11 @@ import { newId } from '../../src/core/ids.js';
 import { attendanceRollups, files, idempotencyKeys, messages, sessions, taskRuns, tenants, users } from '../../src/models/index.js';
 import { computeRoomDay } from '../../src/modules/attendance/rollup.task.js';
 import { newTenant, type TestServer } from '../helpers/server.js';
-import { useSharedServer } from '../factories/index.js';
+import { useServer } from '../factories/index.js';
 import { seedRoom, seedStudent, seedVisit } from '../api/jobs.helpers.js';
 
 describe('scheduled tasks', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   const scoped = <T>(tenantId: string | null, fn: Parameters<TestServer['container']['db']['scoped']>[1]) => srv.container.db.scoped({ tenantId }, fn) as Promise<T>;
 

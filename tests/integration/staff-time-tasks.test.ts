@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { attendance, attendanceRollups, messages, shifts } from '../../src/models/index.js';
 import { computeStaffTime } from '../../src/modules/attendance/rollup.task.js';
-import { newCentre, useSharedServer } from '../factories/index.js';
+import { newCentre, useServer } from '../factories/index.js';
 
 const at = (hhmm: string) => new Date(`2019-07-02T${hhmm}:00Z`);
 
@@ -28,7 +28,7 @@ describe('staff time in the daily rollup and the end-of-day reminder', () => {
     expect(computeStaffTime([], [], dayStart, dayEnd, 2)).toEqual({ staffMinutes: 0, outOfRatioMinutes: 0 });
   });
 
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('the rollup records staff-minutes and out-of-ratio minutes per room; the reminder names staff still clocked in', async () => {
     const { tenant, fx } = await newCentre(srv);

@@ -12,7 +12,7 @@ import { MAX_ATTEMPTS } from '../../src/workers/runner.js';
 import { createWorkerHandler } from '../../src/workers/worker.js';
 import { startBackground } from '../../src/workers/runtime.js';
 import { newTenant, startServer, type TestServer } from '../helpers/server.js';
-import { useServer, useSharedServer } from '../factories/index.js';
+import { useServer } from '../factories/index.js';
 import { waitJob } from '../api/jobs.helpers.js';
 
 /** Jobs that only tests register: one always fails, one fails twice then succeeds. */
@@ -136,7 +136,7 @@ describe('SQS queue and Lambda worker (fauxqs)', () => {
 });
 
 describe('in-process queue', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('retries with backoff until the job succeeds, and gives up after five attempts', async () => {
     const { tenant } = await newTenant(srv);

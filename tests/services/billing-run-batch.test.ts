@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import expected from './billing-run-batch.expected.json' with { type: 'json' };
-import { mkGuardian, mkStudent, newCentre, useSharedServer } from '../factories/index.js';
+import { mkGuardian, mkStudent, newCentre, useServer } from '../factories/index.js';
 
 const ok = (r: { status: number; body: any; text: string }, status?: number) => {
   if (status) expect(r.status, r.text).toBe(status);
@@ -16,7 +16,7 @@ const ok = (r: { status: number; body: any; text: string }, status?: number) => 
  * with each other and with what the per-account run billed before batching (billing-run-batch.expected.json).
  */
 describe('billing run: a batch of many accounts bills exactly what one account per batch bills', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   async function fixture() {
     const { owner, tenant, membership } = await newCentre(srv);

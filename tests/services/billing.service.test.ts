@@ -4,12 +4,12 @@ import type { TenantContext } from '../../src/core/context.js';
 import { ENTITLEMENTS, permissionsFor } from '../../src/core/security/permissions.js';
 import { createBillingService } from '../../src/modules/billing/billing.service.js';
 import type { NotifyRequest } from '../../src/modules/billing/notify-port.js';
-import { mkGuardian, mkStudent, newCentre, useSharedServer } from '../factories/index.js';
+import { mkGuardian, mkStudent, newCentre, useServer } from '../factories/index.js';
 import { waitJob } from '../api/jobs.helpers.js';
 
 /** The billing service calls the notification port inside its transaction, with the right type, subject and payers. */
 describe('billing service: the notification seam, runs in batches, the centre’s dates', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('invoice.issued and payment.succeeded go to the account’s payers; a failing notify rolls the change back', async () => {
     const { owner, tenant, membership } = await newCentre(srv);
