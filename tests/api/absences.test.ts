@@ -1,7 +1,7 @@
 /** Absences (CONTRACT §5 Attendance): one per child per local day, guardians for their own children today or later. */
 import { describe, expect, it } from 'vitest';
 import { addDays } from '../../src/core/time.js';
-import { auditActions, mkGuardian, mkRoom, mkStudent, newCentre, useSharedServer } from '../factories/index.js';
+import { auditActions, mkGuardian, mkRoom, mkStudent, newCentre, useServer } from '../factories/index.js';
 import { addMember } from '../helpers/server.js';
 import type { Agent } from '../helpers/http.js';
 
@@ -18,7 +18,7 @@ async function family(srv: any, owner: Agent) {
 }
 
 describe('absences', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('staff record any day; one per child per day (409); never on a day with attendance (409)', async () => {
     const { owner } = await newCentre(srv);

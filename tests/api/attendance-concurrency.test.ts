@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { fixtures, useSharedServer } from '../factories/index.js';
+import { fixtures, useServer } from '../factories/index.js';
 import { newTenant } from '../helpers/server.js';
 
 describe('attendance under concurrency', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('20 parallel check-ins of one child: exactly one 201, the rest 409, no 5xx', async () => {
     const { owner, tenant } = await newTenant(srv);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { fixtures, useSharedServer } from '../factories/index.js';
+import { fixtures, useServer } from '../factories/index.js';
 import { newTenant } from '../helpers/server.js';
 
 /**
@@ -29,7 +29,7 @@ const AUCKLAND: [string, string, string][] = [
 ];
 
 describe('attendance dates in the centre’s time zone', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   for (const [zone, cases] of [
     ['America/Los_Angeles', LA],

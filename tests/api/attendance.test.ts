@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newCentre, useSharedServer } from '../factories/index.js';
+import { newCentre, useServer } from '../factories/index.js';
 import { addMember } from '../helpers/server.js';
 
 const NIL = '00000000-0000-7000-8000-000000000000';
@@ -7,7 +7,7 @@ const ago = (ms: number) => new Date(Date.now() - ms).toISOString();
 const MIN = 60_000;
 
 describe('attendance: check-in, check-out, corrections', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   const centre = (timezone = 'UTC') => newCentre(srv, { timezone });
 

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../src/core/clock.js';
 import { CACHES, newTenant, startServer, uniqueEmail, type TestServer } from '../helpers/server.js';
-import { useServer, useSharedServer } from '../factories/index.js';
+import { useServer } from '../factories/index.js';
 
 /** A clock stopped in the middle of a minute, so a per-minute rate window cannot roll over during a test. */
 const midMinuteClock = () => new ManualClock(Math.floor(Date.now() / 60_000) * 60_000 + 30_000);
@@ -202,7 +202,7 @@ describe('per-member rate limit', () => {
 });
 
 describe('/me/context hands out a CSRF token bound to the session', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
   it('when the page lost its CSRF cookie, a fresh one works for unsafe requests', async () => {
     const a = await srv.signIn(uniqueEmail());
     a.cookies.delete('__Host-csrf');

@@ -1,7 +1,7 @@
 /** The care log and the daily report (CONTRACT §5 Care log and daily report). */
 import { describe, expect, it } from 'vitest';
 import { summarize } from '../../src/modules/care-log/care-entries.dto.js';
-import { auditActions, mkGuardian, mkRoom, mkStudent, newCentre, useSharedServer } from '../factories/index.js';
+import { auditActions, mkGuardian, mkRoom, mkStudent, newCentre, useServer } from '../factories/index.js';
 import { addMember } from '../helpers/server.js';
 import type { Agent } from '../helpers/http.js';
 
@@ -42,7 +42,7 @@ describe('summary rules (one pass)', () => {
 });
 
 describe('care log over HTTP', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('logs typed entries (201, ETag, audited); details that do not fit the type → 400; endAt before at or a future time → 422', async () => {
     const { owner } = await newCentre(srv);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { addMember, newTenant, uniqueEmail } from '../helpers/server.js';
-import { auditActions, mkGuardian, mkRoom, mkStaff, mkStudent, useSharedServer } from '../factories/index.js';
+import { auditActions, mkGuardian, mkRoom, mkStaff, mkStudent, useServer } from '../factories/index.js';
 
 describe('guardians and guardian links', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('guardian CRUD: email lower-cased, If-Match, archive', async () => {
     const { owner } = await newTenant(srv);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { addMember, newTenant } from '../helpers/server.js';
-import { allPages, auditActions, mkRoom, useSharedServer } from '../factories/index.js';
+import { allPages, auditActions, mkRoom, useServer } from '../factories/index.js';
 
 describe('rooms', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('create, read, update, archive with ETags, versions and audit', async () => {
     const { owner } = await newTenant(srv);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addMember, newTenant } from '../helpers/server.js';
-import { mkGuardian, mkRoom, mkStaff, mkStudent, useSharedServer } from '../factories/index.js';
+import { mkGuardian, mkRoom, mkStaff, mkStudent, useServer } from '../factories/index.js';
 
 const ANY_ID = '0190a000-0000-7000-8000-000000000000';
 const ROUTES: [string, string][] = [
@@ -30,7 +30,7 @@ const ROUTES: [string, string][] = [
 ];
 
 describe('centre routes: sessions, roles, tenants', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   // 401 without a session: the shared security suite checks it for every route (tests/api/security-suite.test.ts).
 

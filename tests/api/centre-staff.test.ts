@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { addMember, newTenant } from '../helpers/server.js';
-import { allPages, auditActions, mkRoom, mkStaff, useSharedServer } from '../factories/index.js';
+import { allPages, auditActions, mkRoom, mkStaff, useServer } from '../factories/index.js';
 
 describe('staff', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('create with rooms, replace rooms on PATCH, archive', async () => {
     const { owner } = await newTenant(srv);

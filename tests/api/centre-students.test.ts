@@ -2,10 +2,10 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Res } from '../helpers/http.js';
 import { newTenant } from '../helpers/server.js';
-import { allPages, auditActions, mkRoom, mkStudent, useSharedServer } from '../factories/index.js';
+import { allPages, auditActions, mkRoom, mkStudent, useServer } from '../factories/index.js';
 
 describe('students', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('a list item is byte for byte the child GET /students/{id} answers (the list is written as SQL, the GET through Drizzle)', async () => {
     const { owner } = await newTenant(srv);

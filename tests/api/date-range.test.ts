@@ -6,9 +6,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { addMember, newTenant } from '../helpers/server.js';
-import { useSharedServer } from '../factories/index.js';
+import { useServer } from '../factories/index.js';
 
-const srv = useSharedServer();
+const srv = useServer();
 
 const FAR_DATES = ['9999-12-31', '2201-01-01', '1899-12-31', '0001-01-01'];
 const FAR_INSTANTS = ['9999-12-31T00:00:00Z', '2201-01-01T00:00:00Z', '1899-12-31T23:59:59Z', '0001-01-01T00:00:00Z', '2200-12-31T23:00:00-05:00'];

@@ -9,9 +9,9 @@ import { canonicalEmail } from '../../src/core/email.js';
 import { localSupabaseSub } from '../../src/core/security/supabase.js';
 import { Agent } from '../helpers/http.js';
 import { addMember, newTenant, uniqueEmail, type TestServer } from '../helpers/server.js';
-import { mkGuardian, mkRoom, mkStaff, mkStudent, useSharedServer } from '../factories/index.js';
+import { mkGuardian, mkRoom, mkStaff, mkStudent, useServer } from '../factories/index.js';
 
-const srv = useSharedServer();
+const srv = useServer();
 const KELVIN = '\u212A';
 
 /** Signs in with a token for `email` (optionally as an existing Supabase user `sub`, whose address changed). */

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { mkGuardian, mkRoom, mkStudent, newCentre, useSharedServer } from '../factories/index.js';
+import { mkGuardian, mkRoom, mkStudent, newCentre, useServer } from '../factories/index.js';
 import { apply, START } from './enrolment.helpers.js';
 
 /** Enrolment's billing port wired to real billing: an offer naming a plan, accepted, puts the child in an account on the plan. */
 describe('enrolment → billing (the real port)', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('an archived or unknown plan cannot be offered (422); accepted → the child in a new family account, subscribed from startDate', async () => {
     const { owner } = await newCentre(srv);

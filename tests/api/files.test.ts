@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { newId } from '../../src/core/ids.js';
 import { guardians, studentGuardians, students } from '../../src/models/index.js';
 import { addMember, newTenant, uniqueEmail, type TestServer } from '../helpers/server.js';
-import { useSharedServer } from '../factories/index.js';
+import { useServer } from '../factories/index.js';
 import type { Agent } from '../helpers/http.js';
 
 /** Children are created straight in the database: the files tests must not depend on the centre routes. */
@@ -29,7 +29,7 @@ async function upload(up: { url: string; method: string; headers?: Record<string
 const pdf = (size = 11) => ({ purpose: 'document', contentType: 'application/pdf', size, fileName: 'form.pdf' });
 
 describe('files', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
   afterEach(() => vi.restoreAllMocks());
 
   const filesDir = () => path.resolve(srv.container.config.dataDir, 'files');

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { useSharedServer } from '../factories/index.js';
+import { useServer } from '../factories/index.js';
 
 describe('HTTP foundation', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('live and ready', async () => {
     const a = srv.agent();

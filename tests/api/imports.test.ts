@@ -2,7 +2,7 @@ import { and, eq } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { guardians, studentGuardians, students } from '../../src/models/index.js';
 import { addMember, newTenant } from '../helpers/server.js';
-import { useSharedServer } from '../factories/index.js';
+import { useServer } from '../factories/index.js';
 import { seedRoom, uploadCsv, waitJob } from './jobs.helpers.js';
 
 /**
@@ -10,7 +10,7 @@ import { seedRoom, uploadCsv, waitJob } from './jobs.helpers.js';
  * `row` in errors is the 1-based data row (the header is not counted).
  */
 describe('POST /imports (students CSV)', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   const kids = (tenantId: string) => srv.container.db.scoped({ tenantId }, (tx) => tx.select().from(students).where(eq(students.tenantId, tenantId)).orderBy(students.lastName));
 

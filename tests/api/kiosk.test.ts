@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { createApp } from '../../src/api/app.js';
 import { RedisCache } from '../../src/adapters/cache/redis-cache.js';
 import { createContainer } from '../../src/container.js';
-import { auditActions, newCentre, useSharedServer } from '../factories/index.js';
+import { auditActions, newCentre, useServer } from '../factories/index.js';
 import type { Agent } from '../helpers/http.js';
 import { HAS_REDIS_SERVER, startPrivateRedis } from '../helpers/redis-server.js';
 import { addMember, type TestServer } from '../helpers/server.js';
@@ -56,7 +56,7 @@ async function family(srv: TestServer) {
 }
 
 describe('kiosk', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('end to end with a real token: lookup → check-in → check-out; records say kiosk and who; every action audited', async () => {
     const { owner, room, g, kid1, kid2, pin, kiosk, k } = await family(srv);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { fixtures, useSharedServer } from '../factories/index.js';
+import { fixtures, useServer } from '../factories/index.js';
 import { addMember, newTenant, startServer } from '../helpers/server.js';
 
 const NIL = '00000000-0000-7000-8000-000000000000';
 const ids = (r: any) => r.body.items.map((m: any) => m.id);
 
 describe('messages', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   /** A centre with rooms RA (children A and C) and RB (child B); guardian gA of A, gB of B. */
   async function centre() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { addMember, newTenant, type TestServer } from '../helpers/server.js';
-import { useSharedServer } from '../factories/index.js';
+import { useServer } from '../factories/index.js';
 import { seedGuardian, seedRoom, seedStudent, seedVisit, uploadCsv, waitJob } from './jobs.helpers.js';
 
 async function download(agent: ReturnType<TestServer['agent']>, fileId: string) {
@@ -13,7 +13,7 @@ async function download(agent: ReturnType<TestServer['agent']>, fileId: string) 
 }
 
 describe('POST /reports (attendance CSV)', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('writes one CSV row per attendance record, in the centre’s time zone, and the job result names the file', async () => {
     const { owner, tenant } = await newTenant(srv, { timezone: 'America/New_York' });
@@ -128,7 +128,7 @@ describe('POST /reports (attendance CSV)', () => {
 });
 
 describe('report and import files belong to those who may run them', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('a teacher or guardian asking for the attendance report or an import file by id → 404; owners and admins read them', async () => {
     const { owner, tenant } = await newTenant(srv);

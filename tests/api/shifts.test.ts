@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitAtLocalMidnight } from '../../src/modules/staff-time/timecards.js';
-import { auditActions, newCentre, useSharedServer } from '../factories/index.js';
+import { auditActions, newCentre, useServer } from '../factories/index.js';
 import { addMember } from '../helpers/server.js';
 
 const NIL = '00000000-0000-7000-8000-000000000000';
@@ -26,7 +26,7 @@ describe('splitting a shift at local midnight', () => {
 });
 
 describe('staff time over HTTP', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('clock-in, move and clock-out drive the roster; one open shift; a move closes and opens at the same instant', async () => {
     const { owner, fx } = await newCentre(srv);

@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm';
 import { describe, expect, it } from 'vitest';
 import { addMember, newTenant, uniqueEmail } from '../helpers/server.js';
-import { useSharedServer } from '../factories/index.js';
+import { useServer } from '../factories/index.js';
 
 describe('tenancy, memberships and roles', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
 
   it('POST /tenants: validation, unknown time zone, and the caller becomes owner', async () => {
     const a = await srv.signIn(uniqueEmail());

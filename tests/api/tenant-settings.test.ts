@@ -4,7 +4,7 @@ import type { TenantContext } from '../../src/core/context.js';
 import { newId } from '../../src/core/ids.js';
 import { ENTITLEMENTS, permissionsFor } from '../../src/core/security/permissions.js';
 import { forTenant } from '../../src/db/db.js';
-import { auditActions, newCentre, useSharedServer } from '../factories/index.js';
+import { auditActions, newCentre, useServer } from '../factories/index.js';
 import type { Agent } from '../helpers/http.js';
 import { addMember } from '../helpers/server.js';
 
@@ -13,7 +13,7 @@ import { addMember } from '../helpers/server.js';
  * PATCH naming several sections changes everything or nothing; who sees and changes `billing` is as before.
  */
 describe('GET|PATCH /tenant settings sections', () => {
-  const srv = useSharedServer();
+  const srv = useServer();
   const ok = (r: { status: number; text: string; body: any }, status = 200) => {
     expect(r.status, r.text).toBe(status);
     return r.body;

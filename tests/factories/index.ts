@@ -29,33 +29,6 @@ export function useServer(opts: Parameters<typeof startServer>[0] = {}): TestSer
   });
 }
 
-let shared: Promise<TestServer> | undefined;
-
-/**
- * The test process's one server with the default options, shared by every file that asks for it: vitest runs a
- * worker's files one after another in one process (`isolate: false`), and a file that only makes centres of its own
- * and works in them needs no server of its own (on PostgreSQL every file already shares one database). Saves a server
- * start and stop per file. No file closes it; it ends with the test process. A file that changes the container (its
- * logger, a spy left in place) or needs options (a clock, an environment, an engine) uses `useServer` instead.
- */
-export function useSharedServer(): TestServer {
-  let current: TestServer | undefined;
-  beforeAll(async () => {
-    shared ??= startServer().catch((err: unknown) => {
-      shared = undefined;
-      throw err;
-    });
-    current = await shared;
-  });
-  return new Proxy({} as TestServer, {
-    get(_target, key) {
-      if (!current) throw new Error('The shared test server starts in beforeAll; use it inside tests and hooks');
-      if (key === 'close') throw new Error('The shared test server is never closed by a file');
-      return current[key as keyof TestServer];
-    },
-  });
-}
-
 /** A new centre: its owner signed in (agent `owner`), its tenant and membership, and database fixtures scoped to it. */
 export async function newCentre(srv: TestServer, opts: { name?: string; timezone?: string } = {}) {
   const t = await newTenant(srv, opts);
