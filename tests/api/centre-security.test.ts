@@ -117,12 +117,4 @@ describe('centre routes: sessions, roles, tenants', () => {
     expect((await a.owner.get(`/students/${s.id}`)).status).toBe(200);
     expect((await b.owner.get(`/students/${s.id}`)).status).toBe(404);
   });
-
-  it('the OpenAPI document describes the centre routes', async () => {
-    const doc = (await srv.agent().get('/openapi.json')).body;
-    for (const p of ['/rooms', '/rooms/{id}', '/students', '/students/{id}', '/students/{id}/guardians', '/students/{id}/guardians/{guardianId}', '/guardians', '/guardians/{id}', '/staff', '/staff/{id}'])
-      expect(doc.paths[p], p).toBeDefined();
-    expect(doc.paths['/students/{id}/guardians/{guardianId}'].put.responses['201']).toBeDefined();
-    expect(doc.components.schemas.Student.properties.dateOfBirth).toBeDefined();
-  });
 });

@@ -64,13 +64,8 @@ describe('HTTP foundation', () => {
     expect(r2.body.error.details[0].path).toBe('accessToken');
   });
 
-  it('serves a valid OpenAPI 3.1 document and an offline docs page', async () => {
+  it('serves an offline docs page', async () => {
     const a = srv.agent();
-    const doc = (await a.get('/openapi.json')).body;
-    expect(doc.openapi).toBe('3.1.0');
-    expect(doc.paths['/auth/exchange'].post).toBeDefined();
-    expect(doc.paths['/tenants'].post.responses['201']).toBeDefined();
-    for (const [p, ops] of Object.entries<any>(doc.paths)) for (const op of Object.values<any>(ops)) expect(op.responses, p).toBeDefined();
     const html = await a.get('/docs');
     expect(html.status).toBe(200);
     expect(html.text).toContain('/docs/assets/swagger-ui-bundle.js');

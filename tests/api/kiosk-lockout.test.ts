@@ -8,10 +8,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { MemoryCache } from '../../src/adapters/cache/memory-cache.js';
 import { PIN_MAX_FAILURES } from '../../src/modules/kiosk/kiosks.service.js';
 import { auditActions, newCentre } from '../factories/index.js';
+import { SERVERS_ONLY } from '../helpers/engines.js';
 import { HAS_REDIS_SERVER, startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { startServer, type CacheKind, type TestServer } from '../helpers/server.js';
 
-const CACHES: CacheKind[] = HAS_REDIS_SERVER ? ['memory', 'redis'] : ['memory'];
+// In .ci/run's run with the servers (SERVERS_ONLY) the in-process cache is left to the embedded run.
+const CACHES: CacheKind[] = HAS_REDIS_SERVER ? (SERVERS_ONLY ? ['redis'] : ['memory', 'redis']) : ['memory'];
 const BURST = 50;
 
 function kioskClient(url: string, token: string) {

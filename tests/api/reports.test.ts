@@ -127,7 +127,7 @@ describe('POST /reports (attendance CSV)', () => {
   });
 });
 
-describe('report and import files belong to those who may run them (issue 10, item 7)', () => {
+describe('report and import files belong to those who may run them', () => {
   const srv = useServer();
 
   it('a teacher or guardian asking for the attendance report or an import file by id → 404; owners and admins read them', async () => {

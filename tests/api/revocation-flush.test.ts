@@ -6,10 +6,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemoryCache } from '../../src/adapters/cache/memory-cache.js';
 import { ManualClock } from '../../src/core/clock.js';
+import { SERVERS_ONLY } from '../helpers/engines.js';
 import { HAS_REDIS_SERVER, startPrivateRedis, type PrivateRedis } from '../helpers/redis-server.js';
 import { newTenant, startServer, uniqueEmail, type CacheKind, type TestServer } from '../helpers/server.js';
 
-const CACHES: CacheKind[] = HAS_REDIS_SERVER ? ['memory', 'redis'] : ['memory'];
+// In .ci/run's run with the servers (SERVERS_ONLY) the in-process cache is left to the embedded run.
+const CACHES: CacheKind[] = HAS_REDIS_SERVER ? (SERVERS_ONLY ? ['redis'] : ['memory', 'redis']) : ['memory'];
 
 for (const cache of CACHES) {
   describe(`revocation survives an empty cache: ${cache === 'redis' ? 'real Redis (flushed)' : 'in-process cache (cleared)'}`, () => {

@@ -12,6 +12,7 @@ import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../src/api/openapi/document.js';
+import { buildClient } from '../helpers/build.js';
 import { startServer, uniqueEmail, type TestServer } from '../helpers/server.js';
 
 const run = promisify(execFile);
@@ -44,8 +45,9 @@ describe('clients/typescript as an installable package', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(path.join(os.tmpdir(), 'daycare-client-consumer-'));
-    // The build generates the types from the route schemas and compiles dist/; pack then skips its own prepack build.
-    await run('npm', ['run', 'build:client'], { cwd: ROOT, timeout: 300_000 });
+    // The build generates the types from the route schemas and compiles dist/ (unless .ci/run has just built this tree,
+    // tests/helpers/build.ts); pack then skips its own prepack build.
+    buildClient(ROOT);
     const packed = await run('npm', ['pack', '--ignore-scripts', '--json', '--pack-destination', dir], { cwd: CLIENT, timeout: 120_000 });
     const info = JSON.parse(packed.stdout)[0] as { filename: string; version: string; files: { path: string }[] };
     tarball = path.join(dir, info.filename);

@@ -8,15 +8,13 @@
  *   (DB_STATEMENT_TIMEOUT_MS + 1 s client-side), readiness 503 within a second, the slots are freed, and the server
  *   recovers by itself when PostgreSQL resumes.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiProcess, cookiesOf, freePort, missingTools, PgCluster, request, sessionHeaders, signIn, sleep, type HttpResult } from './harness.js';
-import { buildServer } from '../helpers/build.js';
+import { missingTools, request, sessionHeaders, sleep, startFaultStack, type ApiProcess, type FaultStack, type HttpResult, type PgCluster, type Session } from './harness.js';
 
 const missing = missingTools();
 if (missing) console.warn(`database fault tests skipped: ${missing}`);
@@ -26,7 +24,6 @@ const STATEMENT_TIMEOUT_MS = 3_000;
 /** What a request may take while the database is frozen: the client-side bound (statement timeout + 1 s), a centre's slot wait (2 s) and slack for a busy machine. */
 const FROZEN_BOUND_MS = STATEMENT_TIMEOUT_MS + 1_000 + 2_000 + 2_000;
 
-type Session = { jar: Map<string, string>; csrf: string };
 type Outcome = { status: number | null; code?: string; retryAfter?: string; ms: number; error?: string };
 
 async function attempt(base: string, method: string, p: string, opts: Parameters<typeof request>[3]): Promise<Outcome> {
@@ -49,9 +46,9 @@ function clusterPids(cluster: PgCluster): number[] {
 }
 
 describe.skipIf(!!missing)('one centre cannot stall the others; no wait on the database without a bound', () => {
+  let stack: FaultStack;
   let cluster: PgCluster;
   let api: ApiProcess;
-  let dataDir: string;
   let admin: pg.Client;
   const centres: { session: Session; tenantId: string; roomId: string }[] = [];
   let frozen: number[] = [];
@@ -59,60 +56,30 @@ describe.skipIf(!!missing)('one centre cannot stall the others; no wait on the d
   const headersOf = (s: Session) => sessionHeaders(s);
 
   beforeAll(async () => {
-    buildServer();
-    const [pgPort, apiPort] = [await freePort(), await freePort()];
-    cluster = new PgCluster(pgPort);
-    process.once('exit', () => {
-      for (const pid of frozen) spawnSync('kill', ['-CONT', String(pid)]);
-      api?.kill('SIGKILL');
-      cluster.destroy();
-    });
-    cluster.init();
-    cluster.start();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'daycare-dbfaults-data-'));
-    const env = {
-      NODE_ENV: 'development',
-      DATABASE_URL: cluster.url,
-      REDIS_URL: '',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'error',
-      SCHEDULER_ENABLED: 'false',
-      SHUTDOWN_DRAIN_SECONDS: '2',
-      RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
-      RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: '1000000',
-      RATE_LIMIT_PER_MINUTE: '10000000',
-      DB_POOL_MAX: '10',
-      DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
-    };
-    api = new ApiProcess(env, apiPort);
-    await api.start();
-    admin = new pg.Client({ connectionString: cluster.url });
-    admin.on('error', () => undefined);
-    await admin.connect();
+    stack = await startFaultStack(
+      {
+        REDIS_URL: '',
+        SHUTDOWN_DRAIN_SECONDS: '2',
+        RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+        RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: '1000000',
+        RATE_LIMIT_PER_MINUTE: '10000000',
+        DB_POOL_MAX: '10',
+        DB_STATEMENT_TIMEOUT_MS: String(STATEMENT_TIMEOUT_MS),
+      },
+      { onExit: () => frozen.forEach((pid) => spawnSync('kill', ['-CONT', String(pid)])) },
+    );
+    ({ cluster, api, admin } = stack);
     for (const name of ['A', 'B']) {
-      const token = execFileSync(process.execPath, ['dist/server/cli.mjs', 'token', '--email', `dbfaults-${name}@example.test`], { env: { ...process.env, ...env } })
-        .toString()
-        .trim();
-      const session = await signIn(api.base, token);
-      const t = await request(api.base, 'POST', '/tenants', { headers: headersOf(session), body: { name: `Centre ${name}`, timezone: 'UTC' } });
-      expect(t.status, JSON.stringify(t.body)).toBe(201);
-      for (const [k, v] of cookiesOf(t.headers).jar) session.jar.set(k, v);
-      session.csrf = decodeURIComponent(session.jar.get('__Host-csrf')!);
+      const { session, tenantId } = await stack.newCentre(`dbfaults-${name}@example.test`, `Centre ${name}`);
       const room = await request(api.base, 'POST', '/rooms', { headers: headersOf(session), body: { name: `Room ${name}`, capacity: 10 } });
       expect(room.status, JSON.stringify(room.body)).toBe(201);
-      centres.push({ session, tenantId: t.body.tenant.id, roomId: room.body.id });
+      centres.push({ session, tenantId, roomId: room.body.id });
     }
   }, 120_000);
 
   afterAll(async () => {
     for (const pid of frozen) spawnSync('kill', ['-CONT', String(pid)]);
-    if (api?.alive) {
-      api.kill('SIGKILL');
-      await api.exited();
-    }
-    await admin?.end().catch(() => undefined);
-    cluster?.destroy();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await stack?.close();
   }, 60_000);
 
   it('a room row of one centre locked for 40 s: its requests end 503 with Retry-After (never 500), another centre answers fast, readiness stays 200', async () => {

@@ -7,15 +7,10 @@
  * lease (NOTIFY_SEND_LEASE_SECONDS, 30 s here) runs out and the email is received once; no delivery stays claimed.
  * Run with `npx vitest run -c vitest.faults.config.ts tests/faults/email-kill.test.ts`.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiProcess, cookiesOf, freePort, missingTools, PgCluster, request, sessionHeaders, signIn, sleep } from './harness.js';
+import { missingTools, request, sessionHeaders, sleep, startFaultStack, type FaultStack } from './harness.js';
 
 const missing = missingTools();
 if (missing) console.warn(`email kill fault test skipped: ${missing}`);
@@ -23,29 +18,17 @@ if (missing) console.warn(`email kill fault test skipped: ${missing}`);
 const INVITEE = 'kill-invitee@example.test';
 
 describe.skipIf(!!missing)('an email whose worker is killed after the claim, before the send completes', () => {
-  let cluster: PgCluster;
-  let api: ApiProcess;
-  const workers: ChildProcess[] = [];
+  let stack: FaultStack;
   let workerLog = '';
-  let dataDir: string;
-  let admin: pg.Client;
-  let env: Record<string, string>;
   let smtp: SMTPServer;
   /** What the SMTP server did with each transaction for the invitee, in order. */
   const transactions: { outcome: 'refused' | 'held' | 'accepted'; closedUnanswered?: boolean; raw?: string }[] = [];
   let heldClosed: () => void = () => undefined;
   const heldConnectionClosed = new Promise<void>((r) => (heldClosed = r));
 
-  function startWorker() {
-    const w = spawn(process.execPath, ['dist/server/worker.mjs'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    w.stdout!.on('data', (d) => (workerLog = (workerLog + String(d)).slice(-20_000)));
-    w.stderr!.on('data', (d) => (workerLog = (workerLog + String(d)).slice(-20_000)));
-    workers.push(w);
-    return w;
-  }
+  const startWorker = () => stack.startWorker((d) => (workerLog = (workerLog + d).slice(-20_000)));
 
   beforeAll(async () => {
-    execFileSync(process.execPath, ['scripts/build.mjs']);
     smtp = new SMTPServer({
       authOptional: true,
       disabledCommands: ['STARTTLS'],
@@ -85,59 +68,27 @@ describe.skipIf(!!missing)('an email whose worker is killed after the claim, bef
     await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', () => r()));
     const smtpPort = (smtp.server.address() as AddressInfo).port;
 
-    const [pgPort, apiPort] = [await freePort(), await freePort()];
-    cluster = new PgCluster(pgPort);
-    process.once('exit', () => {
-      api?.kill('SIGKILL');
-      for (const w of workers) w.kill('SIGKILL');
-      cluster.destroy();
-    });
-    cluster.init();
-    cluster.start();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'daycare-email-kill-'));
-    env = {
-      NODE_ENV: 'development',
-      DATABASE_URL: cluster.url,
+    stack = await startFaultStack({
       JOBS_QUEUE: 'pgboss',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'error',
-      SCHEDULER_ENABLED: 'false',
       SMTP_URL: `smtp://127.0.0.1:${smtpPort}`,
       NOTIFY_RETRY_SECONDS: '1,1,1,1',
       // A claim's lease of 30 s (120 by default), so the test waits 30 s, not two minutes.
       NOTIFY_SEND_LEASE_SECONDS: '30',
       APP_URL: 'https://app.example.test',
-    };
-    api = new ApiProcess(env, apiPort);
-    await api.start();
-    admin = new pg.Client({ connectionString: cluster.url });
-    admin.on('error', () => undefined);
-    await admin.connect();
+    });
   }, 120_000);
 
   afterAll(async () => {
-    if (api?.alive) api.kill('SIGKILL');
-    for (const w of workers) {
-      if (w.exitCode !== null || w.signalCode !== null) continue;
-      w.kill('SIGTERM');
-      await new Promise((r) => w.once('exit', r));
-    }
-    await admin?.end().catch(() => undefined);
+    await stack?.close();
     await new Promise((r) => smtp?.close(() => r(undefined)));
-    cluster?.destroy();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   }, 60_000);
 
   const delivery = async () =>
-    (await admin.query<{ status: string; attempts: number; send_after: Date; last_error: string | null; sent_at: Date | null }>(`select status, attempts, send_after, last_error, sent_at from notification_deliveries where type = 'membership.invited'`)).rows;
+    (await stack.admin.query<{ status: string; attempts: number; send_after: Date; last_error: string | null; sent_at: Date | null }>(`select status, attempts, send_after, last_error, sent_at from notification_deliveries where type = 'membership.invited'`)).rows;
 
   it('the email is received after the restart, once; the delivery log shows it sent after 3 attempts; nothing stays claimed', async () => {
-    const token = execFileSync(process.execPath, ['dist/server/cli.mjs', 'token', '--email', 'email-kill@example.test'], { env: { ...process.env, ...env } }).toString().trim();
-    const session = await signIn(api.base, token);
-    const t = await request(api.base, 'POST', '/tenants', { headers: sessionHeaders(session), body: { name: 'Kill Centre', timezone: 'UTC' } });
-    expect(t.status, JSON.stringify(t.body)).toBe(201);
-    for (const [k, v] of cookiesOf(t.headers).jar) session.jar.set(k, v);
-    session.csrf = decodeURIComponent(session.jar.get('__Host-csrf')!);
+    const { api, admin } = stack;
+    const { session } = await stack.newCentre('email-kill@example.test', 'Kill Centre');
 
     const worker = startWorker();
     const inv = await request(api.base, 'POST', '/memberships', { headers: sessionHeaders(session), body: { email: INVITEE, roles: ['teacher'] } });

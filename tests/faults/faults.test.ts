@@ -4,15 +4,10 @@
  * acknowledged; afterwards every acknowledged write must be in the database exactly once.
  * Run with `npm run test:faults` (skipped with a message when PostgreSQL's or Redis's binaries are missing).
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiProcess, cookiesOf, freePort, missingTools, PgCluster, RedisServer, request, sessionHeaders, signIn, sleep, type HttpResult } from './harness.js';
-import { buildServer } from '../helpers/build.js';
+import { missingTools, request, sessionHeaders, sleep, startFaultStack, type ApiProcess, type FaultStack, type HttpResult, type PgCluster, type RedisServer } from './harness.js';
 
 const missing = missingTools();
 if (missing) console.warn(`fault suite skipped: ${missing}`);
@@ -83,7 +78,7 @@ describe.skipIf(!!missing)('faults under load', () => {
   let cluster: PgCluster;
   let redis: RedisServer;
   let api: ApiProcess;
-  let dataDir: string;
+  let stack: FaultStack;
   let admin: pg.Client;
   let session: { jar: Map<string, string>; csrf: string };
   let tenantId: string;
@@ -94,9 +89,7 @@ describe.skipIf(!!missing)('faults under load', () => {
     return new Map(r.rows.map((x) => [x.name, x.n]));
   };
   const connectAdmin = async () => {
-    admin = new pg.Client({ connectionString: cluster.url });
-    admin.on('error', () => undefined);
-    await admin.connect();
+    admin = stack.admin = await stack.connectAdmin();
   };
   /** Every acknowledged write exactly once, and no row that nobody asked for. */
   const expectExactlyOnce = async (load: Load, prefix: string) => {
@@ -111,55 +104,22 @@ describe.skipIf(!!missing)('faults under load', () => {
   const expectNo500 = (attempts: Attempt[]) => expect(attempts.filter((a) => a.status !== null && a.status >= 500 && a.status !== 503)).toEqual([]);
 
   beforeAll(async () => {
-    buildServer();
-    const [pgPort, redisPort, apiPort] = [await freePort(), await freePort(), await freePort()];
-    cluster = new PgCluster(pgPort);
-    // Even when this process dies mid-suite, its cluster and Redis do not outlive it.
-    process.once('exit', () => {
-      api?.kill('SIGKILL');
-      redis?.child?.kill('SIGKILL');
-      cluster.destroy();
-    });
-    cluster.init();
-    cluster.start();
-    redis = new RedisServer(redisPort);
-    await redis.start();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'daycare-faults-data-'));
-    const env = {
-      NODE_ENV: 'development',
-      DATABASE_URL: cluster.url,
-      REDIS_URL: redis.url,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'error',
-      SCHEDULER_ENABLED: 'false',
-      SHUTDOWN_DRAIN_SECONDS: String(DRAIN_SECONDS),
-      RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
-      RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: '1000000',
-      RATE_LIMIT_PER_MINUTE: '10000000',
-      DB_POOL_MAX: '10',
-    };
-    api = new ApiProcess(env, apiPort);
-    await api.start();
-    await connectAdmin();
-    const token = execFileSync(process.execPath, ['dist/server/cli.mjs', 'token', '--email', 'faults@example.test'], { env: { ...process.env, ...env } }).toString().trim();
-    session = await signIn(api.base, token);
-    const t = await request(api.base, 'POST', '/tenants', { headers: headers(), body: { name: 'Faults', timezone: 'UTC' } });
-    expect(t.status, JSON.stringify(t.body)).toBe(201);
-    tenantId = t.body.tenant.id;
-    for (const [k, v] of cookiesOf(t.headers).jar) session.jar.set(k, v);
-    session.csrf = decodeURIComponent(session.jar.get('__Host-csrf')!);
+    stack = await startFaultStack(
+      {
+        SHUTDOWN_DRAIN_SECONDS: String(DRAIN_SECONDS),
+        RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
+        RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: '1000000',
+        RATE_LIMIT_PER_MINUTE: '10000000',
+        DB_POOL_MAX: '10',
+      },
+      { redis: true },
+    );
+    ({ cluster, api, admin } = stack);
+    redis = stack.redis!;
+    ({ session, tenantId } = await stack.newCentre('faults@example.test', 'Faults'));
   }, 120_000);
 
-  afterAll(async () => {
-    if (api?.alive) {
-      api.kill('SIGKILL');
-      await api.exited();
-    }
-    await admin?.end().catch(() => undefined);
-    await redis?.kill();
-    cluster?.destroy();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => stack?.close(), 60_000);
 
   it('PostgreSQL restarted, then down for 20 s: no crash, 503 within a second, recovery within seconds, every acknowledged write exactly once', async () => {
     const load = new Load(() => api.base, headers, 'pg', { retry: true, writeDeadlineMs: 60_000 });

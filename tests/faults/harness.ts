@@ -3,11 +3,13 @@
  * shared ones on 5432/6379), the built server as a child process, and plain HTTP over fresh 127.0.0.1 sockets.
  */
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, renameSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import pg from 'pg';
+import { buildServer } from '../helpers/build.js';
 
 export const PG_BIN = process.env.PG_BIN ?? '/usr/local/bin';
 const REDIS_SERVER = process.env.REDIS_SERVER_BIN ?? 'redis-server';
@@ -57,8 +59,23 @@ export class PgCluster {
     const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: 60_000 });
     if (r.status !== 0) throw new Error(`${bin} ${args.join(' ')} failed: ${r.stderr || r.stdout}`);
   }
+  /**
+   * A new cluster: a copy of one `initdb` made once per machine and PostgreSQL version (kept in the temp folder), which
+   * takes a fraction of initdb's seconds; every fault test file starts its own.
+   */
   init() {
-    this.run('initdb', ['-D', path.join(this.dir, 'data'), '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+    const version = spawnSync(path.join(PG_BIN, 'postgres'), ['--version'], { encoding: 'utf8' }).stdout.replace(/\W+/g, '-');
+    const template = path.join(os.tmpdir(), `daycare-faults-initdb-${version}${process.getuid?.() ?? ''}`);
+    if (!existsSync(path.join(template, 'data', 'PG_VERSION'))) {
+      const fresh = new PgCluster(this.port);
+      fresh.run('initdb', ['-D', path.join(fresh.dir, 'data'), '-U', 'postgres', '-A', 'trust', '--no-sync', '-E', 'UTF8']);
+      try {
+        renameSync(fresh.dir, template); // atomic: a parallel run never copies half a cluster
+      } catch {
+        rmSync(fresh.dir, { recursive: true, force: true }); // another run made it first
+      }
+    }
+    execFileSync('cp', ['-a', path.join(template, 'data'), path.join(this.dir, 'data')]);
   }
   start() {
     this.run('pg_ctl', ['-D', path.join(this.dir, 'data'), '-l', path.join(this.dir, 'log'), '-w', '-t', '30', '-o', `-p ${this.port} -k ${this.dir} -c listen_addresses=127.0.0.1 -c fsync=off`, 'start']);
@@ -218,4 +235,101 @@ export function cookiesOf(headers: http.IncomingHttpHeaders) {
 
 export function sessionHeaders(s: { jar: Map<string, string>; csrf: string }) {
   return { cookie: [...s.jar].filter(([, v]) => v).map(([k, v]) => `${k}=${v}`).join('; '), 'x-csrf-token': s.csrf };
+}
+
+export type Session = { jar: Map<string, string>; csrf: string };
+
+/** A fault test's stack: its own PostgreSQL cluster (and Redis when asked), the built API as a child process, an admin connection. */
+export interface FaultStack {
+  cluster: PgCluster;
+  redis: RedisServer | undefined;
+  api: ApiProcess;
+  /** A connection to the cluster as its superuser (errors ignored: the tests stop the cluster under it). */
+  admin: pg.Client;
+  /** The API's environment: workers and the CLI run with the same. */
+  env: Record<string, string>;
+  dataDir: string;
+  /** A new admin connection (after a restart of the cluster). */
+  connectAdmin(): Promise<pg.Client>;
+  /** An `npm run worker` process (dist/server/worker.mjs) with the API's environment; its stdout and stderr go to `log`. */
+  startWorker(log: (chunk: string) => void): ChildProcess;
+  /** The owner of a new centre, signed in: a token from the built CLI, /auth/exchange, POST /tenants. */
+  newCentre(email: string, name: string): Promise<{ session: Session; tenantId: string }>;
+  /** Stops the API, the workers (SIGTERM), the admin connection, Redis and the cluster; removes the data directory. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the server (unless .ci/run just did), starts a private cluster (and Redis with `redis: true`) on free ports,
+ * then the API with `env` over the defaults below. When this process dies mid-suite, `onExit` runs and nothing the
+ * stack started outlives it.
+ */
+export async function startFaultStack(env: Record<string, string>, opts: { redis?: boolean; onExit?: () => void } = {}): Promise<FaultStack> {
+  buildServer();
+  const [pgPort, redisPort, apiPort] = [await freePort(), await freePort(), await freePort()];
+  const cluster = new PgCluster(pgPort);
+  const redis = opts.redis ? new RedisServer(redisPort) : undefined;
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'daycare-faults-data-'));
+  const redisEnv: Record<string, string> = redis ? { REDIS_URL: redis.url } : {};
+  const fullEnv = { NODE_ENV: 'development', DATABASE_URL: cluster.url, ...redisEnv, DATA_DIR: dataDir, LOG_LEVEL: 'error', SCHEDULER_ENABLED: 'false', ...env };
+  const api = new ApiProcess(fullEnv, apiPort);
+  const workers: ChildProcess[] = [];
+  process.once('exit', () => {
+    opts.onExit?.();
+    api.kill('SIGKILL');
+    for (const w of workers) w.kill('SIGKILL');
+    redis?.child?.kill('SIGKILL');
+    cluster.destroy();
+  });
+  cluster.init();
+  cluster.start();
+  await redis?.start();
+  await api.start();
+  const connectAdmin = async () => {
+    const c = new pg.Client({ connectionString: cluster.url });
+    c.on('error', () => undefined);
+    await c.connect();
+    return c;
+  };
+  const stack: FaultStack = {
+    cluster,
+    redis,
+    api,
+    admin: await connectAdmin(),
+    env: fullEnv,
+    dataDir,
+    connectAdmin,
+    startWorker(log) {
+      const w = spawn(process.execPath, ['dist/server/worker.mjs'], { env: { ...process.env, ...fullEnv }, stdio: ['ignore', 'pipe', 'pipe'] });
+      w.stdout!.on('data', (d) => log(String(d)));
+      w.stderr!.on('data', (d) => log(String(d)));
+      workers.push(w);
+      return w;
+    },
+    async newCentre(email, name) {
+      const token = execFileSync(process.execPath, ['dist/server/cli.mjs', 'token', '--email', email], { env: { ...process.env, ...fullEnv } }).toString().trim();
+      const session = await signIn(stack.api.base, token);
+      const t = await request(stack.api.base, 'POST', '/tenants', { headers: sessionHeaders(session), body: { name, timezone: 'UTC' } });
+      if (t.status !== 201) throw new Error(`POST /tenants: ${t.status} ${JSON.stringify(t.body)}`);
+      for (const [k, v] of cookiesOf(t.headers).jar) session.jar.set(k, v);
+      session.csrf = decodeURIComponent(session.jar.get('__Host-csrf')!);
+      return { session, tenantId: t.body.tenant.id as string };
+    },
+    async close() {
+      if (stack.api.alive) {
+        stack.api.kill('SIGKILL');
+        await stack.api.exited();
+      }
+      for (const w of workers) {
+        if (w.exitCode !== null || w.signalCode !== null) continue;
+        w.kill('SIGTERM');
+        await new Promise((r) => w.once('exit', r));
+      }
+      await stack.admin.end().catch(() => undefined);
+      await redis?.kill();
+      cluster.destroy();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+  return stack;
 }

@@ -3,14 +3,10 @@
  * processes (JOBS_QUEUE=pgboss) against a PostgreSQL cluster of this file's own, which it restarts and stops; workers
  * are SIGKILLed mid-import. Never the machine's shared PostgreSQL or Redis.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiProcess, cookiesOf, freePort, missingTools, PgCluster, request, sessionHeaders, signIn, sleep } from './harness.js';
-import { buildServer } from '../helpers/build.js';
+import { missingTools, request, sessionHeaders, sleep, startFaultStack, type ApiProcess, type FaultStack, type PgCluster } from './harness.js';
 
 const missing = missingTools();
 if (missing) console.warn(`jobs fault suite skipped: ${missing}`);
@@ -73,9 +69,9 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | false> |
 }
 
 describe.skipIf(!!missing)('jobs under faults (pg-boss workers)', () => {
+  let stack: FaultStack;
   let cluster: PgCluster;
   let api: ApiProcess;
-  let dataDir: string;
   let admin: pg.Pool;
   let session: { jar: Map<string, string>; csrf: string };
   let tenantId: string;
@@ -116,54 +112,29 @@ describe.skipIf(!!missing)('jobs under faults (pg-boss workers)', () => {
     until(`${ids.length} jobs to finish`, async () => (await admin.query(`select count(*)::int n from jobs where id = any($1) and status in ('succeeded', 'failed')`, [ids])).rows[0].n === ids.length, ms);
 
   beforeAll(async () => {
-    buildServer();
-    const [pgPort, apiPort] = [await freePort(), await freePort()];
-    cluster = new PgCluster(pgPort);
-    process.once('exit', () => {
-      api?.kill('SIGKILL');
-      for (const w of workers) w.child?.kill('SIGKILL');
-      cluster.destroy();
-    });
-    cluster.init();
-    cluster.start();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'daycare-faults-jobs-'));
-    const env = {
-      NODE_ENV: 'development',
-      DATABASE_URL: cluster.url,
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'error',
-      SCHEDULER_ENABLED: 'false',
-      JOBS_QUEUE: 'pgboss',
-      RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
-      RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: '1000000',
-      RATE_LIMIT_PER_MINUTE: '10000000',
-    };
-    api = new ApiProcess(env, apiPort);
-    await api.start();
+    stack = await startFaultStack(
+      { JOBS_QUEUE: 'pgboss', RATE_LIMIT_AUTH_PER_MINUTE: '1000000', RATE_LIMIT_AUTH_PER_USER_PER_MINUTE: '1000000', RATE_LIMIT_PER_MINUTE: '10000000' },
+      { onExit: () => workers.forEach((w) => w.child?.kill('SIGKILL')) },
+    );
+    ({ cluster, api } = stack);
     // The workers share the API's DATA_DIR: its local secret and the uploaded files.
-    workerEnv = { ...env, LOG_LEVEL: 'info', JOBS_LEASE_SECONDS: String(LEASE_SECONDS), SHUTDOWN_DRAIN_SECONDS: '2' };
+    workerEnv = { ...stack.env, LOG_LEVEL: 'info', JOBS_LEASE_SECONDS: String(LEASE_SECONDS), SHUTDOWN_DRAIN_SECONDS: '2' };
+    // A pool (the tests query while the cluster restarts), beside the stack's one admin connection.
     admin = new pg.Pool({ connectionString: cluster.url, max: 2 });
     admin.on('error', () => undefined);
-    const token = execFileSync(process.execPath, ['dist/server/cli.mjs', 'token', '--email', 'jobs-faults@example.test'], { env: { ...process.env, ...env } }).toString().trim();
-    session = await signIn(api.base, token);
-    const t = await request(api.base, 'POST', '/tenants', { headers: headers(), body: { name: 'Jobs faults', timezone: 'UTC' } });
-    expect(t.status, JSON.stringify(t.body)).toBe(201);
-    tenantId = t.body.tenant.id;
-    for (const [k, v] of cookiesOf(t.headers).jar) session.jar.set(k, v);
-    session.csrf = decodeURIComponent(session.jar.get('__Host-csrf')!);
+    ({ session, tenantId } = await stack.newCentre('jobs-faults@example.test', 'Jobs faults'));
     const [w1, w2] = [startWorker('w1'), startWorker('w2')];
     await Promise.all([w1.ready(), w2.ready()]);
   }, 90_000);
 
   afterAll(async () => {
-    api?.kill('SIGKILL');
+    stack?.api.kill('SIGKILL');
     await Promise.all(workers.map((w) => w.kill()));
     await admin?.end().catch(() => undefined);
-    cluster?.destroy();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await stack?.close();
   }, 30_000);
 
-  it('30 short reports finish in a few seconds, not one per 2-second poll (point 5)', async () => {
+  it('30 short reports finish in a few seconds, not one per 2-second poll', async () => {
     const started = Date.now();
     const ids = await Promise.all(Array.from({ length: 30 }, () => report()));
     await finished(ids, 20_000);
@@ -174,7 +145,7 @@ describe.skipIf(!!missing)('jobs under faults (pg-boss workers)', () => {
     expect(ms).toBeLessThan(15_000);
   }, 30_000);
 
-  it('the same file imported twice at once by the two workers: each child once (point 4)', async () => {
+  it('the same file imported twice at once by the two workers: each child once', async () => {
     const first = await importCsv('Twice', 1500);
     const second = await importCsv('Twice', 1500, first.fileId);
     await finished([first.jobId, second.jobId], 30_000);
@@ -183,7 +154,7 @@ describe.skipIf(!!missing)('jobs under faults (pg-boss workers)', () => {
     expect(await children('Twice')).toEqual({ n: 1500, distinct: 1500 });
   }, 40_000);
 
-  it('a worker SIGKILLed mid-import: another takes the job over within seconds and continues it, no child twice (points 2, 4)', async () => {
+  it('a worker SIGKILLed mid-import: another takes the job over within seconds and continues it, no child twice', async () => {
     const { jobId } = await importCsv('Killed');
     await until('the import to be under way', async () => {
       const j = await jobRow(jobId);
@@ -208,7 +179,7 @@ describe.skipIf(!!missing)('jobs under faults (pg-boss workers)', () => {
     workers.splice(workers.indexOf(victim), 1);
   }, 60_000);
 
-  it('a PostgreSQL restart mid-job kills no worker; the job finishes; the log lines carry the error (points 1, 11)', async () => {
+  it('a PostgreSQL restart mid-job kills no worker; the job finishes; the log lines carry the error', async () => {
     const { jobId } = await importCsv('Restart');
     const reports = await Promise.all(Array.from({ length: 6 }, () => report()));
     await until('the import to be under way', async () => {
@@ -230,7 +201,7 @@ describe.skipIf(!!missing)('jobs under faults (pg-boss workers)', () => {
     expect(errLines.some((l) => typeof l.err.message === 'string' || typeof l.err.code === 'string')).toBe(true);
   }, 60_000);
 
-  it('a worker started while PostgreSQL is down waits for it instead of exiting (point 1)', async () => {
+  it('a worker started while PostgreSQL is down waits for it instead of exiting', async () => {
     cluster.stop('fast');
     const late = startWorker('late');
     await until('the late worker to try again', () => late.logged('the database is not reachable; the worker tries again').length >= 1 || !late.alive, 30_000);

@@ -5,14 +5,8 @@
  * (`npm run worker`) started afterwards drains the outbox, sends them, and every acknowledged job runs to the end.
  * Private PostgreSQL cluster (never the shared one); run with `npx vitest run -c vitest.faults.config.ts tests/faults/outbox.test.ts`.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ApiProcess, cookiesOf, freePort, missingTools, PgCluster, request, sessionHeaders, signIn, sleep } from './harness.js';
-import { buildServer } from '../helpers/build.js';
+import { missingTools, request, sessionHeaders, sleep, startFaultStack, type FaultStack } from './harness.js';
 
 const missing = missingTools();
 if (missing) console.warn(`outbox fault test skipped: ${missing}`);
@@ -20,61 +14,17 @@ if (missing) console.warn(`outbox fault test skipped: ${missing}`);
 const BURST = 30;
 
 describe.skipIf(!!missing)('the outbox under a kill right after 202', () => {
-  let cluster: PgCluster;
-  let api: ApiProcess;
-  let worker: ChildProcess | undefined;
+  let stack: FaultStack;
   let workerLog = '';
-  let dataDir: string;
-  let admin: pg.Client;
-  let env: Record<string, string>;
 
   beforeAll(async () => {
-    buildServer();
-    const [pgPort, apiPort] = [await freePort(), await freePort()];
-    cluster = new PgCluster(pgPort);
-    process.once('exit', () => {
-      api?.kill('SIGKILL');
-      worker?.kill('SIGKILL');
-      cluster.destroy();
-    });
-    cluster.init();
-    cluster.start();
-    dataDir = mkdtempSync(path.join(os.tmpdir(), 'daycare-outbox-data-'));
-    env = {
-      NODE_ENV: 'development',
-      DATABASE_URL: cluster.url,
-      JOBS_QUEUE: 'pgboss',
-      DATA_DIR: dataDir,
-      LOG_LEVEL: 'error',
-      SCHEDULER_ENABLED: 'false',
-      RATE_LIMIT_PER_MINUTE: '10000000',
-    };
-    api = new ApiProcess(env, apiPort);
-    await api.start();
-    admin = new pg.Client({ connectionString: cluster.url });
-    admin.on('error', () => undefined);
-    await admin.connect();
+    stack = await startFaultStack({ JOBS_QUEUE: 'pgboss', RATE_LIMIT_PER_MINUTE: '10000000' });
   }, 120_000);
-
-  afterAll(async () => {
-    if (api?.alive) api.kill('SIGKILL');
-    if (worker && worker.exitCode === null) {
-      worker.kill('SIGTERM');
-      await new Promise((r) => worker!.once('exit', r));
-    }
-    await admin?.end().catch(() => undefined);
-    cluster?.destroy();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
-  }, 60_000);
+  afterAll(() => stack?.close(), 60_000);
 
   it('every job answered 202 before the kill runs, once the worker drains the outbox', async () => {
-    const token = execFileSync(process.execPath, ['dist/server/cli.mjs', 'token', '--email', 'outbox@example.test'], { env: { ...process.env, ...env } }).toString().trim();
-    const session = await signIn(api.base, token);
-    const t = await request(api.base, 'POST', '/tenants', { headers: sessionHeaders(session), body: { name: 'Outbox', timezone: 'UTC' } });
-    expect(t.status, JSON.stringify(t.body)).toBe(201);
-    for (const [k, v] of cookiesOf(t.headers).jar) session.jar.set(k, v);
-    session.csrf = decodeURIComponent(session.jar.get('__Host-csrf')!);
-    const tenantId = t.body.tenant.id as string;
+    const { api, admin } = stack;
+    const { session, tenantId } = await stack.newCentre('outbox@example.test', 'Outbox');
 
     // A burst of reports; the server dies the moment the first one is acknowledged.
     const acked: string[] = [];
@@ -110,9 +60,7 @@ describe.skipIf(!!missing)('the outbox under a kill right after 202', () => {
     console.info(`outbox test: ${acked.length} acknowledged, ${rows.rows.length} committed, ${undelivered.rows[0]!.n} events not yet delivered at the kill`);
 
     // A worker process: it drains the outbox (sends to pg-boss) and runs the jobs.
-    worker = spawn(process.execPath, ['dist/server/worker.mjs'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    worker.stdout!.on('data', (d) => (workerLog = (workerLog + String(d)).slice(-20_000)));
-    worker.stderr!.on('data', (d) => (workerLog = (workerLog + String(d)).slice(-20_000)));
+    stack.startWorker((d) => (workerLog = (workerLog + d).slice(-20_000)));
     const deadline = Date.now() + 90_000;
     let statuses: Map<string, string> = new Map();
     while (Date.now() < deadline) {

@@ -1,5 +1,5 @@
 /**
- * The soak of issue 10, items 1 and 3, over HTTP (moved here from tests/api/ so `npm test` stays short): a refresh
+ * The soak of the session races over HTTP (moved here from tests/api/ so `npm test` stays short): a refresh
  * racing a removal, suspension or demotion must never leave the member with the old rights, and logout must end every
  * access token the sign-in ever minted. Every interleaving of these races is played deterministically at the service
  * and the cache (tests/services/session-races.test.ts); this file throws real concurrent HTTP requests at the same

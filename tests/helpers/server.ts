@@ -12,11 +12,12 @@ import type { Clock } from '../../src/core/clock.js';
 import { loadConfig } from '../../src/core/config.js';
 import { signLocalSupabaseToken } from '../../src/core/security/supabase.js';
 import { Agent } from './http.js';
-import { DEFAULT_ENGINE, openTestDatabase, type Engine } from './engines.js';
+import { DEFAULT_ENGINE, openTestDatabase, SERVERS_ONLY, type Engine } from './engines.js';
 
 export type CacheKind = 'memory' | 'redis';
 export const DEFAULT_CACHE: CacheKind = process.env.REDIS_URL ? 'redis' : 'memory';
-export const CACHES: CacheKind[] = process.env.REDIS_URL ? ['memory', 'redis'] : ['memory'];
+/** The in-process cache (unless SERVERS_ONLY, engines.ts); real Redis too when REDIS_URL is set. */
+export const CACHES: CacheKind[] = process.env.REDIS_URL ? (SERVERS_ONLY ? ['redis'] : ['memory', 'redis']) : ['memory'];
 
 export interface TestServer {
   url: string;

@@ -1,5 +1,5 @@
 /**
- * The refresh-versus-change races of sessions (issue 10, items 1 and 3) over HTTP, as a test body both the short smoke
+ * The refresh-versus-change races of sessions over HTTP, as a test body both the short smoke
  * (tests/api/session-races.test.ts) and the fault suite's soak (tests/faults/session-races-soak.test.ts) run, with
  * their own numbers of rounds.
  */
@@ -27,7 +27,7 @@ export function sessionRaces(cache: CacheKind, rounds: { demotion: number; suspe
       await redis?.stop();
     });
 
-    it(`item 1: a refresh racing a demotion never keeps the old role (${rounds.demotion} rounds)`, async () => {
+    it(`a refresh racing a demotion never keeps the old role (${rounds.demotion} rounds)`, async () => {
       const { owner } = await newTenant(srv);
       const m = await addMember(srv, owner, ['admin']);
       const leaks: number[] = [];
@@ -45,7 +45,7 @@ export function sessionRaces(cache: CacheKind, rounds: { demotion: number; suspe
       expect(leaks).toEqual([]);
     }, timeoutMs);
 
-    it(`item 1: a refresh racing a suspension never keeps access (${rounds.suspension} rounds)`, async () => {
+    it(`a refresh racing a suspension never keeps access (${rounds.suspension} rounds)`, async () => {
       const { owner } = await newTenant(srv);
       const m = await addMember(srv, owner, ['teacher']);
       const leaks: number[] = [];
@@ -60,7 +60,7 @@ export function sessionRaces(cache: CacheKind, rounds: { demotion: number; suspe
       expect(leaks).toEqual([]);
     }, timeoutMs);
 
-    it(`item 1: a refresh racing a removal never keeps access (${rounds.removal} rounds)`, async () => {
+    it(`a refresh racing a removal never keeps access (${rounds.removal} rounds)`, async () => {
       const { owner } = await newTenant(srv);
       const leaks: number[] = [];
       for (let i = 0; i < rounds.removal; i++) {
@@ -74,7 +74,7 @@ export function sessionRaces(cache: CacheKind, rounds: { demotion: number; suspe
       expect(leaks).toEqual([]);
     }, timeoutMs);
 
-    it(`item 3: logout (racing a refresh) ends every token of the sign-in, for any membership (${rounds.logout} rounds)`, async () => {
+    it(`logout (racing a refresh) ends every token of the sign-in, for any membership (${rounds.logout} rounds)`, async () => {
       const leaks: string[] = [];
       for (let i = 0; i < rounds.logout; i++) {
         const a = await srv.signIn(uniqueEmail('family'));

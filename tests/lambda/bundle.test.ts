@@ -6,6 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
+import { buildLambda } from '../helpers/build.js';
 import { isPdf, pdfTextRuns } from '../helpers/pdf.js';
 import { DOMAIN, v2Event } from './events.js';
 
@@ -30,10 +31,8 @@ function run(file: string, script: string, env: Record<string, string>, cwd: str
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-beforeAll(() => {
-  const r = spawnSync('npm', ['run', 'build:lambda'], { cwd: root, encoding: 'utf8', timeout: 120_000 });
-  expect(r.status, r.stderr + r.stdout).toBe(0);
-}, 120_000);
+// `npm run build:lambda`, unless .ci/run has just built this tree (tests/helpers/build.ts).
+beforeAll(() => buildLambda(root), 120_000);
 
 describe('npm run build:lambda', () => {
   it('writes api.mjs, worker.mjs, migrate.mjs exporting handler, with source maps and the migrations', async () => {

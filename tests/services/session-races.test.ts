@@ -1,5 +1,5 @@
 /**
- * The session races, decided where they are decided: the sessions service and the cache (issue 10, items 1 and 3).
+ * The session races, decided where they are decided: the sessions service and the cache.
  * A refresh reads the session and membership in one transaction, then mints (the token, and the membership's version
  * written forward-only to the cache). A membership change (demotion, suspension, removal) or a logout commits, then
  * writes its cache entry (the version, a tombstone, the family's cut-off). Each of the two flows is paused at its cache

@@ -1,5 +1,5 @@
 /**
- * Issue 11, below HTTP: the log serializer, unavailable → 503, configuration naming every problem, the embedded
+ * Failures and logs, below HTTP: the log serializer, unavailable → 503, configuration naming every problem, the embedded
  * database's lock and zombies, Redis failing fast and honouring its database index, and a dropped pg connection.
  */
 import { spawn } from 'node:child_process';
@@ -13,7 +13,7 @@ import { fromDatabaseError } from '../../src/core/errors.js';
 import { createLogger, serializeError } from '../../src/core/logger.js';
 import { isAlive, openDatabase } from '../../src/db/db.js';
 
-describe('logs never carry query parameters or bodies (1)', () => {
+describe('logs never carry query parameters or bodies', () => {
   const drizzleLike = () => {
     const cause = Object.assign(new Error('invalid byte sequence for encoding "UTF8": 0x00 near "Secret"'), { code: '22021', severity: 'ERROR' });
     return Object.assign(new Error('Failed query: insert into students (first_name) values ($1)\nparams: Secret\u0000Child,peanuts'), {
@@ -61,7 +61,7 @@ describe('logs never carry query parameters or bodies (1)', () => {
   });
 });
 
-describe('unavailable means 503 NOT_READY (7)', () => {
+describe('unavailable means 503 NOT_READY', () => {
   it.each([
     ['57P01', { code: '57P01' }],
     ['08006', { code: '08006' }],
@@ -75,7 +75,7 @@ describe('unavailable means 503 NOT_READY (7)', () => {
   it('the cache being down', () => expect(fromDatabaseError(new CacheUnavailableError('Connection is closed.'))?.code).toBe('NOT_READY'));
 });
 
-describe('start-up configuration (6)', () => {
+describe('start-up configuration', () => {
   it('names every missing production variable at once, in one line', () => {
     try {
       loadConfig({ NODE_ENV: 'production' });
@@ -112,7 +112,7 @@ describe("the embedded database's lock (7)", () => {
   });
 });
 
-describe('Redis fails fast (5)', () => {
+describe('Redis fails fast', () => {
   it('an unreachable Redis answers CacheUnavailableError within a second, on every command', async () => {
     const cache = new RedisCache({ url: 'redis://127.0.0.1:1/0' });
     try {
