@@ -20,7 +20,7 @@ import { openStorage } from './adapters/storage/index.js';
 import { MemoryQueue, openQueue } from './adapters/queue/index.js';
 import { openPayments } from './adapters/payments/index.js';
 import type { LocalFileServer } from './adapters/storage/storage.js';
-import { createCentreServices, peopleForEnrolment, staffRecords } from './modules/people/index.js';
+import { createCentreServices, guardianPins, peopleForEnrolment, staffRecords } from './modules/people/index.js';
 import { attendanceReads, createAttendanceService } from './modules/attendance/index.js';
 import { createShiftsService } from './modules/staff-time/index.js';
 import { createKiosksService } from './modules/kiosk/index.js';
@@ -135,7 +135,7 @@ export async function createContainer(
   const attendance = createAttendanceService({ ...deps, onCheckOut: (tx, ctx, c) => billing.lateFeeOnCheckOut(tx, ctx, c) });
   const shifts = createShiftsService({ ...deps, staff: staffRecords });
   // Kiosk PINs are keyed by a secret derived from SESSION_SECRET under its own label (kiosk-credentials.ts).
-  const kiosks = createKiosksService({ db, clock, cache, pins: new PinHasher(sessionSecret), attendance });
+  const kiosks = createKiosksService({ db, clock, pins: new PinHasher(sessionSecret), attendance, guardians: guardianPins });
   const messages = createMessagesService({ ...deps, audience });
   const absences = createAbsencesService(deps);
   const careEntries = createCareEntriesService({ ...deps, attendance: attendanceReads });

@@ -1,11 +1,10 @@
-import type { Cache } from '../../adapters/cache/cache.js';
 import type { Actor, KioskContext, RequestMeta, TenantContext } from '../../core/context.js';
 import { AppError, conflict, notFound, rateLimitedFor, unauthenticated } from '../../core/errors.js';
 import { newId } from '../../core/ids.js';
 import { isPin, newKioskToken, parseKioskToken, secretMatches, type PinHasher } from '../../core/security/kiosk-credentials.js';
 import { auditActor, auditRepository } from '../../db/audit.repository.js';
 import { forTenant, pgConstraint, type Tx } from '../../db/db.js';
-import { guardiansRepository } from '../people/guardians.repository.js';
+import type { GuardianPins } from '../people/index.js';
 import { kiosksRepository, type KioskChild, type KioskRow } from './kiosks.repository.js';
 import type { AttendanceDto, AttendanceService } from '../attendance/index.js';
 import type { ServiceDeps } from '../../kernel/deps.js';
@@ -31,9 +30,9 @@ const PIN_UNIQUE = 'guardians_tenant_pin_hash_key';
 const invalidPin = () => new AppError('INVALID_PIN', 'That PIN is not valid here');
 
 export interface KiosksDeps extends Pick<ServiceDeps, 'db' | 'clock'> {
-  /** Not used since the lockout moved to the database; kept so the container's wiring stays as it is. */
-  cache?: Cache;
   pins: PinHasher;
+  /** People's (the container's wiring): the adult's row locked, and their PIN hash, in the kiosk's transaction. */
+  guardians: GuardianPins;
   attendance: Pick<AttendanceService, 'checkInWith' | 'checkOutWith' | 'asCheckInConflict'>;
 }
 
@@ -42,7 +41,7 @@ export interface KiosksDeps extends Pick<ServiceDeps, 'db' | 'clock'> {
  * sessions (src/api/middleware/kiosk.ts authenticates it). An adult signs with their PIN; check-in and check-out go
  * through the attendance service, so a kiosk follows exactly the rules a member does.
  */
-export function createKiosksService({ db, clock, pins, attendance }: KiosksDeps) {
+export function createKiosksService({ db, clock, pins, attendance, guardians }: KiosksDeps) {
   /** The kiosk acts with no user and no membership; its audit rows name the kiosk. */
   const actorOf = (k: KioskContext): Actor => ({ requestId: k.requestId, tenantId: k.tenantId, userId: null, membershipId: null, email: null, guardianOnly: false, ip: k.ip, userAgent: k.userAgent });
   const kioskAudit = (tx: Tx, k: KioskContext, action: string, after: Record<string, unknown>) =>
@@ -111,15 +110,15 @@ export function createKiosksService({ db, clock, pins, attendance }: KiosksDeps)
       for (let attempt = 0; ; attempt++) {
         try {
           return await db.scoped(forTenant(ctx), async (tx) => {
-            const g = await guardiansRepository.getForUpdate(tx, ctx.tenantId, id);
+            const g = await guardians.lockGuardian(tx, ctx.tenantId, id);
             if (!g) throw notFound('Guardian');
             checkIfMatch(g.version, ifMatch);
             if (g.archivedAt) throw conflict('The guardian is archived');
             const candidates = Array.from({ length: 8 }, () => pins.generate());
-            const taken = await guardiansRepository.takenPinHashes(tx, ctx.tenantId, candidates.map((p) => pins.hash(p)));
+            const taken = await guardians.takenPinHashes(tx, ctx.tenantId, candidates.map((p) => pins.hash(p)));
             const pin = candidates.find((p) => !taken.has(pins.hash(p)));
             if (!pin) throw conflict('No free PIN found; try again');
-            await guardiansRepository.setPinHash(tx, ctx.tenantId, id, pins.hash(pin), clock.now());
+            await guardians.setPinHash(tx, ctx.tenantId, id, pins.hash(pin), clock.now());
             // The audit row records that a PIN was issued, never the PIN or its hash.
             await auditRepository.append(tx, { ...auditActor(ctx), action: 'guardian.pin_set', targetType: 'guardian', targetId: id });
             return { pin };

@@ -23,3 +23,12 @@ export const peopleForEnrolment = {
   linkGuardian: studentGuardiansRepository.insert,
 };
 export type PeopleForEnrolment = typeof peopleForEnrolment;
+
+/** What the kiosk module needs of guardians to issue a PIN, in its own transaction (the container injects it). */
+export const guardianPins = {
+  /** The guardian row locked (the PIN is issued under If-Match). */
+  lockGuardian: guardiansRepository.getForUpdate,
+  takenPinHashes: guardiansRepository.takenPinHashes,
+  setPinHash: guardiansRepository.setPinHash,
+};
+export type GuardianPins = typeof guardianPins;
