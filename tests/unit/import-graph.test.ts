@@ -108,8 +108,6 @@ const KNOWN_CROSSINGS = new Set<string>([
   'modules/payments/payments.service.ts → modules/billing/billing.repository.ts',
   'modules/payments/payments.service.ts → modules/billing/common.ts',
   // Response schemas that embed another module's schema (the OpenAPI document names them once):
-  'modules/care-log/care-entries.schemas.ts → modules/attendance/absences.schemas.ts',
-  'modules/care-log/care-entries.schemas.ts → modules/attendance/attendance.schemas.ts',
   'modules/kiosk/kiosks.schemas.ts → modules/attendance/attendance.schemas.ts',
   'modules/payments/payments.schemas.ts → modules/billing/billing.schemas.ts',
   'modules/tenancy/tenancy.schemas.ts → modules/billing/billing.schemas.ts',
