@@ -41,7 +41,7 @@ export const ROUTES = [
   staffTime.routes.shifts,
   kiosk.routes.kiosks,
   attendance.routes.absences,
-  careLog.routes.careEntries,
+  careLog.routes.careEntries(attendance.schemas),
   incidents.routes.incidents,
   messages.routes.messages,
   files.routes.files,

@@ -97,8 +97,6 @@ const arrow = (from: string, e: Edge) => `${rel(from)} → ${rel(e.to)}${e.typeO
 const KNOWN_CROSSINGS = new Set<string>([
   // Cross-module reads and writes inside one transaction (to become Pick<> deps taking the transaction):
   // Response schemas that embed another module's schema (the OpenAPI document names them once):
-  'modules/care-log/care-entries.schemas.ts → modules/attendance/absences.schemas.ts',
-  'modules/care-log/care-entries.schemas.ts → modules/attendance/attendance.schemas.ts',
   'modules/kiosk/kiosks.schemas.ts → modules/attendance/attendance.schemas.ts',
 ]);
 

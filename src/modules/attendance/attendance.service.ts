@@ -226,7 +226,9 @@ export function createAttendanceService({
             target: { type: 'attendance', id },
             ifMatch,
             lock: () => repo.get(tx, ctx.tenantId, id, true),
-            visible: async (b) => void (await visibleStudentId(tx, ctx, b.studentId)),
+            visible: async (b) => {
+              await visibleStudentId(tx, ctx, b.studentId);
+            },
             async write(before) {
               const dbNow = await databaseNow(tx);
               const checkInAt = input.checkInAt !== undefined ? instant(input.checkInAt, 'checkInAt', dbNow) : before.checkInAt;

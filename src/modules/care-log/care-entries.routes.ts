@@ -2,11 +2,17 @@ import type { OpenAPIHono } from '@hono/zod-openapi';
 import { etag, parseIfMatch } from '../../api/etag.js';
 import type { AppEnv } from '../../api/env.js';
 import { tenantCtx } from '../../api/middleware/session.js';
-import { CareEntry, CareEntryBatch, CareEntryCreate, CareEntryPatch, DailyReport, DayQuery, RoomCareEntryCreate } from './care-entries.schemas.js';
+import { CareEntry, CareEntryBatch, CareEntryCreate, CareEntryPatch, dailyReportSchema, DayQuery, RoomCareEntryCreate, type EmbeddedAttendanceSchemas } from './care-entries.schemas.js';
 import { defineRoute, IdParam, jsonBody, jsonResponse, page } from '../../api/routes/registry.js';
 import { careEntryVisible, roomVisible, studentVisible } from '../../api/routes/visibility.js';
 
-export function registerCareEntriesRoutes(app: OpenAPIHono<AppEnv>) {
+/** The care log's routes, given the attendance schemas the daily report embeds (the manifest binds them once). */
+export const careEntriesRoutes = (attendance: EmbeddedAttendanceSchemas) => {
+  const DailyReport = dailyReportSchema(attendance);
+  return (app: OpenAPIHono<AppEnv>) => registerCareEntriesRoutes(app, DailyReport);
+};
+
+function registerCareEntriesRoutes(app: OpenAPIHono<AppEnv>, DailyReport: ReturnType<typeof dailyReportSchema>) {
   app.openapi(
     defineRoute({
       method: 'post',

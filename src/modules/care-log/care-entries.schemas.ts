@@ -3,8 +3,7 @@ import { CARE_DETAILS } from '../../core/care-details.js';
 import { UUID_RE } from '../../core/ids.js';
 import { str } from '../../core/strings.js';
 import { CARE_ENTRY_TYPES, MOODS } from '../../models/enums.js';
-import { Absence } from '../attendance/absences.schemas.js';
-import { AttendanceRecord } from '../attendance/attendance.schemas.js';
+import type { AbsenceDto, AttendanceDto } from '../attendance/index.js';
 import { CalendarDate, Instant } from '../../api/routes/registry.js';
 
 /** Request and response schemas of the care log and the daily report. */
@@ -82,22 +81,33 @@ export const CareEntryBatch = z.object({ items: z.array(CareEntry) }).openapi('C
 
 export const DayQuery = z.object({ date: CalendarDate.optional().openapi({ description: 'The centre’s local date; default today' }) });
 
-export const DailyReport = z
-  .object({
-    date: str(),
-    studentId: str(),
-    attendance: z.array(AttendanceRecord).openapi({ description: 'The day’s stays, in order (a move starts a new one)' }),
-    absence: Absence.nullable(),
-    entries: z.array(CareEntry),
-    summary: z
-      .object({
-        meals: z.number().int().openapi({ description: 'Meal entries, any amount' }),
-        bottleMl: z.number().int().openapi({ description: 'Sum of bottle ml' }),
-        napMinutes: z.number().int().openapi({ description: 'Whole minutes of naps that have ended (each nap rounded down)' }),
-        diapers: z.number().int(),
-        toilet: z.number().int(),
-        lastMood: z.enum(MOODS).nullable().openapi({ description: 'The mood of the latest mood entry' }),
-      })
-      .openapi('DailyReportSummary'),
-  })
-  .openapi('DailyReport');
+/**
+ * What the daily report embeds of attendance: its AttendanceRecord and Absence schemas themselves (the document names
+ * each once and refers to it), handed in by the manifest (attendance's module.ts exports them).
+ */
+export interface EmbeddedAttendanceSchemas {
+  AttendanceRecord: z.ZodType<AttendanceDto>;
+  Absence: z.ZodType<AbsenceDto>;
+}
+
+export function dailyReportSchema({ AttendanceRecord, Absence }: EmbeddedAttendanceSchemas) {
+  return z
+    .object({
+      date: str(),
+      studentId: str(),
+      attendance: z.array(AttendanceRecord).openapi({ description: 'The day’s stays, in order (a move starts a new one)' }),
+      absence: Absence.nullable(),
+      entries: z.array(CareEntry),
+      summary: z
+        .object({
+          meals: z.number().int().openapi({ description: 'Meal entries, any amount' }),
+          bottleMl: z.number().int().openapi({ description: 'Sum of bottle ml' }),
+          napMinutes: z.number().int().openapi({ description: 'Whole minutes of naps that have ended (each nap rounded down)' }),
+          diapers: z.number().int(),
+          toilet: z.number().int(),
+          lastMood: z.enum(MOODS).nullable().openapi({ description: 'The mood of the latest mood entry' }),
+        })
+        .openapi('DailyReportSummary'),
+    })
+    .openapi('DailyReport');
+}

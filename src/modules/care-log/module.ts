@@ -1,4 +1,5 @@
 /** What the edges register of the care log (read by the manifest, src/modules/index.ts). */
-import { registerCareEntriesRoutes } from './care-entries.routes.js';
+import { careEntriesRoutes } from './care-entries.routes.js';
 
-export const routes = { careEntries: registerCareEntriesRoutes };
+/** Its routes, given attendance's schemas that the daily report embeds (the manifest binds them). */
+export const routes = { careEntries: careEntriesRoutes };
