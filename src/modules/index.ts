@@ -39,7 +39,7 @@ export const ROUTES = [
   importsReports.routes.jobs,
   attendance.routes.attendance,
   staffTime.routes.shifts,
-  kiosk.routes.kiosks,
+  kiosk.routes.kiosks(attendance.schemas),
   attendance.routes.absences,
   careLog.routes.careEntries(attendance.schemas),
   incidents.routes.incidents,

@@ -89,16 +89,6 @@ const files = sources(SRC);
 const graph = new Map(files.map((f) => [f, importsOf(f)]));
 const arrow = (from: string, e: Edge) => `${rel(from)} → ${rel(e.to)}${e.typeOnly ? ' (type)' : ''}`;
 
-/**
- * Crossings between modules that predate the walls (issue 22 part 1 moved the files; removing these is the rest of
- * issue 22 and issue 23: inject the call as a Pick<> dep, or move the shared primitive into the kernel). The list can
- * only shrink: a crossing not on it fails the test, and so does an entry that no longer exists.
- */
-const KNOWN_CROSSINGS = new Set<string>([
-  // Cross-module reads and writes inside one transaction (to become Pick<> deps taking the transaction):
-  // Response schemas that embed another module's schema (the OpenAPI document names them once):
-  'modules/kiosk/kiosks.schemas.ts → modules/attendance/attendance.schemas.ts',
-]);
 
 describe('the import graph of src/', () => {
   it('knows the floor of every file', () => {
@@ -150,8 +140,9 @@ describe('the import graph of src/', () => {
         crossings.push(arrow(from, e));
       }
     }
-    expect(crossings.filter((c) => !KNOWN_CROSSINGS.has(c))).toEqual([]);
-    expect([...KNOWN_CROSSINGS].filter((c) => !crossings.includes(c)), 'crossings gone: take them off KNOWN_CROSSINGS').toEqual([]);
+    // None left: a module that needs another's call gets it injected (a Pick<> of what the other exports through its
+    // index.ts), a schema it embeds is handed in by the manifest, and a shared primitive lives in the kernel.
+    expect(crossings).toEqual([]);
   });
 
   it("lets only the container, the demo seed and the manifest import modules' values, through index.ts (and module.ts)", () => {

@@ -1,14 +1,21 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
+import type { OpenAPIHono, z } from '@hono/zod-openapi';
 import { parseIfMatch } from '../../api/etag.js';
 import type { AppEnv } from '../../api/env.js';
 import { kioskOf } from '../../api/middleware/kiosk.js';
 import { tenantCtx } from '../../api/middleware/session.js';
-import { KioskAttendanceBody, KioskCreate, KioskFamily, KioskRecords, KioskWithToken, Kiosk, PinAnswer, PinBody } from './kiosks.schemas.js';
+import { KioskAttendanceBody, KioskCreate, KioskFamily, kioskRecordsSchema, KioskWithToken, Kiosk, PinAnswer, PinBody } from './kiosks.schemas.js';
+import type { AttendanceDto } from '../attendance/index.js';
 import { defineKioskRoute, defineRoute, IdParam, jsonBody, jsonResponse, ListQuery, page } from '../../api/routes/registry.js';
 import { NO_OWN_READ, guardianVisible } from '../../api/routes/visibility.js';
 
 /** The front door (CONTRACT §5 "Kiosk"): guardian PINs and kiosks (owners, admins), and the routes a kiosk calls. */
-export function registerKioskRoutes(app: OpenAPIHono<AppEnv>) {
+/** The kiosk's routes, given attendance's AttendanceRecord that its check-in/out answers embed (the manifest binds it). */
+export const kioskRoutes = (attendance: { AttendanceRecord: z.ZodType<AttendanceDto> }) => {
+  const KioskRecords = kioskRecordsSchema(attendance.AttendanceRecord);
+  return (app: OpenAPIHono<AppEnv>) => registerKioskRoutes(app, KioskRecords);
+};
+
+function registerKioskRoutes(app: OpenAPIHono<AppEnv>, KioskRecords: ReturnType<typeof kioskRecordsSchema>) {
   app.openapi(
     defineRoute({
       method: 'put',

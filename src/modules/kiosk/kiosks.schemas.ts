@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { nameStr, str } from '../../core/strings.js';
-import { AttendanceRecord } from '../attendance/attendance.schemas.js';
+import type { AttendanceDto } from '../attendance/index.js';
 import { Timestamps } from '../../api/routes/registry.js';
 
 /** Request and response schemas of the kiosk: PINs, kiosk management and the /kiosk/* routes a tablet calls. */
@@ -36,4 +36,5 @@ export const KioskFamily = z
   })
   .openapi('KioskFamily');
 
-export const KioskRecords = z.object({ items: z.array(AttendanceRecord) }).openapi('KioskAttendanceRecords');
+/** The stays a check-in/out made, in attendance's AttendanceRecord (handed in by the manifest: attendance's module.ts). */
+export const kioskRecordsSchema = (AttendanceRecord: z.ZodType<AttendanceDto>) => z.object({ items: z.array(AttendanceRecord) }).openapi('KioskAttendanceRecords');

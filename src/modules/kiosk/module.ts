@@ -1,4 +1,5 @@
 /** What the edges register of the kiosk (read by the manifest, src/modules/index.ts). */
-import { registerKioskRoutes } from './kiosks.routes.js';
+import { kioskRoutes } from './kiosks.routes.js';
 
-export const routes = { kiosks: registerKioskRoutes };
+/** Its routes, given attendance's schema that the check-in/out answers embed (the manifest binds it). */
+export const routes = { kiosks: kioskRoutes };
