@@ -3,7 +3,8 @@ import type { Actor } from '../core/context.js';
 import { notFound, unprocessable } from '../core/errors.js';
 import { isUuid } from '../core/ids.js';
 import { localDate } from '../core/time.js';
-import { queryRows, type Tx } from '../db/db.js';
+import { centreDayRepository as repo } from '../db/centre-day.repository.js';
+import type { Tx } from '../db/db.js';
 import type { StudentStatus } from '../models/enums.js';
 
 /**
@@ -34,8 +35,7 @@ export function clientInstant(value: string | undefined, field: string, now: Dat
 
 /** The centre's IANA time zone ('UTC' when it has none), read in the caller's transaction. */
 export async function centreTimeZone(tx: Tx, tenantId: string): Promise<string> {
-  const [row] = await queryRows<{ timezone: string }>(tx, 'select timezone from tenants where id = $1', [tenantId]);
-  return row?.timezone ?? 'UTC';
+  return (await repo.timezone(tx, tenantId)) ?? 'UTC';
 }
 
 /** The centre's local date (YYYY-MM-DD) of the instant: the `date` of a stay, an entry, a shift; today at `now`. */
@@ -75,11 +75,7 @@ export async function visibleStudentId(tx: Tx, ctx: Viewer, rawId: string): Prom
 /** The child as the actor may see them: 404 `Student` for a malformed id, another centre's child or not a guardian's own. */
 export async function visibleStudent(tx: Tx, ctx: Viewer, rawId: string): Promise<DayStudent> {
   const id = await visibleStudentId(tx, ctx, rawId);
-  const [row] = await queryRows<DayStudent>(
-    tx,
-    'select id, first_name as "firstName", room_id as "roomId", status, archived_at as "archivedAt" from students where tenant_id = $1 and id = $2',
-    [ctx.tenantId, id],
-  );
+  const row = await repo.student(tx, ctx.tenantId, id);
   if (!row) throw notFound('Student');
   return row;
 }
@@ -95,7 +91,7 @@ export async function visibleRoomId(tx: Tx, ctx: Viewer, rawId: string): Promise
 /** The room as the actor may see it (archived ones too): 404 `Room` for a malformed id, another centre's room or not a guardian's. */
 export async function visibleRoom(tx: Tx, ctx: Viewer, rawId: string): Promise<DayRoom> {
   const id = await visibleRoomId(tx, ctx, rawId);
-  const [row] = await queryRows<DayRoom>(tx, 'select id, archived_at as "archivedAt" from rooms where tenant_id = $1 and id = $2', [ctx.tenantId, id]);
+  const row = await repo.room(tx, ctx.tenantId, id);
   if (!row) throw notFound('Room');
   return row;
 }
