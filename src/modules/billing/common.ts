@@ -8,6 +8,7 @@ import { billingAccountsRepository as accounts } from './billing-accounts.reposi
 import type { Database, Tx } from '../../db/db.js';
 import { access } from '../../auth/access.js';
 import type { Notify } from './notify-port.js';
+import type { Creator } from '../../kernel/recorded-create.js';
 
 /** What the billing services are handed (ports only). */
 export interface BillingDeps {
@@ -16,15 +17,8 @@ export interface BillingDeps {
   notify: Notify;
 }
 
-/** Who acts: a member (request) or a job (the member who asked for it). */
-export interface BillingActor {
-  tenantId: string;
-  membershipId: string | null;
-  userId?: string | null;
-  requestId?: string;
-  ip?: string | null;
-  userAgent?: string | null;
-}
+/** Who acts: a member (request) or a job (the member who asked for it) — whoever may create a record. */
+export type BillingActor = Creator;
 
 export const DEFAULT_SETTINGS = { currency: 'USD', dueDay: 1, siblingDiscounts: {} as Record<string, number>, latePickup: null, taxId: null };
 export type Settings = Pick<BillingSettingsRow, 'currency' | 'dueDay' | 'siblingDiscounts' | 'latePickup' | 'taxId'>;
