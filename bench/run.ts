@@ -28,7 +28,10 @@ let resetStays: (() => Promise<void>) | undefined;
  * `rush` adds the morning rush after them, `coldstart` the Lambda cold starts (`--only list,me,rush,coldstart`).
  */
 const ONLY = process.argv.includes('--only') ? arg('only', '').split(',') : null;
-/** `--profile`: the API process runs with --cpu-prof; its profile is summarised by `npx tsx bench/profile-summary.ts`. */
+/**
+ * `--profile`: the API process runs with --cpu-prof; its profile is summarised by `npx tsx bench/profile-summary.ts`.
+ * V8 writes it only when the process exits by itself: a profiled server drains for 1 s and gets 20 s before SIGKILL.
+ */
 const PROFILE = process.argv.includes('--profile');
 const CONNECTIONS = Number(arg('connections', '32'));
 const ADMIN = process.env.BENCH_ADMIN_URL ?? 'postgres://root@127.0.0.1:5432/postgres';
@@ -87,7 +90,7 @@ function stop(child: ChildProcess) {
   return new Promise<void>((r) => {
     child.once('exit', () => r());
     child.kill('SIGTERM');
-    setTimeout(() => child.kill('SIGKILL'), 3000).unref();
+    setTimeout(() => child.kill('SIGKILL'), PROFILE ? 20_000 : 3000).unref();
   });
 }
 
@@ -304,6 +307,8 @@ async function runApi(dbName: string, port: number, fn: (base: string, secret: s
     RATE_LIMIT_AUTH_PER_MINUTE: '1000000',
     SCHEDULER_ENABLED: 'false',
     DB_POOL_MAX: '10',
+    // Profiled: a short drain, so the process exits by itself (V8 writes the --cpu-prof profile only then).
+    ...(PROFILE ? { SHUTDOWN_DRAIN_SECONDS: '1' } : {}),
     ...extraEnv,
   };
   const server = 'dist/server/http-server.mjs';
