@@ -8,7 +8,7 @@ import { billingAccountsRepository as accounts } from './billing-accounts.reposi
 import type { Database, Tx } from '../../db/db.js';
 import { access } from '../../auth/access.js';
 import type { Notify } from './notify-port.js';
-import type { Creator } from '../../kernel/recorded-create.js';
+import { auditBy, type Creator } from '../../kernel/recorded-create.js';
 
 /** What the billing services are handed (ports only). */
 export interface BillingDeps {
@@ -43,31 +43,16 @@ export async function today(tx: Tx, tenantId: string, clock: Clock) {
 }
 
 export async function audit(tx: Tx, actor: BillingActor, e: Omit<AuditEntry, 'tenantId'>) {
-  await auditRepository.append(tx, {
-    tenantId: actor.tenantId,
-    actorUserId: actor.userId ?? null,
-    actorMembershipId: actor.membershipId,
-    ip: actor.ip ?? null,
-    userAgent: actor.userAgent ?? null,
-    requestId: actor.requestId ?? null,
-    ...e,
-  });
+  await auditRepository.append(tx, { ...auditBy(actor), ...e });
 }
 
 /** Many audit rows (and their outbox events) of one actor in multi-row statements, in order. */
 export async function auditMany(tx: Tx, actor: BillingActor, entries: Omit<AuditEntry, 'tenantId'>[]) {
   if (!entries.length) return;
+  const by = auditBy(actor);
   await auditRepository.appendMany(
     tx,
-    entries.map((e) => ({
-      tenantId: actor.tenantId,
-      actorUserId: actor.userId ?? null,
-      actorMembershipId: actor.membershipId,
-      ip: actor.ip ?? null,
-      userAgent: actor.userAgent ?? null,
-      requestId: actor.requestId ?? null,
-      ...e,
-    })),
+    entries.map((e) => ({ ...by, ...e })),
   );
 }
 
